@@ -1,0 +1,14 @@
+import type { Connector } from '../_kit/connector.js';
+
+/**
+ * Cash and custom ("diy") tenders: the money changed hands at the counter, so the
+ * charge succeeds at once and refunds are handed back the same way.
+ */
+export function offlineConnector(name: 'cash' | 'diy'): Connector {
+  return {
+    name,
+    capabilities: { methods: ['offline'], query: false, refund: true, close: false, notify: false },
+    pay: async ({ clock }) => ({ status: 'succeeded', paidAt: clock.now() }),
+    refund: async () => ({ status: 'succeeded' }),
+  };
+}

@@ -1,0 +1,28 @@
+import type { Queryable } from '../../db/db.js';
+import type { EventType } from '../../domain/events.js';
+import type { Core } from '../context.js';
+
+export interface EventInput {
+  appId: string | null;
+  livemode: boolean;
+  type: EventType;
+  objectType: 'charge' | 'refund' | 'endpoint';
+  objectId: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Appends an event and its outbox row. Always called inside the transaction that made
+ * the state change, so a change and its notification are committed together or not at all.
+ */
+export async function appendEvent(q: Queryable, core: Pick<Core, 'clock' | 'ids'>, e: EventInput): Promise<string> {
+  const id = core.ids.next('event');
+  const now = core.clock.now();
+  await q.query(
+    `INSERT INTO events (id, app_id, livemode, type, object_type, object_id, data, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [id, e.appId, e.livemode, e.type, e.objectType, e.objectId, JSON.stringify(e.data), now],
+  );
+  await q.query('INSERT INTO outbox (event_id, created_at, available_at) VALUES ($1, $2, $2)', [id, now]);
+  return id;
+}

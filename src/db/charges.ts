@@ -1,0 +1,127 @@
+import type { Charge, Refund } from '../domain/charge.js';
+import type { Queryable } from './db.js';
+
+/** Row mappers and the queries every use case shares. Columns are snake_case, objects camelCase. */
+export function toCharge(r: Record<string, any>): Charge {
+  return {
+    id: r.id,
+    appId: r.app_id,
+    storeId: r.store_id,
+    livemode: r.livemode,
+    dialect: r.dialect,
+    orderNo: r.order_no,
+    attempt: r.attempt,
+    orderSn: r.order_sn,
+    channel: r.channel,
+    method: r.method,
+    amount: r.amount,
+    amountOriginal: r.amount_original,
+    amountDiscount: r.amount_discount,
+    amountIgnore: r.amount_ignore,
+    amountRefunded: r.amount_refunded,
+    currency: r.currency,
+    subject: r.subject,
+    body: r.body,
+    description: r.description,
+    clientIp: r.client_ip,
+    extra: r.extra ?? {},
+    metadata: r.metadata ?? {},
+    credential: r.credential,
+    status: r.status,
+    transactionNo: r.transaction_no,
+    failureCode: r.failure_code,
+    failureMsg: r.failure_msg,
+    returnUrl: r.return_url,
+    notifyUrl: r.notify_url,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    expiresAt: r.expires_at,
+    paidAt: r.paid_at,
+    closedAt: r.closed_at,
+  };
+}
+
+export function toRefund(r: Record<string, any>): Refund {
+  return {
+    id: r.id,
+    chargeId: r.charge_id,
+    appId: r.app_id,
+    livemode: r.livemode,
+    refundNo: r.refund_no,
+    amount: r.amount,
+    currency: r.currency,
+    status: r.status,
+    description: r.description,
+    metadata: r.metadata ?? {},
+    extra: r.extra ?? {},
+    transactionNo: r.transaction_no,
+    failureCode: r.failure_code,
+    failureMsg: r.failure_msg,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    succeededAt: r.succeeded_at,
+  };
+}
+
+export async function findCharge(q: Queryable, id: string, lock = false): Promise<Charge | undefined> {
+  const [row] = await q.query(`SELECT * FROM charges WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return row ? toCharge(row) : undefined;
+}
+
+export async function findRefund(q: Queryable, id: string, lock = false): Promise<Refund | undefined> {
+  const [row] = await q.query(`SELECT * FROM refunds WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return row ? toRefund(row) : undefined;
+}
+
+export async function listRefundsOfCharge(q: Queryable, chargeId: string): Promise<Refund[]> {
+  const rows = await q.query('SELECT * FROM refunds WHERE charge_id = $1 ORDER BY created_at, id', [chargeId]);
+  return rows.map(toRefund);
+}
+
+export async function insertCharge(q: Queryable, c: Charge, orderScope: string): Promise<void> {
+  await q.query(
+    `INSERT INTO charges (id, app_id, store_id, livemode, dialect, order_no, order_scope, attempt, order_sn,
+       channel, method, amount, amount_original, amount_discount, amount_ignore, amount_refunded, currency,
+       subject, body, description, client_ip, extra, metadata, credential, status, transaction_no,
+       failure_code, failure_msg, return_url, notify_url, created_at, updated_at, expires_at, paid_at, closed_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,
+       $27,$28,$29,$30,$31,$32,$33,$34,$35)`,
+    [
+      c.id,
+      c.appId,
+      c.storeId,
+      c.livemode,
+      c.dialect,
+      c.orderNo,
+      orderScope,
+      c.attempt,
+      c.orderSn,
+      c.channel,
+      c.method,
+      c.amount,
+      c.amountOriginal,
+      c.amountDiscount,
+      c.amountIgnore,
+      c.amountRefunded,
+      c.currency,
+      c.subject,
+      c.body,
+      c.description,
+      c.clientIp,
+      JSON.stringify(c.extra),
+      JSON.stringify(c.metadata),
+      c.credential === null ? null : JSON.stringify(c.credential),
+      c.status,
+      c.transactionNo,
+      c.failureCode,
+      c.failureMsg,
+      c.returnUrl,
+      c.notifyUrl,
+      c.createdAt,
+      c.updatedAt,
+      c.expiresAt,
+      c.paidAt,
+      c.closedAt,
+    ],
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * The one error catalog. Codes are stable API: dialects map them onto their own
+ * codes in one table each (dialects/<name>/errors.ts), the admin API returns them
+ * as `{"error": {"code", "message", "param"}}` with the status below.
+ */
+export const ERROR_CATALOG = {
+  invalid_request: { status: 400, message: 'The request is malformed.' },
+  missing_parameter: { status: 400, message: 'A required parameter is missing.' },
+  invalid_parameter: { status: 400, message: 'A parameter has an invalid value.' },
+  invalid_amount: { status: 400, message: 'The amount is not a valid positive amount.' },
+  invalid_currency: { status: 400, message: 'The currency is not supported.' },
+  unauthenticated: { status: 401, message: 'Authentication is required.' },
+  invalid_credentials: { status: 401, message: 'The credentials are not valid.' },
+  invalid_signature: { status: 401, message: 'The signature does not match.' },
+  stale_timestamp: { status: 401, message: 'The request timestamp is outside the allowed window.' },
+  forbidden: { status: 403, message: 'Your role does not allow this action.' },
+  not_found: { status: 404, message: 'No such object.' },
+  app_not_found: { status: 404, message: 'No such app.' },
+  store_not_found: { status: 404, message: 'No such store.' },
+  charge_not_found: { status: 404, message: 'No such charge.' },
+  refund_not_found: { status: 404, message: 'No such refund.' },
+  order_no_duplicate: { status: 409, message: 'The merchant order number was already used.' },
+  refund_no_duplicate: { status: 409, message: 'The refund number was already used.' },
+  already_exists: { status: 409, message: 'The object already exists.' },
+  idempotency_key_reused: {
+    status: 409,
+    message: 'This Idempotency-Key was used with a different request.',
+  },
+  charge_not_cancelable: { status: 409, message: 'Only an unpaid charge can be canceled.' },
+  charge_already_paid: { status: 409, message: 'The charge was already paid.' },
+  charge_not_refundable: { status: 409, message: 'Only a succeeded charge can be refunded.' },
+  refund_exceeds_amount: { status: 409, message: 'The refund would exceed the amount paid.' },
+  not_test_mode: { status: 409, message: 'Test helpers only act on test-mode objects.' },
+  ambiguous_reference: { status: 409, message: 'The reference matches more than one object.' },
+  channel_not_available: { status: 400, message: 'The channel is not available for this app.' },
+  channel_not_supported: { status: 400, message: 'The channel does not support this operation.' },
+  channel_error: { status: 502, message: 'The payment channel returned an error.' },
+  unsupported_media_type: { status: 415, message: 'The content type is not supported.' },
+  rate_limited: { status: 429, message: 'Too many requests.' },
+  internal_error: { status: 500, message: 'Something went wrong on our side.' },
+  unavailable: { status: 503, message: 'The service is temporarily unavailable.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export class JuheError extends Error {
+  readonly code: ErrorCode;
+  readonly param?: string;
+  readonly status: number;
+  /** Extra facts a dialect may need to map the error (e.g. the existing charge id). */
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message?: string, param?: string, details?: Record<string, unknown>) {
+    super(message ?? ERROR_CATALOG[code].message);
+    this.name = 'JuheError';
+    this.code = code;
+    this.param = param;
+    this.status = ERROR_CATALOG[code].status;
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; param?: string } } {
+    return { error: { code: this.code, message: this.message, ...(this.param ? { param: this.param } : {}) } };
+  }
+}
+
+export function isJuheError(error: unknown): error is JuheError {
+  return error instanceof JuheError;
+}

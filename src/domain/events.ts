@@ -1,0 +1,21 @@
+/** Event types: the append-only record every notification is derived from. */
+export const EVENT_TYPES = [
+  'charge.created',
+  'charge.user_paying',
+  'charge.succeeded',
+  'charge.failed',
+  'charge.canceled',
+  'charge.closed',
+  // a channel reported money taken for a charge we had already closed: needs a human or an auto-refund
+  'charge.paid_after_close',
+  'refund.created',
+  'refund.succeeded',
+  'refund.failed',
+  'endpoint.failing',
+  'endpoint.recovered',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
+}
