@@ -25,7 +25,11 @@ export function connectorRegistry(overrides: Partial<Record<Provider, Connector>
       const connector = live[provider];
       if (connector) return connector;
       if (!livemode) return sandbox;
-      throw new JuheError('channel_not_available', `No connector for ${provider} in live mode yet`, 'channel');
+      throw new JuheError(
+        'channel_not_available',
+        `No connector for ${provider} in live mode yet`,
+        'channel',
+      );
     },
   };
 }

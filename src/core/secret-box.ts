@@ -12,7 +12,8 @@ export interface SecretBox {
 }
 
 export function secretBox(masterKey: Buffer): SecretBox {
-  if (masterKey.length !== 32) throw new Error('JUHE_MASTER_KEY must be 32 bytes (64 hex or 44 base64 chars)');
+  if (masterKey.length !== 32)
+    throw new Error('JUHE_MASTER_KEY must be 32 bytes (64 hex or 44 base64 chars)');
   const seal = (plain: string): string => {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', masterKey, iv);
@@ -37,7 +38,9 @@ export function secretBox(masterKey: Buffer): SecretBox {
 /** Accepts 64 hex characters or base64 of 32 bytes. */
 export function parseMasterKey(text: string): Buffer {
   const trimmed = text.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed, 'base64');
   if (key.length !== 32) throw new Error('JUHE_MASTER_KEY must encode exactly 32 bytes');
   return key;
 }

@@ -74,7 +74,9 @@ export async function findRefund(q: Queryable, id: string, lock = false): Promis
 }
 
 export async function listRefundsOfCharge(q: Queryable, chargeId: string): Promise<Refund[]> {
-  const rows = await q.query('SELECT * FROM refunds WHERE charge_id = $1 ORDER BY created_at, id', [chargeId]);
+  const rows = await q.query('SELECT * FROM refunds WHERE charge_id = $1 ORDER BY created_at, id', [
+    chargeId,
+  ]);
   return rows.map(toRefund);
 }
 

@@ -60,7 +60,9 @@ export class JuheError extends Error {
   }
 
   toJSON(): { error: { code: ErrorCode; message: string; param?: string } } {
-    return { error: { code: this.code, message: this.message, ...(this.param ? { param: this.param } : {}) } };
+    return {
+      error: { code: this.code, message: this.message, ...(this.param ? { param: this.param } : {}) },
+    };
   }
 }
 

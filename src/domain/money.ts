@@ -42,9 +42,11 @@ export function parseJsonAmount(value: unknown, currency: Currency, param = 'amo
 /** 1234 CNY -> "12.34"; 5 -> "0.05". */
 export function formatMinor(minor: number, currency: Currency): string {
   if (!Number.isSafeInteger(minor)) throw new RangeError(`not an integer amount: ${minor}`);
-  const places = CURRENCIES[currency];
+  const places: number = CURRENCIES[currency];
   const sign = minor < 0 ? '-' : '';
-  const digits = Math.abs(minor).toString().padStart(places + 1, '0');
+  const digits = Math.abs(minor)
+    .toString()
+    .padStart(places + 1, '0');
   if (places === 0) return sign + digits;
   return `${sign}${digits.slice(0, -places)}.${digits.slice(-places)}`;
 }

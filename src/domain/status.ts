@@ -3,7 +3,14 @@
  * the system goes through `canTransition`, and the database update is conditional on
  * the status read, so a duplicate or late channel result changes a charge at most once.
  */
-export const CHARGE_STATUSES = ['pending', 'user_paying', 'succeeded', 'failed', 'canceled', 'closed'] as const;
+export const CHARGE_STATUSES = [
+  'pending',
+  'user_paying',
+  'succeeded',
+  'failed',
+  'canceled',
+  'closed',
+] as const;
 export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
 
 export const REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const;

@@ -8,7 +8,11 @@ import { manualClock } from '../../src/domain/clock.js';
 import { randomIds } from '../../src/domain/ids.js';
 import { type Engine, freshDb } from './db.js';
 
-export type TestCore = Core & { clock: ReturnType<typeof manualClock>; drop(): Promise<void>; dbUrl: string | null };
+export type TestCore = Core & {
+  clock: ReturnType<typeof manualClock>;
+  drop(): Promise<void>;
+  dbUrl: string | null;
+};
 
 /** A Core on a fresh database with a hand-moved clock: what use-case suites build on. */
 export async function testCore(

@@ -11,7 +11,13 @@ import { METHODS } from '../../domain/channels.js';
 export function sandboxConnector(): Connector {
   return {
     name: 'sandbox',
-    capabilities: { methods: METHODS.filter((m) => m !== 'offline'), query: true, refund: true, close: true, notify: false },
+    capabilities: {
+      methods: METHODS.filter((m) => m !== 'offline'),
+      query: true,
+      refund: true,
+      close: true,
+      notify: false,
+    },
     pay: async ({ charge, publicUrl }) => ({
       status: 'pending',
       payerActing: charge.method === 'barcode',

@@ -15,7 +15,11 @@ export interface EventInput {
  * Appends an event and its outbox row. Always called inside the transaction that made
  * the state change, so a change and its notification are committed together or not at all.
  */
-export async function appendEvent(q: Queryable, core: Pick<Core, 'clock' | 'ids'>, e: EventInput): Promise<string> {
+export async function appendEvent(
+  q: Queryable,
+  core: Pick<Core, 'clock' | 'ids'>,
+  e: EventInput,
+): Promise<string> {
   const id = core.ids.next('event');
   const now = core.clock.now();
   await q.query(

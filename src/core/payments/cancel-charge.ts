@@ -1,0 +1,71 @@
+import { findCharge } from '../../db/charges.js';
+import type { Charge } from '../../domain/charge.js';
+import { JuheError } from '../../domain/errors.js';
+import { isChargeUnpaid } from '../../domain/status.js';
+import { findChannelConfig } from '../apps/channel-configs.js';
+import type { Core } from '../context.js';
+import { appendEvent } from '../events/append-event.js';
+import { applyChargeResult } from '../notify/apply-channel-result.js';
+import { serializeCharge } from '../serialize.js';
+
+/**
+ * Ends an unpaid charge: `canceled` when the merchant asks, `closed` when it expires.
+ * Where the provider can close orders, it is asked first; if it answers that the payer
+ * already paid, that result is applied instead and the cancel is refused.
+ */
+export async function endUnpaidCharge(
+  core: Core,
+  chargeId: string,
+  to: 'canceled' | 'closed',
+): Promise<Charge> {
+  const charge = await findCharge(core.db, chargeId);
+  if (!charge) throw new JuheError('charge_not_found', undefined, 'id');
+  if (!isChargeUnpaid(charge.status)) {
+    if (to === 'closed') return charge;
+    throw new JuheError(
+      charge.status === 'succeeded' ? 'charge_already_paid' : 'charge_not_cancelable',
+      `Charge is ${charge.status}`,
+      'id',
+    );
+  }
+  const connector = core.connectors.resolve(charge.channel, charge.livemode);
+  if (connector.close) {
+    const config =
+      (await findChannelConfig(core.db, core.box, charge.appId, charge.livemode, charge.channel)) ?? null;
+    const upstream = await connector.close({ charge, config, clock: core.clock, publicUrl: core.publicUrl });
+    if (upstream.status === 'succeeded') {
+      const { charge: paid } = await applyChargeResult(core, charge.id, upstream);
+      if (to === 'closed') return paid;
+      throw new JuheError(
+        'charge_already_paid',
+        'The payer paid before the cancel reached the channel',
+        'id',
+      );
+    }
+  }
+  return core.db.tx(async (q) => {
+    const current = (await findCharge(q, chargeId, true))!;
+    if (!isChargeUnpaid(current.status)) {
+      if (to === 'closed') return current;
+      throw new JuheError('charge_not_cancelable', `Charge is ${current.status}`, 'id');
+    }
+    const now = core.clock.now();
+    await q.query('UPDATE charges SET status = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [
+      current.id,
+      to,
+      now,
+    ]);
+    const ended = { ...current, status: to, closedAt: now, updatedAt: now };
+    await appendEvent(q, core, {
+      appId: ended.appId,
+      livemode: ended.livemode,
+      type: `charge.${to}`,
+      objectType: 'charge',
+      objectId: ended.id,
+      data: serializeCharge(ended),
+    });
+    return ended;
+  });
+}
+
+export const cancelCharge = (core: Core, chargeId: string) => endUnpaidCharge(core, chargeId, 'canceled');

@@ -1,0 +1,209 @@
+import type { ChannelConfig, Connector } from '../../channels/_kit/connector.js';
+import { findCharge, insertCharge, toCharge } from '../../db/charges.js';
+import { isUniqueViolation } from '../../db/db.js';
+import type { Charge, Dialect } from '../../domain/charge.js';
+import { type Method, type Provider, isMethod, isProvider } from '../../domain/channels.js';
+import { JuheError } from '../../domain/errors.js';
+import { type Currency, isCurrency, isPositiveMinor } from '../../domain/money.js';
+import { findChannelConfig } from '../apps/channel-configs.js';
+import type { Core } from '../context.js';
+import { appendEvent } from '../events/append-event.js';
+import { applyChargeResult } from '../notify/apply-channel-result.js';
+import { serializeCharge } from '../serialize.js';
+
+export const DEFAULT_EXPIRY_MS = 60 * 60 * 1000;
+
+export interface ChargeCreateParams {
+  appId: string;
+  storeId?: string | null;
+  livemode: boolean;
+  dialect: Dialect;
+  orderNo: string;
+  /**
+   * maxpay lets an unpaid billNum be billed again: the new bill is the next attempt of
+   * the same order. Everywhere else a used order number is `order_no_duplicate`.
+   */
+  allowRebill?: boolean;
+  channel: Provider;
+  method: Method;
+  amount: number;
+  currency: Currency;
+  amountOriginal?: number | null;
+  amountDiscount?: number;
+  amountIgnore?: number;
+  subject: string;
+  body?: string | null;
+  description?: string | null;
+  clientIp?: string | null;
+  extra?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  expiresAt?: Date;
+  returnUrl?: string | null;
+  notifyUrl?: string | null;
+  /** Pre-assigned id, for dialects whose response must carry it before create returns. */
+  id?: string;
+}
+
+/**
+ * Creates a charge and asks its channel to start the payment.
+ * 1. One transaction inserts the pending charge with its `charge.created` event.
+ * 2. The connector is called outside any transaction (it may talk to an upstream).
+ * 3. Its result is applied as an idempotent transition (apply-channel-result).
+ * A crash between 1 and 3 leaves a pending charge that the polling and expiry workers resolve.
+ */
+export async function createCharge(core: Core, params: ChargeCreateParams): Promise<Charge> {
+  validate(params);
+  const connector = core.connectors.resolve(params.channel, params.livemode);
+  if (!connector.capabilities.methods.includes(params.method)) {
+    throw new JuheError(
+      'channel_not_supported',
+      `${params.channel} does not support ${params.method}`,
+      'channel',
+    );
+  }
+  const config = await channelConfigFor(core, params, connector);
+  const now = core.clock.now();
+  const charge: Charge = {
+    id: params.id ?? core.ids.next('charge'),
+    appId: params.appId,
+    storeId: params.storeId ?? null,
+    livemode: params.livemode,
+    dialect: params.dialect,
+    orderNo: params.orderNo,
+    attempt: 1,
+    orderSn: core.ids.orderSn(now),
+    channel: params.channel,
+    method: params.method,
+    amount: params.amount,
+    amountOriginal: params.amountOriginal ?? null,
+    amountDiscount: params.amountDiscount ?? 0,
+    amountIgnore: params.amountIgnore ?? 0,
+    amountRefunded: 0,
+    currency: params.currency,
+    subject: params.subject,
+    body: params.body ?? null,
+    description: params.description ?? null,
+    clientIp: params.clientIp ?? null,
+    extra: params.extra ?? {},
+    metadata: params.metadata ?? {},
+    credential: null,
+    status: 'pending',
+    transactionNo: null,
+    failureCode: null,
+    failureMsg: null,
+    returnUrl: params.returnUrl ?? null,
+    notifyUrl: params.notifyUrl ?? null,
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: params.expiresAt ?? new Date(now.getTime() + DEFAULT_EXPIRY_MS),
+    paidAt: null,
+    closedAt: null,
+  };
+  const orderScope = params.storeId ? `store:${params.storeId}` : 'app';
+
+  try {
+    await core.db.tx(async (q) => {
+      if (params.allowRebill) charge.attempt = await nextAttempt(q, charge, orderScope);
+      await insertCharge(q, charge, orderScope);
+      await appendEvent(q, core, {
+        appId: charge.appId,
+        livemode: charge.livemode,
+        type: 'charge.created',
+        objectType: 'charge',
+        objectId: charge.id,
+        data: serializeCharge(charge),
+      });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new JuheError(
+        'order_no_duplicate',
+        `Order number ${params.orderNo} was already used`,
+        'order_no',
+      );
+    }
+    throw error;
+  }
+
+  let result;
+  try {
+    result = await connector.pay({ charge, config, clock: core.clock, publicUrl: core.publicUrl });
+  } catch (error) {
+    // A definite rejection (bad parameters upstream) fails the charge; anything else
+    // (timeout, reset) is unknown and must be resolved by a query, never assumed failed.
+    if (error instanceof JuheError) {
+      await applyChargeResult(core, charge.id, {
+        status: 'failed',
+        failureCode: error.code,
+        failureMessage: error.message,
+      });
+      throw error;
+    }
+    core.log.warn(
+      { err: error, charge: charge.id },
+      'channel pay call failed; charge left pending for polling',
+    );
+    result = { status: 'unknown' as const, needsPolling: true };
+  }
+  const applied = await applyChargeResult(core, charge.id, result);
+  return applied.charge;
+}
+
+function validate(p: ChargeCreateParams): void {
+  if (!isProvider(p.channel))
+    throw new JuheError('invalid_parameter', `Unknown channel ${p.channel}`, 'channel');
+  if (!isMethod(p.method)) throw new JuheError('invalid_parameter', `Unknown method ${p.method}`, 'method');
+  if (!isPositiveMinor(p.amount))
+    throw new JuheError('invalid_amount', 'amount must be a positive integer', 'amount');
+  if (!isCurrency(p.currency))
+    throw new JuheError('invalid_currency', `Unsupported currency ${p.currency}`, 'currency');
+  if (!p.orderNo) throw new JuheError('missing_parameter', 'order_no is required', 'order_no');
+  if (!p.subject) throw new JuheError('missing_parameter', 'subject is required', 'subject');
+  for (const [name, value] of [
+    ['amount_original', p.amountOriginal],
+    ['amount_discount', p.amountDiscount],
+    ['amount_ignore', p.amountIgnore],
+  ] as const) {
+    if (value !== undefined && value !== null && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new JuheError('invalid_amount', `${name} must be a non-negative integer`, name);
+    }
+  }
+}
+
+async function channelConfigFor(
+  core: Core,
+  p: ChargeCreateParams,
+  connector: Connector,
+): Promise<ChannelConfig | null> {
+  if (connector.name === 'cash' || connector.name === 'diy') return null;
+  const config = await findChannelConfig(core.db, core.box, p.appId, p.livemode, p.channel);
+  if (config && !config.enabled) {
+    throw new JuheError('channel_not_available', `${p.channel} is disabled for this app`, 'channel');
+  }
+  if (!config && p.livemode) {
+    throw new JuheError('channel_not_available', `${p.channel} is not configured for this app`, 'channel');
+  }
+  return config ?? null;
+}
+
+/** Re-billing: refuse once any attempt of the order is paid; else the next attempt number. */
+async function nextAttempt(
+  q: Parameters<typeof insertCharge>[0],
+  charge: Charge,
+  orderScope: string,
+): Promise<number> {
+  const rows = await q.query(
+    `SELECT * FROM charges WHERE app_id = $1 AND order_scope = $2 AND order_no = $3 ORDER BY attempt DESC FOR UPDATE`,
+    [charge.appId, orderScope, charge.orderNo],
+  );
+  const attempts = rows.map(toCharge);
+  const paid = attempts.find((a) => a.status === 'succeeded');
+  if (paid) {
+    throw new JuheError('order_no_duplicate', `Order ${charge.orderNo} is already paid`, 'order_no', {
+      chargeId: paid.id,
+    });
+  }
+  return (attempts[0]?.attempt ?? 0) + 1;
+}
+
+export { findCharge };

@@ -1,0 +1,137 @@
+import { findCharge } from '../../db/charges.js';
+import { isUniqueViolation } from '../../db/db.js';
+import type { Refund } from '../../domain/charge.js';
+import { JuheError } from '../../domain/errors.js';
+import { isPositiveMinor } from '../../domain/money.js';
+import { findChannelConfig } from '../apps/channel-configs.js';
+import type { Core } from '../context.js';
+import { appendEvent } from '../events/append-event.js';
+import { applyRefundResult } from '../notify/apply-channel-result.js';
+import { serializeRefund } from '../serialize.js';
+
+export interface RefundCreateParams {
+  chargeId: string;
+  /** Minor units; omitted means everything not yet refunded. */
+  amount?: number;
+  /** The merchant's refund number (store refund_out_no); generated when absent. */
+  refundNo?: string;
+  description?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Refunds part or all of a succeeded charge. The charge row is locked while the
+ * refundable balance is computed (paid - pending - succeeded refunds), so concurrent
+ * refunds can never together exceed what was paid. The channel is then asked outside
+ * the transaction and its answer applied like any other channel result.
+ */
+export async function createRefund(core: Core, params: RefundCreateParams): Promise<Refund> {
+  if (params.amount !== undefined && !isPositiveMinor(params.amount)) {
+    throw new JuheError('invalid_amount', 'amount must be a positive integer', 'amount');
+  }
+  let refund: Refund;
+  try {
+    refund = await core.db.tx(async (q) => {
+      const charge = await findCharge(q, params.chargeId, true);
+      if (!charge) throw new JuheError('charge_not_found', undefined, 'charge');
+      if (charge.status !== 'succeeded') {
+        throw new JuheError('charge_not_refundable', `Charge is ${charge.status}, not succeeded`, 'charge');
+      }
+      const [{ committed }] = await q.query<{ committed: number }>(
+        `SELECT COALESCE(SUM(amount), 0)::bigint AS committed FROM refunds
+         WHERE charge_id = $1 AND status IN ('pending', 'succeeded')`,
+        [charge.id],
+      );
+      const refundable = charge.amount - committed;
+      const amount = params.amount ?? refundable;
+      if (amount <= 0 || amount > refundable) {
+        throw new JuheError(
+          'refund_exceeds_amount',
+          `Refund of ${amount} exceeds the refundable ${refundable}`,
+          'amount',
+          { refundable },
+        );
+      }
+      const now = core.clock.now();
+      const id = core.ids.next('refund');
+      const created: Refund = {
+        id,
+        chargeId: charge.id,
+        appId: charge.appId,
+        livemode: charge.livemode,
+        refundNo: params.refundNo ?? id,
+        amount,
+        currency: charge.currency,
+        status: 'pending',
+        description: params.description ?? null,
+        metadata: params.metadata ?? {},
+        extra: {},
+        transactionNo: null,
+        failureCode: null,
+        failureMsg: null,
+        createdAt: now,
+        updatedAt: now,
+        succeededAt: null,
+      };
+      await q.query(
+        `INSERT INTO refunds (id, charge_id, app_id, livemode, refund_no, amount, currency, status, description,
+           metadata, extra, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, '{}', $10, $10)`,
+        [
+          id,
+          charge.id,
+          charge.appId,
+          charge.livemode,
+          created.refundNo,
+          amount,
+          charge.currency,
+          created.description,
+          JSON.stringify(created.metadata),
+          now,
+        ],
+      );
+      await appendEvent(q, core, {
+        appId: charge.appId,
+        livemode: charge.livemode,
+        type: 'refund.created',
+        objectType: 'refund',
+        objectId: id,
+        data: serializeRefund(created),
+      });
+      return created;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new JuheError(
+        'refund_no_duplicate',
+        `Refund number ${params.refundNo} was already used`,
+        'refund_no',
+      );
+    }
+    throw error;
+  }
+
+  const charge = (await findCharge(core.db, refund.chargeId))!;
+  const connector = core.connectors.resolve(charge.channel, charge.livemode);
+  if (!connector.refund) {
+    await applyRefundResult(core, refund.id, {
+      status: 'failed',
+      failureCode: 'channel_not_supported',
+      failureMessage: `${charge.channel} does not support refunds`,
+    });
+    throw new JuheError('channel_not_supported', `${charge.channel} does not support refunds`, 'charge');
+  }
+  const config =
+    (await findChannelConfig(core.db, core.box, charge.appId, charge.livemode, charge.channel)) ?? null;
+  let result;
+  try {
+    result = await connector.refund({ charge, refund, config, clock: core.clock, publicUrl: core.publicUrl });
+  } catch (error) {
+    core.log.warn(
+      { err: error, refund: refund.id },
+      'channel refund call failed; refund left pending for polling',
+    );
+    result = { status: 'unknown' as const, needsPolling: true };
+  }
+  return (await applyRefundResult(core, refund.id, result)).refund;
+}
