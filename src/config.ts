@@ -1,0 +1,59 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { parseMasterKey } from './core/secret-box.js';
+
+/** Every environment variable Juhe reads, in one place (the README's configuration table). */
+export interface Config {
+  home: string;
+  databaseUrl: string | null;
+  port: number;
+  host: string;
+  publicUrl: string;
+  production: boolean;
+  masterKey: Buffer;
+  logLevel: string;
+  /** Background workers (expiry, polling, notification delivery) on this node. */
+  workers: boolean;
+  /** Allow notification targets on private/loopback addresses (SSRF guard). */
+  allowPrivateTargets: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const home = resolve(env.JUHE_HOME ?? '.juhe');
+  const production = env.NODE_ENV === 'production';
+  const port = Number(env.PORT ?? 3000);
+  const host = env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  return {
+    home,
+    databaseUrl: env.DATABASE_URL || null,
+    port,
+    host,
+    publicUrl: (env.JUHE_PUBLIC_URL ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(
+      /\/$/,
+      '',
+    ),
+    production,
+    masterKey: masterKey(env, home, production),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    workers: env.JUHE_WORKERS !== 'off',
+    allowPrivateTargets: env.JUHE_ALLOW_PRIVATE_TARGETS
+      ? env.JUHE_ALLOW_PRIVATE_TARGETS === 'true'
+      : !production,
+  };
+}
+
+/**
+ * JUHE_MASTER_KEY encrypts every stored secret. In production it must be given; in the
+ * embedded demo it is generated once into JUHE_HOME/master.key (mode 0600).
+ */
+function masterKey(env: NodeJS.ProcessEnv, home: string, production: boolean): Buffer {
+  if (env.JUHE_MASTER_KEY) return parseMasterKey(env.JUHE_MASTER_KEY);
+  if (production) throw new Error('JUHE_MASTER_KEY is required when NODE_ENV=production');
+  const file = join(home, 'master.key');
+  if (existsSync(file)) return parseMasterKey(readFileSync(file, 'utf8'));
+  mkdirSync(home, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600 });
+  return key;
+}

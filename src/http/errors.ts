@@ -1,0 +1,36 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { JuheError } from '../domain/errors.js';
+
+/**
+ * Native error shape: `{"error": {"code", "message", "param"}}`. Schema failures become
+ * 400 `invalid_parameter` naming the offending field; anything unexpected is a logged 500
+ * that reveals nothing. Dialects install their own handlers in their own scope.
+ */
+export function toNativeError(error: unknown): JuheError {
+  if (error instanceof JuheError) return error;
+  const e = error as FastifyError;
+  if (e.validation) {
+    const first = e.validation[0];
+    const param =
+      (first?.params as { missingProperty?: string })?.missingProperty ??
+      first?.instancePath?.replace(/^\//, '').replace(/\//g, '.') ??
+      undefined;
+    const missing = first?.keyword === 'required';
+    return new JuheError(
+      missing ? 'missing_parameter' : 'invalid_parameter',
+      `${e.validationContext ?? 'request'}${param ? '.' + param : ''} ${first?.message ?? 'is invalid'}`,
+      param || undefined,
+    );
+  }
+  if (e.statusCode === 415) return new JuheError('unsupported_media_type', e.message);
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    return new JuheError('invalid_request', e.message);
+  }
+  return new JuheError('internal_error');
+}
+
+export function nativeErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const mapped = toNativeError(error);
+  if (mapped.status >= 500) request.log.error({ err: error }, 'unhandled error');
+  return reply.status(mapped.status).send(mapped.toJSON());
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Core } from '../core/context.js';
+
+/**
+ * Prometheus metrics at /metrics. A registry per server (not the global one), so two
+ * servers in one test process do not collide. Charge counts and outbox lag are read from
+ * the database at scrape time: every node reports the same truth.
+ */
+export function registerMetrics(app: FastifyInstance, core: Core): void {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: 'juhe_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'juhe_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const charges = new Gauge({
+    name: 'juhe_charges',
+    help: 'Charges by channel and status',
+    labelNames: ['channel', 'status'] as const,
+    registers: [registry],
+  });
+  const outboxLag = new Gauge({
+    name: 'juhe_outbox_lag_seconds',
+    help: 'Age of the oldest unprocessed outbox row (0 when empty)',
+    registers: [registry],
+  });
+  const outboxPending = new Gauge({
+    name: 'juhe_outbox_pending',
+    help: 'Unprocessed outbox rows',
+    registers: [registry],
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { route, method: request.method, status: String(reply.statusCode) };
+    requests.inc(labels);
+    latency.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    charges.reset();
+    const rows = await core.db.query<{ channel: string; status: string; n: number }>(
+      'SELECT channel, status, count(*)::int AS n FROM charges GROUP BY channel, status',
+    );
+    for (const r of rows) charges.set({ channel: r.channel, status: r.status }, r.n);
+    const [lag] = await core.db.query<{ lag: number | null; n: number }>(
+      `SELECT EXTRACT(EPOCH FROM ($1::timestamptz - min(available_at)))::float8 AS lag, count(*)::int AS n
+       FROM outbox WHERE processed_at IS NULL`,
+      [core.clock.now()],
+    );
+    outboxLag.set(Math.max(0, lag?.lag ?? 0));
+    outboxPending.set(lag?.n ?? 0);
+    reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+}

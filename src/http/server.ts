@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Core } from '../core/context.js';
+import { adminApi } from './admin/index.js';
+import { nativeErrorHandler } from './errors.js';
+import { registerMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
+
+export interface ServerOptions {
+  core: Core;
+  /** pino options or false; tests pass false. */
+  logger?: boolean | Record<string, unknown>;
+}
+
+/**
+ * The HTTP surface: admin API (/api/v1), dialects (each in its own encapsulated scope with
+ * its own body parsers and error shapes), health and metrics. No listening here, so tests
+ * can `inject` or `listen({port: 0})`.
+ */
+export async function buildServer({ core, logger = false }: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger === false ? false : logger === true ? { level: 'info' } : logger,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    // Real maxpay clients send "application/json;charset=utf-8;": be liberal in what we parse.
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler(nativeErrorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url}` } }),
+  );
+
+  registerMetrics(app, core);
+  await registerOpenApi(app);
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await core.db.query('SELECT 1');
+      return { status: 'ready', database: core.db.engine };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', database: core.db.engine });
+    }
+  });
+
+  await app.register(adminApi, { prefix: '/api/v1', core });
+
+  // Merchant API dialects: each registers its own routes, parsers and error shapes.
+  // DIALECTS-BEGIN (one line per dialect: `await app.register(xRoutes, { core });`)
+  // DIALECTS-END
+
+  return app;
+}
