@@ -26,6 +26,10 @@ export const ERROR_CATALOG = {
     status: 409,
     message: 'This Idempotency-Key was used with a different request.',
   },
+  idempotency_key_in_progress: {
+    status: 409,
+    message: 'A request with this Idempotency-Key is still being processed.',
+  },
   charge_not_cancelable: { status: 409, message: 'Only an unpaid charge can be canceled.' },
   charge_already_paid: { status: 409, message: 'The charge was already paid.' },
   charge_not_refundable: { status: 409, message: 'Only a succeeded charge can be refunded.' },

@@ -1,10 +1,33 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
+import { appRoutes } from './apps.js';
+import { authRoutes } from './auth-routes.js';
+import { channelConfigRoutes } from './channel-configs.js';
+import { chargeRoutes } from './charges.js';
+import { registerIdempotency } from './idempotency.js';
+import { identify } from './kit.js';
+import { recordRoutes } from './records.js';
+import { storeRoutes } from './stores.js';
+import { testHelperRoutes } from './test-helpers.js';
 
-/** The admin API under /api/v1. Route modules register here. */
+/**
+ * The admin API under /api/v1. Every request is identified (session cookie or bearer
+ * token); each route states the permission it needs; POSTs honour Idempotency-Key.
+ */
 export async function adminApi(app: FastifyInstance, opts: { core: Core }): Promise<void> {
+  const { core } = opts;
+  app.addHook('onRequest', async (request) => {
+    request.actor = await identify(core, request);
+  });
+  registerIdempotency(app, core);
+
+  await app.register(authRoutes, opts);
+  await app.register(appRoutes, opts);
+  await app.register(storeRoutes, opts);
+  await app.register(channelConfigRoutes, opts);
+  await app.register(chargeRoutes, opts);
+  await app.register(recordRoutes, opts);
+  await app.register(testHelperRoutes, opts);
   // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, opts);`)
   // ROUTES-END
-  void app;
-  void opts;
 }

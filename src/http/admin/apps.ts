@@ -1,0 +1,184 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { createApp, createMerchant, issueCredentials } from '../../core/apps/create-app.js';
+import { listAppCredentials, revokeCredential } from '../../core/apps/credentials.js';
+import type { Core } from '../../core/context.js';
+import { JuheError } from '../../domain/errors.js';
+import { audit, requirePermission } from './kit.js';
+
+const IdParam = (prefix: string) => Type.Object({ id: Type.String({ pattern: `^${prefix}_[0-9a-f]{24}$` }) });
+const Mode = Type.Union([Type.Literal('test'), Type.Literal('live')]);
+
+/**
+ * Merchants, apps and their dialect credentials. Listing shows only the public half of
+ * each key; secrets are shown once when issued or rotated, and again only through
+ * `reveal`, which is audited.
+ */
+export async function appRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  app.get('/merchants', { schema: { tags: ['apps'] }, preHandler: requirePermission('read') }, async () => ({
+    data: await core.db.query('SELECT id, name, created_at FROM merchants ORDER BY created_at'),
+  }));
+
+  app.post(
+    '/merchants',
+    {
+      schema: { tags: ['apps'], body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }) },
+      preHandler: requirePermission('apps.write'),
+    },
+    async (request, reply) => {
+      const merchant = await core.db.tx(async (q) => {
+        const m = await createMerchant(q, core, request.body as { name: string });
+        await audit(q, core, request, 'merchant.create', { type: 'merchant', id: m.id });
+        return m;
+      });
+      return reply.status(201).send({ id: merchant.id, name: merchant.name, created_at: merchant.createdAt });
+    },
+  );
+
+  app.get(
+    '/apps',
+    {
+      schema: { tags: ['apps'], querystring: Type.Object({ merchant: Type.Optional(Type.String()) }) },
+      preHandler: requirePermission('read'),
+    },
+    async (request) => {
+      const { merchant } = request.query as { merchant?: string };
+      const rows = merchant
+        ? await core.db.query('SELECT * FROM apps WHERE merchant_id = $1 ORDER BY created_at', [merchant])
+        : await core.db.query('SELECT * FROM apps ORDER BY created_at');
+      return {
+        data: rows.map((r) => ({
+          id: r.id,
+          merchant: r.merchant_id,
+          name: r.name,
+          created_at: r.created_at,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/apps',
+    {
+      schema: {
+        tags: ['apps'],
+        body: Type.Object({
+          merchant: Type.String({ pattern: '^mch_[0-9a-f]{24}$' }),
+          name: Type.String({ minLength: 1, maxLength: 200 }),
+          merchant_public_key_pem: Type.Optional(Type.String({ maxLength: 4096 })),
+        }),
+      },
+      preHandler: requirePermission('apps.write'),
+    },
+    async (request, reply) => {
+      const body = request.body as { merchant: string; name: string; merchant_public_key_pem?: string };
+      const result = await core.db.tx(async (q) => {
+        const [merchant] = await q.query('SELECT id FROM merchants WHERE id = $1', [body.merchant]);
+        if (!merchant) throw new JuheError('not_found', 'No such merchant', 'merchant');
+        const created = await createApp(q, core, { merchantId: body.merchant, name: body.name });
+        const test = await issueCredentials(q, core, {
+          appId: created.id,
+          livemode: false,
+          merchantPublicKeyPem: body.merchant_public_key_pem,
+        });
+        await audit(q, core, request, 'app.create', { type: 'app', id: created.id });
+        return { created, test };
+      });
+      return reply.status(201).send({
+        id: result.created.id,
+        merchant: result.created.merchantId,
+        name: result.created.name,
+        created_at: result.created.createdAt,
+        credentials: { test: result.test },
+      });
+    },
+  );
+
+  app.get(
+    '/apps/:id',
+    { schema: { tags: ['apps'], params: IdParam('app') }, preHandler: requirePermission('read') },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const [row] = await core.db.query('SELECT * FROM apps WHERE id = $1', [id]);
+      if (!row) throw new JuheError('app_not_found', undefined, 'id');
+      const credentials = await listAppCredentials(core.db, core.box, id);
+      return {
+        id: row.id,
+        merchant: row.merchant_id,
+        name: row.name,
+        created_at: row.created_at,
+        credentials: credentials.map((c) => ({
+          id: c.id,
+          kind: c.kind,
+          mode: c.livemode ? 'live' : 'test',
+          public_id: c.publicId,
+          attrs: c.attrs,
+          created_at: c.createdAt,
+        })),
+      };
+    },
+  );
+
+  // Issues (live mode's first time) or rotates every dialect credential of a mode.
+  app.post(
+    '/apps/:id/credentials/rotate',
+    {
+      schema: {
+        tags: ['apps'],
+        params: IdParam('app'),
+        body: Type.Object({
+          mode: Mode,
+          merchant_public_key_pem: Type.Optional(Type.String({ maxLength: 4096 })),
+        }),
+      },
+      preHandler: requirePermission('apps.write'),
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const body = request.body as { mode: 'test' | 'live'; merchant_public_key_pem?: string };
+      const livemode = body.mode === 'live';
+      return core.db.tx(async (q) => {
+        const [row] = await q.query('SELECT id FROM apps WHERE id = $1 FOR UPDATE', [id]);
+        if (!row) throw new JuheError('app_not_found', undefined, 'id');
+        const old = (await listAppCredentials(q, core.box, id)).filter((c) => c.livemode === livemode);
+        for (const c of old) await revokeCredential(q, c.id, core.clock.now());
+        const issued = await issueCredentials(q, core, {
+          appId: id,
+          livemode,
+          merchantPublicKeyPem:
+            body.merchant_public_key_pem ??
+            (old.find((c) => c.kind === 'paymax')?.attrs.merchantPublicKeyPem as string | undefined),
+        });
+        await audit(q, core, request, 'app.credentials.rotate', { type: 'app', id }, { mode: body.mode });
+        return { credentials: { [body.mode]: issued } };
+      });
+    },
+  );
+
+  app.post(
+    '/apps/:id/credentials/reveal',
+    {
+      schema: { tags: ['apps'], params: IdParam('app'), body: Type.Object({ mode: Mode }) },
+      preHandler: requirePermission('keys.reveal'),
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const { mode } = request.body as { mode: 'test' | 'live' };
+      const credentials = (await listAppCredentials(core.db, core.box, id)).filter(
+        (c) => c.livemode === (mode === 'live'),
+      );
+      if (credentials.length === 0) throw new JuheError('not_found', `App has no ${mode} credentials`, 'id');
+      await audit(core.db, core, request, 'app.credentials.reveal', { type: 'app', id }, { mode });
+      return {
+        data: credentials.map((c) => ({
+          id: c.id,
+          kind: c.kind,
+          mode,
+          public_id: c.publicId,
+          attrs: c.attrs,
+          secrets: c.secrets,
+        })),
+      };
+    },
+  );
+}

@@ -1,0 +1,184 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../core/context.js';
+import { cancelCharge } from '../../core/payments/cancel-charge.js';
+import { createCharge } from '../../core/payments/create-charge.js';
+import { listCharges } from '../../core/payments/list-charges.js';
+import { createRefund } from '../../core/refunds/create-refund.js';
+import { serializeCharge, serializeRefund } from '../../core/serialize.js';
+import { findCharge, listRefundsOfCharge } from '../../db/charges.js';
+import { METHODS, PROVIDERS } from '../../domain/channels.js';
+import { JuheError } from '../../domain/errors.js';
+import { CURRENCIES, type Currency } from '../../domain/money.js';
+import { CHARGE_STATUSES } from '../../domain/status.js';
+import { audit, requirePermission } from './kit.js';
+
+const ChargeId = Type.Object({ id: Type.String({ pattern: '^ch_[0-9a-f]{24}$' }) });
+const literalUnion = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
+  maxProperties: 50,
+});
+
+export const ChargeListQuery = Type.Object({
+  app: Type.Optional(Type.String()),
+  store: Type.Optional(Type.String()),
+  status: Type.Optional(literalUnion(CHARGE_STATUSES)),
+  channel: Type.Optional(literalUnion(PROVIDERS)),
+  order_no: Type.Optional(Type.String({ maxLength: 64 })),
+  mode: Type.Optional(literalUnion(['test', 'live'])),
+  created_gte: Type.Optional(Type.String({ format: 'date-time' })),
+  created_lte: Type.Optional(Type.String({ format: 'date-time' })),
+  order: Type.Optional(literalUnion(['asc', 'desc'])),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+/** Charges in the native API: list, retrieve, create (admin/POS use), cancel, refund. */
+export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  app.get(
+    '/charges',
+    { schema: { tags: ['charges'], querystring: ChargeListQuery }, preHandler: requirePermission('read') },
+    async (request) => {
+      const q = request.query as Record<string, any>;
+      const page = await listCharges(core.db, {
+        appId: q.app,
+        storeId: q.store,
+        status: q.status,
+        channel: q.channel,
+        orderNo: q.order_no,
+        livemode: q.mode === undefined ? undefined : q.mode === 'live',
+        createdGte: q.created_gte ? new Date(q.created_gte) : undefined,
+        createdLte: q.created_lte ? new Date(q.created_lte) : undefined,
+        order: q.order,
+        limit: q.limit,
+        cursor: q.cursor,
+      });
+      return { data: page.data.map(serializeCharge), has_more: page.hasMore, next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/charges/:id',
+    { schema: { tags: ['charges'], params: ChargeId }, preHandler: requirePermission('read') },
+    async (request) => {
+      const charge = await findCharge(core.db, (request.params as { id: string }).id);
+      if (!charge) throw new JuheError('charge_not_found', undefined, 'id');
+      const refunds = await listRefundsOfCharge(core.db, charge.id);
+      return { ...serializeCharge(charge), refunds: refunds.map(serializeRefund) };
+    },
+  );
+
+  app.post(
+    '/charges',
+    {
+      schema: {
+        tags: ['charges'],
+        body: Type.Object({
+          app: Type.String({ pattern: '^app_[0-9a-f]{24}$' }),
+          store: Type.Optional(Type.String({ pattern: '^sto_[0-9a-f]{24}$' })),
+          mode: Type.Optional(literalUnion(['test', 'live'])),
+          order_no: Type.String({ minLength: 1, maxLength: 64 }),
+          channel: literalUnion(PROVIDERS),
+          method: literalUnion(METHODS),
+          amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+          currency: literalUnion(Object.keys(CURRENCIES)),
+          subject: Type.String({ minLength: 1, maxLength: 128 }),
+          body: Type.Optional(Type.String({ maxLength: 512 })),
+          description: Type.Optional(Type.String({ maxLength: 500 })),
+          client_ip: Type.Optional(Type.String({ maxLength: 64 })),
+          expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+          return_url: Type.Optional(Type.String({ format: 'uri', maxLength: 1024 })),
+          extra: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+          metadata: Type.Optional(Metadata),
+        }),
+      },
+      preHandler: requirePermission('charges.write'),
+    },
+    async (request, reply) => {
+      const b = request.body as Record<string, any>;
+      const [appRow] = await core.db.query('SELECT id FROM apps WHERE id = $1', [b.app]);
+      if (!appRow) throw new JuheError('app_not_found', undefined, 'app');
+      const charge = await createCharge(core, {
+        appId: b.app,
+        storeId: b.store,
+        livemode: b.mode === 'live',
+        dialect: 'admin',
+        orderNo: b.order_no,
+        channel: b.channel,
+        method: b.method,
+        amount: b.amount,
+        currency: b.currency as Currency,
+        subject: b.subject,
+        body: b.body,
+        description: b.description,
+        clientIp: b.client_ip ?? request.ip,
+        expiresAt: b.expires_at ? new Date(b.expires_at) : undefined,
+        returnUrl: b.return_url,
+        extra: b.extra,
+        metadata: b.metadata,
+      });
+      return reply.status(201).send(serializeCharge(charge));
+    },
+  );
+
+  app.post(
+    '/charges/:id/cancel',
+    { schema: { tags: ['charges'], params: ChargeId }, preHandler: requirePermission('charges.write') },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const charge = await cancelCharge(core, id);
+      await audit(core.db, core, request, 'charge.cancel', { type: 'charge', id });
+      return serializeCharge(charge);
+    },
+  );
+
+  app.get(
+    '/charges/:id/refunds',
+    { schema: { tags: ['refunds'], params: ChargeId }, preHandler: requirePermission('read') },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      if (!(await findCharge(core.db, id))) throw new JuheError('charge_not_found', undefined, 'id');
+      return { data: (await listRefundsOfCharge(core.db, id)).map(serializeRefund) };
+    },
+  );
+
+  app.post(
+    '/charges/:id/refunds',
+    {
+      schema: {
+        tags: ['refunds'],
+        params: ChargeId,
+        body: Type.Object({
+          amount: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+          refund_no: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          description: Type.Optional(Type.String({ maxLength: 500 })),
+          metadata: Type.Optional(Metadata),
+        }),
+      },
+      preHandler: requirePermission('refunds.write'),
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const b = (request.body ?? {}) as Record<string, any>;
+      const refund = await createRefund(core, {
+        chargeId: id,
+        amount: b.amount,
+        refundNo: b.refund_no,
+        description: b.description,
+        metadata: b.metadata,
+      });
+      await audit(
+        core.db,
+        core,
+        request,
+        'refund.create',
+        { type: 'refund', id: refund.id },
+        {
+          charge: id,
+          amount: refund.amount,
+        },
+      );
+      return reply.status(201).send(serializeRefund(refund));
+    },
+  );
+}

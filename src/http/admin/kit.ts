@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { tokenHash } from '../../core/auth/tokens.js';
+import type { Core } from '../../core/context.js';
+import type { Queryable } from '../../db/db.js';
+import { JuheError } from '../../domain/errors.js';
+
+export const ROLES = ['owner', 'admin', 'developer', 'finance', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Permission =
+  | 'read'
+  | 'charges.write'
+  | 'refunds.write'
+  | 'apps.write'
+  | 'keys.reveal'
+  | 'channels.write'
+  | 'webhooks.write'
+  | 'users.write'
+  | 'audit.read'
+  | 'test_helpers';
+
+/**
+ * Who may do what. Finance moves money back (refunds, cancels) and reads the audit log;
+ * developers wire integrations (apps, keys, channels, webhooks, test helpers) but cannot
+ * refund; viewers only read. Owners and admins may do everything.
+ */
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  owner: [
+    'read',
+    'charges.write',
+    'refunds.write',
+    'apps.write',
+    'keys.reveal',
+    'channels.write',
+    'webhooks.write',
+    'users.write',
+    'audit.read',
+    'test_helpers',
+  ],
+  admin: [
+    'read',
+    'charges.write',
+    'refunds.write',
+    'apps.write',
+    'keys.reveal',
+    'channels.write',
+    'webhooks.write',
+    'users.write',
+    'audit.read',
+    'test_helpers',
+  ],
+  developer: [
+    'read',
+    'charges.write',
+    'apps.write',
+    'keys.reveal',
+    'channels.write',
+    'webhooks.write',
+    'test_helpers',
+  ],
+  finance: ['read', 'charges.write', 'refunds.write', 'audit.read'],
+  viewer: ['read'],
+};
+
+export interface Actor {
+  type: 'user' | 'token';
+  id: string;
+  userId: string;
+  role: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: Actor;
+  }
+}
+
+export const SESSION_COOKIE = 'juhe_session';
+
+/** Reads the session cookie or the bearer token; sets request.actor. Does not reject. */
+export async function identify(core: Core, request: FastifyRequest): Promise<Actor | undefined> {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) {
+    const [row] = await core.db.query<{ id: string; user_id: string; role: Role }>(
+      `UPDATE api_tokens t SET last_used_at = $2 FROM users u
+       WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND u.disabled_at IS NULL
+       RETURNING t.id, t.user_id, t.role`,
+      [tokenHash(header.slice(7).trim()), core.clock.now()],
+    );
+    return row ? { type: 'token', id: row.id, userId: row.user_id, role: row.role } : undefined;
+  }
+  const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
+  if (cookie) {
+    const [row] = await core.db.query<{ id: string; user_id: string; role: Role }>(
+      `SELECT s.id, s.user_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+       WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`,
+      [tokenHash(cookie), core.clock.now()],
+    );
+    return row ? { type: 'user', id: row.user_id, userId: row.user_id, role: row.role } : undefined;
+  }
+  return undefined;
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+/** preHandler: 401 without an identity, 403 when the role lacks the permission. */
+export function requirePermission(permission: Permission): preHandlerAsyncHookHandler {
+  return async function (request: FastifyRequest, _reply: FastifyReply) {
+    if (!request.actor) throw new JuheError('unauthenticated');
+    if (!ROLE_PERMISSIONS[request.actor.role].includes(permission)) {
+      throw new JuheError('forbidden', `Role ${request.actor.role} may not ${permission}`);
+    }
+  };
+}
+
+/** Appends to the audit log: who did what to which object, from where. */
+export async function audit(
+  q: Queryable,
+  core: Core,
+  request: FastifyRequest,
+  action: string,
+  target: { type: string; id: string } | null,
+  data: Record<string, unknown> = {},
+): Promise<void> {
+  await q.query(
+    `INSERT INTO audit_log (id, actor_type, actor_id, action, target_type, target_id, data, ip, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      core.ids.next('audit'),
+      request.actor?.type ?? 'anonymous',
+      request.actor?.id ?? null,
+      action,
+      target?.type ?? null,
+      target?.id ?? null,
+      JSON.stringify(data),
+      request.ip,
+      core.clock.now(),
+    ],
+  );
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

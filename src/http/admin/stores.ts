@@ -1,0 +1,132 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { createStore, findStore, listStores } from '../../core/apps/stores.js';
+import type { Core } from '../../core/context.js';
+import { isUniqueViolation } from '../../db/db.js';
+import { JuheError } from '../../domain/errors.js';
+import { audit, requirePermission } from './kit.js';
+
+const StoreId = Type.Object({ id: Type.String({ pattern: '^sto_[0-9a-f]{24}$' }) });
+
+const view = (s: {
+  id: string;
+  appId: string;
+  name: string;
+  livemode: boolean;
+  openId: string;
+  createdAt: Date;
+}) => ({
+  id: s.id,
+  app: s.appId,
+  name: s.name,
+  mode: s.livemode ? 'live' : 'test',
+  open_id: s.openId,
+  created_at: s.createdAt,
+});
+
+/** Stores (shops) for the `store` dialect, with their cashiers and terminals. */
+export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  app.get(
+    '/stores',
+    {
+      schema: { tags: ['stores'], querystring: Type.Object({ app: Type.Optional(Type.String()) }) },
+      preHandler: requirePermission('read'),
+    },
+    async (request) => ({
+      data: (await listStores(core.db, (request.query as { app?: string }).app)).map(view),
+    }),
+  );
+
+  app.post(
+    '/stores',
+    {
+      schema: {
+        tags: ['stores'],
+        body: Type.Object({
+          app: Type.String({ pattern: '^app_[0-9a-f]{24}$' }),
+          name: Type.String({ minLength: 1, maxLength: 200 }),
+          mode: Type.Optional(Type.Union([Type.Literal('test'), Type.Literal('live')])),
+          shop_password: Type.Optional(Type.String({ minLength: 4, maxLength: 64 })),
+        }),
+      },
+      preHandler: requirePermission('apps.write'),
+    },
+    async (request, reply) => {
+      const body = request.body as { app: string; name: string; mode?: string; shop_password?: string };
+      const store = await core.db.tx(async (q) => {
+        const [appRow] = await q.query('SELECT id FROM apps WHERE id = $1', [body.app]);
+        if (!appRow) throw new JuheError('app_not_found', undefined, 'app');
+        const created = await createStore(q, core, {
+          appId: body.app,
+          name: body.name,
+          livemode: body.mode === 'live',
+          shopPassword: body.shop_password,
+        });
+        await audit(q, core, request, 'store.create', { type: 'store', id: created.id });
+        return created;
+      });
+      // open_key is shown once, here.
+      return reply.status(201).send({ ...view(store), open_key: store.openKey });
+    },
+  );
+
+  app.get(
+    '/stores/:id',
+    { schema: { tags: ['stores'], params: StoreId }, preHandler: requirePermission('read') },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const store = await findStore(core.db, id);
+      if (!store) throw new JuheError('store_not_found', undefined, 'id');
+      const cashiers = await core.db.query('SELECT id, name, created_at FROM cashiers WHERE store_id = $1', [
+        id,
+      ]);
+      const terminals = await core.db.query(
+        'SELECT id, serial, created_at FROM terminals WHERE store_id = $1',
+        [id],
+      );
+      return { ...view(store), cashiers, terminals };
+    },
+  );
+
+  for (const [kind, column, table, prefix] of [
+    ['cashiers', 'name', 'cashiers', 'cashier'],
+    ['terminals', 'serial', 'terminals', 'terminal'],
+  ] as const) {
+    app.post(
+      `/stores/:id/${kind}`,
+      {
+        schema: {
+          tags: ['stores'],
+          params: StoreId,
+          body: Type.Object({ [column]: Type.String({ minLength: 1, maxLength: 100 }) }),
+        },
+        preHandler: requirePermission('apps.write'),
+      },
+      async (request, reply) => {
+        const { id } = request.params as { id: string };
+        const value = (request.body as Record<string, string>)[column];
+        if (!(await findStore(core.db, id))) throw new JuheError('store_not_found', undefined, 'id');
+        const newId = core.ids.next(prefix);
+        try {
+          await core.db.query(
+            `INSERT INTO ${table} (id, store_id, ${column}, created_at) VALUES ($1, $2, $3, $4)`,
+            [newId, id, value, core.clock.now()],
+          );
+        } catch (error) {
+          if (isUniqueViolation(error))
+            throw new JuheError('already_exists', `${column} already used`, column);
+          throw error;
+        }
+        await audit(
+          core.db,
+          core,
+          request,
+          `store.${prefix}.create`,
+          { type: 'store', id },
+          { [column]: value },
+        );
+        return reply.status(201).send({ id: newId, store: id, [column]: value });
+      },
+    );
+  }
+}
