@@ -12,10 +12,16 @@ export interface ChargeListParams {
   method?: string;
   orderNo?: string;
   livemode?: boolean;
+  /** Only charges created through this merchant API (maxpay records lists its own bills). */
+  dialect?: string;
+  /** true: some amount refunded; false: nothing refunded (maxpay `refund` vs `success`). */
+  refunded?: boolean;
   createdGte?: Date;
   createdLte?: Date;
   /** Newest first by default. */
   order?: 'asc' | 'desc';
+  /** Sort key; `amount` (then created_at, id) only with offset paging, not with a cursor. */
+  sort?: 'created' | 'amount';
   limit?: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor?: string;
@@ -44,6 +50,8 @@ function chargeFilters(p: ChargeListParams): { where: string[]; args: unknown[] 
   if (p.method) add('method = ?', p.method);
   if (p.orderNo) add('order_no = ?', p.orderNo);
   if (p.livemode !== undefined) add('livemode = ?', p.livemode);
+  if (p.dialect) add('dialect = ?', p.dialect);
+  if (p.refunded !== undefined) where.push(p.refunded ? 'amount_refunded > 0' : 'amount_refunded = 0');
   if (p.createdGte) add('created_at >= ?', p.createdGte);
   if (p.createdLte) add('created_at <= ?', p.createdLte);
   return { where, args };
@@ -59,13 +67,17 @@ export async function listCharges(q: Queryable, p: ChargeListParams): Promise<Ch
   const limit = Math.min(Math.max(p.limit ?? 20, 1), 1000);
   const order = p.order ?? 'desc';
   const { where, args } = chargeFilters(p);
+  if (p.cursor && p.sort === 'amount') {
+    throw new JuheError('invalid_parameter', 'A cursor pages by creation time only', 'cursor');
+  }
   if (p.cursor) {
     const [time, id] = decodeCursor(p.cursor);
     args.push(time, id);
     where.push(`(created_at, id) ${order === 'desc' ? '<' : '>'} ($${args.length - 1}, $${args.length})`);
   }
   args.push(limit + 1);
-  let sql = `SELECT * FROM charges ${whereSql(where)} ORDER BY created_at ${order}, id ${order} LIMIT $${args.length}`;
+  const amountFirst = p.sort === 'amount' ? `amount ${order}, ` : '';
+  let sql = `SELECT * FROM charges ${whereSql(where)} ORDER BY ${amountFirst}created_at ${order}, id ${order} LIMIT $${args.length}`;
   if (p.offset) {
     args.push(p.offset);
     sql += ` OFFSET $${args.length}`;
