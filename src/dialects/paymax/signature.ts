@@ -1,0 +1,76 @@
+import { type KeyObject, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+
+/**
+ * Paymax (2016 API) signs raw bytes with SHA1withRSA (PKCS#1 v1.5) and carries the
+ * signature base64-encoded:
+ * - requests: header `sign` over the raw UTF-8 request body, merchant private key;
+ * - responses: envelope field `sign` over the `res_data` string, platform private key;
+ * - webhooks: header `Sign` over the raw request body, platform private key.
+ * The same two functions serve all three, so the golden webhook captures in
+ * specs/samples/paymax-webhook/ test exactly the code that checks merchants' requests.
+ */
+
+const keyCache = new Map<string, KeyObject>();
+const KEY_CACHE_MAX = 512;
+
+function cached(pem: string, make: (pem: string) => KeyObject): KeyObject {
+  let key = keyCache.get(pem);
+  if (!key) {
+    key = make(pem);
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
+    keyCache.set(pem, key);
+  }
+  return key;
+}
+
+/**
+ * Merchants paste public keys as PEM or as the bare base64 of the SPKI DER (how the
+ * Paymax console shows them: "MIGfMA0G..."); both are accepted.
+ */
+export function toPublicKey(pemOrBase64: string): KeyObject {
+  const text = pemOrBase64.trim();
+  if (text.includes('-----BEGIN')) return cached(text, (pem) => createPublicKey(pem));
+  return cached(text, (b64) =>
+    createPublicKey({ key: Buffer.from(b64.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' }),
+  );
+}
+
+export function toPrivateKey(pemOrBase64: string): KeyObject {
+  const text = pemOrBase64.trim();
+  if (text.includes('-----BEGIN')) return cached(text, (pem) => createPrivateKey(pem));
+  return cached(text, (b64) =>
+    createPrivateKey({ key: Buffer.from(b64.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'pkcs8' }),
+  );
+}
+
+function bytes(data: string | Uint8Array): Buffer {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
+}
+
+/** base64(SHA1withRSA(data)); strings are signed as their UTF-8 bytes. */
+export function signSha1WithRsa(data: string | Uint8Array, privateKeyPem: string): string {
+  return sign('sha1', bytes(data), toPrivateKey(privateKeyPem)).toString('base64');
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * True only for a well-formed base64 signature that verifies. Malformed input (missing,
+ * blank, not base64, wrong length, unparsable key) is false, never an exception: a bad
+ * signature is the caller's 401, not our 500.
+ */
+export function verifySha1WithRsa(
+  data: string | Uint8Array,
+  signatureBase64: string | undefined | null,
+  publicKeyPem: string,
+): boolean {
+  if (typeof signatureBase64 !== 'string') return false;
+  // Header values may be folded or carry stray whitespace; base64 itself never does.
+  const compact = signatureBase64.replace(/\s+/g, '');
+  if (compact.length === 0 || !BASE64.test(compact)) return false;
+  try {
+    return verify('sha1', bytes(data), toPublicKey(publicKeyPem), Buffer.from(compact, 'base64'));
+  } catch {
+    return false;
+  }
+}
