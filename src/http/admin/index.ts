@@ -21,13 +21,13 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   });
   registerIdempotency(app, core);
 
-  await app.register(authRoutes, opts);
-  await app.register(appRoutes, opts);
-  await app.register(storeRoutes, opts);
-  await app.register(channelConfigRoutes, opts);
-  await app.register(chargeRoutes, opts);
-  await app.register(recordRoutes, opts);
-  await app.register(testHelperRoutes, opts);
-  // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, opts);`)
+  await app.register(authRoutes, { core });
+  await app.register(appRoutes, { core });
+  await app.register(storeRoutes, { core });
+  await app.register(channelConfigRoutes, { core });
+  await app.register(chargeRoutes, { core });
+  await app.register(recordRoutes, { core });
+  await app.register(testHelperRoutes, { core });
+  // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, { core });`)
   // ROUTES-END
 }

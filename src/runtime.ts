@@ -1,0 +1,37 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { connectorRegistry } from './channels/registry.js';
+import type { Config } from './config.js';
+import type { Core } from './core/context.js';
+import { secretBox } from './core/secret-box.js';
+import type { Db } from './db/db.js';
+import { migrate } from './db/migrate.js';
+import { openPglite } from './db/pglite.js';
+import { openPostgres } from './db/postgres.js';
+import { systemClock } from './domain/clock.js';
+import { randomIds } from './domain/ids.js';
+
+/** Opens the configured database: PostgreSQL when DATABASE_URL is set, else embedded PGlite in JUHE_HOME. */
+export async function openDatabase(config: Config): Promise<Db> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  mkdirSync(config.home, { recursive: true });
+  return openPglite(join(config.home, 'pgdata'));
+}
+
+/** Wires a Core for the running process and applies pending migrations. */
+export async function openCore(config: Config): Promise<Core> {
+  const log = pino({ level: config.logLevel, base: { service: 'juhe' } });
+  const db = await openDatabase(config);
+  const applied = await migrate(db);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  return {
+    db,
+    clock: systemClock,
+    ids: randomIds(),
+    box: secretBox(config.masterKey),
+    connectors: connectorRegistry(),
+    log,
+    publicUrl: config.publicUrl,
+  };
+}
