@@ -156,11 +156,11 @@ function keysetPage(
   }
   if (q.starting_after) {
     args.push(q.starting_after);
-    where.push(`(created_at, id) < (SELECT created_at, id FROM ${table} WHERE id = $${args.length})`);
+    where.push(`${key} < (SELECT ${key.replace(/[()]/g, '')} FROM ${table} WHERE id = $${args.length})`);
   }
   args.push((q.limit ?? 20) + 1);
   const sql = `SELECT * FROM ${table} ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-    ORDER BY created_at DESC, id DESC LIMIT $${args.length}`;
+    ORDER BY ${table === 'events' ? 'seq DESC' : 'created_at DESC, id DESC'} LIMIT $${args.length}`;
   return { sql, args };
 }
 
