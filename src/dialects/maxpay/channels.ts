@@ -1,0 +1,46 @@
+import type { Method, Provider } from '../../domain/channels.js';
+
+/**
+ * MaxPay channel codes <-> Juhe (provider, method), both ways from one table.
+ * `requires` lists the bill fields a channel cannot do without (FACTS.md: returnUrl for
+ * the page channels, openid for WeChat JSAPI), e.g. `ali_web` without returnUrl is MISS_PARAM.
+ */
+export const MAXPAY_CHANNELS = {
+  ali_app: { provider: 'alipay', method: 'app', requires: [] },
+  ali_web: { provider: 'alipay', method: 'page', requires: ['returnUrl'] },
+  ali_qrcode: { provider: 'alipay', method: 'qr', requires: ['returnUrl'] },
+  wx_app: { provider: 'wechatpay', method: 'app', requires: [] },
+  wx_native: { provider: 'wechatpay', method: 'qr', requires: [] },
+  wx_jsapi: { provider: 'wechatpay', method: 'jsapi', requires: ['openid'] },
+  un_app: { provider: 'unionpay', method: 'app', requires: [] },
+  un_web: { provider: 'unionpay', method: 'page', requires: ['returnUrl'] },
+} as const satisfies Record<
+  string,
+  { provider: Provider; method: Method; requires: readonly ('returnUrl' | 'openid')[] }
+>;
+
+export type MaxpayChannel = keyof typeof MAXPAY_CHANNELS;
+
+export const MAXPAY_CHANNEL_CODES = Object.keys(MAXPAY_CHANNELS) as MaxpayChannel[];
+
+export function isMaxpayChannel(value: unknown): value is MaxpayChannel {
+  return typeof value === 'string' && Object.hasOwn(MAXPAY_CHANNELS, value);
+}
+
+export function toProviderMethod(channel: MaxpayChannel): { provider: Provider; method: Method } {
+  const { provider, method } = MAXPAY_CHANNELS[channel];
+  return { provider, method };
+}
+
+/**
+ * The MaxPay code of a charge. A charge made through another dialect of the same app can
+ * have a pair MaxPay never had (alipay/wap): it is named `<provider>_<method>` rather than
+ * hidden, so a record or webhook still says what it was.
+ */
+export function fromProviderMethod(provider: string, method: string): string {
+  for (const code of MAXPAY_CHANNEL_CODES) {
+    const entry = MAXPAY_CHANNELS[code];
+    if (entry.provider === provider && entry.method === method) return code;
+  }
+  return `${provider}_${method}`;
+}
