@@ -36,6 +36,7 @@ export function openPostgres(connectionString: string, max = 10): Db {
       await pool.query(sql);
     },
     async close() {
+      if (pool.ended) return;
       await pool.end();
     },
   };
