@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Core } from '../core/context.js';
 import { maxpayRoutes } from '../dialects/maxpay/routes.js';
+import { paymaxRoutes } from '../dialects/paymax/routes.js';
 import { adminApi } from './admin/index.js';
 import { nativeErrorHandler } from './errors.js';
 import { registerMetrics } from './metrics.js';
@@ -57,6 +58,7 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
 
   // Merchant API dialects: each registers its own routes, parsers and error shapes.
   // DIALECTS-BEGIN (one line per dialect: `await app.register(xRoutes, { core });`)
+  await app.register(paymaxRoutes, { core });
   await app.register(maxpayRoutes, { core });
   // DIALECTS-END
 
