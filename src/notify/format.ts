@@ -44,8 +44,9 @@ export interface OutgoingRequest {
 
 /**
  * Retry schedules are data. `delays`: wait delays[i] ms after attempt i+1 fails, stop
- * after the last (maxpay: 1m, 5m, ... 24h). `linear`: every `stepMs * n` after the first
- * attempt until `maxElapsedMs` has passed (store: 30 s multiples for 3 hours).
+ * after the last (maxpay: 1m, 5m, ... 24h). `linear`: wait `stepMs * n` after the n-th failed
+ * attempt (30 s, 60 s, 90 s, ...) while the next attempt is within `maxElapsedMs` of the first
+ * (store: 30 s multiples for 3 hours). Semantics: notify/schedule.ts nextAttemptAt.
  * `exponential`: base * 2^n capped at `capMs`, until `maxElapsedMs` (paymax: up to 3 days).
  */
 export type RetrySchedule =

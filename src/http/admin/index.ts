@@ -4,11 +4,13 @@ import { appRoutes } from './apps.js';
 import { authRoutes } from './auth-routes.js';
 import { channelConfigRoutes } from './channel-configs.js';
 import { chargeRoutes } from './charges.js';
+import { deliveryRoutes } from './deliveries.js';
 import { registerIdempotency } from './idempotency.js';
 import { identify } from './kit.js';
 import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
 import { testHelperRoutes } from './test-helpers.js';
+import { webhookRoutes } from './webhooks.js';
 
 /**
  * The admin API under /api/v1. Every request is identified (session cookie or bearer
@@ -29,5 +31,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(recordRoutes, { core });
   await app.register(testHelperRoutes, { core });
   // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, { core });`)
+  await app.register(webhookRoutes, { core });
+  await app.register(deliveryRoutes, { core });
   // ROUTES-END
 }

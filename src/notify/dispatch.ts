@@ -1,0 +1,182 @@
+import type { Core } from '../core/context.js';
+import type { Queryable } from '../db/db.js';
+import type { FormatName, StoredEvent } from './format.js';
+import { findFormat } from './formats/index.js';
+import { type WebhookEndpoint, effectiveSchedule, endpointWants, toEndpoint } from './endpoints.js';
+
+export function toStoredEvent(r: Record<string, any>): StoredEvent {
+  return {
+    id: r.id,
+    appId: r.app_id,
+    livemode: r.livemode,
+    type: r.type,
+    objectType: r.object_type,
+    objectId: r.object_id,
+    data: r.data,
+    createdAt: new Date(r.created_at),
+  };
+}
+
+/** Dialects whose merchants give a per-order callback URL instead of registering an endpoint. */
+const PER_ORDER_FORMATS: readonly FormatName[] = ['store', 'unified'];
+
+interface PlannedDelivery {
+  eventId: string;
+  eventType: string;
+  appId: string | null;
+  livemode: boolean;
+  endpointId: string | null;
+  targetKey: string;
+  format: FormatName;
+  url: string;
+  schedule: unknown;
+}
+
+/**
+ * The fan-out: claims a batch of due outbox rows (SKIP LOCKED, so every node can run it),
+ * plans one delivery per (event, target) and marks the rows processed, in one transaction:
+ * either every delivery of an event exists or the row is still due. Targets:
+ * - the app's registered endpoints in the event's mode (test events only to test endpoints)
+ *   that want the event type and whose format carries it;
+ * - the per-order URL of a `store` or `unified` charge (charge.notify_url), for the events
+ *   that format carries; refund events use their charge's URL.
+ * Returns the number of outbox rows processed.
+ */
+export async function dispatchOutbox(
+  core: Core,
+  options: { batchSize?: number; now?: Date } = {},
+): Promise<number> {
+  const batchSize = options.batchSize ?? 100;
+  return core.db.tx(async (q) => {
+    const now = options.now ?? core.clock.now();
+    const rows = await q.query(
+      `SELECT o.id AS outbox_id, e.id, e.app_id, e.livemode, e.type, e.object_type, e.object_id, e.data, e.created_at
+       FROM outbox o JOIN events e ON e.id = o.event_id
+       WHERE o.processed_at IS NULL AND o.available_at <= $1
+       ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
+      [now, batchSize],
+    );
+    if (rows.length === 0) return 0;
+    const events = rows.map(toStoredEvent);
+    const endpoints = await endpointsOfApps(q, [
+      ...new Set(events.map((e) => e.appId).filter((a) => a !== null)),
+    ]);
+    const charges = await perOrderCharges(q, events);
+
+    const planned: PlannedDelivery[] = [];
+    for (const event of events) {
+      for (const endpoint of endpoints.get(event.appId ?? '') ?? []) {
+        if (endpoint.livemode !== event.livemode || !endpointWants(endpoint, event.type)) continue;
+        planned.push({
+          eventId: event.id,
+          eventType: event.type,
+          appId: event.appId,
+          livemode: event.livemode,
+          endpointId: endpoint.id,
+          targetKey: `endpoint:${endpoint.id}`,
+          format: endpoint.format,
+          url: endpoint.url,
+          schedule: effectiveSchedule(endpoint),
+        });
+      }
+      const charge = charges.get(chargeIdOf(event) ?? '');
+      if (charge && charge.notifyUrl) {
+        const format = findFormat(charge.dialect);
+        if (format && format.eventTypes.includes(event.type)) {
+          planned.push({
+            eventId: event.id,
+            eventType: event.type,
+            appId: event.appId,
+            livemode: event.livemode,
+            endpointId: null,
+            targetKey: `${format.name}:${charge.notifyUrl}`,
+            format: format.name,
+            url: charge.notifyUrl,
+            schedule: format.defaultSchedule,
+          });
+        }
+      }
+    }
+    await insertDeliveries(q, core, planned, now);
+    await q.query(
+      `UPDATE outbox SET processed_at = $1, attempts = attempts + 1
+       WHERE id IN (SELECT (jsonb_array_elements_text($2::jsonb))::bigint)`,
+      [now, JSON.stringify(rows.map((r) => String(r.outbox_id)))],
+    );
+    return rows.length;
+  });
+}
+
+function chargeIdOf(event: StoredEvent): string | null {
+  if (event.objectType === 'charge') return event.objectId;
+  if (event.objectType === 'refund' && typeof event.data.charge === 'string') return event.data.charge;
+  return null;
+}
+
+async function endpointsOfApps(q: Queryable, appIds: string[]): Promise<Map<string, WebhookEndpoint[]>> {
+  const byApp = new Map<string, WebhookEndpoint[]>();
+  if (appIds.length === 0) return byApp;
+  const rows = await q.query(
+    `SELECT * FROM webhook_endpoints
+     WHERE app_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND deleted_at IS NULL AND enabled
+     ORDER BY created_at, id`,
+    [JSON.stringify(appIds)],
+  );
+  for (const row of rows) {
+    const endpoint = toEndpoint(row);
+    byApp.set(endpoint.appId, [...(byApp.get(endpoint.appId) ?? []), endpoint]);
+  }
+  return byApp;
+}
+
+/** Charges of per-order dialects with a notify URL, for the charge and refund events of the batch. */
+async function perOrderCharges(
+  q: Queryable,
+  events: StoredEvent[],
+): Promise<Map<string, { dialect: FormatName; notifyUrl: string }>> {
+  const ids = [...new Set(events.map(chargeIdOf).filter((id): id is string => id !== null))];
+  const found = new Map<string, { dialect: FormatName; notifyUrl: string }>();
+  if (ids.length === 0) return found;
+  const rows = await q.query<{ id: string; dialect: FormatName; notify_url: string }>(
+    `SELECT id, dialect, notify_url FROM charges
+     WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND notify_url IS NOT NULL AND notify_url <> ''
+       AND dialect IN (SELECT jsonb_array_elements_text($2::jsonb))`,
+    [JSON.stringify(ids), JSON.stringify(PER_ORDER_FORMATS)],
+  );
+  for (const r of rows) found.set(r.id, { dialect: r.dialect, notifyUrl: r.notify_url });
+  return found;
+}
+
+async function insertDeliveries(q: Queryable, core: Core, planned: PlannedDelivery[], now: Date) {
+  // One statement per 200 rows: 12 parameters each stays far below PostgreSQL's 65535 limit.
+  for (let i = 0; i < planned.length; i += 200) {
+    const chunk = planned.slice(i, i + 200);
+    const params: unknown[] = [];
+    const values = chunk.map((p) => {
+      const base = params.length;
+      params.push(
+        core.ids.next('delivery'),
+        p.eventId,
+        p.eventType,
+        p.appId,
+        p.livemode,
+        p.endpointId,
+        p.targetKey,
+        p.format,
+        p.url,
+        JSON.stringify(p.schedule),
+        now,
+      );
+      const n = (k: number) => `$${base + k}`;
+      return `(${n(1)}, ${n(2)}, ${n(3)}, ${n(4)}, ${n(5)}, ${n(6)}, ${n(7)}, ${n(8)}, ${n(9)}, ${n(10)}::jsonb,
+        'pending', ${n(11)}::timestamptz, ${n(11)}::timestamptz, ${n(11)}::timestamptz)`;
+    });
+    await q.query(
+      `INSERT INTO deliveries (id, event_id, event_type, app_id, livemode, endpoint_id, target_key, format, url,
+         schedule, status, next_attempt_at, created_at, updated_at)
+       VALUES ${values.join(', ')}
+       ON CONFLICT (event_id, target_key) DO NOTHING`,
+      params,
+    );
+  }
+}
