@@ -93,7 +93,7 @@ export function refundObject(r: Refund, options: RefundObjectOptions): Record<st
 
 export interface ChargeObjectOptions {
   /** The Paymax app key (`app` field): the merchant's name for the app, not our internal id. */
-  appKey: string;
+  appKey: string | null;
   /** Every refund of the charge, oldest first. */
   refunds: Refund[];
   publicUrl: string;
