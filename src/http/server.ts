@@ -7,6 +7,7 @@ import { adminApi } from './admin/index.js';
 import { nativeErrorHandler } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { unifiedRoutes } from '../dialects/unified/routes.js';
 
 export interface ServerOptions {
   core: Core;
@@ -60,6 +61,7 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   // DIALECTS-BEGIN (one line per dialect: `await app.register(xRoutes, { core });`)
   await app.register(paymaxRoutes, { core });
   await app.register(maxpayRoutes, { core });
+  await app.register(unifiedRoutes, { core });
   // DIALECTS-END
 
   return app;

@@ -1,0 +1,272 @@
+import { createHash } from 'node:crypto';
+import type { Core } from '../../core/context.js';
+import { createCharge } from '../../core/payments/create-charge.js';
+import { endUnpaidCharge } from '../../core/payments/cancel-charge.js';
+import type { Charge } from '../../domain/charge.js';
+import { JuheError } from '../../domain/errors.js';
+import { isChargeUnpaid } from '../../domain/status.js';
+import { chargeAmount } from './amount.js';
+import { type Domain, findAttempts, loadDomain, payTypeAvailable } from './domain.js';
+import { PAY_FAILED, STILL_OPEN, type UnifiedBody, ok } from './errors.js';
+import { autoSubmitForm } from './form.js';
+import { payStatusOf } from './pay-status.js';
+import { PAY_TYPES, type PayScene, type PayType, parseScene, resolvePayType } from './pay-types.js';
+import { type Params, type PayOrder, checkUrl, parsePayOrder, required } from './params.js';
+import { verifyPaySign } from './sign.js';
+
+/** What this dialect keeps on a charge (charge.extra.unified) to answer in its own terms. */
+export interface UnifiedExtra {
+  domainCode: string;
+  payTypeCode: string;
+  paySceneName: PayScene;
+  /** The merchant's price and currency as sent; the charge amount may be converted. */
+  money: number;
+  currencyType: string;
+  rate: string | null;
+  requestChannel: string;
+  infoEn: string;
+  dialogOkUrl: string;
+  dialogFailUrl: string;
+  payTypeCodeIn: string;
+}
+
+export function unifiedExtraOf(charge: Pick<Charge, 'extra'>): Partial<UnifiedExtra> {
+  const value = charge.extra?.unified;
+  return value && typeof value === 'object' ? (value as Partial<UnifiedExtra>) : {};
+}
+
+/** A cached attempt is handed out again only while it stays payable for a while longer. */
+const REUSE_MARGIN_MS = 5 * 60 * 1000;
+
+/** GET pay/api/pc/pay-types: the pay types this domain can take on a cashier scene. */
+export async function payTypes(core: Core, params: Params): Promise<UnifiedBody> {
+  const scene = parseScene(params.paySceneName ?? '');
+  const domain = await loadDomain(core, params);
+  const available = [];
+  for (const payType of PAY_TYPES) {
+    const method = payType.methods[scene];
+    if (!method || !(await payTypeAvailable(core, domain, payType, method)).ok) continue;
+    available.push({
+      payTypeCode: payType.code,
+      payTypeName: payType.name,
+      payTypeNameEn: payType.nameEn,
+      paySceneName: scene,
+      currencyType: payType.currency,
+    });
+  }
+  return ok(available);
+}
+
+async function verifiedDomain(core: Core, params: Params): Promise<Domain> {
+  const domain = await loadDomain(core, params);
+  required(params, 'sign');
+  if (!verifyPaySign(params, domain.domainSecret)) {
+    throw new JuheError('invalid_signature', 'sign does not match the parameters', 'sign');
+  }
+  return domain;
+}
+
+/**
+ * POST pay/api/pc/pay and pay/api/h5/pay: start paying the signed order with the pay type
+ * the payer chose. PC WeChat answers the QR content, H5 WeChat the getBrandWCPayRequest
+ * parameters, everything else a self-submitting form.
+ *
+ * Everything the request could get wrong is checked before anything changes. Then:
+ * an open attempt of the same order, pay type and payer is handed out again (a page
+ * reload must not open a second QR code); otherwise older open attempts are closed, so a
+ * payer who switches from WeChat to Alipay cannot pay twice, and a new attempt starts.
+ */
+export async function pay(
+  core: Core,
+  scene: PayScene,
+  params: Params,
+  clientIp: string | null,
+): Promise<UnifiedBody> {
+  const domain = await verifiedDomain(core, params);
+  const order = parsePayOrder(params);
+  const { payType, method } = resolvePayType(order.payTypeCode, scene);
+  if (payType.code === 'Wechat' && scene === 'h5' && !order.openid) {
+    throw new JuheError('missing_parameter', 'openid is required for WeChat payment on H5', 'openid');
+  }
+  const amount = chargeAmount(order.money, order.currencyType, payType.currency, order.rate);
+  const availability = await payTypeAvailable(core, domain, payType, method);
+  if (!availability.ok) throw availability.error;
+
+  const attempts = await findAttempts(core.db, domain, order.requestKey);
+  checkSameOrder(attempts, domain, order);
+  const reusable = attempts.find(
+    (c) =>
+      isChargeUnpaid(c.status) &&
+      c.channel === payType.provider &&
+      c.method === method &&
+      c.amount === amount &&
+      c.credential !== null &&
+      (c.extra.openid ?? '') === order.openid &&
+      c.expiresAt.getTime() - core.clock.now().getTime() > REUSE_MARGIN_MS,
+  );
+  if (reusable) return ok(payerObject(reusable, payType, scene));
+
+  for (const open of attempts.filter((c) => isChargeUnpaid(c.status))) {
+    const ended = await endUnpaidCharge(core, open.id, 'closed');
+    if (ended.status === 'succeeded') {
+      throw new JuheError(
+        'order_no_duplicate',
+        `requestKey ${order.requestKey} is already paid`,
+        'requestKey',
+      );
+    }
+  }
+
+  const extra: UnifiedExtra = {
+    domainCode: domain.domainCode,
+    payTypeCode: payType.code,
+    paySceneName: scene,
+    money: order.money,
+    currencyType: order.currencyType,
+    rate: order.rate?.text ?? null,
+    requestChannel: order.requestChannel,
+    infoEn: order.infoEn,
+    dialogOkUrl: order.dialogOkUrl,
+    dialogFailUrl: order.dialogFailUrl,
+    payTypeCodeIn: order.payTypeCodeIn,
+  };
+  const charge = await createCharge(core, {
+    appId: domain.appId,
+    livemode: domain.livemode,
+    dialect: 'unified',
+    orderNo: order.requestKey,
+    allowRebill: true,
+    channel: payType.provider,
+    method,
+    amount,
+    currency: payType.currency,
+    subject: order.info || order.infoEn,
+    body: order.infoEn || null,
+    clientIp,
+    extra: { ...(order.openid ? { openid: order.openid } : {}), unified: extra },
+    returnUrl: order.pageUrl || null,
+    notifyUrl: order.bgUrl || null,
+  });
+  if (charge.status === 'failed') {
+    throw new JuheError('channel_error', charge.failureMsg ?? 'The payment channel declined the order');
+  }
+  return ok(payerObject(charge, payType, scene));
+}
+
+/**
+ * A requestKey names one order: attempts may differ in pay type, never in price, mode or
+ * API. Reusing a requestKey for something else, or paying a paid one, is a duplicate.
+ */
+function checkSameOrder(attempts: readonly Charge[], domain: Domain, order: PayOrder): void {
+  if (attempts.length === 0) return;
+  if (attempts.some((c) => c.status === 'succeeded')) {
+    throw new JuheError('order_no_duplicate', `requestKey ${order.requestKey} is already paid`, 'requestKey');
+  }
+  const differs = attempts.some((c) => {
+    const u = unifiedExtraOf(c);
+    return (
+      c.dialect !== 'unified' ||
+      c.livemode !== domain.livemode ||
+      u.money !== order.money ||
+      u.currencyType !== order.currencyType
+    );
+  });
+  if (differs) {
+    throw new JuheError(
+      'order_no_duplicate',
+      `requestKey ${order.requestKey} was already used for a different order`,
+      'requestKey',
+    );
+  }
+}
+
+/** What the cashier page needs from the charge's credential for this pay type and scene. */
+function payerObject(charge: Charge, payType: PayType, scene: PayScene): unknown {
+  const credential = charge.credential ?? {};
+  if (payType.code === 'Wechat' && scene === 'pc') {
+    const qr = credential.qr_code ?? credential.code_url;
+    if (typeof qr === 'string' && qr) return qr;
+  } else if (payType.code === 'Wechat') {
+    const jsapi = credential.jsapi;
+    if (jsapi && typeof jsapi === 'object') return jsapi;
+    if (typeof jsapi === 'string') return JSON.parse(jsapi) as unknown;
+  } else {
+    const form = autoSubmitForm(charge.credential);
+    if (form) return form;
+  }
+  throw new JuheError(
+    'channel_error',
+    `The channel gave nothing the ${scene} cashier can show for ${payType.code}`,
+  );
+}
+
+/**
+ * GET pay/api/pc/wechatQuery: the PC page polls this every 2 s while the QR code shows.
+ * errcode "0": paid (go to dialogOkUrl); "30000": still open (poll on); anything else:
+ * failed or closed (go to dialogFailUrl). `obj` carries the payStatus.
+ */
+export async function wechatQuery(core: Core, params: Params): Promise<UnifiedBody> {
+  const domain = await verifiedDomain(core, params);
+  const requestKey = required(params, 'requestKey');
+  const attempts = await findAttempts(core.db, domain, requestKey);
+  const paid = attempts.find((c) => c.status === 'succeeded');
+  if (paid) return ok(payStatusOf(paid));
+  const latest = attempts[0];
+  if (!latest)
+    throw new JuheError('charge_not_found', `No payment for requestKey ${requestKey}`, 'requestKey');
+  if (isChargeUnpaid(latest.status)) return { errcode: STILL_OPEN, errormsg: '等待支付', obj: 'NOTPAY' };
+  return { errcode: PAY_FAILED, errormsg: '支付失败', obj: payStatusOf(latest) };
+}
+
+/**
+ * The openid fetch the H5 page redirects to (`?domainCode=...&backUrl=...`) when it runs
+ * inside WeChat without one. Test mode plays WeChat's OAuth: it sends the payer straight
+ * back with the sandbox payer's openid added to the page's fragment parameters, where the
+ * page's router reads it. Only our own pages are valid targets: anything else would make
+ * this an open redirect.
+ */
+export async function openidRedirect(core: Core, params: Params, requestOrigin: string): Promise<string> {
+  const domain = await loadDomain(core, params);
+  const backUrl = required(params, 'backUrl');
+  checkUrl('backUrl', backUrl);
+  const allowed = new Set([new URL(core.publicUrl).origin, requestOrigin]);
+  if (!allowed.has(new URL(backUrl).origin)) {
+    throw new JuheError('invalid_parameter', 'backUrl must be a page of this cashier', 'backUrl');
+  }
+  if (domain.livemode) {
+    throw new JuheError(
+      'channel_not_supported',
+      'Fetching a WeChat openid in live mode needs the WeChat official-account OAuth connector',
+      'domainCode',
+    );
+  }
+  return withOpenid(backUrl, sandboxOpenid(domain.domainCode));
+}
+
+/** The sandbox payer's openid for a domain: stable, 28 characters like WeChat's. */
+export function sandboxOpenid(domainCode: string): string {
+  return (
+    'osbx' + createHash('sha256').update(`juhe-sandbox-payer:${domainCode}`).digest('base64url').slice(0, 24)
+  );
+}
+
+/**
+ * Adds openid where the page reads its parameters: the fragment's query when it has one.
+ * The other parameters are kept byte for byte (re-encoding them could change what the
+ * page reads, and with it the signature).
+ */
+export function withOpenid(backUrl: string, openid: string): string {
+  const pair = `openid=${encodeURIComponent(openid)}`;
+  const hashAt = backUrl.indexOf('#');
+  const [head, hash] = hashAt < 0 ? [backUrl, null] : [backUrl.slice(0, hashAt), backUrl.slice(hashAt + 1)];
+  const append = (part: string): string => {
+    const at = part.indexOf('?');
+    if (at < 0) return `${part}?${pair}`;
+    const kept = part
+      .slice(at + 1)
+      .split('&')
+      .filter((segment) => segment !== '' && !segment.startsWith('openid='));
+    return `${part.slice(0, at)}?${[...kept, pair].join('&')}`;
+  };
+  return hash === null ? append(head) : `${head}#${append(hash)}`;
+}

@@ -1,0 +1,100 @@
+import type { Core } from '../../core/context.js';
+import { findCredentialByPublicId } from '../../core/apps/credentials.js';
+import { findChannelConfig } from '../../core/apps/channel-configs.js';
+import { toCharge } from '../../db/charges.js';
+import type { Queryable } from '../../db/db.js';
+import type { Charge } from '../../domain/charge.js';
+import type { Method } from '../../domain/channels.js';
+import { JuheError } from '../../domain/errors.js';
+import type { PayType } from './pay-types.js';
+import { type Params, required } from './params.js';
+
+/** A domainCode resolved to the app and mode it belongs to. */
+export interface Domain {
+  domainCode: string;
+  domainSecret: string;
+  appId: string;
+  livemode: boolean;
+}
+
+export async function loadDomain(core: Core, params: Params): Promise<Domain> {
+  const domainCode = required(params, 'domainCode');
+  const credential = await findCredentialByPublicId(core.db, core.box, 'unified', domainCode);
+  if (!credential) {
+    throw new JuheError('invalid_credentials', `domainCode ${domainCode} is not registered`, 'domainCode');
+  }
+  return {
+    domainCode,
+    domainSecret: credential.secrets.domainSecret,
+    appId: credential.appId,
+    livemode: credential.livemode,
+  };
+}
+
+/**
+ * Every payment attempt of a requestKey, newest first. requestKey is the merchant order
+ * number, unique within the domain's app; the payer may switch pay types before paying,
+ * and each switch is a new attempt of the same order.
+ */
+export async function findAttempts(q: Queryable, domain: Domain, requestKey: string): Promise<Charge[]> {
+  const rows = await q.query(
+    `SELECT * FROM charges WHERE app_id = $1 AND order_scope = 'app' AND order_no = $2 ORDER BY attempt DESC`,
+    [domain.appId, requestKey],
+  );
+  return rows.map(toCharge);
+}
+
+/** The first attempt that was paid ("取第一条支付成功的记录"), or none. */
+export function firstPaid(attempts: readonly Charge[]): Charge | undefined {
+  return attempts
+    .filter((c) => c.status === 'succeeded' && c.paidAt)
+    .sort((a, b) => a.paidAt!.getTime() - b.paidAt!.getTime() || a.attempt - b.attempt)[0];
+}
+
+/**
+ * Whether the app can take this pay type in this mode right now: a connector exists and
+ * has the method, and the channel is configured (live) and not disabled. The same rules
+ * createCharge enforces, asked before anything changes.
+ */
+export async function payTypeAvailable(
+  core: Core,
+  domain: Domain,
+  payType: PayType,
+  method: Method,
+): Promise<{ ok: true } | { ok: false; error: JuheError }> {
+  let connector;
+  try {
+    connector = core.connectors.resolve(payType.provider, domain.livemode);
+  } catch (error) {
+    if (error instanceof JuheError) return { ok: false, error };
+    throw error;
+  }
+  if (!connector.capabilities.methods.includes(method)) {
+    return {
+      ok: false,
+      error: new JuheError('channel_not_supported', `${payType.code} cannot pay by ${method}`, 'payTypeCode'),
+    };
+  }
+  const config = await findChannelConfig(core.db, core.box, domain.appId, domain.livemode, payType.provider);
+  if (config && !config.enabled) {
+    return {
+      ok: false,
+      error: new JuheError(
+        'channel_not_available',
+        `${payType.code} is disabled for this domain`,
+        'payTypeCode',
+      ),
+    };
+  }
+  if (!config && domain.livemode) {
+    return {
+      ok: false,
+      error: new JuheError(
+        'channel_not_available',
+        `${payType.code} is not configured for this domain`,
+        'payTypeCode',
+      ),
+    };
+  }
+  return { ok: true };
+}

@@ -1,0 +1,657 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, createMerchant, issueCredentials } from '../../src/core/apps/create-app.js';
+import { applyChargeResult, applyRefundResult } from '../../src/core/notify/apply-channel-result.js';
+import { createRefund } from '../../src/core/refunds/create-refund.js';
+import { toCharge } from '../../src/db/charges.js';
+import type { Charge } from '../../src/domain/charge.js';
+import { buildServer } from '../../src/http/server.js';
+import { type TestCore, testCore } from '../support/core.js';
+import { engines } from '../support/db.js';
+
+/**
+ * A unified-platform client written from the document (specs/unified-pay-platform-api.md)
+ * and FACTS.md, independent of the server's code: the merchant side signs the cashier
+ * entry URL (sha1 of every non-empty value plus domainSecret, sorted), and the page side
+ * calls the REST API the way the document's jQuery samples do.
+ */
+const DTO_FIELDS = [
+  'domainCode',
+  'payTypeCode',
+  'requestChannel',
+  'money',
+  'info',
+  'infoEn',
+  'requestKey',
+  'currencyType',
+  'pageUrl',
+  'bgUrl',
+  'dialogOkUrl',
+  'dialogFailUrl',
+  'rate',
+  'payTypeCodeIn',
+] as const;
+
+function docSign(values: string[], secret: string): string {
+  const all = [...values.filter((v) => v !== ''), secret].sort();
+  return createHash('sha1').update(all.join(''), 'utf8').digest('hex');
+}
+
+type Dto = Record<string, string>;
+interface Body {
+  errcode: string;
+  errormsg: string;
+  obj: any;
+}
+
+class UnifiedClient {
+  constructor(
+    readonly base: string,
+    readonly domainCode: string,
+    readonly secret: string,
+  ) {}
+
+  /** The merchant's signed entry parameters (what goes after pay.html#/?). */
+  entry(order: Partial<Dto>): Dto {
+    const dto: Dto = {};
+    for (const f of DTO_FIELDS) dto[f] = order[f] ?? '';
+    dto.domainCode = order.domainCode ?? this.domainCode;
+    dto.sign = docSign(
+      DTO_FIELDS.map((f) => dto[f]!),
+      this.secret,
+    );
+    return dto;
+  }
+
+  entryUrl(scene: 'pc' | 'h5', dto: Dto): string {
+    const page = scene === 'pc' ? 'pay.html' : 'mpay.html';
+    return `${this.base}/${page}#/?${Object.entries(dto)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+      .join('&')}`;
+  }
+
+  async payTypes(paySceneName: string, domainCode = this.domainCode) {
+    return this.get('/pay/api/pc/pay-types', { domainCode, paySceneName });
+  }
+
+  async pcPay(dto: Dto) {
+    return this.post('/pay/api/pc/pay', dto);
+  }
+
+  async h5Pay(dto: Dto) {
+    return this.post('/pay/api/h5/pay', dto);
+  }
+
+  async wechatQuery(dto: Dto) {
+    return this.get('/pay/api/pc/wechatQuery', dto);
+  }
+
+  async query(requestKey: string, sign?: string) {
+    const s = sign ?? docSign([this.domainCode, requestKey], this.secret);
+    return this.get('/pay/api/private/pay/query', { domainCode: this.domainCode, requestKey, sign: s });
+  }
+
+  async queryInfo(requestKey: string) {
+    const sign = docSign([this.domainCode, requestKey], this.secret);
+    return this.get('/pay/api/private/pay/queryInfo', { domainCode: this.domainCode, requestKey, sign });
+  }
+
+  async get(path: string, params: Dto): Promise<{ status: number; body: Body }> {
+    const response = await fetch(`${this.base}${path}?${new URLSearchParams(params)}`, {
+      headers: { 'Content-Type': 'application/json;charset=utf-8' },
+    });
+    return { status: response.status, body: (await response.json()) as Body };
+  }
+
+  async post(path: string, dto: Dto | string): Promise<{ status: number; body: Body }> {
+    const response = await fetch(`${this.base}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json;charset=utf-8' },
+      body: typeof dto === 'string' ? dto : JSON.stringify(dto),
+    });
+    return { status: response.status, body: (await response.json()) as Body };
+  }
+}
+
+/** The page reads its parameters from the fragment of the entry URL. */
+function fromFragment(url: string): Dto {
+  const hash = new URL(url).hash;
+  return Object.fromEntries(new URLSearchParams(hash.slice(hash.indexOf('?') + 1)));
+}
+
+describe.each(engines())('unified dialect end to end (%s)', (engine) => {
+  let core: TestCore;
+  let server: FastifyInstance;
+  let client: UnifiedClient;
+  let liveClient: UnifiedClient;
+  let appId: string;
+  let seq = 0;
+  const key = () => `rk${Date.now()}${++seq}`;
+
+  const order = (extra: Partial<Dto> = {}): Partial<Dto> => ({
+    requestChannel: '1',
+    money: '1',
+    info: '这是你买的商品详单信息',
+    requestKey: key(),
+    currencyType: 'CNY',
+    pageUrl: 'http://www.baidu.com',
+    bgUrl: 'http://www.sina.com',
+    dialogOkUrl: 'http://www.sohu.com',
+    dialogFailUrl: 'http://www.163.com',
+    rate: '6.8',
+    ...extra,
+  });
+
+  const attempts = async (requestKey: string): Promise<Charge[]> =>
+    (
+      await core.db.query('SELECT * FROM charges WHERE app_id = $1 AND order_no = $2 ORDER BY attempt', [
+        appId,
+        requestKey,
+      ])
+    ).map(toCharge);
+  const counts = async () => {
+    const [c] = await core.db.query<{ n: number }>('SELECT count(*)::int AS n FROM charges');
+    const [e] = await core.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+    return { charges: c!.n, events: e!.n };
+  };
+  const pay = async (charge: Charge) => {
+    core.clock.advance(1000);
+    await applyChargeResult(core, charge.id, { status: 'succeeded', transactionNo: `tx_${charge.id}` });
+  };
+
+  beforeAll(async () => {
+    core = await testCore(engine);
+    const merchant = await createMerchant(core.db, core, { name: 'Marathon' });
+    const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'signup' });
+    appId = app.id;
+    const test = await issueCredentials(core.db, core, { appId, livemode: false });
+    const live = await issueCredentials(core.db, core, { appId, livemode: true });
+    server = await buildServer({ core });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const address = server.server.address() as { port: number };
+    const base = `http://127.0.0.1:${address.port}`;
+    client = new UnifiedClient(base, test.unified.domainCode, test.unified.domainSecret);
+    liveClient = new UnifiedClient(base, live.unified.domainCode, live.unified.domainSecret);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await core?.drop();
+  });
+
+  it('lists the pay types of each cashier scene', async () => {
+    const pc = await client.payTypes('pc');
+    expect(pc.status).toBe(200);
+    expect(pc.body.errcode).toBe('0');
+    expect(pc.body.errormsg).toBe('操作成功');
+    expect(pc.body.obj.map((t: any) => [t.payTypeCode, t.payTypeName])).toEqual([
+      ['Wechat', '微信支付'],
+      ['Alipay', '支付宝支付'],
+      ['ChinapayOld', '银联支付'],
+      ['Paypal', 'PayPal'],
+    ]);
+    const h5 = await client.get('/pay/api/h5/pay-types', { domainCode: client.domainCode });
+    expect(h5.body.obj.map((t: any) => t.payTypeCode)).toEqual(['Wechat', 'Alipay']);
+    // A live domain offers only channels the app has configured: none yet.
+    expect((await liveClient.payTypes('pc')).body).toEqual({ errcode: '0', errormsg: '操作成功', obj: [] });
+  });
+
+  it('leaves a disabled channel out of the list', async () => {
+    const now = core.clock.now();
+    await core.db.query(
+      `INSERT INTO channel_configs (id, app_id, livemode, provider, enabled, created_at, updated_at)
+       VALUES ('cc_unified_off', $1, false, 'unionpay', false, $2, $2)`,
+      [appId, now],
+    );
+    try {
+      const pc = await client.payTypes('pc');
+      expect(pc.body.obj.map((t: any) => t.payTypeCode)).toEqual(['Wechat', 'Alipay', 'Paypal']);
+      const before = await counts();
+      const refused = await client.pcPay({ ...client.entry(order()), payTypeCode: 'ChinapayOld' });
+      expect(refused.body.errcode).toBe('20010');
+      expect(await counts()).toEqual(before);
+    } finally {
+      await core.db.query(`DELETE FROM channel_configs WHERE id = 'cc_unified_off'`);
+    }
+  });
+
+  it('PC WeChat: entry URL -> QR content -> polling 30000 -> paid 0 -> query and queryInfo', async () => {
+    const entry = client.entry(order({ money: '2' }));
+    const url = client.entryUrl('pc', entry);
+    expect(url).toContain('/pay.html#/?domainCode=');
+    const dto = { ...fromFragment(url), payTypeCode: 'Wechat' };
+
+    const paid = await client.pcPay(dto);
+    expect(paid.status).toBe(200);
+    expect(paid.body.errcode).toBe('0');
+    const [charge] = await attempts(entry.requestKey!);
+    expect(charge).toMatchObject({
+      dialect: 'unified',
+      livemode: false,
+      orderNo: entry.requestKey,
+      channel: 'wechatpay',
+      method: 'qr',
+      amount: 2,
+      currency: 'CNY',
+      subject: '这是你买的商品详单信息',
+      status: 'pending',
+      notifyUrl: 'http://www.sina.com',
+      returnUrl: 'http://www.baidu.com',
+    });
+    expect(paid.body.obj).toBe(`http://127.0.0.1:3000/sandbox/pay/${charge!.id}`);
+
+    // A reload of the page hands out the same QR code, not a second order.
+    const again = await client.pcPay(dto);
+    expect(again.body.obj).toBe(paid.body.obj);
+    expect(await attempts(entry.requestKey!)).toHaveLength(1);
+
+    expect((await client.wechatQuery(dto)).body).toEqual({
+      errcode: '30000',
+      errormsg: '等待支付',
+      obj: 'NOTPAY',
+    });
+    expect((await client.query(entry.requestKey!)).body).toEqual({
+      errcode: '0',
+      errormsg: '操作成功',
+      obj: false,
+    });
+    expect((await client.queryInfo(entry.requestKey!)).body).toEqual({
+      errcode: '0',
+      errormsg: '操作成功',
+      obj: null,
+    });
+
+    await pay(charge!);
+    expect((await client.wechatQuery(dto)).body).toEqual({
+      errcode: '0',
+      errormsg: '操作成功',
+      obj: 'SUCCESSPAY',
+    });
+    expect((await client.query(entry.requestKey!)).body).toEqual({
+      errcode: '0',
+      errormsg: '操作成功',
+      obj: true,
+    });
+    const info = await client.queryInfo(entry.requestKey!);
+    const [after] = await attempts(entry.requestKey!);
+    expect(info.body).toEqual({
+      errcode: '0',
+      errormsg: '操作成功',
+      obj: {
+        currencyType: 'CNY',
+        payTypeCode: 'Wechat',
+        domainCode: client.domainCode,
+        money: 2,
+        requestKey: entry.requestKey,
+        payTime: after!.paidAt!.getTime(),
+        orderSn: after!.orderSn,
+        payStatus: 'SUCCESSPAY',
+        payTypeName: '微信支付',
+      },
+    });
+    // Same field order as the document's sample answer.
+    expect(Object.keys(info.body.obj)).toEqual([
+      'currencyType',
+      'payTypeCode',
+      'domainCode',
+      'money',
+      'requestKey',
+      'payTime',
+      'orderSn',
+      'payStatus',
+      'payTypeName',
+    ]);
+    expect(after!.orderSn).toMatch(/^\d{22}$/);
+
+    // A paid requestKey cannot be paid again, in any pay type.
+    const before = await counts();
+    for (const payTypeCode of ['Wechat', 'Alipay']) {
+      const dup = await client.pcPay({ ...dto, payTypeCode });
+      expect(dup.status).toBe(200);
+      expect(dup.body.errcode).toBe('20001');
+      expect(dup.body.errormsg).toMatch(/^requestKey重复: .*already paid/);
+      expect(dup.body.obj).toBeNull();
+    }
+    expect(await counts()).toEqual(before);
+
+    // Refunds show in payStatus.
+    const refund = await createRefund(core, {
+      chargeId: after!.id,
+      description: 'runner withdrew',
+      metadata: {},
+    });
+    const refunded = (await client.queryInfo(entry.requestKey!)).body.obj.payStatus;
+    expect(refunded).toBe(refund.status === 'succeeded' ? 'SUCCESSREFUND' : 'WAITREFUND');
+    if (refund.status === 'pending') {
+      await applyRefundResult(core, refund.id, { status: 'succeeded' });
+      expect((await client.queryInfo(entry.requestKey!)).body.obj.payStatus).toBe('SUCCESSREFUND');
+    }
+    // Still a record of a successful payment.
+    expect((await client.query(entry.requestKey!)).body.obj).toBe(true);
+  });
+
+  it('PC Alipay answers a self-submitting form; switching to WeChat closes the Alipay attempt', async () => {
+    const dto = client.entry(order());
+    const alipay = await client.pcPay({ ...dto, payTypeCode: 'Alipay' });
+    expect(alipay.body.errcode).toBe('0');
+    const [first] = await attempts(dto.requestKey!);
+    expect(first).toMatchObject({ channel: 'alipay', method: 'page', status: 'pending' });
+    expect(alipay.body.obj).toBe(
+      `<form name="juhe_unified_pay" method="get" action="http://127.0.0.1:3000/sandbox/pay/${first!.id}">` +
+        '<input type="submit" value="立即支付" style="display:none"></form>' +
+        "<script>document.forms['juhe_unified_pay'].submit();</script>",
+    );
+
+    const wechat = await client.pcPay({ ...dto, payTypeCode: 'Wechat' });
+    expect(wechat.body.errcode).toBe('0');
+    const both = await attempts(dto.requestKey!);
+    expect(both.map((c) => [c.attempt, c.channel, c.status])).toEqual([
+      [1, 'alipay', 'closed'],
+      [2, 'wechatpay', 'pending'],
+    ]);
+    expect(wechat.body.obj).toBe(`http://127.0.0.1:3000/sandbox/pay/${both[1]!.id}`);
+    // Polling follows the open attempt.
+    expect((await client.wechatQuery({ ...dto, payTypeCode: 'Wechat' })).body.errcode).toBe('30000');
+
+    await pay(both[1]!);
+    const info = await client.queryInfo(dto.requestKey!);
+    expect(info.body.obj).toMatchObject({
+      payTypeCode: 'Wechat',
+      payStatus: 'SUCCESSPAY',
+      orderSn: both[1]!.orderSn,
+    });
+  });
+
+  it('wechatQuery reports a failed or closed payment with a code other than 0 and 30000', async () => {
+    const dto: Dto = { ...client.entry(order()), payTypeCode: 'Wechat' };
+    await client.pcPay(dto);
+    const [charge] = await attempts(dto.requestKey!);
+    await applyChargeResult(core, charge!.id, { status: 'failed', failureCode: 'declined' });
+    expect((await client.wechatQuery(dto)).body).toEqual({
+      errcode: '30001',
+      errormsg: '支付失败',
+      obj: 'FAILUREPAY',
+    });
+  });
+
+  it('ChinapayOld and Paypal answer forms; Paypal converts a CNY price to USD with rate', async () => {
+    const union = client.entry(order({ money: '680' }));
+    const u = await client.pcPay({ ...union, payTypeCode: 'ChinapayOld' });
+    expect(u.body.errcode).toBe('0');
+    expect(u.body.obj).toContain('<form name="juhe_unified_pay" method="get"');
+    expect((await attempts(union.requestKey!))[0]).toMatchObject({
+      channel: 'unionpay',
+      method: 'page',
+      amount: 680,
+      currency: 'CNY',
+    });
+
+    const paypal = client.entry(order({ money: '680', rate: '6.8' }));
+    const p = await client.pcPay({ ...paypal, payTypeCode: 'Paypal' });
+    expect(p.body.errcode).toBe('0');
+    const [charge] = await attempts(paypal.requestKey!);
+    expect(charge).toMatchObject({ channel: 'paypal', method: 'page', amount: 100, currency: 'USD' });
+    await pay(charge!);
+    // Reported in the merchant's own price and currency.
+    expect((await client.queryInfo(paypal.requestKey!)).body.obj).toMatchObject({
+      money: 680,
+      currencyType: 'CNY',
+      payTypeCode: 'Paypal',
+      payTypeName: 'PayPal',
+    });
+  });
+
+  it('a USD price pays through WeChat in CNY at rate, and is reported in USD', async () => {
+    const dto: Dto = {
+      ...client.entry(order({ money: '1000', currencyType: 'USD', rate: '6.8' })),
+      payTypeCode: 'Wechat',
+    };
+    expect((await client.pcPay(dto)).body.errcode).toBe('0');
+    const [charge] = await attempts(dto.requestKey!);
+    expect(charge).toMatchObject({ amount: 6800, currency: 'CNY' });
+    expect(charge!.extra).toMatchObject({ unified: { money: 1000, currencyType: 'USD', rate: '6.8' } });
+    await pay(charge!);
+    expect((await client.queryInfo(dto.requestKey!)).body.obj).toMatchObject({
+      money: 1000,
+      currencyType: 'USD',
+    });
+  });
+
+  it('H5 WeChat: no openid -> error; openid fetch redirects back; pay answers getBrandWCPayRequest params', async () => {
+    const entry = client.entry(order());
+    const entryUrl = client.entryUrl('h5', entry);
+    const before = await counts();
+    const missing = await client.h5Pay({ ...fromFragment(entryUrl), payTypeCode: 'Wechat' });
+    expect(missing.status).toBe(200);
+    expect(missing.body).toEqual({
+      errcode: '10001',
+      errormsg: expect.stringMatching(/^缺少参数: openid/),
+      obj: null,
+    });
+    expect(await counts()).toEqual(before);
+
+    // The page's GET_OPENID_URI step: ?domainCode=...&backUrl=encodeURIComponent(location)
+    const redirect = await fetch(
+      `${client.base}/pay/api/h5/openid?domainCode=${client.domainCode}&backUrl=${encodeURIComponent(entryUrl)}`,
+      { redirect: 'manual' },
+    );
+    expect(redirect.status).toBe(302);
+    const location = redirect.headers.get('location')!;
+    expect(location.startsWith(entryUrl + '&openid=')).toBe(true);
+    const back = fromFragment(location);
+    expect(back.openid).toMatch(/^osbx[\w-]{24}$/);
+
+    const paid = await client.h5Pay({ ...back, payTypeCode: 'Wechat' });
+    expect(paid.body.errcode).toBe('0');
+    const [charge] = await attempts(entry.requestKey!);
+    expect(charge).toMatchObject({ channel: 'wechatpay', method: 'jsapi', amount: 1 });
+    expect(charge!.extra.openid).toBe(back.openid);
+    expect(paid.body.obj).toEqual(charge!.credential!.jsapi);
+    expect(paid.body.obj).toMatchObject({ appId: expect.any(String), package: `prepay_id=${charge!.id}` });
+
+    await pay(charge!);
+    expect((await client.query(entry.requestKey!)).body.obj).toBe(true);
+  });
+
+  it('H5 Alipay answers a wap form; H5 offers no ChinapayOld', async () => {
+    const dto = client.entry(order());
+    const alipay = await client.h5Pay({ ...dto, payTypeCode: 'Alipay' });
+    expect(alipay.body.errcode).toBe('0');
+    expect(alipay.body.obj).toMatch(
+      /^<form name="juhe_unified_pay" method="get" action="http:\/\/127\.0\.0\.1:3000\/sandbox\/pay\/ch_/,
+    );
+    expect((await attempts(dto.requestKey!))[0]).toMatchObject({ channel: 'alipay', method: 'wap' });
+
+    const before = await counts();
+    const union = await client.h5Pay({ ...client.entry(order()), payTypeCode: 'ChinapayOld' });
+    expect(union.body.errcode).toBe('20011');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('the openid fetch refuses foreign backUrls and live domains', async () => {
+    const foreign = await fetch(
+      `${client.base}/pay/api/h5/openid?domainCode=${client.domainCode}&backUrl=${encodeURIComponent('https://evil.example/x')}`,
+      { redirect: 'manual' },
+    );
+    expect(foreign.status).toBe(200);
+    expect(((await foreign.json()) as Body).errcode).toBe('10002');
+    const live = await fetch(
+      `${client.base}/pay/api/h5/openid?domainCode=${liveClient.domainCode}&backUrl=${encodeURIComponent(client.base + '/mpay.html#/')}`,
+      { redirect: 'manual' },
+    );
+    expect(((await live.json()) as Body).errcode).toBe('20011');
+  });
+
+  describe('bad input: the documented error shape, HTTP 200, nothing changed', () => {
+    const cases: [string, () => Promise<{ status: number; body: Body }>, string][] = [
+      [
+        'missing sign',
+        async () => client.pcPay({ ...client.entry(order()), payTypeCode: 'Wechat', sign: '' }),
+        '10001',
+      ],
+      [
+        'bad sign (money changed after signing)',
+        async () => client.pcPay({ ...client.entry(order()), payTypeCode: 'Wechat', money: '100' }),
+        '10010',
+      ],
+      [
+        'a signature made with another secret',
+        async () =>
+          client.pcPay({
+            ...new UnifiedClient(client.base, client.domainCode, 'wrong').entry(order()),
+            payTypeCode: 'Wechat',
+          }),
+        '10010',
+      ],
+      [
+        'unknown domainCode',
+        async () =>
+          client.pcPay({ ...client.entry(order({ domainCode: 'nosuchdomain' })), payTypeCode: 'Wechat' }),
+        '10011',
+      ],
+      ['missing domainCode', async () => client.pcPay({ money: '1' }), '10001'],
+      [
+        'money with decimals',
+        async () => client.pcPay({ ...client.entry(order({ money: '1.5' })), payTypeCode: 'Wechat' }),
+        '10003',
+      ],
+      [
+        'money zero',
+        async () => client.pcPay({ ...client.entry(order({ money: '0' })), payTypeCode: 'Wechat' }),
+        '10003',
+      ],
+      [
+        'money negative',
+        async () => client.pcPay({ ...client.entry(order({ money: '-1' })), payTypeCode: 'Wechat' }),
+        '10003',
+      ],
+      [
+        'money missing',
+        async () => client.pcPay({ ...client.entry(order({ money: '' })), payTypeCode: 'Wechat' }),
+        '10001',
+      ],
+      [
+        'unsupported currency',
+        async () => client.pcPay({ ...client.entry(order({ currencyType: 'EUR' })), payTypeCode: 'Wechat' }),
+        '10004',
+      ],
+      [
+        'USD through WeChat without a rate',
+        async () =>
+          client.pcPay({ ...client.entry(order({ currencyType: 'USD', rate: '' })), payTypeCode: 'Wechat' }),
+        '10001',
+      ],
+      [
+        'bad rate',
+        async () => client.pcPay({ ...client.entry(order({ rate: '6,8' })), payTypeCode: 'Wechat' }),
+        '10002',
+      ],
+      ['no pay type chosen', async () => client.pcPay(client.entry(order())), '10001'],
+      [
+        'unknown pay type',
+        async () => client.pcPay({ ...client.entry(order()), payTypeCode: 'Bitcoin' }),
+        '20011',
+      ],
+      [
+        'missing requestKey',
+        async () => client.pcPay({ ...client.entry(order({ requestKey: '' })), payTypeCode: 'Wechat' }),
+        '10001',
+      ],
+      [
+        'missing info',
+        async () => client.pcPay({ ...client.entry(order({ info: '' })), payTypeCode: 'Wechat' }),
+        '10001',
+      ],
+      [
+        'bgUrl that is not a URL',
+        async () =>
+          client.pcPay({ ...client.entry(order({ bgUrl: 'javascript:alert(1)' })), payTypeCode: 'Wechat' }),
+        '10002',
+      ],
+      ['malformed JSON', async () => client.post('/pay/api/pc/pay', '{"domainCode":'), '10000'],
+      [
+        'a structured value',
+        async () => client.post('/pay/api/pc/pay', JSON.stringify({ domainCode: ['a', 'b'] })),
+        '10002',
+      ],
+      [
+        'H5 WeChat without openid',
+        async () => client.h5Pay({ ...client.entry(order()), payTypeCode: 'Wechat' }),
+        '10001',
+      ],
+      [
+        'live domain without configured channels',
+        async () => liveClient.pcPay({ ...liveClient.entry(order()), payTypeCode: 'Wechat' }),
+        '20010',
+      ],
+      [
+        'query with a bad sign',
+        async () => client.query('1464844451098', '07c34ea79a804e7c54b0538c45d2015e2f13814e'),
+        '10010',
+      ],
+      [
+        'query without requestKey',
+        async () => client.get('/pay/api/private/pay/queryInfo', { domainCode: client.domainCode }),
+        '10001',
+      ],
+      ['pay-types of an unknown domain', async () => client.payTypes('pc', 'nosuchdomain'), '10011'],
+      ['pay-types of an unknown scene', async () => client.payTypes('tv'), '10002'],
+      [
+        'wechatQuery of an order never started',
+        async () => client.wechatQuery({ ...client.entry(order()), payTypeCode: 'Wechat' }),
+        '20003',
+      ],
+      [
+        'wechatQuery with a bad sign',
+        async () =>
+          client.wechatQuery({ ...client.entry(order()), payTypeCode: 'Wechat', sign: 'f'.repeat(40) }),
+        '10010',
+      ],
+    ];
+
+    it.each(cases)('%s', async (_name, send, errcode) => {
+      const before = await counts();
+      const answer = await send();
+      expect(answer.status).toBe(200);
+      expect(answer.body.errcode).toBe(errcode);
+      expect(typeof answer.body.errormsg).toBe('string');
+      expect(answer.body.errormsg.length).toBeGreaterThan(0);
+      expect(answer.body.obj).toBeNull();
+      expect(await counts()).toEqual(before);
+    });
+
+    it('a requestKey reused for a different order is a duplicate', async () => {
+      const first = client.entry(order({ money: '5' }));
+      expect((await client.pcPay({ ...first, payTypeCode: 'Wechat' })).body.errcode).toBe('0');
+      const before = await counts();
+      const reused = client.entry(order({ money: '6', requestKey: first.requestKey }));
+      const answer = await client.pcPay({ ...reused, payTypeCode: 'Wechat' });
+      expect(answer.body).toEqual({
+        errcode: '20001',
+        errormsg: expect.stringMatching(/^requestKey重复: .*different order/),
+        obj: null,
+      });
+      expect(await counts()).toEqual(before);
+      expect((await attempts(first.requestKey!)).map((c) => c.status)).toEqual(['pending']);
+    });
+
+    it('an unknown path under /pay/api answers in the dialect shape', async () => {
+      const response = await fetch(`${client.base}/pay/api/pc/nothing`);
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as Body).errcode).toBe('20004');
+    });
+  });
+
+  it('accepts the pay request as a form post too', async () => {
+    const dto: Dto = { ...client.entry(order()), payTypeCode: 'Wechat' };
+    const response = await fetch(`${client.base}/pay/api/pc/pay`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(dto).toString(),
+    });
+    const body = (await response.json()) as Body;
+    expect(body.errcode).toBe('0');
+    expect(body.obj).toMatch(/\/sandbox\/pay\/ch_/);
+  });
+});
