@@ -1,4 +1,4 @@
-import { createSign, createVerify, generateKeyPairSync } from 'node:crypto';
+import { createSign, createVerify, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/channels/_kit/connector.js';
@@ -339,7 +339,9 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
   });
 
   it('accepts the boundary values the document allows', async () => {
-    for (const order of ['A1b2C3d4', '12345678901234567890']) {
+    // The document's own example, the Java SDK example's UUID (as in the captured webhooks), the bounds.
+    const accepted = ['A1b2C3d4', '12345678901234567890', 'paymax-11110002', randomUUID(), 'x_'.repeat(32)];
+    for (const order of accepted) {
       const answer = await client.post('/v1/charges', chargeBody({ order_no: order }));
       expect(answer.status, order).toBe(200);
     }
@@ -606,10 +608,12 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
     it('enforces order_no, length and amount rules (400 ILLEGAL_ARGUMENT)', async () => {
       for (const order of [
         '1234567',
-        '123456789012345678901',
-        'a327f372-3e54',
-        'paymax_11110002',
+        'x'.repeat(65),
+        'order 12345',
+        'abc#12345',
+        'a/b.c+12345',
         '订单12345678',
+        '',
       ]) {
         await refused(400, 'ILLEGAL_ARGUMENT', () =>
           client.post('/v1/charges', chargeBody({ order_no: order })),

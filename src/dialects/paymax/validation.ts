@@ -84,7 +84,14 @@ function amountOf(value: unknown, name: string): number {
   return minor;
 }
 
-export const ORDER_NO = /^[A-Za-z0-9]{8,20}$/;
+/**
+ * The document says "8-20 letters or digits", but the real service accepted more: the
+ * document's own example is "paymax-11110002", the official Java SDK example sends
+ * `UUID.randomUUID()`, and the captured real webhooks carry 36-character UUID order
+ * numbers. Real clients win, so: 8-64 letters, digits, '-' or '_'; nothing else (no
+ * spaces, no CJK, no other punctuation).
+ */
+export const ORDER_NO = /^[A-Za-z0-9_-]{8,64}$/;
 
 export interface PaymaxChargeRequest {
   app: string;
@@ -115,7 +122,7 @@ export function parseChargeRequest(body: Record<string, unknown>, now: Date): Pa
   const orderNo = body.order_no;
   if (orderNo === undefined || orderNo === null) throw illegalArgument('order_no is required');
   if (typeof orderNo !== 'string') throw illegalArgument('order_no must be a string');
-  if (!ORDER_NO.test(orderNo)) throw illegalArgument('order_no must be 8-20 letters or digits');
+  if (!ORDER_NO.test(orderNo)) throw illegalArgument("order_no must be 8-64 letters, digits, '-' or '_'");
 
   if (body.amount === undefined || body.amount === null) throw illegalArgument('amount is required');
   const amount = amountOf(body.amount, 'amount');
