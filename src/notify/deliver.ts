@@ -289,7 +289,8 @@ async function finish(
         next,
         result.status,
         error,
-        request?.url ?? targetOf(d).url,
+        // The target, never the built request: a GET format's query must not pile up on retries.
+        targetOf(d).url,
         now,
         status === 'pending' ? null : now,
       ],
