@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Core } from '../core/context.js';
 import { maxpayRoutes } from '../dialects/maxpay/routes.js';
 import { paymaxRoutes } from '../dialects/paymax/routes.js';
+import { storeRoutes } from '../dialects/store/routes.js';
 import { adminApi } from './admin/index.js';
 import { nativeErrorHandler } from './errors.js';
 import { registerMetrics } from './metrics.js';
@@ -62,6 +63,7 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   await app.register(paymaxRoutes, { core });
   await app.register(maxpayRoutes, { core });
   await app.register(unifiedRoutes, { core });
+  await app.register(storeRoutes, { core });
   // DIALECTS-END
 
   return app;

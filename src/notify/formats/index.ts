@@ -2,6 +2,7 @@ import type { FormatName, NotifyFormat } from '../format.js';
 import { maxpayFormat } from './maxpay.js';
 import { nativeFormat } from './native.js';
 import { paymaxFormat } from './paymax.js';
+import { storeFormat } from './store.js';
 import { unifiedFormat } from './unified.js';
 
 /**
@@ -13,6 +14,7 @@ export const formats: Partial<Record<FormatName, NotifyFormat>> = {
   maxpay: maxpayFormat,
   paymax: paymaxFormat,
   unified: unifiedFormat,
+  store: storeFormat,
 };
 
 export function findFormat(name: string): NotifyFormat | undefined {

@@ -1,0 +1,43 @@
+import type { StoreWithKey } from '../../core/apps/stores.js';
+import type { Core } from '../../core/context.js';
+import { StoreError, type StoreErrorName } from './errors.js';
+import { findOrderByOrdNo, findOrderByOutNo, type StoreOrder } from './orders.js';
+import { Params } from './params.js';
+
+/** What every /mct1 endpoint gets: the authenticated store and its decrypted `data`. */
+export interface StoreContext {
+  core: Core;
+  store: StoreWithKey;
+  data: Record<string, unknown>;
+  clientIp: string | null;
+}
+
+/** `data` is encrypted into the envelope; `msg` defaults to "ok". */
+export interface StoreResult {
+  data: unknown;
+  msg?: string;
+}
+
+export type StoreHandler = (ctx: StoreContext) => Promise<StoreResult>;
+
+/**
+ * The order named by `ord_no` or `out_no` (the document: "one of them must be given").
+ * When both are given they must name the same order.
+ */
+export async function lookupOrder(
+  ctx: StoreContext,
+  errors: { missing: StoreErrorName; notFound: StoreErrorName },
+): Promise<StoreOrder> {
+  const p = new Params(ctx.data);
+  const ordNo = p.string('ord_no', { max: 64, invalid: errors.missing });
+  const outNo = p.string('out_no', { max: 64, invalid: errors.missing });
+  if (!ordNo && !outNo) throw new StoreError(errors.missing, 'ord_no和out_no必须填写一个');
+  const order = ordNo
+    ? await findOrderByOrdNo(ctx.core.db, ctx.store.id, ordNo)
+    : await findOrderByOutNo(ctx.core.db, ctx.store.id, outNo!);
+  if (!order) throw new StoreError(errors.notFound, ordNo ? `ord_no ${ordNo}` : `out_no ${outNo}`);
+  if (ordNo && outNo && order.row.outNo !== outNo) {
+    throw new StoreError(errors.notFound, `ord_no ${ordNo}与out_no ${outNo}不是同一订单`);
+  }
+  return order;
+}

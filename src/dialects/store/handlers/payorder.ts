@@ -1,0 +1,183 @@
+import { findCharge } from '../../../db/charges.js';
+import { createCharge } from '../../../core/payments/create-charge.js';
+import type { Charge } from '../../../domain/charge.js';
+import { findPayTag, isOffline, isTagAvailable, methodOf, type PayTag, type Scenario } from '../channels.js';
+import { StoreError, fromCore } from '../errors.js';
+import type { StoreContext, StoreResult } from '../handler.js';
+import { releaseOrder, reserveOrder } from '../orders.js';
+import { OUT_NO, Params } from '../params.js';
+import { orderView } from '../views.js';
+
+/**
+ * The payer-facing page a jump_url order returns as `jsapi_pay_url`: opened in WeChat or
+ * Alipay, it runs the in-app payment and then sends the payer to the merchant's jump_url
+ * with the signed parameters of notify/formats/store.ts buildJumpUrl. Served by the
+ * hosted cashier.
+ */
+export function storePayPageUrl(publicUrl: string, chargeId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/cashier/store/${chargeId}`;
+}
+
+interface ScenarioParams {
+  scenario: Scenario;
+  extra: Record<string, unknown>;
+}
+
+/**
+ * 4.4 payorder: one endpoint for every scenario, told apart by the fields present
+ * (auth_code wins, then JSAPI=1, then jump_url, else a QR code):
+ * - QR, the payer scans (4.4.1): `trade_qrcode`, status 2;
+ * - barcode, the merchant scans `auth_code` (4.4.2): status 9 while the payer confirms;
+ * - WeChat official account / mini program (4.4.3, 4.4.5) and Alipay service window (4.4.4):
+ *   `jump_url` returns `jsapi_pay_url`; `JSAPI=1` with sub_appid + sub_openid (WeChat) or
+ *   buyer_id (Alipay) returns the JS payment parameters;
+ * - Cash and Diy (pmt_name required): paid at once, status 1.
+ * trade_amount must equal original_amount - discount_amount - ignore_amount (8006); the
+ * out_no is reserved in the store first (8045), then the charge is created.
+ */
+export async function payorder(ctx: StoreContext): Promise<StoreResult> {
+  const { core, store } = ctx;
+  const p = new Params(ctx.data);
+  const outNo = p.string('out_no', {
+    max: 64,
+    pattern: OUT_NO,
+    missing: 'out_no_missing',
+    invalid: 'create_failed',
+  })!;
+  const tagName = p.string('pmt_tag', {
+    max: 20,
+    missing: 'pmt_tag_missing',
+    invalid: 'pmt_tag_unavailable',
+  })!;
+  const tag = findPayTag(tagName, store.livemode);
+  if (!tag || !(await isTagAvailable(core, store, tag))) {
+    throw new StoreError('pmt_tag_unavailable', `${tagName}（以paylist接口返回的pmt_tag为准，注意大小写）`);
+  }
+  const diyName = p.string('pmt_name', { max: 20, invalid: 'pmt_tag_missing' });
+  if (tag.provider === 'diy' && !diyName)
+    throw new StoreError('pmt_tag_missing', 'pmt_tag为Diy时，pmt_name不能为空');
+  const ordName = p.string('ord_name', { max: 100, invalid: 'ord_name_invalid' });
+  const amounts = readAmounts(p);
+  const remark = p.string('remark', { max: 200, invalid: 'create_failed' });
+  const orderTag = p.string('tag', { max: 50, invalid: 'create_failed' });
+  const tradeAccount = p.string('trade_account', { max: 100, invalid: 'create_failed' });
+  const clientTradeNo = p.string('trade_no', { max: 128, invalid: 'create_failed' });
+  const notifyUrl = p.url('notify_url', 'create_failed');
+  const jumpUrl = p.url('jump_url', 'create_failed');
+  const { scenario, extra } = readScenario(p, tag, jumpUrl);
+
+  const chargeId = core.ids.next('charge');
+  const row = await reserveOrder(core, store, {
+    outNo,
+    ordType: 1,
+    chargeId,
+    pmtTag: tag.tag,
+    diyPmtName: tag.provider === 'diy' ? diyName : null,
+    ordName,
+    remark,
+    tag: orderTag,
+    tradeAccount,
+    tradeNo: clientTradeNo,
+  });
+  let charge: Charge;
+  try {
+    charge = await createCharge(core, {
+      id: chargeId,
+      appId: store.appId,
+      storeId: store.id,
+      livemode: store.livemode,
+      dialect: 'store',
+      orderNo: outNo,
+      channel: tag.provider,
+      method: methodOf(scenario),
+      amount: amounts.trade,
+      currency: 'CNY',
+      amountOriginal: amounts.original,
+      amountDiscount: amounts.discount,
+      amountIgnore: amounts.ignore,
+      subject: ordName ?? store.name,
+      description: remark ?? null,
+      clientIp: ctx.clientIp,
+      extra: {
+        ...extra,
+        pmt_tag: tag.tag,
+        ...(diyName && tag.provider === 'diy' ? { pmt_name: diyName } : {}),
+      },
+      metadata: orderTag ? { tag: orderTag } : {},
+      notifyUrl: notifyUrl ?? null,
+      returnUrl: jumpUrl ?? null,
+    });
+  } catch (error) {
+    // Failed before the charge existed: the out_no was never used, give it back.
+    if (!(await findCharge(core.db, chargeId))) await releaseOrder(core.db, store.id, outNo);
+    throw fromCore(error, 'payorder') ?? error;
+  }
+  if (charge.status === 'failed') {
+    throw new StoreError('pay_failed', charge.failureMsg ?? charge.failureCode ?? undefined);
+  }
+  return {
+    data: { ...orderView({ row, charge, refund: null }, store), ...scenarioData(ctx, scenario, charge) },
+  };
+}
+
+function readAmounts(p: Params) {
+  const original = p.int('original_amount', { missing: 'amount_invalid', invalid: 'amount_invalid' })!;
+  const discount = p.int('discount_amount', { invalid: 'amount_invalid' }) ?? 0;
+  const ignore = p.int('ignore_amount', { invalid: 'amount_invalid' }) ?? 0;
+  const trade = p.int('trade_amount', { missing: 'amount_invalid', invalid: 'amount_invalid' })!;
+  if (trade <= 0) throw new StoreError('amount_invalid', 'trade_amount必须大于0');
+  if (trade !== original - discount - ignore) {
+    throw new StoreError(
+      'amount_invalid',
+      `trade_amount(${trade}) != original_amount(${original}) - discount_amount(${discount}) - ignore_amount(${ignore})`,
+    );
+  }
+  return { original, discount, ignore, trade };
+}
+
+function readScenario(p: Params, tag: PayTag, jumpUrl: string | undefined): ScenarioParams {
+  const authCode = p.string('auth_code', { max: 50, invalid: 'pay_failed' });
+  const jsapi = p.flag('JSAPI', 'create_failed');
+  const subAppid = p.string('sub_appid', { max: 128, invalid: 'create_failed' });
+  const subOpenid = p.string('sub_openid', { max: 128, invalid: 'create_failed' });
+  const buyerId = p.string('buyer_id', { max: 128, invalid: 'create_failed' });
+  if (isOffline(tag)) return { scenario: 'offline', extra: {} };
+  if (authCode !== undefined) {
+    // WeChat codes are 18 digits, Alipay's 16 to 24; the document's 8011 example is "条码格式不对".
+    if (!/^\d{10,32}$/.test(authCode)) throw new StoreError('pay_failed', 'auth_code条码格式不对');
+    return { scenario: 'barcode', extra: { auth_code: authCode } };
+  }
+  if (jsapi) {
+    if (tag.provider === 'wechatpay') {
+      if (!subAppid || !subOpenid)
+        throw new StoreError('pay_failed', 'JSAPI为1时，sub_appid和sub_openid必填');
+      return { scenario: 'jsapi', extra: { sub_appid: subAppid, openid: subOpenid } };
+    }
+    if (!buyerId) throw new StoreError('pay_failed', 'JSAPI为1时，buyer_id必填');
+    return { scenario: 'jsapi', extra: { buyer_id: buyerId } };
+  }
+  if (jumpUrl) return { scenario: 'jump', extra: { jump_url: jumpUrl } };
+  return { scenario: 'qr', extra: {} };
+}
+
+/** The scenario's own answer fields beside the order (4.4.3.2, 4.4.5.2). */
+function scenarioData(ctx: StoreContext, scenario: Scenario, charge: Charge): Record<string, unknown> {
+  if (scenario === 'jump') return { jsapi_pay_url: storePayPageUrl(ctx.core.publicUrl, charge.id) };
+  if (scenario !== 'jsapi') return {};
+  const js = (charge.credential?.jsapi ?? {}) as Record<string, unknown>;
+  const text = (key: string) => (js[key] === undefined || js[key] === null ? '' : String(js[key]));
+  if (charge.channel === 'alipay') {
+    // Alipay's in-app payment (AlipayJSBridge tradePay) needs only the Alipay trade number.
+    const tradeNo = charge.transactionNo ?? (text('tradeNO') || text('trade_no') || null);
+    return { jsapi_pay_url: '', trade_no: tradeNo };
+  }
+  return {
+    jsapi_pay_url: '',
+    appId: text('appId'),
+    timeStamp: text('timeStamp'),
+    nonceStr: text('nonceStr'),
+    signType: text('signType'),
+    package: text('package'),
+    paySign: text('paySign'),
+  };
+}

@@ -1,0 +1,141 @@
+import { verifyShopPass } from '../../../core/apps/stores.js';
+import { createRefund } from '../../../core/refunds/create-refund.js';
+import { listRefundsOfCharge } from '../../../db/charges.js';
+import type { Refund } from '../../../domain/charge.js';
+import { findPayTag, isOffline, tagOfProvider } from '../channels.js';
+import { StoreError, fromCore } from '../errors.js';
+import type { StoreContext, StoreResult } from '../handler.js';
+import {
+  findOrderByOrdNo,
+  findOrderByOutNo,
+  linkRefund,
+  netTakings,
+  releaseOrder,
+  reserveOrder,
+} from '../orders.js';
+import { OUT_NO, Params } from '../params.js';
+import { cstDayStart, formatTime, refundStatusCode, statusOf } from '../views.js';
+
+/**
+ * 4.7 payrefund: a new refund order (ord_type 2, its own ord_no, out_no = refund_out_no)
+ * against a paid order of this store; the original order keeps status 1. Checks, in the
+ * order of the document's errcodes: original named (8014), amount (8015), supervisor
+ * password sha1 (8016, 8017), original exists (8018) and is paid (8019), refund_out_no
+ * unused in the store (8020), the amount within what is left (8021) and what was paid
+ * (8022), and, for online channels, within the app's net takings on that channel today
+ * (8040: refunds are paid out of the day's settlement). A refund the channel refuses is 8023.
+ */
+export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
+  const { core, store } = ctx;
+  const p = new Params(ctx.data);
+  const outNo = p.string('out_no', { max: 64, invalid: 'original_no_missing' });
+  const ordNo = p.string('ord_no', { max: 64, invalid: 'original_no_missing' });
+  if (!outNo && !ordNo) throw new StoreError('original_no_missing', 'out_no和ord_no必须填写一项');
+  const amount = p.int('refund_amount', {
+    missing: 'refund_amount_missing',
+    invalid: 'refund_amount_missing',
+  })!;
+  if (amount <= 0) throw new StoreError('refund_amount_missing', 'refund_amount必须大于0');
+  const refundOutNo = p.string('refund_out_no', {
+    max: 64,
+    pattern: OUT_NO,
+    missing: 'out_no_missing',
+    invalid: 'refund_failed',
+  })!;
+  const refundOrdName = p.string('refund_ord_name', { max: 50, invalid: 'refund_failed' });
+  const remark = p.string('remark', { max: 200, invalid: 'refund_failed' });
+  const shopPass = p.string('shop_pass', {
+    max: 128,
+    missing: 'shop_pass_missing',
+    invalid: 'shop_pass_wrong',
+  })!;
+  if (!/^[0-9a-fA-F]{40}$/.test(shopPass) || !(await verifyShopPass(core.db, store.id, shopPass))) {
+    throw new StoreError('shop_pass_wrong', 'shop_pass为主管密码的sha1值');
+  }
+
+  const original = ordNo
+    ? await findOrderByOrdNo(core.db, store.id, ordNo)
+    : await findOrderByOutNo(core.db, store.id, outNo!);
+  if (!original || (ordNo && outNo && original.row.outNo !== outNo)) {
+    throw new StoreError('original_not_found', ordNo ? `ord_no ${ordNo}` : `out_no ${outNo}`);
+  }
+  if (original.row.ordType === 2) throw new StoreError('not_refundable', '退款订单不能再退款');
+  const status = statusOf(original);
+  if (status !== 1) throw new StoreError('not_refundable', `订单状态为${status}`);
+  const charge = original.charge;
+  if (amount > charge.amount) {
+    throw new StoreError('refund_exceeds_paid', `refund_amount(${amount}) > trade_amount(${charge.amount})`);
+  }
+  const committed = (await listRefundsOfCharge(core.db, charge.id))
+    .filter((r) => r.status !== 'failed')
+    .reduce((sum, r) => sum + r.amount, 0);
+  if (amount > charge.amount - committed) {
+    throw new StoreError('refund_exceeds_remaining', `可退金额为${charge.amount - committed}`);
+  }
+  const tag =
+    findPayTag(original.row.pmtTag, charge.livemode) ?? tagOfProvider(charge.channel, charge.livemode);
+  if (!tag || !isOffline(tag)) {
+    const now = core.clock.now();
+    const dayStart = cstDayStart(now);
+    const net = await netTakings(core.db, {
+      appId: charge.appId,
+      livemode: charge.livemode,
+      provider: charge.channel,
+      dayStart,
+      dayEnd: new Date(dayStart.getTime() + 24 * 3600 * 1000),
+    });
+    if (amount > net)
+      throw new StoreError('refund_exceeds_today', `今日该支付通道可退金额为${Math.max(net, 0)}`);
+  }
+
+  const row = await reserveOrder(core, store, {
+    outNo: refundOutNo,
+    ordType: 2,
+    chargeId: charge.id,
+    pmtTag: original.row.pmtTag,
+    diyPmtName: original.row.diyPmtName,
+    ordName: refundOrdName,
+    remark,
+  });
+  // refund_out_no is unique per store (the reservation above); refund numbers are unique
+  // per app, so the store's id scopes it.
+  const refundNo = `${store.id}:${refundOutNo}`;
+  let refund: Refund;
+  try {
+    refund = await createRefund(core, {
+      chargeId: charge.id,
+      amount,
+      refundNo,
+      description: remark ?? refundOrdName ?? null,
+      metadata: { store_out_no: refundOutNo, store_ord_no: row.ordNo },
+    });
+  } catch (error) {
+    const [made] = await core.db.query<{ id: string }>(
+      'SELECT id FROM refunds WHERE app_id = $1 AND refund_no = $2',
+      [charge.appId, refundNo],
+    );
+    if (made) await linkRefund(core.db, store.id, refundOutNo, made.id);
+    else await releaseOrder(core.db, store.id, refundOutNo);
+    throw fromCore(error, 'payrefund') ?? error;
+  }
+  await linkRefund(core.db, store.id, refundOutNo, refund.id);
+  if (refund.status === 'failed')
+    throw new StoreError('refund_failed', refund.failureMsg ?? refund.failureCode ?? undefined);
+  const code = refundStatusCode(refund.status);
+  return {
+    msg: code === 1 ? '订单退款成功' : '退款处理中',
+    data: {
+      ord_no: row.ordNo,
+      ord_shop_id: String(row.ordShopId),
+      ord_mct_id: String(row.ordMctId),
+      out_no: refundOutNo,
+      trade_amount: String(refund.amount),
+      trade_discout_amount: '0',
+      ord_currency: refund.currency,
+      currency_sign: refund.currency === 'USD' ? '$' : '¥',
+      trade_time: formatTime(refund.succeededAt ?? refund.createdAt),
+      original_ord_no: charge.orderSn,
+      status: String(code),
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { StoreWithKey } from '../../core/apps/stores.js';
+import type { Core } from '../../core/context.js';
+import { authenticate } from './auth.js';
+import { encryptData, sign } from './codec.js';
+import { type Endpoint, StoreError, fromCore } from './errors.js';
+import { requestFields } from './form.js';
+import type { StoreHandler } from './handler.js';
+import { order } from './handlers/order.js';
+import { paycancel } from './handlers/paycancel.js';
+import { paylist } from './handlers/paylist.js';
+import { payorder } from './handlers/payorder.js';
+import { payrefund } from './handlers/payrefund.js';
+import { orderDetail, paystatus } from './handlers/query.js';
+
+const ENDPOINTS: Record<Endpoint, StoreHandler> = {
+  paylist,
+  order,
+  'order/view': orderDetail,
+  payorder,
+  paystatus,
+  paycancel,
+  payrefund,
+};
+
+/**
+ * The envelope of every answer: `{errcode, msg, timestamp, data, sign}`. `data` is the
+ * encrypted JSON; `sign` covers the top-level fields plus open_key (document 2.5), so it
+ * is present whenever the store is known, errors included. Without a store (errcodes 8
+ * and 3002) there is no key to sign or encrypt with.
+ */
+export function envelope(
+  store: StoreWithKey | null,
+  errcode: number,
+  msg: string,
+  now: Date,
+  data?: unknown,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { errcode, msg, timestamp: Math.floor(now.getTime() / 1000) };
+  if (!store) return body;
+  if (data !== undefined) body.data = encryptData(JSON.stringify(data), store.openKey);
+  body.sign = sign(body as Record<string, string | number>, store.openKey);
+  return body;
+}
+
+/**
+ * The `store` merchant API (/mct1/...): form-encoded POST (GET with a query string also
+ * works: the document's paystatus example is a GET) of open_id, timestamp, data, sign.
+ * Business errors are HTTP 200 with a non-zero errcode, as the document's clients expect.
+ * An encapsulated scope: its body parser and error shapes touch no other route.
+ */
+export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  await app.register(
+    async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+      scope.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
+        const status =
+          error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+        if (status >= 500) request.log.error({ err: error }, 'store dialect: unhandled error');
+        const msg = status === 413 ? '请求数据过大' : status >= 500 ? '系统繁忙，请稍后重试' : '请求格式错误';
+        return reply.status(status).send(envelope(null, status >= 500 ? 8008 : 8, msg, core.clock.now()));
+      });
+      scope.setNotFoundHandler((request, reply) =>
+        reply
+          .status(404)
+          .send(
+            envelope(
+              null,
+              404,
+              `接口不存在：${request.method} ${request.url.split('?')[0]}`,
+              core.clock.now(),
+            ),
+          ),
+      );
+
+      for (const [name, handler] of Object.entries(ENDPOINTS) as [Endpoint, StoreHandler][]) {
+        const run = (request: FastifyRequest, reply: FastifyReply) =>
+          handle(core, name, handler, request, reply);
+        for (const url of [`/${name}`, `/${name}/`]) {
+          scope.route({ method: ['POST', 'GET'], url, schema: { hide: true }, handler: run });
+        }
+      }
+    },
+    { prefix: '/mct1' },
+  );
+}
+
+async function handle(
+  core: Core,
+  endpoint: Endpoint,
+  handler: StoreHandler,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  let store: StoreWithKey | null = null;
+  try {
+    const fields = requestFields(
+      request.query,
+      Buffer.isBuffer(request.body) ? request.body : undefined,
+      request.headers['content-type'],
+    );
+    const auth = await authenticate(core, fields, (s) => (store = s));
+    const result = await handler({ core, store: auth.store, data: auth.data, clientIp: request.ip ?? null });
+    return reply.send(envelope(auth.store, 0, result.msg ?? 'ok', core.clock.now(), result.data));
+  } catch (error) {
+    const mapped = error instanceof StoreError ? error : fromCore(error, endpoint);
+    if (!mapped) throw error;
+    return reply.send(envelope(store, mapped.errcode, mapped.message, core.clock.now()));
+  }
+}
