@@ -272,6 +272,7 @@ export async function updateEndpoint(
   );
   // Deliveries already planned for the other mode must not cross over: cancel them.
   if (next.livemode !== current.livemode) await cancelPending(q, core, id, 'endpoint switched mode');
+  else if (current.enabled && !next.enabled) await cancelPending(q, core, id, 'endpoint disabled');
   return toEndpoint(row);
 }
 

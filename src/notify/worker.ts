@@ -163,8 +163,7 @@ export class NotifyEngine {
     let dispatched = 0;
     let started = 0;
     for (;;) {
-      let n = 0;
-      while ((n = await this.dispatch()) > 0) dispatched += n;
+      for (let n = await this.dispatch(); n > 0; n = await this.dispatch()) dispatched += n;
       const claimed = await this.claimAndStart();
       started += claimed;
       if (claimed === 0 && this.inflight.size === 0) {
