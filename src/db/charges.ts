@@ -73,6 +73,29 @@ export async function findRefund(q: Queryable, id: string, lock = false): Promis
   return row ? toRefund(row) : undefined;
 }
 
+/**
+ * A charge and its refunds in one round trip (the retrieve endpoint's hot path).
+ * Refund rows come back through json_agg, so their times are re-read as Dates.
+ */
+export async function findChargeWithRefunds(q: Queryable, id: string): Promise<[Charge, Refund[]] | undefined> {
+  const [row] = await q.query(
+    `SELECT c.*, (SELECT coalesce(json_agg(r ORDER BY r.created_at, r.id), '[]'::json) FROM refunds r
+       WHERE r.charge_id = c.id) AS refunds_json
+     FROM charges c WHERE c.id = $1`,
+    [id],
+  );
+  if (!row) return undefined;
+  const refunds = (row.refunds_json as Record<string, any>[]).map((r) =>
+    toRefund({
+      ...r,
+      created_at: new Date(r.created_at),
+      updated_at: new Date(r.updated_at),
+      succeeded_at: r.succeeded_at ? new Date(r.succeeded_at) : null,
+    }),
+  );
+  return [toCharge(row), refunds];
+}
+
 export async function listRefundsOfCharge(q: Queryable, chargeId: string): Promise<Refund[]> {
   const rows = await q.query('SELECT * FROM refunds WHERE charge_id = $1 ORDER BY created_at, id', [
     chargeId,

@@ -24,6 +24,11 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return e.constraint === constraint || (e.message ?? '').includes(constraint);
 }
 
+/** SQLSTATE foreign_key_violation: a referenced app or store does not exist. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === '23503';
+}
+
 export async function one<T>(q: Queryable, sql: string, params?: readonly unknown[]): Promise<T | undefined> {
   const rows = await q.query<T>(sql, params);
   return rows[0];

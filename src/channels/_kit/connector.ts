@@ -63,6 +63,11 @@ export interface Capabilities {
 /** One upstream protocol. A connector implements only what the provider has (DESIGN.md). */
 export interface Connector {
   readonly name: string;
+  /**
+   * Answers without network I/O (offline tenders, the sandbox): its pay answer can be
+   * written in the create transaction itself instead of a second one.
+   */
+  readonly inProcess?: boolean;
   readonly capabilities: Capabilities;
   pay(ctx: ConnectorContext): Promise<PayResult>;
   query?(ctx: ConnectorContext): Promise<ChannelResult>;

@@ -7,6 +7,7 @@ import type { Connector } from '../_kit/connector.js';
 export function offlineConnector(name: 'cash' | 'diy'): Connector {
   return {
     name,
+    inProcess: true,
     capabilities: { methods: ['offline'], query: false, refund: true, close: false, notify: false },
     pay: async ({ clock }) => ({ status: 'succeeded', paidAt: clock.now() }),
     refund: async () => ({ status: 'succeeded' }),

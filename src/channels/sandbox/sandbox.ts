@@ -11,6 +11,7 @@ import { METHODS } from '../../domain/channels.js';
 export function sandboxConnector(): Connector {
   return {
     name: 'sandbox',
+    inProcess: true,
     capabilities: {
       methods: METHODS.filter((m) => m !== 'offline'),
       query: true,

@@ -1,6 +1,6 @@
 import type { ChannelConfig, Connector } from '../../channels/_kit/connector.js';
 import { findCharge, insertCharge, toCharge } from '../../db/charges.js';
-import { isUniqueViolation } from '../../db/db.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../../db/db.js';
 import type { Charge, Dialect } from '../../domain/charge.js';
 import { type Method, type Provider, isMethod, isProvider } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
@@ -50,6 +50,7 @@ export interface ChargeCreateParams {
  * 2. The connector is called outside any transaction (it may talk to an upstream).
  * 3. Its result is applied as an idempotent transition (apply-channel-result).
  * A crash between 1 and 3 leaves a pending charge that the polling and expiry workers resolve.
+ * In-process connectors (cash, diy, sandbox) answer first and everything is one transaction.
  */
 export async function createCharge(core: Core, params: ChargeCreateParams): Promise<Charge> {
   validate(params);
@@ -100,7 +101,14 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
     closedAt: null,
   };
   const orderScope = params.storeId ? `store:${params.storeId}` : 'app';
+  const context = () => ({ charge, config, clock: core.clock, publicUrl: core.publicUrl });
 
+  // In-process connectors answer before anything is written, so one transaction records
+  // the charge and its outcome; remote ones are called between two transactions.
+  const early = connector.inProcess ? await connector.pay(context()) : undefined;
+  if (early?.credential) charge.credential = early.credential;
+
+  let created: Charge = charge;
   try {
     await core.db.tx(async (q) => {
       if (params.allowRebill) charge.attempt = await nextAttempt(q, charge, orderScope);
@@ -113,21 +121,24 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
         objectId: charge.id,
         data: serializeCharge(charge),
       });
+      if (early && early.status !== 'unknown' && (early.status !== 'pending' || early.payerActing)) {
+        created = (await applyChargeResult(core, charge.id, early, q)).charge;
+      }
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new JuheError(
-        'order_no_duplicate',
-        `Order number ${params.orderNo} was already used`,
-        'order_no',
-      );
+      throw new JuheError('order_no_duplicate', `Order number ${params.orderNo} was already used`, 'order_no');
+    }
+    if (isForeignKeyViolation(error)) {
+      throw new JuheError(params.storeId ? 'store_not_found' : 'app_not_found', undefined, params.storeId ? 'store' : 'app');
     }
     throw error;
   }
+  if (early) return created;
 
   let result;
   try {
-    result = await connector.pay({ charge, config, clock: core.clock, publicUrl: core.publicUrl });
+    result = await connector.pay(context());
   } catch (error) {
     // A definite rejection (bad parameters upstream) fails the charge; anything else
     // (timeout, reset) is unknown and must be resolved by a query, never assumed failed.
@@ -139,10 +150,7 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
       });
       throw error;
     }
-    core.log.warn(
-      { err: error, charge: charge.id },
-      'channel pay call failed; charge left pending for polling',
-    );
+    core.log.warn({ err: error, charge: charge.id }, 'channel pay call failed; charge left pending for polling');
     result = { status: 'unknown' as const, needsPolling: true };
   }
   const applied = await applyChargeResult(core, charge.id, result);

@@ -5,7 +5,7 @@ import { tokenHash } from '../../core/auth/tokens.js';
 import type { Core } from '../../core/context.js';
 import { isUniqueViolation } from '../../db/db.js';
 import { JuheError } from '../../domain/errors.js';
-import { ROLES, SESSION_COOKIE, audit, readCookie, requirePermission } from './kit.js';
+import { ROLES, SESSION_COOKIE, audit, forgetIdentity, readCookie, requirePermission } from './kit.js';
 
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
@@ -80,7 +80,10 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
 
   app.post('/logout', { schema: { tags: ['auth'] } }, async (request, reply) => {
     const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
-    if (cookie) await core.db.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash(cookie)]);
+    if (cookie) {
+      await core.db.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash(cookie)]);
+      forgetIdentity(core, { credentialHash: tokenHash(cookie) });
+    }
     reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
     return { ok: true };
   });
@@ -177,6 +180,7 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
         [id, request.actor!.userId, core.clock.now()],
       );
       if (rows.length === 0) throw new JuheError('not_found', 'No such API token', 'id');
+      forgetIdentity(core, { actorId: id });
       await audit(core.db, core, request, 'api_token.revoke', { type: 'api_token', id });
       return { id, revoked: true };
     },

@@ -6,7 +6,7 @@ import { createCharge } from '../../core/payments/create-charge.js';
 import { listCharges } from '../../core/payments/list-charges.js';
 import { createRefund } from '../../core/refunds/create-refund.js';
 import { serializeCharge, serializeRefund } from '../../core/serialize.js';
-import { findCharge, listRefundsOfCharge } from '../../db/charges.js';
+import { findCharge, findChargeWithRefunds, listRefundsOfCharge } from '../../db/charges.js';
 import { METHODS, PROVIDERS } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { CURRENCIES, type Currency } from '../../domain/money.js';
@@ -61,9 +61,9 @@ export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core 
     '/charges/:id',
     { schema: { tags: ['charges'], params: ChargeId }, preHandler: requirePermission('read') },
     async (request) => {
-      const charge = await findCharge(core.db, (request.params as { id: string }).id);
-      if (!charge) throw new JuheError('charge_not_found', undefined, 'id');
-      const refunds = await listRefundsOfCharge(core.db, charge.id);
+      const found = await findChargeWithRefunds(core.db, (request.params as { id: string }).id);
+      if (!found) throw new JuheError('charge_not_found', undefined, 'id');
+      const [charge, refunds] = found;
       return { ...serializeCharge(charge), refunds: refunds.map(serializeRefund) };
     },
   );
@@ -96,8 +96,6 @@ export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core 
     },
     async (request, reply) => {
       const b = request.body as Record<string, any>;
-      const [appRow] = await core.db.query('SELECT id FROM apps WHERE id = $1', [b.app]);
-      if (!appRow) throw new JuheError('app_not_found', undefined, 'app');
       const charge = await createCharge(core, {
         appId: b.app,
         storeId: b.store,

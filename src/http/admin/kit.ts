@@ -4,6 +4,7 @@ import { tokenHash } from '../../core/auth/tokens.js';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
 import { JuheError } from '../../domain/errors.js';
+import { IdentityCache } from './identity-cache.js';
 
 export const ROLES = ['owner', 'admin', 'developer', 'finance', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -78,28 +79,75 @@ declare module 'fastify' {
 
 export const SESSION_COOKIE = 'juhe_session';
 
+const identities = new WeakMap<Core, IdentityCache<Actor>>();
+
+function identityCache(core: Core): IdentityCache<Actor> {
+  let cache = identities.get(core);
+  if (!cache) identities.set(core, (cache = new IdentityCache<Actor>()));
+  return cache;
+}
+
+/** Forgets cached identities at once on this node (token revoked, logout). */
+export function forgetIdentity(core: Core, match: { actorId?: string; credentialHash?: string }): void {
+  identityCache(core).evict(
+    (actor, key) =>
+      (match.actorId !== undefined && actor.id === match.actorId) || key.endsWith(`:${match.credentialHash}`),
+  );
+}
+
 /** Reads the session cookie or the bearer token; sets request.actor. Does not reject. */
 export async function identify(core: Core, request: FastifyRequest): Promise<Actor | undefined> {
   const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) {
-    const [row] = await core.db.query<{ id: string; user_id: string; role: Role }>(
-      `UPDATE api_tokens t SET last_used_at = $2 FROM users u
-       WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND u.disabled_at IS NULL
-       RETURNING t.id, t.user_id, t.role`,
-      [tokenHash(header.slice(7).trim()), core.clock.now()],
-    );
-    return row ? { type: 'token', id: row.id, userId: row.user_id, role: row.role } : undefined;
-  }
-  const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
-  if (cookie) {
-    const [row] = await core.db.query<{ id: string; user_id: string; role: Role }>(
-      `SELECT s.id, s.user_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id
-       WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`,
-      [tokenHash(cookie), core.clock.now()],
-    );
-    return row ? { type: 'user', id: row.user_id, userId: row.user_id, role: row.role } : undefined;
-  }
-  return undefined;
+  const cookie = header ? undefined : readCookie(request.headers.cookie, SESSION_COOKIE);
+  const secret = header?.startsWith('Bearer ') ? header.slice(7).trim() : cookie;
+  if (!secret) return undefined;
+  const key = `${header ? 'bearer' : 'session'}:${tokenHash(secret)}`;
+  const cache = identityCache(core);
+  const now = core.clock.now();
+  const cached = cache.get(key, now.getTime());
+  if (cached) return cached;
+  const actor = header
+    ? await tokenActor(core, tokenHash(secret))
+    : await sessionActor(core, tokenHash(secret));
+  if (actor) cache.set(key, actor, now.getTime());
+  return actor;
+}
+
+async function tokenActor(core: Core, hash: string): Promise<Actor | undefined> {
+  const [row] = await core.db.query<{ id: string; user_id: string; role: Role; last_used_at: Date | null }>(
+    `SELECT t.id, t.user_id, t.role, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`,
+    [hash],
+  );
+  if (!row) return undefined;
+  touchToken(core, row.id, row.last_used_at);
+  return { type: 'token', id: row.id, userId: row.user_id, role: row.role };
+}
+
+async function sessionActor(core: Core, hash: string): Promise<Actor | undefined> {
+  const [row] = await core.db.query<{ id: string; user_id: string; role: Role }>(
+    `SELECT s.id, s.user_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+     WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`,
+    [hash, core.clock.now()],
+  );
+  return row ? { type: 'user', id: row.user_id, userId: row.user_id, role: row.role } : undefined;
+}
+
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Records when a token was last used, at most once a minute and off the request path:
+ * writing the row on every request would serialise all callers of one token on its lock.
+ */
+function touchToken(core: Core, id: string, lastUsedAt: Date | null): void {
+  const now = core.clock.now();
+  if (lastUsedAt && now.getTime() - lastUsedAt.getTime() < TOUCH_EVERY_MS) return;
+  core.db
+    .query(
+      'UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)',
+      [id, now, new Date(now.getTime() - TOUCH_EVERY_MS)],
+    )
+    .catch((error) => core.log.warn({ err: error }, 'could not record token use'));
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {

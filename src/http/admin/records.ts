@@ -141,12 +141,16 @@ function eventView(r: Record<string, any>) {
   };
 }
 
-/** Newest first by (created_at, id), filters by equality, one extra row to know `has_more`. */
+/**
+ * Newest first, filters by equality, one extra row to know `has_more`. Events order by
+ * their sequence number (commit order within one writer), the others by (created_at, id).
+ */
 function keysetPage(
   table: 'refunds' | 'events' | 'audit_log',
   q: Record<string, any>,
   filters: [string, unknown][],
 ) {
+  const key = table === 'events' ? 'seq' : '(created_at, id)';
   const where: string[] = [];
   const args: unknown[] = [];
   for (const [column, value] of filters) {

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import Fastify from 'fastify';
+import pino from 'pino';
+import { connectorRegistry } from '../src/channels/registry.js';
+import type { Core } from '../src/core/context.js';
+import { secretBox } from '../src/core/secret-box.js';
+import { systemClock } from '../src/domain/clock.js';
+import { randomIds } from '../src/domain/ids.js';
+import { createApiToken, createUser } from '../src/http/admin/auth-routes.js';
+import { buildServer } from '../src/http/server.js';
+import { freshDb } from '../test/support/db.js';
+import { seedApp } from '../test/support/fixtures.js';
+import { load, loop, report } from './support.js';
+
+/**
+ * Admin API create-charge against the same inserts (charge + event + outbox row, in one
+ * transaction) issued straight through pg at the same concurrency; retrieve-charge
+ * against a bare fastify route returning a constant. Both baselines run in this process,
+ * in this run, so the ratios hold on a noisy machine.
+ */
+export async function runAdminBench(): Promise<{ create: number; retrieve: number }> {
+  const { db, drop } = await freshDb('postgres');
+  const ids = randomIds();
+  const core: Core = {
+    db,
+    clock: systemClock,
+    ids,
+    box: secretBox(randomBytes(32)),
+    connectors: connectorRegistry(),
+    log: pino({ level: 'silent' }),
+    publicUrl: 'http://127.0.0.1',
+  };
+  try {
+    const { app: demoApp } = await seedApp(core);
+    const user = await createUser(core, { email: 'bench@juhe.local', password: 'password1', role: 'owner' });
+    const { token } = await createApiToken(core, { userId: user.id, name: 'bench', role: 'owner' });
+    const server = await buildServer({ core });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+    // Baseline: the rows a create writes, inserted directly.
+    const raw = await loop(async (i) => {
+      const now = new Date();
+      const id = ids.next('charge');
+      const eventId = ids.next('event');
+      await db.tx(async (q) => {
+        await q.query(
+          `INSERT INTO charges (id, app_id, livemode, dialect, order_no, order_scope, order_sn, channel, method, amount,
+             currency, subject, status, created_at, updated_at, expires_at)
+           VALUES ($1, $2, false, 'admin', $3, 'app', $4, 'wechatpay', 'qr', 100, 'CNY', 'bench', 'pending', $5, $5, $6)`,
+          [id, demoApp.id, `raw-${i}`, ids.orderSn(now), now, new Date(now.getTime() + 3600_000)],
+        );
+        await q.query(
+          `INSERT INTO events (id, app_id, livemode, type, object_type, object_id, data, created_at)
+           VALUES ($1, $2, false, 'charge.created', 'charge', $3, '{}', $4)`,
+          [eventId, demoApp.id, id, now],
+        );
+        await q.query('INSERT INTO outbox (event_id, created_at, available_at) VALUES ($1, $2, $2)', [eventId, now]);
+      });
+    });
+
+    let n = 0;
+    const create = await load({
+      url,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/charges',
+          headers,
+          setupRequest: (request) => ({
+            ...request,
+            body: JSON.stringify({
+              app: demoApp.id,
+              order_no: `bench-${n++}`,
+              channel: 'wechatpay',
+              method: 'qr',
+              amount: 100,
+              currency: 'CNY',
+              subject: 'bench',
+            }),
+          }),
+        },
+      ],
+    });
+    const createRatio = report('create-charge (admin API)', create, raw, 'raw pg inserts', 0.5);
+
+    const sample = await fetch(`${url}/api/v1/charges?limit=1`, { headers }).then((r) => r.json() as Promise<any>);
+    const chargeId = sample.data[0].id as string;
+    const retrieve = await load({ url: `${url}/api/v1/charges/${chargeId}`, headers });
+    await server.close();
+
+    const bare = Fastify();
+    bare.get('/constant', async () => ({ id: 'ch_constant', object: 'charge', status: 'succeeded' }));
+    await bare.listen({ port: 0, host: '127.0.0.1' });
+    const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/constant`;
+    const constant = await load({ url: bareUrl });
+    await bare.close();
+    const retrieveRatio = report('retrieve-charge (admin API)', retrieve, constant, 'bare fastify route', 0.4);
+    return { create: createRatio, retrieve: retrieveRatio };
+  } finally {
+    await drop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runAdminBench();
+}
