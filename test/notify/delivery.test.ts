@@ -203,7 +203,9 @@ describe.each(engines())('notification delivery (%s)', (engine) => {
 
   it('survives receivers that hang, reset, redirect or answer 500, and retries each', async () => {
     const hang = await open(() => undefined);
-    const reset = await open((_req, _res, raw) => raw.socket.destroy());
+    const reset = await open((_req, _res, raw) => {
+      raw.socket.destroy();
+    });
     const elsewhere = await open();
     const redirect = await open(answer(302, '', { location: elsewhere.url }));
     const error = await open(answer(500, 'x'.repeat(10_000)));

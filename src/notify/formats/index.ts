@@ -9,7 +9,7 @@ import { unifiedFormat } from './unified.js';
  * Every notification format by name: an explicit map, no reflection. The engine looks a
  * delivery's format up here; a format missing from the map is never targeted.
  */
-export const formats: Partial<Record<FormatName, NotifyFormat>> = {
+export const formats: Record<FormatName, NotifyFormat> = {
   native: nativeFormat,
   maxpay: maxpayFormat,
   paymax: paymaxFormat,
