@@ -1,0 +1,150 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { minorToJsonNumber } from '../../domain/money.js';
+import { PaymaxError } from './errors.js';
+import { parseChargeRequest, parseJsonObject, parseRefundRequest } from './validation.js';
+
+const NOW = new Date('2026-03-01T08:00:00Z');
+const base = {
+  order_no: 'paymax11110002',
+  amount: 2.01,
+  subject: 'test',
+  body: 'test',
+  channel: 'alipay_app',
+  app: 'app_kdjksldf93oksd923oks',
+  client_ip: '127.0.0.1',
+};
+
+function illegal(fn: () => unknown, fragment: string) {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(PaymaxError);
+    expect((error as PaymaxError).code).toBe('ILLEGAL_ARGUMENT');
+    expect((error as PaymaxError).status).toBe(400);
+    expect((error as PaymaxError).message).toContain(fragment);
+    return;
+  }
+  throw new Error(`expected ILLEGAL_ARGUMENT mentioning ${fragment}`);
+}
+
+describe('paymax request validation', () => {
+  it("parses the document's example request", () => {
+    const parsed = parseChargeRequest(base, NOW);
+    expect(parsed).toMatchObject({
+      app: 'app_kdjksldf93oksd923oks',
+      orderNo: 'paymax11110002',
+      amount: 201,
+      subject: 'test',
+      body: 'test',
+      clientIp: '127.0.0.1',
+      description: null,
+      extra: {},
+      metadata: {},
+      returnUrl: null,
+    });
+    expect(parsed.channel).toMatchObject({ code: 'alipay_app', provider: 'alipay', method: 'app' });
+    expect(parsed.expiresAt.getTime()).toBe(NOW.getTime() + 3600_000);
+  });
+
+  it('converts every yuan amount a client can write to exact fen', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e13 }), (fen) => {
+        // What a client serialises (JSON number, shortest round-trip text) parses back exactly.
+        const wire = JSON.parse(JSON.stringify({ ...base, amount: minorToJsonNumber(fen, 'CNY') }));
+        expect(parseChargeRequest(wire, NOW).amount).toBe(fen);
+      }),
+    );
+    expect(parseChargeRequest({ ...base, amount: 0.1 }, NOW).amount).toBe(10);
+    expect(parseChargeRequest({ ...base, amount: 19.99 }, NOW).amount).toBe(1999);
+    expect(parseChargeRequest({ ...base, amount: 1 }, NOW).amount).toBe(100);
+    expect(parseChargeRequest({ ...base, amount: '3.2' }, NOW).amount).toBe(320);
+  });
+
+  it('refuses amounts that are not positive 2-place decimals', () => {
+    for (const amount of [0, -0.01, 1.001, '1.234', '-1', 'NaN', '1e3', 1e21, '', null, true, [1]]) {
+      illegal(() => parseChargeRequest({ ...base, amount }, NOW), 'amount');
+    }
+  });
+
+  it('counts subject/body/description length in characters, not bytes', () => {
+    expect(parseChargeRequest({ ...base, subject: '😀'.repeat(32) }, NOW).subject).toHaveLength(64);
+    illegal(() => parseChargeRequest({ ...base, subject: '😀'.repeat(33) }, NOW), 'subject');
+    illegal(() => parseChargeRequest({ ...base, body: '中'.repeat(129) }, NOW), 'body');
+    illegal(() => parseChargeRequest({ ...base, description: '中'.repeat(301) }, NOW), 'description');
+  });
+
+  it('requires the extras each channel documents', () => {
+    illegal(() => parseChargeRequest({ ...base, channel: 'wechat_wap' }, NOW), 'extra.open_id');
+    illegal(
+      () => parseChargeRequest({ ...base, channel: 'lakala_web', extra: { user_id: '' } }, NOW),
+      'extra.user_id',
+    );
+    illegal(
+      () => parseChargeRequest({ ...base, channel: 'lakala_app', extra: { user_id: 'u' } }, NOW),
+      'extra.return_url',
+    );
+    illegal(
+      () =>
+        parseChargeRequest(
+          { ...base, channel: 'lakala_app', extra: { user_id: 'u', return_url: 'nope' } },
+          NOW,
+        ),
+      'extra.return_url',
+    );
+    const ok = parseChargeRequest(
+      { ...base, channel: 'lakala_app', extra: { user_id: 'u', return_url: 'http://www.abc.cn/' } },
+      NOW,
+    );
+    expect(ok.returnUrl).toBe('http://www.abc.cn/');
+  });
+
+  it('reads time_expire as 13-digit ms in the future, capped to 3 minutes for wechat_wap', () => {
+    const at = NOW.getTime() + 600_000;
+    expect(parseChargeRequest({ ...base, time_expire: at }, NOW).expiresAt.getTime()).toBe(at);
+    expect(parseChargeRequest({ ...base, time_expire: String(at) }, NOW).expiresAt.getTime()).toBe(at);
+    const wap = { ...base, channel: 'wechat_wap', extra: { open_id: 'o' } };
+    expect(parseChargeRequest({ ...wap, time_expire: at }, NOW).expiresAt.getTime()).toBe(
+      NOW.getTime() + 180_000,
+    );
+    expect(parseChargeRequest(wap, NOW).expiresAt.getTime()).toBe(NOW.getTime() + 180_000);
+    for (const time_expire of [
+      Math.floor(at / 1000),
+      NOW.getTime(),
+      NOW.getTime() - 1,
+      1.5e12 + 0.5,
+      'soon',
+    ]) {
+      illegal(() => parseChargeRequest({ ...base, time_expire }, NOW), 'time_expire');
+    }
+  });
+
+  it('accepts cny in either case and nothing else', () => {
+    expect(() => parseChargeRequest({ ...base, currency: 'CNY' }, NOW)).not.toThrow();
+    expect(() => parseChargeRequest({ ...base, currency: 'cny' }, NOW)).not.toThrow();
+    illegal(() => parseChargeRequest({ ...base, currency: 'usd' }, NOW), 'currency');
+  });
+
+  it('parses refund requests', () => {
+    expect(parseRefundRequest({ description: 'r' })).toEqual({
+      amount: undefined,
+      description: 'r',
+      metadata: {},
+    });
+    expect(parseRefundRequest({ description: 'r', amount: 1.5, metadata: { a: 1 } })).toEqual({
+      amount: 150,
+      description: 'r',
+      metadata: { a: 1 },
+    });
+    illegal(() => parseRefundRequest({}), 'description');
+    illegal(() => parseRefundRequest({ description: 'r', amount: 0 }), 'amount');
+  });
+
+  it('decodes only UTF-8 JSON objects', () => {
+    expect(parseJsonObject(Buffer.from('\uFEFF{"a":"中"}', 'utf8'))).toEqual({ a: '中' });
+    illegal(() => parseJsonObject(undefined), 'empty');
+    illegal(() => parseJsonObject(Buffer.from([0x7b, 0xff, 0x7d])), 'UTF-8');
+    illegal(() => parseJsonObject(Buffer.from('{"a":')), 'JSON');
+    illegal(() => parseJsonObject(Buffer.from('[]')), 'object');
+  });
+});
