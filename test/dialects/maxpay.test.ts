@@ -7,11 +7,15 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connector, PayResult } from '../../src/channels/_kit/connector.js';
+import { connectorRegistry } from '../../src/channels/registry.js';
 import { createApp, createMerchant, issueCredentials } from '../../src/core/apps/create-app.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
 import { createCharge } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { findCharge } from '../../src/db/charges.js';
+import { METHODS } from '../../src/domain/channels.js';
+import { JuheError } from '../../src/domain/errors.js';
 import { buildServer } from '../../src/http/server.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
@@ -34,8 +38,34 @@ const REAL_CLIENT_HEADERS = {
   Connection: 'keep-alive;',
 };
 
+/**
+ * The sandbox by default; a test can make every upstream answer like a real connector will
+ * (rich credentials), decline, fail definitively, or time out.
+ */
+type Upstream = (charge: Parameters<Connector['pay']>[0]['charge']) => Promise<PayResult>;
+
+function switchableConnectors() {
+  const sandbox = connectorRegistry();
+  let upstream: Upstream | null = null;
+  const connector: Connector = {
+    name: 'scripted',
+    capabilities: { methods: METHODS, query: false, refund: false, close: false, notify: false },
+    pay: ({ charge }) => upstream!(charge),
+  };
+  return {
+    registry: {
+      resolve: (provider: Parameters<typeof sandbox.resolve>[0], livemode: boolean) =>
+        upstream ? connector : sandbox.resolve(provider, livemode),
+    },
+    use(next: Upstream | null) {
+      upstream = next;
+    },
+  };
+}
+
 describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
   let core: TestCore;
+  const upstream = switchableConnectors();
   let server: FastifyInstance;
   let port: number;
   const agent = new http.Agent({ keepAlive: true });
@@ -118,7 +148,7 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
   }
 
   beforeAll(async () => {
-    core = await testCore(engine);
+    core = await testCore(engine, { connectors: upstream.registry });
     const merchant = await createMerchant(core.db, core, { name: 'Bookshop' });
     appId = (await createApp(core.db, core, { merchantId: merchant.id, name: 'Books' })).id;
     keys = (await issueCredentials(core.db, core, { appId, livemode: false })).maxpay;
@@ -739,6 +769,136 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
 
     it('ignores unknown fields', async () => {
       expect(await list({ appid: other.appId, token: other.sessionToken, where: { x: 1 } })).toHaveLength(5);
+    });
+  });
+
+  describe('what the channel answered', () => {
+    afterAll(() => upstream.use(null));
+
+    it('passes the richer credentials of real connectors through', async () => {
+      const rich: Record<string, Record<string, unknown>> = {
+        app: {
+          order_string: 'app_id=2016&biz_content=x&sign=abc',
+          tn: '201603011122334455667',
+          app_params: {
+            appid: 'wxd930ea5d5a258f4f',
+            partnerid: '1900000109',
+            prepayid: 'wx2016',
+            package: 'Sign=WXPay',
+            noncestr: 'n0nce',
+            timestamp: 1456790400,
+            sign: 'C380BEC2BFD727A4B6845133519F3AD6',
+          },
+        },
+        qr: {
+          qr_code: 'https://qr.alipay.com/bax01',
+          code_url: 'weixin://wxpay/bizpayurl?pr=abc',
+          prepay_id: 'wx2017',
+        },
+        page: {
+          pay_url: 'https://openapi.alipay.com/gateway.do?x=1',
+          html: '<form action="https://gateway.95516.com"></form>',
+        },
+        jsapi: {
+          jsapi: {
+            appId: 'wx1',
+            timeStamp: '1456790400',
+            nonceStr: 'n',
+            package: 'prepay_id=wx2018',
+            signType: 'RSA',
+            paySign: 'c2lnbg==',
+          },
+        },
+      };
+      upstream.use(async (charge) => ({ status: 'pending', credential: rich[charge.method] }));
+      const billed = async (channel: string, extra: Record<string, unknown> = {}) => {
+        const answer = await bill({
+          channel,
+          billNum: `RICH-${channel}`,
+          totalFee: 1,
+          subject: 's',
+          ...extra,
+        });
+        const { code, msg, err, id, ...data } = answer.body;
+        expect({ code, msg, err }).toEqual({ code: 0, msg: 'OK', err: '' });
+        expect(id).toMatch(/^ch_/);
+        return data;
+      };
+      const returnUrl = 'https://shop.test/r';
+      expect(await billed('ali_app')).toEqual({ ali_app: 'app_id=2016&biz_content=x&sign=abc' });
+      expect(await billed('ali_web', { returnUrl })).toEqual({
+        ali_web: 'https://openapi.alipay.com/gateway.do?x=1',
+      });
+      expect(await billed('ali_qrcode', { returnUrl })).toEqual({ url: 'https://qr.alipay.com/bax01' });
+      expect(await billed('wx_native')).toEqual({
+        codeUrl: 'weixin://wxpay/bizpayurl?pr=abc',
+        prepayid: 'wx2017',
+      });
+      expect(await billed('wx_app')).toEqual({
+        appid: 'wxd930ea5d5a258f4f',
+        partnerid: '1900000109',
+        prepayid: 'wx2016',
+        package: 'Sign=WXPay',
+        noncestr: 'n0nce',
+        timestamp: '1456790400',
+        sign: 'C380BEC2BFD727A4B6845133519F3AD6',
+      });
+      expect(await billed('wx_jsapi', { openid: 'o1' })).toEqual({
+        appId: 'wx1',
+        timeStamp: '1456790400',
+        nonceStr: 'n',
+        package: 'prepay_id=wx2018',
+        signType: 'RSA',
+        paySign: 'c2lnbg==',
+      });
+      expect(await billed('un_app')).toEqual({ tn: '201603011122334455667' });
+      expect(await billed('un_web', { returnUrl })).toEqual({
+        html: '<form action="https://gateway.95516.com"></form>',
+      });
+    });
+
+    it('a declined bill is CHANNEL_ERROR with the id of the failed bill', async () => {
+      upstream.use(async () => ({
+        status: 'failed',
+        failureCode: 'ORDERPAID',
+        failureMessage: '该订单已支付',
+      }));
+      const answer = await bill({ channel: 'wx_native', billNum: 'DECLINED-1', totalFee: 1, subject: 's' });
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({ code: 7, msg: 'CHANNEL_ERROR', err: '该订单已支付', id: answer.body.id });
+      expect(await findCharge(core.db, answer.body.id)).toMatchObject({
+        status: 'failed',
+        failureCode: 'ORDERPAID',
+      });
+    });
+
+    it('a channel error is CHANNEL_ERROR, and the failed attempt does not block a new bill', async () => {
+      upstream.use(async () => {
+        throw new JuheError('channel_error', 'upstream said SYSTEMERROR');
+      });
+      const answer = await bill({ channel: 'wx_native', billNum: 'BROKEN-1', totalFee: 1, subject: 's' });
+      expect(answer.body).toEqual({ code: 7, msg: 'CHANNEL_ERROR', err: 'upstream said SYSTEMERROR' });
+      upstream.use(null);
+      const again = await bill({ channel: 'wx_native', billNum: 'BROKEN-1', totalFee: 1, subject: 's' });
+      expect(again.body.code).toBe(0);
+      expect((await findCharge(core.db, again.body.id))!.attempt).toBe(2);
+    });
+
+    it('a timed-out channel leaves the bill pending and answers CHANNEL_ERROR with its id', async () => {
+      upstream.use(async () => {
+        throw new Error('socket hang up');
+      });
+      const answer = await bill({ channel: 'ali_app', billNum: 'TIMEOUT-1', totalFee: 1, subject: 's' });
+      expect(answer.body).toEqual({
+        code: 7,
+        msg: 'CHANNEL_ERROR',
+        err: 'The channel returned no order string for ali_app',
+        id: answer.body.id,
+      });
+      expect(await findCharge(core.db, answer.body.id)).toMatchObject({
+        status: 'pending',
+        credential: null,
+      });
     });
   });
 
