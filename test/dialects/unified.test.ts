@@ -363,6 +363,16 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
     });
   });
 
+  it('a double click opens one payment: concurrent pays of one order answer the same QR code', async () => {
+    const dto: Dto = { ...client.entry(order()), payTypeCode: 'Wechat' };
+    const answers = await Promise.all([1, 2, 3, 4].map(() => client.pcPay(dto)));
+    expect(answers.map((a) => a.body.errcode)).toEqual(['0', '0', '0', '0']);
+    expect(new Set(answers.map((a) => a.body.obj)).size).toBe(1);
+    const open = (await attempts(dto.requestKey!)).filter((c) => c.status === 'pending');
+    expect(open).toHaveLength(1);
+    expect(answers[0]!.body.obj).toBe(`http://127.0.0.1:3000/sandbox/pay/${open[0]!.id}`);
+  });
+
   it('wechatQuery reports a failed or closed payment with a code other than 0 and 30000', async () => {
     const dto: Dto = { ...client.entry(order()), payTypeCode: 'Wechat' };
     await client.pcPay(dto);

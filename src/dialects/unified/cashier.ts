@@ -92,31 +92,6 @@ export async function pay(
   const availability = await payTypeAvailable(core, domain, payType, method);
   if (!availability.ok) throw availability.error;
 
-  const attempts = await findAttempts(core.db, domain, order.requestKey);
-  checkSameOrder(attempts, domain, order);
-  const reusable = attempts.find(
-    (c) =>
-      isChargeUnpaid(c.status) &&
-      c.channel === payType.provider &&
-      c.method === method &&
-      c.amount === amount &&
-      c.credential !== null &&
-      (c.extra.openid ?? '') === order.openid &&
-      c.expiresAt.getTime() - core.clock.now().getTime() > REUSE_MARGIN_MS,
-  );
-  if (reusable) return ok(payerObject(reusable, payType, scene));
-
-  for (const open of attempts.filter((c) => isChargeUnpaid(c.status))) {
-    const ended = await endUnpaidCharge(core, open.id, 'closed');
-    if (ended.status === 'succeeded') {
-      throw new JuheError(
-        'order_no_duplicate',
-        `requestKey ${order.requestKey} is already paid`,
-        'requestKey',
-      );
-    }
-  }
-
   const extra: UnifiedExtra = {
     domainCode: domain.domainCode,
     payTypeCode: payType.code,
@@ -130,27 +105,73 @@ export async function pay(
     dialogFailUrl: order.dialogFailUrl,
     payTypeCodeIn: order.payTypeCodeIn,
   };
-  const charge = await createCharge(core, {
-    appId: domain.appId,
-    livemode: domain.livemode,
-    dialect: 'unified',
-    orderNo: order.requestKey,
-    allowRebill: true,
-    channel: payType.provider,
-    method,
-    amount,
-    currency: payType.currency,
-    subject: order.info || order.infoEn,
-    body: order.infoEn || null,
-    clientIp,
-    extra: { ...(order.openid ? { openid: order.openid } : {}), unified: extra },
-    returnUrl: order.pageUrl || null,
-    notifyUrl: order.bgUrl || null,
-  });
-  if (charge.status === 'failed') {
-    throw new JuheError('channel_error', charge.failureMsg ?? 'The payment channel declined the order');
+
+  // An open attempt of this order, pay type and payer that can be handed out again.
+  const twin = (c: Charge) =>
+    isChargeUnpaid(c.status) &&
+    c.channel === payType.provider &&
+    c.method === method &&
+    c.amount === amount &&
+    c.credential !== null &&
+    (c.extra.openid ?? '') === order.openid &&
+    c.expiresAt.getTime() - core.clock.now().getTime() > REUSE_MARGIN_MS;
+
+  // Two requests for one requestKey at once (a double click) may both see no attempt: the
+  // loser of the insert looks again once and reuses the winner's attempt.
+  for (let round = 1; ; round++) {
+    const attempts = await findAttempts(core.db, domain, order.requestKey);
+    checkSameOrder(attempts, domain, order);
+    const reusable = attempts.filter(twin).sort((a, b) => a.attempt - b.attempt)[0];
+    if (reusable) return ok(payerObject(reusable, payType, scene));
+
+    for (const open of attempts.filter((c) => isChargeUnpaid(c.status))) {
+      const ended = await endUnpaidCharge(core, open.id, 'closed');
+      if (ended.status === 'succeeded') {
+        throw new JuheError(
+          'order_no_duplicate',
+          `requestKey ${order.requestKey} is already paid`,
+          'requestKey',
+        );
+      }
+    }
+
+    let charge: Charge;
+    try {
+      charge = await createCharge(core, {
+        appId: domain.appId,
+        livemode: domain.livemode,
+        dialect: 'unified',
+        orderNo: order.requestKey,
+        allowRebill: true,
+        channel: payType.provider,
+        method,
+        amount,
+        currency: payType.currency,
+        subject: order.info || order.infoEn,
+        body: order.infoEn || null,
+        clientIp,
+        extra: { ...(order.openid ? { openid: order.openid } : {}), unified: extra },
+        returnUrl: order.pageUrl || null,
+        notifyUrl: order.bgUrl || null,
+      });
+    } catch (error) {
+      if (round === 1 && error instanceof JuheError && error.code === 'order_no_duplicate') continue;
+      throw error;
+    }
+    if (charge.status === 'failed') {
+      throw new JuheError('channel_error', charge.failureMsg ?? 'The payment channel declined the order');
+    }
+    // Or both inserted (one as the next attempt): every racer keeps the lowest twin and
+    // closes its own if that is another, so one QR code stays open, not two.
+    const first = (await findAttempts(core.db, domain, order.requestKey))
+      .filter(twin)
+      .sort((a, b) => a.attempt - b.attempt)[0];
+    if (first && first.id !== charge.id) {
+      await endUnpaidCharge(core, charge.id, 'closed');
+      return ok(payerObject(first, payType, scene));
+    }
+    return ok(payerObject(charge, payType, scene));
   }
-  return ok(payerObject(charge, payType, scene));
 }
 
 /**
