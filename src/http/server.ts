@@ -8,6 +8,7 @@ import { adminApi } from './admin/index.js';
 import { nativeErrorHandler } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { walletRoutes } from '../sandbox/wallet/routes.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
 
 export interface ServerOptions {
@@ -65,6 +66,11 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   await app.register(unifiedRoutes, { core });
   await app.register(storeRoutes, { core });
   // DIALECTS-END
+
+  // Upstream simulators and the sandbox payer wallet (test mode's providers), each its own scope.
+  // SANDBOX-BEGIN (one line per simulator: `await app.register(xSimulator, { core });`)
+  await app.register(walletRoutes, { core });
+  // SANDBOX-END
 
   return app;
 }
