@@ -497,6 +497,23 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
     );
   });
 
+  it('stays exact under concurrency: one charge per order_no, refunds never exceed the amount paid', async () => {
+    const body = chargeBody();
+    const creates = await Promise.all(Array.from({ length: 6 }, () => client.post('/v1/charges', body)));
+    expect(creates.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(creates.filter((a) => a.error?.failure_code === 'ORDER_NO_DUPLICATE')).toHaveLength(5);
+
+    const paid = await paidCharge({ channel: 'wechat_app', amount: 3.21 });
+    const refunds = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        client.post(`/v1/charges/${paid.id}/refunds`, { amount: 1, description: `r${i}` }),
+      ),
+    );
+    expect(refunds.filter((a) => a.status === 200 && a.data.status === 'SUCCEED')).toHaveLength(3);
+    expect(refunds.filter((a) => a.error?.failure_code === 'AMOUNT_NOT_ENOUGH')).toHaveLength(5);
+    expect((await client.get(`/v1/charges/${paid.id}`)).data.amount_refunded).toBe(3);
+  });
+
   describe('refusals: documented status and code, nothing changed', () => {
     it('authenticates by secret key (401 SECRET_KEY_IS_BLANK / SECRET_KEY_IS_INVALID)', async () => {
       await refused(401, 'SECRET_KEY_IS_BLANK', () =>
@@ -742,6 +759,12 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
       // The whole amount is still refundable after all those refusals.
       const full = await client.post(`/v1/charges/${paid.id}/refunds`, { amount: 3.21, description: 'all' });
       expect(full.data).toMatchObject({ status: 'SUCCEED', amount: 3.21 });
+    });
+
+    it('refuses a body over the size limit in the Paymax error shape (413 ILLEGAL_ARGUMENT)', async () => {
+      await refused(413, 'ILLEGAL_ARGUMENT', () =>
+        client.post('/v1/charges', chargeBody({ metadata: { pad: 'x'.repeat(1024 * 1024) } })),
+      );
     });
 
     it('answers unknown paths in the Paymax error shape', async () => {
