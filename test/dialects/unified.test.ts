@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, createMerchant, issueCredentials } from '../../src/core/apps/create-app.js';
 import { applyChargeResult, applyRefundResult } from '../../src/core/notify/apply-channel-result.js';
+import { createCharge } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { toCharge } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
@@ -651,6 +652,57 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
       expect(response.status).toBe(404);
       expect(((await response.json()) as Body).errcode).toBe('20004');
     });
+  });
+
+  it('reads text/plain bodies as a form or JSON, and answers query and queryInfo to a form POST', async () => {
+    const dto: Dto = { ...client.entry(order()), payTypeCode: 'Alipay' };
+    for (const body of [new URLSearchParams(dto).toString(), JSON.stringify(dto)]) {
+      const response = await fetch(`${client.base}/pay/api/pc/pay`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+        body,
+      });
+      expect(((await response.json()) as Body).errcode).toBe('0');
+    }
+    expect(await attempts(dto.requestKey!)).toHaveLength(1);
+    const sign = docSign([client.domainCode, dto.requestKey!], client.secret);
+    const form = new URLSearchParams({ domainCode: client.domainCode, requestKey: dto.requestKey!, sign });
+    for (const path of ['query', 'queryInfo']) {
+      const response = await fetch(`${client.base}/pay/api/private/pay/${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+      });
+      expect(await response.json()).toEqual({
+        errcode: '0',
+        errormsg: '操作成功',
+        obj: path === 'query' ? false : null,
+      });
+    }
+  });
+
+  it("shares the app's order numbers with its other APIs but never reports their payments", async () => {
+    const other = await createCharge(core, {
+      appId,
+      livemode: false,
+      dialect: 'maxpay',
+      orderNo: key(),
+      channel: 'alipay',
+      method: 'qr',
+      amount: 1,
+      currency: 'CNY',
+      subject: 'bought through maxpay',
+    });
+    await pay(other);
+    expect((await client.query(other.orderNo)).body.obj).toBe(false);
+    expect((await client.queryInfo(other.orderNo)).body.obj).toBeNull();
+    const before = await counts();
+    const taken = await client.pcPay({
+      ...client.entry(order({ requestKey: other.orderNo })),
+      payTypeCode: 'Wechat',
+    });
+    expect(taken.body.errcode).toBe('20001');
+    expect(await counts()).toEqual(before);
   });
 
   it('accepts the pay request as a form post too', async () => {

@@ -6,7 +6,7 @@ import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { isChargeUnpaid } from '../../domain/status.js';
 import { chargeAmount } from './amount.js';
-import { type Domain, findAttempts, loadDomain, payTypeAvailable } from './domain.js';
+import { type Domain, domainAttempts, findAttempts, loadDomain, payTypeAvailable } from './domain.js';
 import { PAY_FAILED, STILL_OPEN, type UnifiedBody, ok } from './errors.js';
 import { autoSubmitForm } from './form.js';
 import { payStatusOf } from './pay-status.js';
@@ -210,7 +210,13 @@ function payerObject(charge: Charge, payType: PayType, scene: PayScene): unknown
   } else if (payType.code === 'Wechat') {
     const jsapi = credential.jsapi;
     if (jsapi && typeof jsapi === 'object') return jsapi;
-    if (typeof jsapi === 'string') return JSON.parse(jsapi) as unknown;
+    if (typeof jsapi === 'string') {
+      try {
+        return JSON.parse(jsapi) as unknown;
+      } catch {
+        throw new JuheError('channel_error', 'The channel gave unreadable JSAPI parameters');
+      }
+    }
   } else {
     const form = autoSubmitForm(charge.credential);
     if (form) return form;
@@ -229,7 +235,7 @@ function payerObject(charge: Charge, payType: PayType, scene: PayScene): unknown
 export async function wechatQuery(core: Core, params: Params): Promise<UnifiedBody> {
   const domain = await verifiedDomain(core, params);
   const requestKey = required(params, 'requestKey');
-  const attempts = await findAttempts(core.db, domain, requestKey);
+  const attempts = await domainAttempts(core.db, domain, requestKey);
   const paid = attempts.find((c) => c.status === 'succeeded');
   if (paid) return ok(payStatusOf(paid));
   const latest = attempts[0];

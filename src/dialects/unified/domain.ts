@@ -44,6 +44,13 @@ export async function findAttempts(q: Queryable, domain: Domain, requestKey: str
   return rows.map(toCharge);
 }
 
+/** The attempts this domain's API made: a query never reports another API's or mode's payment. */
+export async function domainAttempts(q: Queryable, domain: Domain, requestKey: string): Promise<Charge[]> {
+  return (await findAttempts(q, domain, requestKey)).filter(
+    (c) => c.dialect === 'unified' && c.livemode === domain.livemode,
+  );
+}
+
 /** The first attempt that was paid ("取第一条支付成功的记录"), or none. */
 export function firstPaid(attempts: readonly Charge[]): Charge | undefined {
   return attempts

@@ -4,7 +4,7 @@ import type { Queryable } from '../../db/db.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { unifiedExtraOf } from './cashier.js';
-import { type Domain, findAttempts, firstPaid, loadDomain } from './domain.js';
+import { type Domain, domainAttempts, firstPaid, loadDomain } from './domain.js';
 import { type UnifiedBody, ok } from './errors.js';
 import { payStatusOf } from './pay-status.js';
 import { payTypeOfProvider } from './pay-types.js';
@@ -24,7 +24,7 @@ async function verifiedQuery(core: Core, params: Params): Promise<{ domain: Doma
 /** GET pay/api/private/pay/query: obj true when the requestKey has a successful payment. */
 export async function query(core: Core, params: Params): Promise<UnifiedBody<boolean>> {
   const { domain, requestKey } = await verifiedQuery(core, params);
-  const attempts = await findAttempts(core.db, domain, requestKey);
+  const attempts = await domainAttempts(core.db, domain, requestKey);
   return ok(firstPaid(attempts) !== undefined);
 }
 
@@ -69,6 +69,6 @@ export async function paymentRecord(
  */
 export async function queryInfo(core: Core, params: Params): Promise<UnifiedBody<PaymentRecord>> {
   const { domain, requestKey } = await verifiedQuery(core, params);
-  const paid = firstPaid(await findAttempts(core.db, domain, requestKey));
+  const paid = firstPaid(await domainAttempts(core.db, domain, requestKey));
   return ok(paid ? await paymentRecord(core.db, paid, domain.domainCode) : null);
 }
