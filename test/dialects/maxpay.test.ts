@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector, PayResult } from '../../src/channels/_kit/connector.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
-import { createApp, createMerchant, issueCredentials } from '../../src/core/apps/create-app.js';
+import { createApp, createMerchant, issueCredentials, rsaKeyPair } from '../../src/core/apps/create-app.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
 import { createCharge } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
@@ -20,6 +20,8 @@ import { buildServer } from '../../src/http/server.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 
+/** One merchant key for every app here, so issueCredentials only generates the platform pair. */
+const { publicKeyPem: merchantPublicKeyPem } = rsaKeyPair();
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
 
 interface Keys {
@@ -151,8 +153,9 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
     core = await testCore(engine, { connectors: upstream.registry });
     const merchant = await createMerchant(core.db, core, { name: 'Bookshop' });
     appId = (await createApp(core.db, core, { merchantId: merchant.id, name: 'Books' })).id;
-    keys = (await issueCredentials(core.db, core, { appId, livemode: false })).maxpay;
-    liveKeys = (await issueCredentials(core.db, core, { appId, livemode: true })).maxpay;
+    keys = (await issueCredentials(core.db, core, { appId, livemode: false, merchantPublicKeyPem })).maxpay;
+    liveKeys = (await issueCredentials(core.db, core, { appId, livemode: true, merchantPublicKeyPem }))
+      .maxpay;
     server = await buildServer({ core });
     await server.listen({ port: 0, host: '127.0.0.1' });
     port = (server.server.address() as { port: number }).port;
@@ -403,6 +406,17 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
       expect(answer.body).toEqual({ code: 5, msg: 'PARAM_INVALID', err: 'Order RE-1 is already paid' });
     });
 
+    it('numbers concurrent bills of one new billNum instead of refusing one', async () => {
+      const answers = await Promise.all(
+        [1, 2, 3, 4].map(() => bill({ channel: 'wx_native', billNum: 'RACE-1', totalFee: 1, subject: 's' })),
+      );
+      expect(answers.map((a) => a.body.code)).toEqual([0, 0, 0, 0]);
+      const attempts = await Promise.all(
+        answers.map(async (a) => (await findCharge(core.db, a.body.id))!.attempt),
+      );
+      expect(attempts.sort()).toEqual([1, 2, 3, 4]);
+    });
+
     it('answers PAY_FACTOR_NOT_SET in live mode when the channel is not configured', async () => {
       await refused(
         () =>
@@ -598,7 +612,9 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
     beforeAll(async () => {
       const merchant = await createMerchant(core.db, core, { name: 'Records' });
       otherApp = (await createApp(core.db, core, { merchantId: merchant.id, name: 'R' })).id;
-      other = (await issueCredentials(core.db, core, { appId: otherApp, livemode: false })).maxpay;
+      other = (
+        await issueCredentials(core.db, core, { appId: otherApp, livemode: false, merchantPublicKeyPem })
+      ).maxpay;
       const asOther = (params: Record<string, unknown>) =>
         post('/2.0/maxpay/bill', php(other, params), session(other)).then((a) => {
           expect(a.body.code).toBe(0);
@@ -712,7 +728,10 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
       const live = await post(
         '/2.0/maxpay/records',
         {},
-        master((await issueCredentials(core.db, core, { appId: otherApp, livemode: true })).maxpay),
+        master(
+          (await issueCredentials(core.db, core, { appId: otherApp, livemode: true, merchantPublicKeyPem }))
+            .maxpay,
+        ),
       );
       expect(live.body.results.map((r: any) => [r.billNum, r.channel, r.status, r.money])).toEqual([
         ['R-LIVE', 'cash_offline', 'success', '7.00 CNY'],

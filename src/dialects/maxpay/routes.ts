@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/context.js';
-import { createCharge } from '../../core/payments/create-charge.js';
+import { type ChargeCreateParams, createCharge } from '../../core/payments/create-charge.js';
 import { listCharges } from '../../core/payments/list-charges.js';
 import { JuheError } from '../../domain/errors.js';
 import { authenticate } from './auth.js';
@@ -54,7 +54,7 @@ async function bill(core: Core, request: FastifyRequest, reply: FastifyReply) {
   const input = decodeBill(parseJsonBody(request.body));
   const { provider, method } = toProviderMethod(input.channel);
   const now = core.clock.now();
-  const charge = await createCharge(core, {
+  const charge = await createBill(core, {
     appId: credential.appId,
     livemode: credential.livemode,
     dialect: 'maxpay',
@@ -87,6 +87,25 @@ async function bill(core: Core, request: FastifyRequest, reply: FastifyReply) {
     return reply.send({ ...toMaxpayError(error).body, id: charge.id });
   }
   return reply.send({ code: MAXPAY_CODES.OK, msg: 'OK', err: '', id: charge.id, ...data });
+}
+
+/**
+ * Two bills for one new billNum at the same moment (a double-clicked pay button) both read
+ * "no attempt yet" and race for attempt 1; the loser's insert fails on the unique key and
+ * nothing of it remains, so it simply numbers again. A paid billNum (details.chargeId) is final.
+ */
+const REBILL_TRIES = 5;
+
+async function createBill(core: Core, params: ChargeCreateParams) {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await createCharge(core, params);
+    } catch (error) {
+      const lostRace =
+        error instanceof JuheError && error.code === 'order_no_duplicate' && !error.details?.chargeId;
+      if (!lostRace || tries >= REBILL_TRIES) throw error;
+    }
+  }
 }
 
 async function records(core: Core, request: FastifyRequest, reply: FastifyReply) {

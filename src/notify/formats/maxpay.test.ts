@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, createMerchant, issueCredentials } from '../../core/apps/create-app.js';
+import { createApp, createMerchant, issueCredentials, rsaKeyPair } from '../../core/apps/create-app.js';
 import { revokeCredential } from '../../core/apps/credentials.js';
 import { applyChargeResult } from '../../core/notify/apply-channel-result.js';
 import { createCharge } from '../../core/payments/create-charge.js';
@@ -11,6 +11,8 @@ import { type TestCore, testCore } from '../../../test/support/core.js';
 import type { StoredEvent, Target } from '../format.js';
 import { maxpayFormat } from './maxpay.js';
 
+/** One merchant key for every app here, so issueCredentials only generates the platform pair. */
+const { publicKeyPem: merchantPublicKeyPem } = rsaKeyPair();
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
 
 const target: Target = {
@@ -66,8 +68,8 @@ describe.each(engines())('maxpay notify format (%s)', (engine) => {
     core = await testCore(engine);
     const merchant = await createMerchant(core.db, core, { name: 'Bookshop' });
     appId = (await createApp(core.db, core, { merchantId: merchant.id, name: 'Books' })).id;
-    keys = (await issueCredentials(core.db, core, { appId, livemode: false })).maxpay;
-    await issueCredentials(core.db, core, { appId, livemode: true });
+    keys = (await issueCredentials(core.db, core, { appId, livemode: false, merchantPublicKeyPem })).maxpay;
+    await issueCredentials(core.db, core, { appId, livemode: true, merchantPublicKeyPem });
     const charge = await createCharge(core, {
       appId,
       livemode: false,
