@@ -11,7 +11,7 @@ import { authenticate, checkRequestSign } from './auth.js';
 import { PaymaxError, toPaymaxError } from './errors.js';
 import { chargeObject, refundObject } from './objects.js';
 import { signSha1WithRsa } from './signature.js';
-import { appOf, parseChargeRequest, parseJsonObject, parseRefundRequest } from './validation.js';
+import { type JsonBody, appOf, parseChargeRequest, parseJsonBody, parseRefundRequest } from './validation.js';
 
 /**
  * The Paymax merchant API (2016 version):
@@ -59,8 +59,9 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
 
   app.post('/charges', { schema: { hide: true } }, async (request, reply) => {
     const { credential, body } = await signedBody(core, request);
-    if (appOf(body) !== credential.publicId) {
-      throw new JuheError('app_not_found', `app ${appOf(body)} does not belong to this secret key`);
+    const app = appOf(body.fields);
+    if (app !== credential.publicId) {
+      throw new JuheError('app_not_found', `app ${app} does not belong to this secret key`);
     }
     const input = parseChargeRequest(body, core.clock.now());
     const charge = await createCharge(core, {
@@ -141,11 +142,11 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
 async function signedBody(
   core: Core,
   request: FastifyRequest,
-): Promise<{ credential: Credential<'paymax'>; body: Record<string, unknown> }> {
+): Promise<{ credential: Credential<'paymax'>; body: JsonBody }> {
   const credential = await authenticate(core, request);
   const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   checkRequestSign(credential, request, raw);
-  return { credential, body: parseJsonObject(raw) };
+  return { credential, body: parseJsonBody(raw) };
 }
 
 /** A charge of the credential's app and mode; anyone else's is "no such order". */

@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
 import { DEFAULT_EXPIRY_MS } from '../../core/payments/create-charge.js';
 import { isJuheError } from '../../domain/errors.js';
-import { parseJsonAmount } from '../../domain/money.js';
+import { parseDecimal } from '../../domain/money.js';
 import { type PaymaxChannel, paymaxChannel } from './channels.js';
 import { illegalArgument } from './errors.js';
+import { topLevelNumberLiterals } from './json-literals.js';
 
 /**
  * Decoding and validating Paymax request bodies. Everything the document constrains is
@@ -11,23 +12,32 @@ import { illegalArgument } from './errors.js';
  * field. Unknown fields are ignored (clients send extras such as `nonce`).
  */
 
+/**
+ * A decoded request body: its members, and the literal text of its top-level numbers
+ * (json-literals.ts) so amounts are read as the decimal the client wrote.
+ */
+export interface JsonBody {
+  fields: Record<string, unknown>;
+  numbers: ReadonlyMap<string, string>;
+}
+
 /** Decodes the raw body (already signature-checked) as a UTF-8 JSON object. */
-export function parseJsonObject(raw: Buffer | undefined): Record<string, unknown> {
+export function parseJsonBody(raw: Buffer | undefined): JsonBody {
   if (!raw || raw.length === 0) throw illegalArgument('the request body is empty; a JSON object is required');
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw).replace(/^\uFEFF/, '');
   } catch {
     throw illegalArgument('the request body is not valid UTF-8');
   }
   let value: unknown;
   try {
-    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+    value = JSON.parse(text);
   } catch {
     throw illegalArgument('the request body is not valid JSON');
   }
   if (!isPlainObject(value)) throw illegalArgument('the request body must be a JSON object');
-  return value;
+  return { fields: value, numbers: topLevelNumberLiterals(text) };
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -65,19 +75,23 @@ function optionalMap(body: Record<string, unknown>, name: string): Record<string
   return value;
 }
 
-/** A decimal yuan amount: JSON number or numeric string, > 0, at most 2 places, exact to the fen. */
-function amountOf(value: unknown, name: string): number {
-  if (typeof value !== 'number' && typeof value !== 'string') {
-    throw illegalArgument(`${name} must be a decimal number of yuan, like 2.01`);
-  }
+/**
+ * A decimal yuan amount, > 0, at most 2 places, exact to the fen. A JSON number is read
+ * from its literal text (`literal`), never through a double; a numeric string is accepted
+ * too. Zeros past the second place change nothing and are dropped (BigDecimal "2.010").
+ */
+function amountOf(value: unknown, literal: string | undefined, name: string): number {
+  let text: string;
+  if (typeof value === 'number') text = literal ?? String(value);
+  else if (typeof value === 'string') text = value.trim();
+  else throw illegalArgument(`${name} must be a decimal number of yuan, like 2.01`);
+  if (text.startsWith('-')) throw illegalArgument(`${name} must be greater than 0`);
+  text = text.replace(/(\.\d{2}\d*?)0+$/, '$1');
   let minor: number;
   try {
-    minor = parseJsonAmount(value, 'CNY', name);
+    minor = parseDecimal(text, 'CNY', name);
   } catch (error) {
-    if (isJuheError(error)) {
-      const negative = typeof value === 'number' ? value < 0 : value.trim().startsWith('-');
-      throw illegalArgument(negative ? `${name} must be greater than 0` : error.message);
-    }
+    if (isJuheError(error)) throw illegalArgument(error.message);
     throw error;
   }
   if (minor <= 0) throw illegalArgument(`${name} must be greater than 0`);
@@ -116,7 +130,7 @@ export function appOf(body: Record<string, unknown>): string {
   return app;
 }
 
-export function parseChargeRequest(body: Record<string, unknown>, now: Date): PaymaxChargeRequest {
+export function parseChargeRequest({ fields: body, numbers }: JsonBody, now: Date): PaymaxChargeRequest {
   const app = appOf(body);
 
   const orderNo = body.order_no;
@@ -125,7 +139,7 @@ export function parseChargeRequest(body: Record<string, unknown>, now: Date): Pa
   if (!ORDER_NO.test(orderNo)) throw illegalArgument("order_no must be 8-64 letters, digits, '-' or '_'");
 
   if (body.amount === undefined || body.amount === null) throw illegalArgument('amount is required');
-  const amount = amountOf(body.amount, 'amount');
+  const amount = amountOf(body.amount, numbers.get('amount'), 'amount');
 
   const subject = requiredString(body, 'subject', 32);
   const bodyText = requiredString(body, 'body', 128);
@@ -217,9 +231,11 @@ export interface PaymaxRefundRequest {
   metadata: Record<string, unknown>;
 }
 
-export function parseRefundRequest(body: Record<string, unknown>): PaymaxRefundRequest {
+export function parseRefundRequest({ fields: body, numbers }: JsonBody): PaymaxRefundRequest {
   const amount =
-    body.amount === undefined || body.amount === null ? undefined : amountOf(body.amount, 'amount');
+    body.amount === undefined || body.amount === null
+      ? undefined
+      : amountOf(body.amount, numbers.get('amount'), 'amount');
   const description = requiredString(body, 'description', 300);
   const metadata = optionalMap(body, 'metadata');
   return { amount, description, metadata };
