@@ -8,6 +8,8 @@ export const EVENT_TYPES = [
   'charge.closed',
   // a channel reported money taken for a charge we had already closed: needs a human or an auto-refund
   'charge.paid_after_close',
+  // another attempt of the same merchant order (maxpay re-billing) was paid too: the payer paid twice
+  'charge.duplicate_payment',
   'refund.created',
   'refund.succeeded',
   'refund.failed',

@@ -97,6 +97,33 @@ describe.each(engines())('charges (%s)', (engine) => {
     });
   });
 
+  it('keeps test and live order numbers apart', async () => {
+    const params = chargeParams(appId, { channel: 'cash', method: 'offline' });
+    await createCharge(core, params);
+    const live = await createCharge(core, { ...params, livemode: true });
+    expect(live.livemode).toBe(true);
+    expect(live.status).toBe('succeeded');
+  });
+
+  it('raises a duplicate payment when an older attempt of a paid order is paid too', async () => {
+    const params = chargeParams(appId, { dialect: 'maxpay', allowRebill: true });
+    const first = await createCharge(core, params);
+    const second = await createCharge(core, params);
+    await applyChargeResult(core, second.id, { status: 'succeeded' });
+    await applyChargeResult(core, first.id, { status: 'succeeded' });
+    expect(await eventsOf(core, first.id)).toEqual([
+      'charge.created',
+      'charge.succeeded',
+      'charge.duplicate_payment',
+    ]);
+    const [event] = await core.db.query<{ data: { duplicate_of: string[] } }>(
+      `SELECT data FROM events WHERE object_id = $1 AND type = 'charge.duplicate_payment'`,
+      [first.id],
+    );
+    expect(event!.data.duplicate_of).toEqual([second.id]);
+    expect(await eventsOf(core, second.id)).toEqual(['charge.created', 'charge.succeeded']);
+  });
+
   it('applies a channel result once: duplicates and late results change nothing', async () => {
     const charge = await createCharge(core, chargeParams(appId));
     const first = await applyChargeResult(core, charge.id, { status: 'succeeded', transactionNo: 'up_1' });

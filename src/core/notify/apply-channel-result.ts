@@ -89,9 +89,33 @@ export async function applyChargeResult(
       objectId: charge.id,
       data: serializeCharge(charge),
     });
+    if (to === 'succeeded') await flagDuplicatePayment(tx, core, charge);
     return { charge, applied: true };
   };
   return q ? run(q) : core.db.tx(run);
+}
+
+/**
+ * A re-billed order (maxpay) can end up paid twice when the payer completes an older
+ * attempt too. The money is real, so the charge still succeeds; the duplicate is raised
+ * as an event for finance (or an automatic refund policy) to act on.
+ */
+async function flagDuplicatePayment(q: Queryable, core: Core, charge: Charge): Promise<void> {
+  const others = await q.query<{ id: string }>(
+    `SELECT o.id FROM charges c JOIN charges o ON o.app_id = c.app_id AND o.order_scope = c.order_scope
+       AND o.order_no = c.order_no AND o.id <> c.id AND o.status = 'succeeded'
+     WHERE c.id = $1`,
+    [charge.id],
+  );
+  if (others.length === 0) return;
+  await appendEvent(q, core, {
+    appId: charge.appId,
+    livemode: charge.livemode,
+    type: 'charge.duplicate_payment',
+    objectType: 'charge',
+    objectId: charge.id,
+    data: { ...serializeCharge(charge), duplicate_of: others.map((o) => o.id) },
+  });
 }
 
 /** Money taken for a charge we had closed: surfaced once as an event for finance or an auto-refund. */

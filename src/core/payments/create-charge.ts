@@ -100,7 +100,7 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
     paidAt: null,
     closedAt: null,
   };
-  const orderScope = params.storeId ? `store:${params.storeId}` : 'app';
+  const orderScope = orderScopeOf(params);
   const context = () => ({ charge, config, clock: core.clock, publicUrl: core.publicUrl });
 
   // In-process connectors answer before anything is written, so one transaction records
@@ -127,10 +127,18 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new JuheError('order_no_duplicate', `Order number ${params.orderNo} was already used`, 'order_no');
+      throw new JuheError(
+        'order_no_duplicate',
+        `Order number ${params.orderNo} was already used`,
+        'order_no',
+      );
     }
     if (isForeignKeyViolation(error)) {
-      throw new JuheError(params.storeId ? 'store_not_found' : 'app_not_found', undefined, params.storeId ? 'store' : 'app');
+      throw new JuheError(
+        params.storeId ? 'store_not_found' : 'app_not_found',
+        undefined,
+        params.storeId ? 'store' : 'app',
+      );
     }
     throw error;
   }
@@ -150,11 +158,22 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
       });
       throw error;
     }
-    core.log.warn({ err: error, charge: charge.id }, 'channel pay call failed; charge left pending for polling');
+    core.log.warn(
+      { err: error, charge: charge.id },
+      'channel pay call failed; charge left pending for polling',
+    );
     result = { status: 'unknown' as const, needsPolling: true };
   }
   const applied = await applyChargeResult(core, charge.id, result);
   return applied.charge;
+}
+
+/**
+ * The namespace a merchant order number is unique in: per app (per store for `store`),
+ * and separately per mode, so a paid test order never blocks the same number live.
+ */
+export function orderScopeOf(p: { livemode: boolean; storeId?: string | null }): string {
+  return `${p.livemode ? 'live' : 'test'}:${p.storeId ? `store:${p.storeId}` : 'app'}`;
 }
 
 function validate(p: ChargeCreateParams): void {

@@ -8,6 +8,7 @@ import type { Method } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import type { PayType } from './pay-types.js';
 import { type Params, required } from './params.js';
+import { orderScopeOf } from '../../core/payments/create-charge.js';
 
 /** A domainCode resolved to the app and mode it belongs to. */
 export interface Domain {
@@ -38,8 +39,8 @@ export async function loadDomain(core: Core, params: Params): Promise<Domain> {
  */
 export async function findAttempts(q: Queryable, domain: Domain, requestKey: string): Promise<Charge[]> {
   const rows = await q.query(
-    `SELECT * FROM charges WHERE app_id = $1 AND order_scope = 'app' AND order_no = $2 ORDER BY attempt DESC`,
-    [domain.appId, requestKey],
+    `SELECT * FROM charges WHERE app_id = $1 AND order_scope = $3 AND order_no = $2 ORDER BY attempt DESC`,
+    [domain.appId, requestKey, orderScopeOf({ livemode: domain.livemode })],
   );
   return rows.map(toCharge);
 }
