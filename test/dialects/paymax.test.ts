@@ -10,6 +10,7 @@ import {
   createMerchant,
   issueCredentials,
 } from '../../src/core/apps/create-app.js';
+import { getAppCredential, revokeCredential } from '../../src/core/apps/credentials.js';
 import { applyChargeResult, applyRefundResult } from '../../src/core/notify/apply-channel-result.js';
 import { findCharge } from '../../src/db/charges.js';
 import { buildServer } from '../../src/http/server.js';
@@ -765,6 +766,24 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
       await refused(413, 'ILLEGAL_ARGUMENT', () =>
         client.post('/v1/charges', chargeBody({ metadata: { pad: 'x'.repeat(1024 * 1024) } })),
       );
+    });
+
+    it('fails before creating anything when the app cannot sign answers (500 SYSTEM_ERROR)', async () => {
+      const merchant = await createMerchant(core.db, core, { name: 'Keyless' });
+      const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'Keyless app' });
+      const keyless = await issueCredentials(core.db, core, { appId: app.id, livemode: false });
+      const platform = await getAppCredential(core.db, core.box, app.id, 'platform', false);
+      await revokeCredential(core.db, platform!.id, core.clock.now());
+      const keylessClient = new PaymaxClient(
+        base,
+        keyless.paymax.secretKey,
+        keyless.paymax.merchantPrivateKeyPem!,
+        keyless.paymax.platformPublicKeyPem,
+      );
+      const answer = await refused(500, 'SYSTEM_ERROR', () =>
+        keylessClient.post('/v1/charges', chargeBody({ app: keyless.paymax.app })),
+      );
+      expect(answer.error!.failure_msg).toBe('系统内部错误');
     });
 
     it('answers unknown paths in the Paymax error shape', async () => {

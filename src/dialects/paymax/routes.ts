@@ -59,6 +59,7 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
 
   app.post('/charges', { schema: { hide: true } }, async (request, reply) => {
     const { credential, body } = await signedBody(core, request);
+    const platformKey = await platformKeyOf(core, credential);
     const app = appOf(body.fields);
     if (app !== credential.publicId) {
       throw new JuheError('app_not_found', `app ${app} does not belong to this secret key`);
@@ -82,19 +83,15 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
       expiresAt: input.expiresAt,
       returnUrl: input.returnUrl,
     });
-    return sendSigned(core, reply, credential, chargeObject(charge, objectOptions(core, credential, [])));
+    return sendSigned(reply, platformKey, chargeObject(charge, objectOptions(core, credential, [])));
   });
 
   app.get<{ Params: { id: string } }>('/charges/:id', { schema: { hide: true } }, async (request, reply) => {
     const credential = await authenticate(core, request);
+    const platformKey = await platformKeyOf(core, credential);
     const charge = await ownCharge(core, credential, request.params.id);
     const refunds = await listRefundsOfCharge(core.db, charge.id);
-    return sendSigned(
-      core,
-      reply,
-      credential,
-      chargeObject(charge, objectOptions(core, credential, refunds)),
-    );
+    return sendSigned(reply, platformKey, chargeObject(charge, objectOptions(core, credential, refunds)));
   });
 
   app.post<{ Params: { id: string } }>(
@@ -102,6 +99,7 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
     { schema: { hide: true } },
     async (request, reply) => {
       const { credential, body } = await signedBody(core, request);
+      const platformKey = await platformKeyOf(core, credential);
       const input = parseRefundRequest(body);
       const charge = await ownCharge(core, credential, request.params.id);
       // Paymax allows one refund in progress per charge at a time.
@@ -116,7 +114,7 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
         description: input.description,
         metadata: input.metadata,
       });
-      return sendSigned(core, reply, credential, refundObject(refund, { charge, publicUrl: core.publicUrl }));
+      return sendSigned(reply, platformKey, refundObject(refund, { charge, publicUrl: core.publicUrl }));
     },
   );
 
@@ -125,6 +123,7 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
     { schema: { hide: true } },
     async (request, reply) => {
       const credential = await authenticate(core, request);
+      const platformKey = await platformKeyOf(core, credential);
       const charge = await ownCharge(core, credential, request.params.id);
       const refund = await findRefund(core.db, request.params.refundId);
       if (!refund || refund.chargeId !== charge.id) {
@@ -133,7 +132,7 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
           `charge ${charge.id} has no refund ${request.params.refundId}`,
         );
       }
-      return sendSigned(core, reply, credential, refundObject(refund, { charge, publicUrl: core.publicUrl }));
+      return sendSigned(reply, platformKey, refundObject(refund, { charge, publicUrl: core.publicUrl }));
     },
   );
 }
@@ -166,12 +165,11 @@ function objectOptions(
   return { appKey: credential.publicId, refunds, publicUrl: core.publicUrl };
 }
 
-async function sendSigned(
-  core: Core,
-  reply: FastifyReply,
-  credential: Credential<'paymax'>,
-  object: Record<string, unknown>,
-): Promise<FastifyReply> {
+/**
+ * The app's platform private key, which signs every answer. Loaded before anything changes,
+ * so an app without one (revoked, never issued) fails with nothing created.
+ */
+async function platformKeyOf(core: Core, credential: Credential<'paymax'>): Promise<string> {
   const platform = await getAppCredential(
     core.db,
     core.box,
@@ -180,8 +178,12 @@ async function sendSigned(
     credential.livemode,
   );
   if (!platform) throw new JuheError('internal_error', `app ${credential.appId} has no platform signing key`);
+  return platform.secrets.privateKeyPem;
+}
+
+function sendSigned(reply: FastifyReply, platformKey: string, object: Record<string, unknown>): FastifyReply {
   const resData = JSON.stringify(object);
-  const sign = signSha1WithRsa(resData, platform.secrets.privateKeyPem);
+  const sign = signSha1WithRsa(resData, platformKey);
   return reply
     .status(200)
     .type(JSON_UTF8)
