@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connector } from '../../src/channels/_kit/connector.js';
+import { connectorRegistry } from '../../src/channels/registry.js';
+import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import { createApp, createMerchant, issueCredentials } from '../../src/core/apps/create-app.js';
 import { applyChargeResult, applyRefundResult } from '../../src/core/notify/apply-channel-result.js';
 import { createCharge } from '../../src/core/payments/create-charge.js';
@@ -715,5 +718,51 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
     const body = (await response.json()) as Body;
     expect(body.errcode).toBe('0');
     expect(body.obj).toMatch(/\/sandbox\/pay\/ch_/);
+  });
+});
+
+describe.each(engines())('unified dialect with an unreachable channel (%s)', (engine) => {
+  let core: TestCore;
+  let server: FastifyInstance;
+  let client: UnifiedClient;
+
+  beforeAll(async () => {
+    // Alipay through the sandbox, except that closing an order never reaches it.
+    const sandbox = sandboxConnector();
+    const unreachable: Connector = {
+      ...sandbox,
+      name: 'alipay-unreachable',
+      close: async () => {
+        throw new Error('connect ETIMEDOUT');
+      },
+    };
+    core = await testCore(engine, { connectors: connectorRegistry({ alipay: unreachable }) });
+    const merchant = await createMerchant(core.db, core, { name: 'Marathon' });
+    const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'signup' });
+    const keys = (await issueCredentials(core.db, core, { appId: app.id, livemode: false })).unified;
+    server = await buildServer({ core });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = server.server.address() as { port: number };
+    client = new UnifiedClient(`http://127.0.0.1:${port}`, keys.domainCode, keys.domainSecret);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await core?.drop();
+  });
+
+  it('keeps the open attempt and opens no second one when it cannot be closed', async () => {
+    const dto = client.entry({ money: '1', info: '报名费', requestKey: 'RK-1', currencyType: 'CNY' });
+    expect((await client.pcPay({ ...dto, payTypeCode: 'Alipay' })).body.errcode).toBe('0');
+    const rows = () =>
+      core.db.query<{ status: string; channel: string }>('SELECT status, channel FROM charges');
+    const switched = await client.pcPay({ ...dto, payTypeCode: 'Wechat' });
+    expect(switched.status).toBe(200);
+    expect(switched.body).toEqual({
+      errcode: '20012',
+      errormsg: expect.stringMatching(/^支付渠道错误，请稍后再试: The previous payment could not be closed/),
+      obj: null,
+    });
+    expect(await rows()).toEqual([{ status: 'pending', channel: 'alipay' }]);
   });
 });

@@ -125,7 +125,7 @@ export async function pay(
     if (reusable) return ok(payerObject(reusable, payType, scene));
 
     for (const open of attempts.filter((c) => isChargeUnpaid(c.status))) {
-      const ended = await endUnpaidCharge(core, open.id, 'closed');
+      const ended = await closeAttempt(core, open);
       if (ended.status === 'succeeded') {
         throw new JuheError(
           'order_no_duplicate',
@@ -167,10 +167,24 @@ export async function pay(
       .filter(twin)
       .sort((a, b) => a.attempt - b.attempt)[0];
     if (first && first.id !== charge.id) {
-      await endUnpaidCharge(core, charge.id, 'closed');
+      await closeAttempt(core, charge);
       return ok(payerObject(first, payType, scene));
     }
     return ok(payerObject(charge, payType, scene));
+  }
+}
+
+/**
+ * Closes a superseded attempt upstream and here. If the channel cannot be reached the new
+ * attempt waits: two payable orders for one requestKey could both be paid.
+ */
+async function closeAttempt(core: Core, charge: Charge): Promise<Charge> {
+  try {
+    return await endUnpaidCharge(core, charge.id, 'closed');
+  } catch (error) {
+    if (error instanceof JuheError) throw error;
+    core.log.warn({ err: error, charge: charge.id }, 'closing a superseded unified attempt failed');
+    throw new JuheError('channel_error', 'The previous payment could not be closed yet, please try again');
   }
 }
 

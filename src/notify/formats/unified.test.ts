@@ -11,7 +11,7 @@ import { answer, receiver, testEngine } from '../../../test/notify/support.js';
 import { engines } from '../../../test/support/db.js';
 import { type TestCore, testCore } from '../../../test/support/core.js';
 import type { StoredEvent, Target } from '../format.js';
-import { unifiedFormat } from './unified.js';
+import { bgUrlBase, unifiedFormat } from './unified.js';
 
 /** The merchant's check, written from the document: sorted non-empty values + secret, sha1. */
 function merchantVerifies(query: URLSearchParams, secret: string): boolean {
@@ -254,5 +254,14 @@ describe.each(engines())('unified notify format (%s)', (engine) => {
       await notifier.close();
       await merchant.close();
     }
+  });
+});
+
+describe('unified bgUrl base', () => {
+  it('appends to a bare bgUrl, keeps foreign parameters and drops our own and the fragment', () => {
+    expect(bgUrlBase('http://mls.com/payNotify')).toBe('http://mls.com/payNotify?');
+    expect(bgUrlBase('http://m/n?site=2#frag')).toBe('http://m/n?site=2&');
+    expect(bgUrlBase('http://m/n?')).toBe('http://m/n?');
+    expect(bgUrlBase('http://m/n?money=1&site=2&sign=abc&pay%54ime=3')).toBe('http://m/n?site=2&');
   });
 });

@@ -78,14 +78,32 @@ export const unifiedFormat: NotifyFormat = {
     const query = Object.entries(params)
       .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
       .join('&');
-    // The document forbids a "?" in bgUrl; one that has a query anyway keeps it. A
-    // fragment never reaches the server, so it is dropped rather than swallowing the query.
-    const base = target.url.split('#')[0]!;
-    const separator = base.includes('?') ? '&' : '?';
-    return { method: 'GET', url: `${base}${separator}${query}`, headers: { ...target.headers } };
+    return { method: 'GET', url: `${bgUrlBase(target.url)}${query}`, headers: { ...target.headers } };
   },
 
   isSuccess(status: number, body: string): boolean {
     return status >= 200 && status < 300 && body.trim() === 'success';
   },
 };
+
+const OWN_FIELDS = new Set<string>([...NOTIFY_SIGNED_FIELDS, 'sign']);
+
+/**
+ * bgUrl ready for our query. The document forbids a "?" in bgUrl; one that has a query
+ * anyway keeps its own parameters, minus any that carry our field names (they would reach
+ * the merchant twice, e.g. when a target URL already holds a previous notification's
+ * query). A fragment never reaches the server, so it is dropped.
+ * "http://m/n?site=2&sign=x#f" -> "http://m/n?site=2&"; "http://m/n" -> "http://m/n?".
+ */
+export function bgUrlBase(url: string): string {
+  const withoutFragment = url.split('#')[0]!;
+  const at = withoutFragment.indexOf('?');
+  if (at < 0) return `${withoutFragment}?`;
+  const kept = withoutFragment
+    .slice(at + 1)
+    .split('&')
+    .filter(
+      (pair) => pair !== '' && !OWN_FIELDS.has(decodeURIComponent(pair.split('=')[0]!.replace(/\+/g, ' '))),
+    );
+  return `${withoutFragment.slice(0, at)}?${kept.map((p) => `${p}&`).join('')}`;
+}
