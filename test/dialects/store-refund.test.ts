@@ -9,9 +9,37 @@ import { type TestCore, testCore } from '../support/core.js';
 import { answer, deliveryRows, receiver, testEngine } from '../notify/support.js';
 import { Mct1Client, docSign } from './store-client.js';
 import { createHash } from 'node:crypto';
+import type { Connector } from '../../src/channels/_kit/connector.js';
+import { connectorRegistry } from '../../src/channels/registry.js';
+import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const DEFAULT_PASS = sha1('123456');
+
+/** A payer code and a refund amount the upstream declines; everything else is the sandbox. */
+const DECLINED_CODE = '130000000000000000';
+const DECLINED_REFUND = 13;
+
+/** WeChat Pay as the sandbox plays it, except that it declines the two cases above. */
+function decliningWechat(): Connector {
+  const sandbox = sandboxConnector();
+  return {
+    ...sandbox,
+    name: 'sandbox-declining',
+    pay: async (ctx) =>
+      ctx.charge.extra.auth_code === DECLINED_CODE
+        ? {
+            status: 'failed',
+            failureCode: 'AUTHCODEEXPIRE',
+            failureMessage: '二维码已过期，请用户在微信上刷新后再试',
+          }
+        : sandbox.pay(ctx),
+    refund: async (ctx) =>
+      ctx.refund.amount === DECLINED_REFUND
+        ? { status: 'failed', failureCode: 'NOTENOUGH', failureMessage: '基本账户余额不足' }
+        : sandbox.refund!(ctx),
+  };
+}
 
 /**
  * payrefund end to end (refund orders of type 2 with their own ord_no, the document's
@@ -92,7 +120,7 @@ describe.each(engines())('store dialect refunds and notifications (%s)', (engine
   });
 
   beforeAll(async () => {
-    core = await testCore(engine);
+    core = await testCore(engine, { connectors: connectorRegistry({ wechatpay: decliningWechat() }) });
     app = await buildServer({ core });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
@@ -275,10 +303,88 @@ describe.each(engines())('store dialect refunds and notifications (%s)', (engine
       expect(q.rand_str!.length).toBeGreaterThanOrEqual(16);
       expect(docSign(q, store.openKey)).toBe(q.sign);
       const [delivery] = await deliveryRows(core, "d.format = 'store'");
-      expect(delivery).toMatchObject({ status: 'succeeded', url: `${r.url}/notify.php?shop=7` });
+      expect(delivery!.status).toBe('succeeded');
+      expect(String(delivery!.url).startsWith(`${r.url}/notify.php?shop=7`)).toBe(true);
     } finally {
       await engineWorker.close();
       await r.close();
     }
+  });
+
+  it('reports an upstream decline: payment 8011 (order kept as status 4), refund 8023 (refund order status 4)', async () => {
+    const { client } = await newStore();
+    const declined = await client.call('payorder', {
+      out_no: 'D1',
+      pmt_tag: 'WeixinBERL',
+      original_amount: 100,
+      trade_amount: 100,
+      auth_code: DECLINED_CODE,
+    });
+    expect(declined.body.errcode).toBe(8011);
+    expect(declined.body.msg).toBe('支付失败：二维码已过期，请用户在微信上刷新后再试');
+    // The out_no was used by a real (failed) attempt: it is not reusable, and reads as status 4.
+    expect((await ok(client, 'paystatus', { out_no: 'D1' })).data.status).toBe('4');
+    expect(
+      (await client.call('payorder', { out_no: 'D1', pmt_tag: 'Cash', original_amount: 1, trade_amount: 1 }))
+        .body.errcode,
+    ).toBe(8045);
+
+    await paidOrder(client, 'D2', 100, 'WeixinBERL');
+    const refundDeclined = await client.call('payrefund', refund('D2', 'DR1', DECLINED_REFUND));
+    expect(refundDeclined.body.errcode).toBe(8023);
+    expect(refundDeclined.body.msg).toBe('退款失败：基本账户余额不足');
+    expect((await ok(client, 'paystatus', { out_no: 'DR1' })).data).toMatchObject({
+      ord_type: '2',
+      status: '4',
+    });
+    // Nothing was refunded: the whole amount is still refundable.
+    await ok(client, 'payrefund', refund('D2', 'DR2', 100));
+  });
+
+  it('keeps stores apart: another store neither sees nor refunds an order', async () => {
+    const a = await newStore();
+    const b = await newStore();
+    const paid = await paidOrder(a.client, 'S1', 100);
+    await refused(b.client, 'paystatus', { out_no: 'S1' }, 8002);
+    await refused(b.client, 'order/view', { ord_no: paid.ord_no }, 8002);
+    await refused(b.client, 'paycancel', { ord_no: paid.ord_no }, 8002);
+    await refused(b.client, 'payrefund', { ...refund('', 'SR1', 1), ord_no: paid.ord_no }, 8018);
+    expect((await ok(b.client, 'order', {})).data.pages.totalnum).toBe('0');
+  });
+
+  it('under concurrency: one out_no pays once, refunds never exceed what was paid', async () => {
+    const { client } = await newStore();
+    const orders = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        client.call('payorder', {
+          out_no: 'C1',
+          pmt_tag: 'AlipayCS',
+          original_amount: 1000,
+          trade_amount: 1000,
+        }),
+      ),
+    );
+    expect(orders.map((r) => r.body.errcode).sort()).toEqual([0, 8045, 8045, 8045, 8045, 8045]);
+    const [{ n }] = await core.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM charges WHERE order_no = 'C1'",
+    );
+    expect(n).toBe(1);
+    const ordNo = orders.find((r) => r.body.errcode === 0)!.data.ord_no;
+    const [row] = await core.db.query<{ id: string }>('SELECT id FROM charges WHERE order_sn = $1', [ordNo]);
+    await applyChargeResult(core, row!.id, { status: 'succeeded', transactionNo: 't_c1' });
+
+    const refunds = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => client.call('payrefund', refund('C1', `CR${i}`, 300))),
+    );
+    const codes = refunds.map((r) => r.body.errcode);
+    expect(codes.filter((c) => c === 0)).toHaveLength(3);
+    expect(codes.filter((c) => c !== 0).every((c) => c === 8021)).toBe(true);
+    const [sum] = await core.db.query<{ refunded: number }>(
+      "SELECT COALESCE(SUM(amount), 0)::int AS refunded FROM refunds WHERE charge_id = $1 AND status = 'succeeded'",
+      [row!.id],
+    );
+    expect(sum!.refunded).toBe(900);
+    // Refused refunds left no refund order behind.
+    expect((await ok(client, 'order', { ord_type: 2 })).data.pages.totalnum).toBe('3');
   });
 });

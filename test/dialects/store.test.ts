@@ -148,6 +148,18 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
       expect(res.signed).toBe(true);
       const extra = { ...fields, randStr: 'abc' };
       expect((await client.send('payorder', extra)).body.errcode).toBe(5);
+      // An extra field is fine when it is signed like the others (the paystatus example sends randStr).
+      const withRand = {
+        open_id: client.openId,
+        timestamp: String(nowSec()),
+        randStr: 'abc',
+        data: fields.data!,
+      };
+      const signedRand = await client.send('paylist', {
+        ...withRand,
+        sign: docSign(withRand, client.openKey),
+      });
+      expect(signedRand.body.errcode).toBe(0);
       expect(await counts()).toEqual(before);
     });
 
