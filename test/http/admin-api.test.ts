@@ -177,6 +177,54 @@ describe.each(engines())('admin API (%s)', (engine) => {
     expect(decline.body).toMatchObject({ status: 'failed', failure_code: 'payer_declined' });
   });
 
+  it('pages refunds, events and the audit log newest first with starting_after', async () => {
+    const paid = await call(server, 'POST', '/api/v1/charges', {
+      token: server.tokens.owner,
+      body: chargeBody('page-1', { channel: 'cash', method: 'offline', amount: 500 }),
+    });
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      core.clock.advance(1000);
+      const refund = await call(server, 'POST', `/api/v1/charges/${paid.body.id}/refunds`, {
+        token: server.tokens.owner,
+        body: { amount: 100 },
+      });
+      made.push(refund.body.id);
+    }
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await call(
+        server,
+        'GET',
+        `/api/v1/refunds?charge=${paid.body.id}&limit=2${after ? `&starting_after=${after}` : ''}`,
+        { token: server.tokens.viewer },
+      );
+      seen.push(...page.body.data.map((r: { id: string }) => r.id));
+      if (!page.body.has_more) break;
+      after = seen[seen.length - 1];
+    }
+    expect(seen).toEqual([...made].reverse());
+
+    const events = await call(server, 'GET', `/api/v1/events?object_id=${made[0]}&limit=1`, {
+      token: server.tokens.viewer,
+    });
+    expect(events.body).toMatchObject({ has_more: true, data: [{ type: 'refund.succeeded' }] });
+    const older = await call(
+      server,
+      'GET',
+      `/api/v1/events?object_id=${made[0]}&limit=1&starting_after=${events.body.data[0].id}`,
+      { token: server.tokens.viewer },
+    );
+    expect(older.body).toMatchObject({ has_more: false, data: [{ type: 'refund.created' }] });
+
+    const audit = await call(server, 'GET', `/api/v1/audit_log?action=refund.create&limit=3`, {
+      token: server.tokens.owner,
+    });
+    expect(audit.body.data).toHaveLength(3);
+    expect(audit.body.data[0].target_id).toBe(made[4]);
+  });
+
   it('replays an Idempotency-Key with the same body and refuses it with another', async () => {
     const headers = { 'idempotency-key': 'key-abc' };
     const first = await call(server, 'POST', '/api/v1/charges', {
