@@ -263,5 +263,6 @@ describe('unified bgUrl base', () => {
     expect(bgUrlBase('http://m/n?site=2#frag')).toBe('http://m/n?site=2&');
     expect(bgUrlBase('http://m/n?')).toBe('http://m/n?');
     expect(bgUrlBase('http://m/n?money=1&site=2&sign=abc&pay%54ime=3')).toBe('http://m/n?site=2&');
+    expect(bgUrlBase('http://m/n?a%ZZ=1&sign=x')).toBe('http://m/n?a%ZZ=1&');
   });
 });

@@ -102,8 +102,15 @@ export function bgUrlBase(url: string): string {
   const kept = withoutFragment
     .slice(at + 1)
     .split('&')
-    .filter(
-      (pair) => pair !== '' && !OWN_FIELDS.has(decodeURIComponent(pair.split('=')[0]!.replace(/\+/g, ' '))),
-    );
+    .filter((pair) => pair !== '' && !OWN_FIELDS.has(paramName(pair)));
   return `${withoutFragment.slice(0, at)}?${kept.map((p) => `${p}&`).join('')}`;
+}
+
+function paramName(pair: string): string {
+  const raw = pair.split('=')[0]!.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // malformed escapes: not one of ours, kept as the merchant wrote it
+  }
 }
