@@ -213,6 +213,14 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
       expect(res2.body.errcode).toBe(8044);
       const missing = await fetch(`${base}/mct1/nothing`, { method: 'POST' });
       expect(missing.status).toBe(404);
+      expect(await missing.json()).toMatchObject({ errcode: 404, msg: '接口不存在：POST /mct1/nothing' });
+      const huge = await fetch(`${base}/mct1/paylist`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `data=${'a'.repeat(1_100_000)}`,
+      });
+      expect(huge.status).toBe(413);
+      expect(await huge.json()).toMatchObject({ errcode: 413 });
     });
   });
 

@@ -9,10 +9,12 @@ const DOCUMENTED = [
 ];
 
 describe('store errcodes', () => {
-  it('cover every code of the document, each once, plus 8000 for malformed optional parameters', () => {
+  it('cover every code of the document, each once, plus 8000 and the transport-level 404, 413, 500', () => {
     const codes = Object.values(ERRCODES).map((e) => e.errcode);
     expect(new Set(codes).size).toBe(codes.length);
-    expect([...codes].sort((a, b) => a - b)).toEqual([...DOCUMENTED, 8000].sort((a, b) => a - b));
+    expect([...codes].sort((a, b) => a - b)).toEqual(
+      [...DOCUMENTED, 8000, 404, 413, 500].sort((a, b) => a - b),
+    );
   });
 
   it('append the detail after the document message', () => {

@@ -12,8 +12,10 @@ import { JuheError } from '../../domain/errors.js';
  * pay tag of ours is a card tender), 8046 (the acquirer's risk refusal: no channel
  * reports one). They stay in the table so the mapping is complete.
  *
- * 8000 is the only code not in the document: a malformed optional parameter that no
- * documented code names (page, pagesize, sdate, status filter...).
+ * 8000 is the only business code not in the document: a malformed optional parameter
+ * that no documented code names (page, pagesize, sdate, status filter...). Answers that
+ * are not about the request's content carry their HTTP status as errcode: 404 (no such
+ * endpoint), 413 (body too large), 500 (our failure; the client should query the order).
  */
 export const ERRCODES = {
   ok: { errcode: 0, msg: 'ok' },
@@ -49,6 +51,9 @@ export const ERRCODES = {
   out_no_missing: { errcode: 8044, msg: 'out_no不能为空' },
   out_no_exists: { errcode: 8045, msg: 'out_no已经存在，请勿重复发起支付' },
   rejected: { errcode: 8046, msg: '交易已被系统拒绝，请联系您的服务商' },
+  unknown_endpoint: { errcode: 404, msg: '接口不存在' },
+  body_too_large: { errcode: 413, msg: '请求数据过大' },
+  server_error: { errcode: 500, msg: '系统繁忙，请稍后重试' },
 } as const satisfies Record<string, { errcode: number; msg: string }>;
 
 export type StoreErrorName = keyof typeof ERRCODES;

@@ -55,25 +55,23 @@ export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-      scope.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
+      // Failures before a handler runs (framing, size) and our own: never a 5xx for bad input.
+      scope.setErrorHandler((error: { statusCode?: number }, request, reply) => {
         const status =
           error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
         if (status >= 500) request.log.error({ err: error }, 'store dialect: unhandled error');
-        const msg = status === 413 ? '请求数据过大' : status >= 500 ? '系统繁忙，请稍后重试' : '请求格式错误';
-        return reply.status(status).send(envelope(null, status >= 500 ? 8008 : 8, msg, core.clock.now()));
+        const mapped =
+          status === 413
+            ? new StoreError('body_too_large')
+            : status >= 500
+              ? new StoreError('server_error')
+              : new StoreError('open_id_missing', '请求格式错误，请以application/x-www-form-urlencoded提交');
+        return reply.status(status).send(envelope(null, mapped.errcode, mapped.message, core.clock.now()));
       });
-      scope.setNotFoundHandler((request, reply) =>
-        reply
-          .status(404)
-          .send(
-            envelope(
-              null,
-              404,
-              `接口不存在：${request.method} ${request.url.split('?')[0]}`,
-              core.clock.now(),
-            ),
-          ),
-      );
+      scope.setNotFoundHandler((request, reply) => {
+        const mapped = new StoreError('unknown_endpoint', `${request.method} ${request.url.split('?')[0]}`);
+        return reply.status(404).send(envelope(null, mapped.errcode, mapped.message, core.clock.now()));
+      });
 
       for (const [name, handler] of Object.entries(ENDPOINTS) as [Endpoint, StoreHandler][]) {
         const run = (request: FastifyRequest, reply: FastifyReply) =>
