@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { startExpiryWorker } from '../core/payments/expire-charges.js';
+import { startPollingWorker } from '../core/payments/poll.js';
 import { buildServer } from '../http/server.js';
 import { openCore } from '../runtime.js';
 import { seedDemoIfEmpty } from './seed.js';
@@ -14,7 +15,7 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildServer({ core, logger: { level: config.logLevel } });
   const stopWorkers: (() => Promise<void>)[] = [];
   if (config.workers) {
-    stopWorkers.push(startExpiryWorker(core));
+    stopWorkers.push(startExpiryWorker(core), startPollingWorker(core));
   }
   await app.listen({ port: config.port, host: config.host });
   const url = config.publicUrl;

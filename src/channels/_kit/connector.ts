@@ -72,6 +72,8 @@ export interface Connector {
   pay(ctx: ConnectorContext): Promise<PayResult>;
   query?(ctx: ConnectorContext): Promise<ChannelResult>;
   refund?(ctx: RefundContext): Promise<RefundResult>;
+  /** Ask the provider where a pending refund stands (polling worker). */
+  queryRefund?(ctx: RefundContext): Promise<RefundResult>;
   /** Close an unpaid order upstream (or reverse a barcode payment in progress). */
   close?(ctx: ConnectorContext): Promise<ChannelResult>;
 }

@@ -9,7 +9,9 @@ import {
   type RefundStatus,
   canTransitionCharge,
   canTransitionRefund,
+  isChargeUnpaid,
 } from '../../domain/status.js';
+import { schedulePoll } from '../payments/schedule-poll.js';
 import type { Core } from '../context.js';
 import { appendEvent } from '../events/append-event.js';
 import { serializeCharge, serializeRefund } from '../serialize.js';
@@ -42,6 +44,18 @@ export async function applyChargeResult(
   q?: Queryable,
 ): Promise<Applied<never>> {
   const run = async (tx: Queryable): Promise<Applied<never>> => {
+    const outcome = await transitionCharge(tx);
+    await schedulePoll(
+      tx,
+      'charges',
+      chargeId,
+      result,
+      !isChargeUnpaid(outcome.charge.status),
+      core.clock.now(),
+    );
+    return outcome;
+  };
+  const transitionCharge = async (tx: Queryable): Promise<Applied<never>> => {
     const charge = await findCharge(tx, chargeId, true);
     if (!charge) throw new JuheError('charge_not_found', undefined, 'id');
     const now = core.clock.now();
@@ -151,6 +165,18 @@ export async function applyRefundResult(
   q?: Queryable,
 ): Promise<Applied<Refund> & { refund: Refund }> {
   const run = async (tx: Queryable) => {
+    const outcome = await transitionRefund(tx);
+    await schedulePoll(
+      tx,
+      'refunds',
+      refundId,
+      result,
+      outcome.refund.status !== 'pending',
+      core.clock.now(),
+    );
+    return outcome;
+  };
+  const transitionRefund = async (tx: Queryable) => {
     const refund = await findRefund(tx, refundId, true);
     if (!refund) throw new JuheError('refund_not_found', undefined, 'id');
     const charge = (await findCharge(tx, refund.chargeId, true))!;
