@@ -2,6 +2,8 @@ import { createSign, createVerify } from 'node:crypto';
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorRegistry } from '../../src/channels/registry.js';
+import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import {
   type IssuedCredentials,
   createApp,
@@ -39,7 +41,9 @@ describe.each(engines())('paymax webhooks delivered end to end (%s)', (engine) =
   const answers: number[] = [];
 
   beforeAll(async () => {
-    core = await testCore(engine);
+    // Connectors pinned to the sandbox: this suite is about the webhook loop, not a channel.
+    const sandbox = sandboxConnector();
+    core = await testCore(engine, { connectors: connectorRegistry({ alipay: sandbox, wechatpay: sandbox }) });
     const merchant = await createMerchant(core.db, core, { name: 'Shop' });
     const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'Shop app' });
     creds = await issueCredentials(core.db, core, { appId: app.id, livemode: false });

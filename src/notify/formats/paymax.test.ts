@@ -44,7 +44,9 @@ describe.each(engines())('paymax webhook format (%s)', (engine) => {
       name: 'alipay-confirming',
       refund: async () => ({ status: 'pending' as const }),
     };
-    core = await testCore(engine, { connectors: connectorRegistry({ alipay }) });
+    core = await testCore(engine, {
+      connectors: connectorRegistry({ alipay, wechatpay: sandboxConnector() }),
+    });
     const merchant = await createMerchant(core.db, core, { name: 'Shop' });
     const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'Shop app' });
     appId = app.id;
