@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
 import { createStore } from '../../src/core/apps/stores.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { toCharge } from '../../src/db/charges.js';
 import { buildServer } from '../../src/http/server.js';
+import { buildJumpUrl } from '../../src/notify/formats/store.js';
 import { engines } from '../support/db.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { Mct1Client, docEncrypt, docSign } from './store-client.js';
@@ -402,6 +404,17 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
         jump.data.ord_no,
       ]);
       expect(charge).toEqual({ method: 'jsapi', return_url: 'https://m.example/done' });
+      // Where the pay page sends the payer afterwards: jump_url with the document's signed parameters.
+      const back = new URL(
+        buildJumpUrl(toCharge(await chargeOf(jump.data.ord_no)), client.openKey, {
+          now: core.clock.now(),
+          randStr: 'r',
+        })!,
+      );
+      const q = Object.fromEntries(back.searchParams);
+      expect(q).toMatchObject({ ord_no: jump.data.ord_no, out_no: 'WXJ1', status: '4', rand_str: 'r' });
+      expect(`${back.origin}${back.pathname}`).toBe('https://m.example/done');
+      expect(docSign(q, client.openKey)).toBe(q.sign);
 
       const js = await ok(
         client,
