@@ -40,7 +40,7 @@ export function walletPage(charge: Charge, qrSvg: string | null): string {
 </style></head>
 <body><main>
   <h1>Sandbox ${escapeHtml(provider)} · test mode</h1>
-  <div class="amount" data-testid="amount">¥ ${escapeHtml(amount)}</div>
+  <div class="amount" data-testid="amount">${escapeHtml(amount)}</div>
   <dl>
     <dt>Item</dt><dd>${escapeHtml(charge.subject)}</dd>
     <dt>Order</dt><dd>${escapeHtml(charge.orderNo)}</dd>
