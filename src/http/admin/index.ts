@@ -11,6 +11,7 @@ import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
 import { testHelperRoutes } from './test-helpers.js';
 import { webhookRoutes } from './webhooks.js';
+import { wechatpaySandboxAdminRoutes } from '../../sandbox/wechatpay/admin-routes.js';
 
 /**
  * The admin API under /api/v1. Every request is identified (session cookie or bearer
@@ -33,5 +34,6 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, { core });`)
   await app.register(webhookRoutes, { core });
   await app.register(deliveryRoutes, { core });
+  await app.register(wechatpaySandboxAdminRoutes, { core });
   // ROUTES-END
 }

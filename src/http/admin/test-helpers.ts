@@ -6,6 +6,8 @@ import { resolveChargeReference } from '../../core/payments/resolve-charge.js';
 import { serializeCharge } from '../../core/serialize.js';
 import { JuheError } from '../../domain/errors.js';
 import { requirePermission } from './kit.js';
+import { findCharge } from '../../db/charges.js';
+import { actAsWechatpayPayer } from '../../sandbox/wechatpay/payer.js';
 
 /**
  * Plays the payer for test-mode charges. `{id}` may be the charge id, the system order
@@ -27,6 +29,11 @@ export async function testHelperRoutes(app: FastifyInstance, { core }: { core: C
         const { id } = request.params as { id: string };
         const charge = await resolveChargeReference(core.db, id, { livemode: false });
         if (charge.livemode) throw new JuheError('not_test_mode');
+        // WeChat charges made through the simulator: paid there; its callback (or one query) moves the charge.
+        if (charge.channel === 'wechatpay' && (await actAsWechatpayPayer(core, charge, action))) {
+          const after = (await findCharge(core.db, charge.id))!;
+          return { ...serializeCharge(after), applied: after.status !== charge.status };
+        }
         const result = await applyChargeResult(
           core,
           charge.id,
