@@ -8,7 +8,8 @@ import type { Method, Provider } from '../../domain/channels.js';
  * real platform: a test store pays with `AlipayCS` / `WeixinBERL`, a live store with
  * `Alipay` / `Weixin`; `Cash` and `Diy` (a merchant-named tender, `pmt_name` required)
  * exist in both. Tags are case-sensitive ("注意大小写"). `paylist` is the source of truth
- * for what a store may use.
+ * for what a store may use. `Baifubao` (Baidu Wallet), which the document also shows, is
+ * not offered: no provider of ours moves its money, so payorder answers it with 8007.
  *
  * `pmt_type` is what the document's paylist lists: 0 cash, 2 payer scans the merchant's QR
  * (主扫), 3 merchant scans the payer's code (被扫), 4 in-app JS payment (jsapi).
