@@ -9,6 +9,8 @@ import { nativeErrorHandler } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { walletRoutes } from '../sandbox/wallet/routes.js';
+import { alipaySimulator } from '../sandbox/alipay/plugin.js';
+import { alipayNotifyRoutes } from '../channels/alipay/notify-route.js';
 import { wechatpaySimulator } from '../sandbox/wechatpay/simulator.js';
 import { wechatpayNotifyRoutes } from '../channels/wechatpay/notify-route.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
@@ -72,8 +74,10 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   // Upstream simulators and the sandbox payer wallet (test mode's providers), each its own scope.
   // SANDBOX-BEGIN (one line per simulator: `await app.register(xSimulator, { core });`)
   await app.register(walletRoutes, { core });
+  await app.register(alipaySimulator, { core });
   await app.register(wechatpaySimulator, { core });
   // SANDBOX-END
+  await app.register(alipayNotifyRoutes, { core });
   await app.register(wechatpayNotifyRoutes, { core });
 
   return app;

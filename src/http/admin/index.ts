@@ -11,6 +11,7 @@ import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
 import { testHelperRoutes } from './test-helpers.js';
 import { webhookRoutes } from './webhooks.js';
+import { alipaySandboxAdminRoutes } from '../../sandbox/alipay/admin-routes.js';
 import { wechatpaySandboxAdminRoutes } from '../../sandbox/wechatpay/admin-routes.js';
 
 /**
@@ -34,6 +35,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, { core });`)
   await app.register(webhookRoutes, { core });
   await app.register(deliveryRoutes, { core });
+  await app.register(alipaySandboxAdminRoutes, { core });
   await app.register(wechatpaySandboxAdminRoutes, { core });
   // ROUTES-END
 }

@@ -7,6 +7,7 @@ import { serializeCharge } from '../../core/serialize.js';
 import { JuheError } from '../../domain/errors.js';
 import { requirePermission } from './kit.js';
 import { findCharge } from '../../db/charges.js';
+import { actAsAlipayPayer } from '../../sandbox/alipay/payer.js';
 import { actAsWechatpayPayer } from '../../sandbox/wechatpay/payer.js';
 
 /**
@@ -29,6 +30,11 @@ export async function testHelperRoutes(app: FastifyInstance, { core }: { core: C
         const { id } = request.params as { id: string };
         const charge = await resolveChargeReference(core.db, id, { livemode: false });
         if (charge.livemode) throw new JuheError('not_test_mode');
+        // Alipay charges made through the simulator are paid inside it; its notify moves the charge.
+        if (charge.channel === 'alipay' && (await actAsAlipayPayer(core, charge, action))) {
+          const after = (await findCharge(core.db, charge.id))!;
+          return { ...serializeCharge(after), applied: after.status !== charge.status };
+        }
         // WeChat charges made through the simulator: paid there; its callback (or one query) moves the charge.
         if (charge.channel === 'wechatpay' && (await actAsWechatpayPayer(core, charge, action))) {
           const after = (await findCharge(core.db, charge.id))!;

@@ -1,0 +1,506 @@
+import { createHash, createPrivateKey } from 'node:crypto';
+import { AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk';
+import type { Charge } from '../../domain/charge.js';
+import { JuheError } from '../../domain/errors.js';
+import { formatMinor } from '../../domain/money.js';
+import { sandboxCredentialsFor } from '../../sandbox/alipay/link.js';
+import type {
+  ChannelResult,
+  Connector,
+  ConnectorContext,
+  PayResult,
+  RefundContext,
+  RefundResult,
+} from '../_kit/connector.js';
+
+export const ALIPAY_GATEWAY = 'https://openapi.alipay.com/gateway.do';
+/** The notify path segment for charges made with the simulator's default app (no config). */
+export const SANDBOX_CONFIG_ID = 'sandbox';
+
+export interface AlipayConnectorOptions {
+  /** Upstream call timeout; the channel config's settings.timeout_ms wins. Default 5000. */
+  timeoutMs?: number;
+}
+
+export interface AlipayConnector extends Connector {
+  /** alipay.trade.fastpay.refund.query: what became of a refund whose answer was lost. */
+  queryRefund(ctx: RefundContext): Promise<RefundResult>;
+}
+
+/** Where a charge's Alipay calls go and with which keys. */
+export interface ResolvedAlipayApp {
+  appId: string;
+  sdk: AlipaySdk;
+  notifyUrl: string;
+}
+
+/**
+ * Alipay through the official alipay-sdk (OpenAPI 2.0, RSA2). Every gateway answer is
+ * verified (validateSign); an answer that cannot be verified, a timeout or a 5xx is
+ * `unknown`, never `failed`: only a signed business refusal fails a payment.
+ * out_trade_no is the charge id and out_request_no the refund id, so retries are idempotent.
+ */
+export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayConnector {
+  const resolve = (ctx: ConnectorContext) => resolveAlipayApp(ctx, options);
+
+  const query = async (ctx: ConnectorContext): Promise<ChannelResult> => {
+    const app = await resolve(ctx);
+    const answer = await call(app, 'alipay.trade.query', { bizContent: { out_trade_no: ctx.charge.id } });
+    if (answer.outcome === 'ok') return tradeResult(answer.data, ctx.charge);
+    if (answer.outcome === 'refused' && answer.subCode === 'ACQ.TRADE_NOT_EXIST') {
+      // The payer has not scanned or opened it yet: nothing exists upstream to resolve.
+      return { status: 'pending', needsPolling: ctx.charge.method === 'barcode' };
+    }
+    return {
+      status: 'unknown',
+      needsPolling: true,
+      failureCode: answer.subCode,
+      failureMessage: answer.message,
+    };
+  };
+
+  return {
+    name: 'alipay',
+    capabilities: {
+      methods: ['app', 'page', 'wap', 'qr', 'barcode', 'jsapi', 'mini'],
+      query: true,
+      refund: true,
+      close: true,
+      notify: true,
+    },
+
+    async pay(ctx) {
+      const { charge } = ctx;
+      const app = await resolve(ctx);
+      const order = orderContent(charge);
+      switch (charge.method) {
+        case 'app': {
+          const orderString = app.sdk.sdkExecute('alipay.trade.app.pay', {
+            notifyUrl: app.notifyUrl,
+            bizContent: { ...order, product_code: 'QUICK_MSECURITY_PAY' },
+          });
+          return { status: 'pending', credential: { order_string: orderString } };
+        }
+        case 'page':
+        case 'wap': {
+          const method = charge.method === 'page' ? 'alipay.trade.page.pay' : 'alipay.trade.wap.pay';
+          const params = {
+            notifyUrl: app.notifyUrl,
+            ...(charge.returnUrl ? { returnUrl: charge.returnUrl } : {}),
+            bizContent: {
+              ...order,
+              product_code: charge.method === 'page' ? 'FAST_INSTANT_TRADE_PAY' : 'QUICK_WAP_WAY',
+              ...(charge.method === 'wap' && charge.returnUrl ? { quit_url: charge.returnUrl } : {}),
+            },
+          };
+          return {
+            status: 'pending',
+            credential: {
+              pay_url: app.sdk.pageExecute(method, 'GET', params),
+              form: app.sdk.pageExecute(method, 'POST', params),
+            },
+          };
+        }
+        case 'qr': {
+          const answer = await call(app, 'alipay.trade.precreate', {
+            notifyUrl: app.notifyUrl,
+            bizContent: order,
+          });
+          if (answer.outcome !== 'ok') return refusedOrUnknown(answer);
+          return { status: 'pending', credential: { qr_code: String(answer.data.qr_code) } };
+        }
+        case 'barcode':
+          return barcodePay(app, charge);
+        case 'jsapi':
+        case 'mini': {
+          const buyerId = stringExtra(charge, 'buyer_id');
+          const openId = stringExtra(charge, 'buyer_open_id');
+          if (!buyerId && !openId) {
+            throw new JuheError(
+              'missing_parameter',
+              'extra.buyer_id (or extra.buyer_open_id) is required for Alipay JSAPI payments',
+              'extra.buyer_id',
+            );
+          }
+          const answer = await call(app, 'alipay.trade.create', {
+            notifyUrl: app.notifyUrl,
+            bizContent: {
+              ...order,
+              product_code: 'JSAPI_PAY',
+              ...(buyerId ? { buyer_id: buyerId } : { op_buyer_open_id: openId }),
+            },
+          });
+          if (answer.outcome !== 'ok') return refusedOrUnknown(answer);
+          const tradeNo = String(answer.data.trade_no);
+          return { status: 'pending', credential: { trade_no: tradeNo, jsapi: { tradeNO: tradeNo } } };
+        }
+        default:
+          throw new JuheError('channel_not_supported', `Alipay does not support ${charge.method}`, 'method');
+      }
+    },
+
+    query,
+
+    async refund(ctx) {
+      const app = await resolve(ctx);
+      const answer = await call(app, 'alipay.trade.refund', {
+        bizContent: {
+          out_trade_no: ctx.charge.id,
+          refund_amount: formatMinor(ctx.refund.amount, 'CNY'),
+          out_request_no: ctx.refund.id,
+          ...(ctx.refund.description ? { refund_reason: ctx.refund.description.slice(0, 256) } : {}),
+        },
+      });
+      if (answer.outcome === 'ok') {
+        // fund_change N: Alipay already had this request; only the refund query says whether money moved.
+        if (answer.data.fund_change === 'Y') {
+          return { status: 'succeeded', transactionNo: String(answer.data.trade_no) };
+        }
+        return queryRefund(app, ctx);
+      }
+      if (answer.outcome === 'refused') {
+        return { status: 'failed', failureCode: answer.subCode, failureMessage: answer.message };
+      }
+      return {
+        status: 'unknown',
+        needsPolling: true,
+        failureCode: answer.subCode,
+        failureMessage: answer.message,
+      };
+    },
+
+    async queryRefund(ctx) {
+      return queryRefund(await resolve(ctx), ctx);
+    },
+
+    async close(ctx) {
+      const app = await resolve(ctx);
+      // A barcode payment in progress is reversed (cancel), which also refunds it if the
+      // payer confirmed in the meantime; any other unpaid order is closed.
+      const method = ctx.charge.method === 'barcode' ? 'alipay.trade.cancel' : 'alipay.trade.close';
+      const answer = await call(app, method, { bizContent: { out_trade_no: ctx.charge.id } });
+      if (answer.outcome === 'ok') {
+        if (answer.data.action === 'refund') {
+          return {
+            status: 'failed',
+            failureCode: 'trade_reversed',
+            failureMessage: 'Paid, then reversed and refunded',
+          };
+        }
+        return { status: 'failed', failureCode: 'trade_closed', failureMessage: 'Closed upstream' };
+      }
+      if (answer.outcome === 'refused' && answer.subCode === 'ACQ.TRADE_NOT_EXIST') {
+        // Never opened by the payer: there is nothing to close upstream.
+        return { status: 'failed', failureCode: 'trade_closed', failureMessage: 'Never opened upstream' };
+      }
+      if (answer.outcome === 'refused' && answer.subCode === 'ACQ.TRADE_STATUS_ERROR') {
+        // Already paid or already closed: the query tells which.
+        return query(ctx);
+      }
+      return {
+        status: 'unknown',
+        needsPolling: true,
+        failureCode: answer.subCode,
+        failureMessage: answer.message,
+      };
+    },
+  };
+}
+
+async function barcodePay(app: ResolvedAlipayApp, charge: Charge): Promise<PayResult> {
+  const authCode = stringExtra(charge, 'auth_code');
+  if (!authCode) {
+    throw new JuheError(
+      'missing_parameter',
+      "extra.auth_code (the payer's payment code) is required for Alipay barcode payments",
+      'extra.auth_code',
+    );
+  }
+  const answer = await call(app, 'alipay.trade.pay', {
+    notifyUrl: app.notifyUrl,
+    bizContent: {
+      ...orderContent(charge),
+      auth_code: authCode,
+      scene: stringExtra(charge, 'scene') ?? 'bar_code',
+      product_code: 'FACE_TO_FACE_PAYMENT',
+    },
+  });
+  if (answer.outcome === 'ok') {
+    return {
+      status: 'succeeded',
+      transactionNo: String(answer.data.trade_no),
+      paidAt: parseBeijing(answer.data.gmt_payment),
+    };
+  }
+  if (answer.outcome === 'waiting') {
+    // 10003: the payer must confirm on their phone; Alipay expects us to poll, then cancel.
+    return {
+      status: 'pending',
+      payerActing: true,
+      needsPolling: true,
+      transactionNo: answer.data.trade_no ? String(answer.data.trade_no) : undefined,
+    };
+  }
+  if (answer.outcome === 'refused') {
+    if (answer.subCode === 'ACQ.TRADE_HAS_SUCCESS') return { status: 'succeeded' };
+    return { status: 'failed', failureCode: answer.subCode, failureMessage: answer.message };
+  }
+  return {
+    status: 'unknown',
+    needsPolling: true,
+    failureCode: answer.subCode,
+    failureMessage: answer.message,
+  };
+}
+
+async function queryRefund(app: ResolvedAlipayApp, ctx: RefundContext): Promise<RefundResult> {
+  const answer = await call(app, 'alipay.trade.fastpay.refund.query', {
+    bizContent: { out_trade_no: ctx.charge.id, out_request_no: ctx.refund.id },
+  });
+  if (answer.outcome === 'ok') {
+    // Alipay: data with refund_status REFUND_SUCCESS (or empty, for older trades) is a
+    // refund that happened; no refund data at all means the request never took effect.
+    if (
+      answer.data.refund_amount &&
+      (!answer.data.refund_status || answer.data.refund_status === 'REFUND_SUCCESS')
+    ) {
+      return { status: 'succeeded', transactionNo: String(answer.data.trade_no) };
+    }
+    return {
+      status: 'unknown',
+      needsPolling: true,
+      failureCode: 'refund_not_found',
+      failureMessage: 'Alipay has no such refund request; it may be sent again with the same out_request_no',
+    };
+  }
+  return {
+    status: 'unknown',
+    needsPolling: true,
+    failureCode: answer.subCode,
+    failureMessage: answer.message,
+  };
+}
+
+/** Maps an alipay.trade.query answer (or a notification) onto a channel result. */
+export function tradeResult(data: Record<string, unknown>, charge: Charge): ChannelResult {
+  const tradeNo = data.trade_no ? String(data.trade_no) : undefined;
+  switch (data.trade_status) {
+    case 'TRADE_SUCCESS':
+    case 'TRADE_FINISHED':
+      return {
+        status: 'succeeded',
+        transactionNo: tradeNo,
+        paidAt: parseBeijing(data.send_pay_date ?? data.gmt_payment),
+      };
+    case 'WAIT_BUYER_PAY':
+      return charge.method === 'barcode'
+        ? { status: 'pending', payerActing: true, needsPolling: true, transactionNo: tradeNo }
+        : { status: 'pending' };
+    case 'TRADE_CLOSED':
+      // Closed after a payment means fully refunded: the charge itself was paid.
+      if (data.send_pay_date || data.gmt_payment) {
+        return {
+          status: 'succeeded',
+          transactionNo: tradeNo,
+          paidAt: parseBeijing(data.send_pay_date ?? data.gmt_payment),
+        };
+      }
+      return {
+        status: 'failed',
+        failureCode: 'trade_closed',
+        failureMessage: 'The Alipay trade was closed unpaid',
+      };
+    default:
+      return { status: 'unknown', needsPolling: true, failureCode: 'unexpected_trade_status' };
+  }
+}
+
+// ------------------------------------------------------------------ calls
+
+type Answer =
+  | { outcome: 'ok'; data: AlipaySdkCommonResult; subCode?: undefined; message: string }
+  | { outcome: 'waiting'; data: AlipaySdkCommonResult; subCode?: undefined; message: string }
+  | { outcome: 'refused'; subCode: string; message: string }
+  | { outcome: 'unknown'; subCode?: string; message: string };
+
+/**
+ * One signed gateway call. Business refusals (40004) are definite; 20000, ACQ.SYSTEM_ERROR,
+ * transport errors and answers whose signature does not verify are unknown.
+ */
+async function call(
+  app: ResolvedAlipayApp,
+  method: string,
+  params: Record<string, unknown>,
+): Promise<Answer> {
+  let data: AlipaySdkCommonResult;
+  try {
+    data = await app.sdk.exec(method, params, { validateSign: true });
+  } catch (error) {
+    return { outcome: 'unknown', message: `${method}: ${(error as Error).message}`.slice(0, 500) };
+  }
+  const message = [data.msg, data.sub_msg].filter(Boolean).join(': ');
+  if (data.code === '10000') return { outcome: 'ok', data, message };
+  if (data.code === '10003') return { outcome: 'waiting', data, message };
+  const subCode = typeof data.sub_code === 'string' ? data.sub_code : `alipay_${data.code}`;
+  if (data.code === '40004' && subCode !== 'ACQ.SYSTEM_ERROR')
+    return { outcome: 'refused', subCode, message };
+  if (data.code === '40001' || data.code === '40002' || data.code === '40006') {
+    // Our request or configuration is wrong (signature, app id, parameters): definite.
+    return { outcome: 'refused', subCode, message };
+  }
+  return { outcome: 'unknown', subCode, message };
+}
+
+/** For a create call: a definite refusal is an error for the merchant; anything else is unknown. */
+function refusedOrUnknown(answer: Exclude<Answer, { outcome: 'ok' }>): PayResult {
+  if (answer.outcome === 'refused') {
+    throw new JuheError(
+      'channel_error',
+      `Alipay refused the order (${answer.subCode}): ${answer.message}`,
+      undefined,
+      {
+        sub_code: answer.subCode,
+      },
+    );
+  }
+  return {
+    status: 'unknown',
+    needsPolling: true,
+    failureCode: answer.subCode,
+    failureMessage: answer.message,
+  };
+}
+
+function orderContent(charge: Charge): Record<string, string> {
+  if (charge.currency !== 'CNY') {
+    throw new JuheError('invalid_currency', 'Alipay trades are in CNY', 'currency');
+  }
+  return {
+    out_trade_no: charge.id,
+    total_amount: formatMinor(charge.amount, 'CNY'),
+    subject: charge.subject.slice(0, 256),
+    ...(charge.body ? { body: charge.body.slice(0, 128) } : {}),
+    time_expire: beijingTime(charge.expiresAt),
+  };
+}
+
+function stringExtra(charge: Charge, key: string): string | undefined {
+  const value = charge.extra?.[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Alipay's clock is Beijing time: "2026-03-01 16:00:00" is 08:00 UTC. */
+export function beijingTime(date: Date): string {
+  const shifted = new Date(date.getTime() + 8 * 3600_000).toISOString();
+  return `${shifted.slice(0, 10)} ${shifted.slice(11, 19)}`;
+}
+
+export function parseBeijing(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})/.exec(value);
+  if (!m) return undefined;
+  const date = new Date(`${m[1]}T${m[2]}+08:00`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+// ------------------------------------------------------------------ configuration
+
+const sdks = new Map<string, AlipaySdk>();
+
+/** PEM header or, for the bare base64 Alipay's key tool prints, the DER structure decides. */
+function keyType(privateKey: string): 'PKCS1' | 'PKCS8' {
+  if (privateKey.includes('BEGIN RSA PRIVATE KEY')) return 'PKCS1';
+  if (privateKey.includes('BEGIN PRIVATE KEY')) return 'PKCS8';
+  const der = Buffer.from(privateKey.replace(/\s+/g, ''), 'base64');
+  try {
+    createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    return 'PKCS8';
+  } catch {
+    return 'PKCS1';
+  }
+}
+
+export function alipaySdk(config: {
+  appId: string;
+  privateKey: string;
+  alipayPublicKey: string;
+  gateway: string;
+  timeoutMs: number;
+}): AlipaySdk {
+  const cacheKey = createHash('sha256')
+    .update(
+      JSON.stringify([
+        config.appId,
+        config.privateKey,
+        config.alipayPublicKey,
+        config.gateway,
+        config.timeoutMs,
+      ]),
+    )
+    .digest('hex');
+  let sdk = sdks.get(cacheKey);
+  if (!sdk) {
+    sdk = new AlipaySdk({
+      appId: config.appId,
+      privateKey: config.privateKey,
+      keyType: keyType(config.privateKey),
+      alipayPublicKey: config.alipayPublicKey,
+      gateway: config.gateway,
+      endpoint: new URL(config.gateway).origin,
+      signType: 'RSA2',
+      camelcase: false,
+      timeout: config.timeoutMs,
+    });
+    if (sdks.size >= 200) sdks.delete(sdks.keys().next().value!);
+    sdks.set(cacheKey, sdk);
+  }
+  return sdk;
+}
+
+/**
+ * The app a charge uses: its channel config (settings.app_id, settings.gateway_url,
+ * secrets.private_key, secrets.alipay_public_key), or in test mode without one the
+ * default app of the simulator mounted at publicUrl.
+ */
+export async function resolveAlipayApp(
+  ctx: ConnectorContext,
+  options: AlipayConnectorOptions = {},
+): Promise<ResolvedAlipayApp> {
+  const { config } = ctx;
+  if (config) {
+    const appId = config.settings.app_id;
+    const privateKey = config.secrets.private_key;
+    const alipayPublicKey = config.secrets.alipay_public_key;
+    if (typeof appId !== 'string' || !privateKey || !alipayPublicKey) {
+      throw new JuheError(
+        'channel_not_available',
+        'The Alipay config needs settings.app_id, secrets.private_key and secrets.alipay_public_key',
+        'channel',
+      );
+    }
+    const gateway =
+      typeof config.settings.gateway_url === 'string' ? config.settings.gateway_url : ALIPAY_GATEWAY;
+    const timeoutMs = Number(config.settings.timeout_ms ?? options.timeoutMs ?? 5000);
+    return {
+      appId,
+      sdk: alipaySdk({ appId, privateKey, alipayPublicKey, gateway, timeoutMs }),
+      notifyUrl: `${ctx.publicUrl}/notify/alipay/${config.id}`,
+    };
+  }
+  if (ctx.charge.livemode) {
+    throw new JuheError('channel_not_available', 'alipay is not configured for this app', 'channel');
+  }
+  const sandbox = await sandboxCredentialsFor(ctx.publicUrl);
+  if (!sandbox) {
+    throw new JuheError(
+      'channel_not_available',
+      'No Alipay config for this app and no Alipay simulator is mounted at this gateway',
+      'channel',
+    );
+  }
+  return {
+    appId: sandbox.appId,
+    sdk: alipaySdk({ ...sandbox, timeoutMs: options.timeoutMs ?? 5000 }),
+    notifyUrl: `${ctx.publicUrl}/notify/alipay/${SANDBOX_CONFIG_ID}`,
+  };
+}

@@ -1,0 +1,115 @@
+import { generateKeyPairSync, randomInt } from 'node:crypto';
+import type { Core } from '../../core/context.js';
+import type { Queryable } from '../../db/db.js';
+import type { SecretBox } from '../../core/secret-box.js';
+
+/** A simulated Alipay app: the merchant's key pair (private half only when generated here) and "Alipay's". */
+export interface SandboxAlipayApp {
+  appId: string;
+  isDefault: boolean;
+  appPublicKey: string;
+  appPrivateKey: string | null;
+  alipayPrivateKey: string;
+  alipayPublicKey: string;
+}
+
+/**
+ * RSA-2048 pair in the PEM forms Alipay's own key tool hands out: PKCS#1 for the
+ * private key (what alipay-sdk expects by default) and SPKI for the public key.
+ */
+export function rsaKeyPair(): { privateKey: string; publicKey: string } {
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  });
+}
+
+/** Sandbox app ids look like Alipay's own sandbox ones: 16 digits starting 9021. */
+function sandboxAppId(): string {
+  return `9021${String(randomInt(0, 1_000_000)).padStart(6, '0')}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+}
+
+function toApp(box: SecretBox, r: Record<string, any>): SandboxAlipayApp {
+  return {
+    appId: r.app_id,
+    isDefault: r.is_default,
+    appPublicKey: r.app_public_key,
+    appPrivateKey: r.app_private_key_enc ? box.open(r.app_private_key_enc) : null,
+    alipayPrivateKey: box.open(r.alipay_private_key_enc),
+    alipayPublicKey: r.alipay_public_key,
+  };
+}
+
+export async function findSandboxApp(
+  q: Queryable,
+  box: SecretBox,
+  appId: string,
+): Promise<SandboxAlipayApp | undefined> {
+  const [row] = await q.query('SELECT * FROM alipay_sandbox_apps WHERE app_id = $1', [appId]);
+  return row ? toApp(box, row) : undefined;
+}
+
+/**
+ * Registers a simulated app. With a merchant public key (from a channel config the
+ * merchant made with its own key pair) only Alipay's pair is generated; without one,
+ * both are, and the merchant private key is kept sealed so the sandbox can act as the
+ * merchant too.
+ */
+export async function createSandboxApp(
+  core: Core,
+  options: { appPublicKey?: string; isDefault?: boolean; appId?: string } = {},
+): Promise<SandboxAlipayApp> {
+  const merchant = options.appPublicKey ? null : rsaKeyPair();
+  const alipay = rsaKeyPair();
+  const app: SandboxAlipayApp = {
+    appId: options.appId ?? sandboxAppId(),
+    isDefault: options.isDefault ?? false,
+    appPublicKey: options.appPublicKey ?? merchant!.publicKey,
+    appPrivateKey: merchant?.privateKey ?? null,
+    alipayPrivateKey: alipay.privateKey,
+    alipayPublicKey: alipay.publicKey,
+  };
+  const inserted = await core.db.query(
+    `INSERT INTO alipay_sandbox_apps (app_id, is_default, app_public_key, app_private_key_enc,
+       alipay_private_key_enc, alipay_public_key, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING app_id`,
+    [
+      app.appId,
+      app.isDefault,
+      app.appPublicKey,
+      app.appPrivateKey ? core.box.seal(app.appPrivateKey) : null,
+      core.box.seal(app.alipayPrivateKey),
+      app.alipayPublicKey,
+      core.clock.now(),
+    ],
+  );
+  if (inserted.length === 0 && options.isDefault) {
+    // Another node created the default app first: use theirs.
+    return (await loadDefault(core))!;
+  }
+  if (inserted.length === 0) throw new Error(`sandbox app ${app.appId} already exists`);
+  return app;
+}
+
+/** The default app if it was created already (never creates one). */
+export async function loadDefault(core: Core): Promise<SandboxAlipayApp | undefined> {
+  const [row] = await core.db.query('SELECT * FROM alipay_sandbox_apps WHERE is_default');
+  return row ? toApp(core.box, row) : undefined;
+}
+
+const defaults = new WeakMap<Core, Promise<SandboxAlipayApp>>();
+
+/**
+ * The default sandbox app, generated at first start and reused afterwards (keys are
+ * never committed or configured: they exist only sealed in this database).
+ */
+export function defaultSandboxApp(core: Core): Promise<SandboxAlipayApp> {
+  let app = defaults.get(core);
+  if (!app) {
+    app = loadDefault(core).then((found) => found ?? createSandboxApp(core, { isDefault: true }));
+    app.catch(() => defaults.delete(core));
+    defaults.set(core, app);
+  }
+  return app;
+}

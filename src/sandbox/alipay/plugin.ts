@@ -1,0 +1,182 @@
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../core/context.js';
+import { systemClock } from '../../domain/clock.js';
+import { findSandboxApp } from './keys.js';
+import { linkSimulator } from './link.js';
+import { cashierPage, errorPage } from './pages.js';
+import { beijingTime, formatYuan, rsa2Sign, signContent } from './protocol.js';
+import { AlipaySimulator, type NotifySender, PAGE_METHODS, isRejection } from './simulator.js';
+
+const simulators = new WeakMap<Core, AlipaySimulator>();
+
+/** The simulator of a core (created on first use; the plugin binds its in-process sender). */
+export function alipaySimulatorFor(core: Core): AlipaySimulator {
+  let sim = simulators.get(core);
+  if (!sim) {
+    sim = new AlipaySimulator(core, fetchSender);
+    simulators.set(core, sim);
+  }
+  return sim;
+}
+
+const fetchSender: NotifySender = async (url, form) => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body: new URLSearchParams(form).toString(),
+    redirect: 'manual',
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: response.status, body: await response.text() };
+};
+
+const BASE = '/sandbox/alipay';
+
+/**
+ * The Alipay simulator under /sandbox/alipay: the OpenAPI gateway (gateway.do), the QR
+ * landing and the page/wap/app cashier where a payer pays or declines. Notifications to
+ * this gateway's own /notify URLs loop back in-process (app.inject), so they work with or
+ * without a listening socket; any other notify_url is posted over HTTP.
+ */
+export async function alipaySimulator(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
+  const loopback: NotifySender = async (url, form) => {
+    const target = new URL(url);
+    if (target.origin !== new URL(core.publicUrl).origin) return fetchSender(url, form);
+    const response = await app.inject({
+      method: 'POST',
+      url: `${target.pathname}${target.search}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      payload: new URLSearchParams(form).toString(),
+    });
+    return { status: response.statusCode, body: response.body };
+  };
+  const sim = new AlipaySimulator(core, loopback);
+  simulators.set(core, sim);
+  const unlink = linkSimulator(core);
+
+  // A wall-clock worker only makes sense with the wall clock: with an injected manual
+  // clock (tests) retries and expiry are driven on demand (admin API or sim.deliverDue()).
+  let timer: NodeJS.Timeout | undefined;
+  if (core.clock === systemClock) {
+    timer = setInterval(() => {
+      sim
+        .closeExpired()
+        .then(() => sim.deliverDue())
+        .catch((err) => core.log.warn({ err }, 'alipay sandbox worker tick failed'));
+    }, 5_000);
+    timer.unref();
+  }
+  app.addHook('onClose', async () => {
+    if (timer) clearInterval(timer);
+    unlink();
+  });
+
+  app.addContentTypeParser(
+    /^application\/x-www-form-urlencoded/,
+    { parseAs: 'string', bodyLimit: 256 * 1024 },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+
+  const gateway = async (
+    request: { query: unknown; body: unknown; headers: Record<string, unknown> },
+    reply: import('fastify').FastifyReply,
+  ) => {
+    const params: Record<string, string> = {};
+    for (const source of [request.query, request.body]) {
+      if (source && typeof source === 'object') {
+        for (const [k, v] of Object.entries(source)) if (typeof v === 'string') params[k] = v;
+      }
+    }
+    if ((PAGE_METHODS as readonly string[]).includes(params.method)) {
+      try {
+        const trade = await sim.openOrder(params);
+        return reply.redirect(`${BASE}/cashier/${trade.tradeNo}`, 302);
+      } catch (error) {
+        if (!isRejection(error)) throw error;
+        return reply
+          .status(200)
+          .type('text/html; charset=utf-8')
+          .send(errorPage(error.payload.sub_code, error.payload.sub_msg));
+      }
+    }
+    const answer = await sim.api(params);
+    if (answer.kind === 'http_error') {
+      return reply.status(answer.status).type('text/html').send(`<html><body>${answer.status}</body></html>`);
+    }
+    if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+    return reply.type('text/html;charset=utf-8').send(answer.body);
+  };
+  app.get(`${BASE}/gateway.do`, { schema: { hide: true } }, gateway);
+  app.post(`${BASE}/gateway.do`, { schema: { hide: true } }, gateway);
+
+  const TradeParams = {
+    type: 'object',
+    properties: { tradeNo: { type: 'string', pattern: '^\\d{28}$' } },
+    required: ['tradeNo'],
+  };
+  const notFound = (reply: import('fastify').FastifyReply) =>
+    reply.status(404).type('text/html; charset=utf-8').send(errorPage('ACQ.TRADE_NOT_EXIST', '交易不存在'));
+
+  // The QR code's content: scanning it is what makes a precreated trade exist.
+  app.get(`${BASE}/qr/:tradeNo`, { schema: { hide: true, params: TradeParams } }, async (request, reply) => {
+    const trade = await sim.tradeByNo((request.params as { tradeNo: string }).tradeNo);
+    if (!trade) return notFound(reply);
+    if (!trade.visible) await sim.reveal(trade);
+    return reply.redirect(`${BASE}/cashier/${trade.tradeNo}`, 302);
+  });
+
+  app.get(
+    `${BASE}/cashier/:tradeNo`,
+    { schema: { hide: true, params: TradeParams } },
+    async (request, reply) => {
+      const trade = await sim.tradeByNo((request.params as { tradeNo: string }).tradeNo);
+      if (!trade) return notFound(reply);
+      return reply.type('text/html; charset=utf-8').send(cashierPage(trade, BASE));
+    },
+  );
+
+  app.post(
+    `${BASE}/cashier/:tradeNo/pay`,
+    { schema: { hide: true, params: TradeParams } },
+    async (request, reply) => {
+      const trade = await sim.pay((request.params as { tradeNo: string }).tradeNo);
+      if (!trade) return notFound(reply);
+      if (trade.status === 'TRADE_SUCCESS' && trade.returnUrl) {
+        const sandboxApp = (await findSandboxApp(core.db, core.box, trade.appId))!;
+        return reply.redirect(returnUrl(trade, sandboxApp.alipayPrivateKey, core.clock.now()), 303);
+      }
+      return reply.redirect(`${BASE}/cashier/${trade.tradeNo}`, 303);
+    },
+  );
+
+  app.post(
+    `${BASE}/cashier/:tradeNo/decline`,
+    { schema: { hide: true, params: TradeParams } },
+    async (request, reply) => {
+      const trade = await sim.decline((request.params as { tradeNo: string }).tradeNo);
+      if (!trade) return notFound(reply);
+      return reply.redirect(`${BASE}/cashier/${trade.tradeNo}`, 303);
+    },
+  );
+}
+
+/** The synchronous return: the payer's browser goes back to return_url with signed parameters. */
+function returnUrl(trade: import('./simulator.js').Trade, alipayPrivateKey: string, now: Date): string {
+  const params: Record<string, string> = {
+    charset: 'utf-8',
+    out_trade_no: trade.outTradeNo,
+    method: `${trade.apiMethod}.return`,
+    total_amount: formatYuan(trade.totalAmount),
+    trade_no: trade.tradeNo,
+    auth_app_id: trade.appId,
+    version: '1.0',
+    app_id: trade.appId,
+    sign_type: 'RSA2',
+    seller_id: `2088${trade.appId.slice(-12)}`,
+    timestamp: beijingTime(now),
+  };
+  params.sign = rsa2Sign(signContent(params, ['sign', 'sign_type']), alipayPrivateKey);
+  const url = new URL(trade.returnUrl!);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url.toString();
+}
