@@ -20,6 +20,8 @@ export interface DeliveryEngineOptions {
   leaseMs: number;
   logLimit: number;
   failingThreshold: number;
+  /** Batches the attempt records of successful deliveries. */
+  recorder: AttemptRecorder;
 }
 
 /** A claimed delivery with what sending it needs, loaded in the claim's own query. */
@@ -38,105 +40,86 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims up to `limit` due deliveries for this worker: rows are locked with SKIP LOCKED (no
- * two nodes pick the same row) and leased until now + leaseMs. A row whose lease ran out
- * (its worker died mid-delivery) is due again; its lost attempt is logged as `abandoned`.
- * `take` lets the caller enforce its per-target concurrency limit.
+ * Claims up to `limit` due deliveries for this worker in one statement: candidate rows are
+ * locked with SKIP LOCKED (no two nodes pick the same row), at most `perTarget.limit` minus
+ * what this node already has in flight per target are picked, and the picked rows are leased
+ * until now + leaseMs. A row whose lease ran out (its worker died mid-delivery) is due
+ * again; its lost attempt is logged as `abandoned` and counted.
  */
 export async function claimDeliveries(
   core: Core,
   options: DeliveryEngineOptions,
   limit: number,
-  take: (targetKey: string) => boolean = () => true,
+  perTarget: { limit: number; busy: ReadonlyMap<string, number> } = { limit: 1_000_000, busy: new Map() },
 ): Promise<ClaimedDelivery[]> {
   if (limit <= 0) return [];
-  return core.db.tx(async (q) => {
-    const now = options.clock.now();
-    const candidates = await q.query(
-      `SELECT d.id, d.target_key, d.format, d.url, d.schedule, d.attempts, d.round_attempts, d.round_started_at,
-              d.claimed_by, d.endpoint_id,
-              e.id AS e_id, e.app_id AS e_app_id, e.livemode AS e_livemode, e.type AS e_type,
-              e.object_type AS e_object_type, e.object_id AS e_object_id, e.data AS e_data,
-              e.created_at AS e_created_at
-       FROM deliveries d JOIN events e ON e.id = d.event_id
+  const now = options.clock.now();
+  const rows = await core.db.query(
+    `WITH c AS (
+       SELECT d.id, d.target_key, d.next_attempt_at, d.claimed_by AS previous_worker
+       FROM deliveries d
        WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
-       ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED`,
-      [now, Math.min(limit * 3, 500)],
-    );
-    const picked = [];
-    for (const row of candidates) {
-      if (picked.length >= limit) break;
-      if (take(row.target_key)) picked.push(row);
-    }
-    if (picked.length === 0) return [];
-    const ids = JSON.stringify(picked.map((r) => r.id));
-    await q.query(
-      `UPDATE deliveries SET claimed_by = $1, claimed_until = $2
-       WHERE id IN (SELECT jsonb_array_elements_text($3::jsonb))`,
-      [options.workerId, new Date(now.getTime() + options.leaseMs), ids],
-    );
-    const lost = picked.filter((r) => r.claimed_by !== null);
-    for (const row of lost) {
-      row.attempts += 1;
-      await q.query(
-        `INSERT INTO delivery_attempts (delivery_id, number, outcome, trigger, worker, error, started_at, completed_at)
-         VALUES ($1, $2, 'abandoned', 'schedule', $3, $4, $5, $5)`,
-        [
-          row.id,
-          row.attempts,
-          row.claimed_by,
-          'the worker lease expired before the attempt was reported',
-          now,
-        ],
-      );
-      await q.query('UPDATE deliveries SET attempts = $2 WHERE id = $1', [row.id, row.attempts]);
-    }
-    const endpointIds = [...new Set(picked.map((r) => r.endpoint_id).filter((id) => id !== null))];
-    const endpoints = new Map<string, WebhookEndpoint>();
-    const secrets = new Map<string, string[]>();
-    if (endpointIds.length > 0) {
-      const list = JSON.stringify(endpointIds);
-      for (const row of await q.query(
-        'SELECT * FROM webhook_endpoints WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))',
-        [list],
-      )) {
-        endpoints.set(row.id, toEndpoint(row));
-      }
-      for (const row of await q.query<{ endpoint_id: string; secret_enc: string }>(
-        `SELECT endpoint_id, secret_enc FROM webhook_endpoint_secrets
-         WHERE endpoint_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND (expires_at IS NULL OR expires_at > $2)
-         ORDER BY (expires_at IS NULL) DESC, created_at DESC, expires_at DESC`,
-        [list, now],
-      )) {
-        secrets.set(row.endpoint_id, [
-          ...(secrets.get(row.endpoint_id) ?? []),
-          core.box.open(row.secret_enc),
-        ]);
-      }
-    }
-    return picked.map((r) => ({
-      id: r.id,
-      targetKey: r.target_key,
-      format: r.format,
-      url: r.url,
-      schedule: r.schedule,
-      attempts: r.attempts,
-      roundAttempts: r.round_attempts,
-      roundStartedAt: r.round_started_at ? new Date(r.round_started_at) : null,
-      event: toStoredEvent({
-        id: r.e_id,
-        app_id: r.e_app_id,
-        livemode: r.e_livemode,
-        type: r.e_type,
-        object_type: r.e_object_type,
-        object_id: r.e_object_id,
-        data: r.e_data,
-        created_at: r.e_created_at,
-      }),
-      endpoint: r.endpoint_id ? (endpoints.get(r.endpoint_id) ?? null) : null,
-      secrets: r.endpoint_id ? (secrets.get(r.endpoint_id) ?? []) : [],
-    }));
-  });
+       ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE SKIP LOCKED
+     ), ranked AS (
+       SELECT c.*, row_number() OVER (PARTITION BY c.target_key ORDER BY c.next_attempt_at, c.id) AS rn FROM c
+     ), pick AS (
+       SELECT ranked.* FROM ranked LEFT JOIN jsonb_each_text($3::jsonb) busy ON busy.key = ranked.target_key
+       WHERE ranked.rn <= $4::int - COALESCE(busy.value::int, 0)
+       ORDER BY ranked.next_attempt_at, ranked.id LIMIT $5
+     ), claimed AS (
+       UPDATE deliveries d SET claimed_by = $6, claimed_until = $7,
+         attempts = d.attempts + CASE WHEN pick.previous_worker IS NULL THEN 0 ELSE 1 END
+       FROM pick WHERE d.id = pick.id
+       RETURNING d.*, pick.previous_worker
+     ), abandoned AS (
+       INSERT INTO delivery_attempts (delivery_id, number, outcome, trigger, worker, error, started_at, completed_at)
+       SELECT id, attempts, 'abandoned', 'schedule', previous_worker,
+         'the worker lease expired before the attempt was reported', $1, $1
+       FROM claimed WHERE previous_worker IS NOT NULL
+     )
+     SELECT claimed.id, claimed.target_key, claimed.format, claimed.url, claimed.schedule, claimed.attempts,
+       claimed.round_attempts, claimed.round_started_at, claimed.endpoint_id, claimed.next_attempt_at,
+       e.id AS e_id, e.app_id AS e_app_id, e.livemode AS e_livemode, e.type AS e_type,
+       e.object_type AS e_object_type, e.object_id AS e_object_id, e.data AS e_data, e.created_at AS e_created_at,
+       to_jsonb(w) AS endpoint,
+       (SELECT jsonb_agg(s.secret_enc ORDER BY (s.expires_at IS NULL) DESC, s.created_at DESC, s.expires_at DESC)
+        FROM webhook_endpoint_secrets s
+        WHERE s.endpoint_id = claimed.endpoint_id AND (s.expires_at IS NULL OR s.expires_at > $1)) AS secrets
+     FROM claimed JOIN events e ON e.id = claimed.event_id
+     LEFT JOIN webhook_endpoints w ON w.id = claimed.endpoint_id
+     ORDER BY claimed.next_attempt_at, claimed.id`,
+    [
+      now,
+      Math.min(limit * 3, 500),
+      JSON.stringify(Object.fromEntries(perTarget.busy)),
+      perTarget.limit,
+      limit,
+      options.workerId,
+      new Date(now.getTime() + options.leaseMs),
+    ],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    targetKey: r.target_key,
+    format: r.format,
+    url: r.url,
+    schedule: r.schedule,
+    attempts: r.attempts,
+    roundAttempts: r.round_attempts,
+    roundStartedAt: r.round_started_at ? new Date(r.round_started_at) : null,
+    event: toStoredEvent({
+      id: r.e_id,
+      app_id: r.e_app_id,
+      livemode: r.e_livemode,
+      type: r.e_type,
+      object_type: r.e_object_type,
+      object_id: r.e_object_id,
+      data: r.e_data,
+      created_at: r.e_created_at,
+    }),
+    endpoint: r.endpoint ? toEndpoint(r.endpoint) : null,
+    secrets: ((r.secrets as string[] | null) ?? []).map((sealed) => core.box.open(sealed)),
+  }));
 }
 
 export interface AttemptOutcome {
@@ -189,6 +172,21 @@ export async function attemptDelivery(
   core: Core,
   options: DeliveryEngineOptions,
   d: ClaimedDelivery,
+  /** Called once the HTTP exchange is over (or never started), before the outcome is recorded. */
+  onSent: () => void = () => undefined,
+): Promise<AttemptOutcome> {
+  try {
+    return await attempt(core, options, d, onSent);
+  } finally {
+    onSent();
+  }
+}
+
+async function attempt(
+  core: Core,
+  options: DeliveryEngineOptions,
+  d: ClaimedDelivery,
+  onSent: () => void,
 ): Promise<AttemptOutcome> {
   const startedAt = options.clock.now();
   const endpointGone = d.endpoint === null && d.targetKey.startsWith('endpoint:');
@@ -219,6 +217,7 @@ export async function attemptDelivery(
       logLimit: options.logLimit,
     });
   }
+  onSent();
   return finish(core, options, d, request, result!, startedAt);
 }
 
@@ -272,77 +271,195 @@ async function finish(
   const status = ok ? 'succeeded' : next ? 'pending' : 'failed';
   const number = d.attempts + 1;
 
+  const now = options.clock.now();
+  const record: AttemptRecord = {
+    id: d.id,
+    status,
+    attempts: number,
+    round_started_at: roundStartedAt.toISOString(),
+    next_attempt_at: next?.toISOString() ?? null,
+    url: request?.url ?? targetOf(d).url,
+    completed_at: status === 'pending' ? null : now.toISOString(),
+    outcome: ok ? 'succeeded' : 'failed',
+    trigger: replay ? 'replay' : 'schedule',
+    request_method: request?.method ?? null,
+    request_url: request?.url ?? null,
+    request_headers: request?.headers ?? null,
+    request_body: request?.body ?? null,
+    response_status: result.status,
+    response_headers: result.headers,
+    response_body: result.body,
+    response_truncated: result.truncated,
+    error,
+    latency_ms: result.latencyMs,
+    started_at: startedAt.toISOString(),
+    finished_at: now.toISOString(),
+  };
+  const outcome = (held: boolean): AttemptOutcome =>
+    held
+      ? {
+          deliveryId: d.id,
+          outcome: ok ? 'succeeded' : 'failed',
+          status,
+          nextAttemptAt: next,
+          responseStatus: result.status,
+          error,
+        }
+      : // Our lease ran out and another worker took the row over: it owns the outcome. The
+        // attempt still happened and is logged, so the receiver's view and ours agree.
+        {
+          deliveryId: d.id,
+          outcome: 'lost',
+          status: 'pending',
+          nextAttemptAt: null,
+          responseStatus: result.status,
+          error,
+        };
+
+  // A success on an endpoint that was healthy when claimed has no failure streak to reset:
+  // no health update, no transaction, and the record joins a batch (one statement for all
+  // attempts that finish together). A streak that began since the claim is reset by the
+  // next success that sees it.
+  const healthy =
+    d.endpoint === null || (d.endpoint.consecutiveFailures === 0 && d.endpoint.health === 'active');
+  if (ok && healthy) return outcome(await options.recorder.record(record));
+
   return core.db.tx(async (q) => {
-    const now = options.clock.now();
-    const [held] = await q.query(
-      `UPDATE deliveries SET status = $3, attempts = $4, round_attempts = round_attempts + 1,
-         round_started_at = $5, last_attempt_at = $6, next_attempt_at = $7, last_response_status = $8,
-         last_error = $9, url = $10, updated_at = $11, completed_at = $12, claimed_by = NULL, claimed_until = NULL
-       WHERE id = $1 AND claimed_by = $2 AND status = 'pending' RETURNING id`,
-      [
-        d.id,
-        options.workerId,
-        status,
-        number,
-        roundStartedAt,
-        startedAt,
-        next,
-        result.status,
-        error,
-        // The target, never the built request: a GET format's query must not pile up on retries.
-        targetOf(d).url,
-        now,
-        status === 'pending' ? null : now,
-      ],
-    );
-    // Our lease ran out and another worker took the row over: it owns the outcome. The
-    // attempt still happened and is logged, so the receiver's view and ours agree.
-    await q.query(
-      `INSERT INTO delivery_attempts (delivery_id, number, outcome, trigger, worker, request_method, request_url,
+    const [held] = await recordAttempts(q, options.workerId, [record]);
+    if (!held || !d.endpoint) return outcome(held);
+    const [row] = ok
+      ? await q.query(
+          `WITH old AS (
+             SELECT id, health FROM webhook_endpoints
+             WHERE id = $1 AND (consecutive_failures <> 0 OR health <> 'active') FOR UPDATE)
+           UPDATE webhook_endpoints w SET consecutive_failures = 0, health = 'active', failing_since = NULL
+           FROM old WHERE w.id = old.id RETURNING old.health AS was, w.*`,
+          [d.endpoint.id],
+        )
+      : await q.query(
+          `WITH old AS (SELECT id, health FROM webhook_endpoints WHERE id = $1 FOR UPDATE)
+           UPDATE webhook_endpoints w SET consecutive_failures = w.consecutive_failures + 1,
+             health = CASE WHEN w.consecutive_failures + 1 >= $2 THEN 'failing' ELSE w.health END,
+             failing_since = CASE WHEN w.health = 'active' AND w.consecutive_failures + 1 >= $2 THEN $3::timestamptz
+                                  ELSE w.failing_since END
+           FROM old WHERE w.id = old.id RETURNING old.health AS was, w.*`,
+          [d.endpoint.id, options.failingThreshold, now],
+        );
+    if (row && row.was !== row.health) await raiseHealthEvent(q, core, options, toEndpoint(row));
+    return outcome(true);
+  });
+}
+
+/** One finished attempt: the delivery's next state and the attempt's log row. */
+export interface AttemptRecord {
+  id: string;
+  status: string;
+  attempts: number;
+  round_started_at: string;
+  next_attempt_at: string | null;
+  url: string;
+  completed_at: string | null;
+  outcome: 'succeeded' | 'failed';
+  trigger: 'schedule' | 'replay';
+  request_method: string | null;
+  request_url: string | null;
+  request_headers: Record<string, string> | null;
+  request_body: string | null;
+  response_status: number | null;
+  response_headers: Record<string, string>;
+  response_body: string;
+  response_truncated: boolean;
+  error: string | null;
+  latency_ms: number;
+  started_at: string;
+  finished_at: string;
+}
+
+/**
+ * Records attempts in one statement: each delivery moves to its next state if this worker
+ * still holds its lease, and each attempt is logged either way (a late one numbered after
+ * whatever the new owner logged). Returns, per record, whether the lease was still ours.
+ */
+export async function recordAttempts(
+  q: Queryable,
+  workerId: string,
+  records: AttemptRecord[],
+): Promise<boolean[]> {
+  const rows = await q.query<{ id: string }>(
+    `WITH x AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+         id text, status text, attempts int, round_started_at timestamptz, next_attempt_at timestamptz, url text,
+         completed_at timestamptz, outcome text, trigger text, request_method text, request_url text,
+         request_headers jsonb, request_body text, response_status int, response_headers jsonb, response_body text,
+         response_truncated boolean, error text, latency_ms int, started_at timestamptz, finished_at timestamptz)
+     ), upd AS (
+       UPDATE deliveries d SET status = x.status, attempts = x.attempts, round_attempts = d.round_attempts + 1,
+         round_started_at = x.round_started_at, last_attempt_at = x.started_at, next_attempt_at = x.next_attempt_at,
+         last_response_status = x.response_status, last_error = x.error, url = x.url, updated_at = x.finished_at,
+         completed_at = x.completed_at, claimed_by = NULL, claimed_until = NULL
+       FROM x WHERE d.id = x.id AND d.claimed_by = $2 AND d.status = 'pending'
+       RETURNING d.id
+     ), att AS (
+       INSERT INTO delivery_attempts (delivery_id, number, outcome, trigger, worker, request_method, request_url,
          request_headers, request_body, response_status, response_headers, response_body, response_truncated, error,
          latency_ms, started_at, completed_at)
-       VALUES ($1, COALESCE($2::int, (SELECT COALESCE(MAX(number), 0) + 1 FROM delivery_attempts WHERE delivery_id = $1)),
-         $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-      [
-        d.id,
-        held ? number : null,
-        ok ? 'succeeded' : 'failed',
-        replay ? 'replay' : 'schedule',
-        options.workerId,
-        request?.method ?? null,
-        request?.url ?? null,
-        request ? JSON.stringify(request.headers) : null,
-        request?.body ?? null,
-        result.status,
-        JSON.stringify(result.headers),
-        result.body,
-        result.truncated,
-        error,
-        result.latencyMs,
-        startedAt,
-        now,
-      ],
-    );
-    if (!held) {
-      return {
-        deliveryId: d.id,
-        outcome: 'lost',
-        status: 'pending',
-        nextAttemptAt: null,
-        responseStatus: result.status,
-        error,
-      };
+       SELECT x.id,
+         CASE WHEN x.id IN (SELECT id FROM upd) THEN x.attempts
+              ELSE (SELECT COALESCE(MAX(a.number), 0) + 1 FROM delivery_attempts a WHERE a.delivery_id = x.id) END,
+         x.outcome, x.trigger, $2, x.request_method, x.request_url, x.request_headers, x.request_body,
+         x.response_status, x.response_headers, x.response_body, x.response_truncated, x.error, x.latency_ms,
+         x.started_at, x.finished_at
+       FROM x
+     )
+     SELECT id FROM upd`,
+    [JSON.stringify(records), workerId],
+  );
+  const held = new Set(rows.map((r) => r.id));
+  return records.map((r) => held.has(r.id));
+}
+
+/**
+ * Batches attempt records: the first record is written at once; those that finish while a
+ * write is in flight go together in the next one. Under load that is one statement for many
+ * deliveries; when idle it adds no delay.
+ */
+export class AttemptRecorder {
+  private queue: Array<{
+    record: AttemptRecord;
+    resolve: (held: boolean) => void;
+    reject: (e: unknown) => void;
+  }> = [];
+  private flushing = false;
+
+  constructor(
+    private readonly core: Pick<Core, 'db'>,
+    private readonly workerId: string,
+  ) {}
+
+  record(record: AttemptRecord): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ record, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, 200);
+      try {
+        const held = await recordAttempts(
+          this.core.db,
+          this.workerId,
+          batch.map((b) => b.record),
+        );
+        batch.forEach((b, i) => b.resolve(held[i]));
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      }
     }
-    if (d.endpoint) await recordHealth(q, core, options, d.endpoint.id, ok);
-    return {
-      deliveryId: d.id,
-      outcome: ok ? 'succeeded' : 'failed',
-      status,
-      nextAttemptAt: next,
-      responseStatus: result.status,
-      error,
-    };
-  });
+    this.flushing = false;
+  }
 }
 
 /**
@@ -350,35 +467,12 @@ async function finish(
  * next success marks it active again and raises `endpoint.recovered`. Both events go out
  * through the outbox like any other, to native endpoints that subscribe to them.
  */
-async function recordHealth(
+async function raiseHealthEvent(
   q: Queryable,
   core: Core,
   options: DeliveryEngineOptions,
-  endpointId: string,
-  ok: boolean,
+  endpoint: WebhookEndpoint,
 ): Promise<void> {
-  const now = options.clock.now();
-  const rows = ok
-    ? await q.query(
-        `WITH old AS (SELECT id, health FROM webhook_endpoints WHERE id = $1 FOR UPDATE)
-         UPDATE webhook_endpoints w SET consecutive_failures = 0, health = 'active', failing_since = NULL
-         FROM old WHERE w.id = old.id AND (w.consecutive_failures <> 0 OR w.health <> 'active')
-         RETURNING old.health AS was, w.*`,
-        [endpointId],
-      )
-    : await q.query(
-        `WITH old AS (SELECT id, health FROM webhook_endpoints WHERE id = $1 FOR UPDATE)
-         UPDATE webhook_endpoints w SET consecutive_failures = w.consecutive_failures + 1,
-           health = CASE WHEN w.consecutive_failures + 1 >= $2 THEN 'failing' ELSE w.health END,
-           failing_since = CASE WHEN w.health = 'active' AND w.consecutive_failures + 1 >= $2 THEN $3::timestamptz
-                                ELSE w.failing_since END
-         FROM old WHERE w.id = old.id
-         RETURNING old.health AS was, w.*`,
-        [endpointId, options.failingThreshold, now],
-      );
-  const row = rows[0];
-  if (!row || row.was === row.health) return;
-  const endpoint = toEndpoint(row);
   await appendEvent(
     q,
     { clock: options.clock, ids: core.ids },

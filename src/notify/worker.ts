@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { Core } from '../core/context.js';
 import type { Clock } from '../domain/clock.js';
 import {
+  AttemptRecorder,
   type AttemptOutcome,
   type ClaimedDelivery,
   type DeliveryEngineOptions,
@@ -44,7 +45,7 @@ export interface NotifyWorkerOptions {
 export const NOTIFY_DEFAULTS = {
   concurrency: 32,
   perTargetConcurrency: 8,
-  outboxBatchSize: 100,
+  outboxBatchSize: 200,
   pollIntervalMs: 500,
   leaseMs: 60_000,
   timeoutMs: 10_000,
@@ -68,6 +69,7 @@ export class NotifyEngine {
   private readonly perTarget = new Map<string, number>();
   private readonly inflight = new Set<Promise<AttemptOutcome | null>>();
   private readonly listeners = new Set<() => void>();
+  private sending = 0;
 
   constructor(
     readonly core: Core,
@@ -76,9 +78,11 @@ export class NotifyEngine {
     const allowPrivateTargets = options.allowPrivateTargets ?? defaultAllowPrivateTargets();
     this.ownsDispatcher = !options.dispatcher;
     const timeoutMs = options.timeoutMs ?? NOTIFY_DEFAULTS.timeoutMs;
+    const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.options = {
       clock: options.clock ?? core.clock,
-      workerId: options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      workerId,
+      recorder: new AttemptRecorder(core, workerId),
       dispatcher: options.dispatcher ?? deliveryAgent(allowPrivateTargets),
       allowPrivateTargets,
       timeoutMs,
@@ -92,8 +96,9 @@ export class NotifyEngine {
     };
   }
 
+  /** HTTP exchanges in flight on this node (what the concurrency limits bound). */
   get inFlight(): number {
-    return this.inflight.size;
+    return this.sending;
   }
 
   /** Fans out one batch of due outbox rows; returns how many rows it processed. */
@@ -106,35 +111,50 @@ export class NotifyEngine {
 
   /** Claims as many due deliveries as there is room for and starts them; returns how many. */
   async claimAndStart(): Promise<number> {
-    const room = this.options.concurrency - this.inflight.size;
+    // Backpressure: when the database falls behind in recording outcomes, stop claiming.
+    const recording = this.inflight.size - this.sending;
+    const room = recording > 2 * this.options.concurrency ? 0 : this.options.concurrency - this.sending;
     if (room <= 0) return 0;
-    const reserved = new Map<string, number>();
-    const claimed = await claimDeliveries(this.core, this.options, room, (key) => {
-      const used = (this.perTarget.get(key) ?? 0) + (reserved.get(key) ?? 0);
-      if (used >= this.options.perTargetConcurrency) return false;
-      reserved.set(key, (reserved.get(key) ?? 0) + 1);
-      return true;
+    const claimed = await claimDeliveries(this.core, this.options, room, {
+      limit: this.options.perTargetConcurrency,
+      busy: this.perTarget,
     });
     for (const d of claimed) this.start(d);
     return claimed.length;
   }
 
+  /**
+   * A delivery holds its concurrency slots (global and per target) while its HTTP exchange
+   * runs; recording the outcome happens after the slots are free, batched with others.
+   */
   private start(d: ClaimedDelivery): void {
     this.perTarget.set(d.targetKey, (this.perTarget.get(d.targetKey) ?? 0) + 1);
-    const run = attemptDelivery(this.core, this.options, d)
+    this.sending += 1;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.sending -= 1;
+      const left = (this.perTarget.get(d.targetKey) ?? 1) - 1;
+      if (left > 0) this.perTarget.set(d.targetKey, left);
+      else this.perTarget.delete(d.targetKey);
+      this.notify();
+    };
+    const run = attemptDelivery(this.core, this.options, d, release)
       .catch((error: unknown) => {
         // A database outage while recording: the lease runs out and another attempt follows.
         this.core.log.error({ err: error, delivery: d.id }, 'notification attempt could not be recorded');
         return null;
       })
       .finally(() => {
-        const left = (this.perTarget.get(d.targetKey) ?? 1) - 1;
-        if (left > 0) this.perTarget.set(d.targetKey, left);
-        else this.perTarget.delete(d.targetKey);
         this.inflight.delete(run);
-        for (const listener of [...this.listeners]) listener();
+        this.notify();
       });
     this.inflight.add(run);
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
   }
 
   /** Resolves when any in-flight delivery settles, or after `ms`. */
@@ -194,55 +214,64 @@ export interface NotifyWorkers {
  */
 export function startNotifyWorkers(core: Core, options: NotifyWorkerOptions = {}): NotifyWorkers {
   const engine = new NotifyEngine(core, options);
-  const { pollIntervalMs, concurrency } = engine.options;
+  const { pollIntervalMs, concurrency, outboxBatchSize } = engine.options;
   let stopping = false;
-  let wake: (() => void) | null = null;
+  const sleepers = new Set<() => void>();
 
+  /** Sleeps `ms`, or until woken (stop, or new deliveries from the fan-out). */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        wake = null;
+        sleepers.delete(done);
         resolve();
-      }
-      wake = done;
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
     });
+  const wakeAll = () => [...sleepers].forEach((wake) => wake());
 
-  const loop = (async () => {
-    let lastDispatch = 0;
+  // Two loops, so that a slow fan-out transaction never stalls sending and vice versa.
+  const fanOut = (async () => {
     while (!stopping) {
       try {
-        let busy = false;
-        // Fan out when idle or at most every 50 ms while busy, so a flood of deliveries
-        // does not starve new events, and fan-out queries do not starve deliveries.
-        if (engine.inFlight === 0 || Date.now() - lastDispatch >= 50) {
-          lastDispatch = Date.now();
-          busy = (await engine.dispatch()) > 0;
-        }
-        if (stopping) break;
-        busy = (await engine.claimAndStart()) > 0 || busy;
-        if (engine.inFlight >= Math.max(1, concurrency / 2)) {
-          // Saturated: wait for a slot, then let a few more settle before the next claim.
-          await engine.waitForProgress(pollIntervalMs);
-          await new Promise((resolve) => setImmediate(resolve));
-        } else if (!busy) {
-          await Promise.race([sleep(pollIntervalMs), engine.waitForProgress(pollIntervalMs)]);
-        }
+        const n = await engine.dispatch();
+        if (n > 0) wakeAll();
+        // A full batch means more is waiting: go again at once.
+        if (n < outboxBatchSize) await sleep(pollIntervalMs);
       } catch (error) {
-        core.log.error({ err: error }, 'notification loop error');
+        core.log.error({ err: error }, 'notification fan-out error');
         await sleep(pollIntervalMs);
       }
     }
-    await engine.close();
+  })();
+
+  const deliver = (async () => {
+    while (!stopping) {
+      try {
+        const claimed = await engine.claimAndStart();
+        if (stopping) break;
+        if (engine.inFlight >= Math.max(1, concurrency / 2)) {
+          // Saturated: wait for a slot, then let a few more free up before the next claim.
+          await engine.waitForProgress(pollIntervalMs);
+          await new Promise((resolve) => setImmediate(resolve));
+        } else if (claimed === 0) {
+          await Promise.race([sleep(pollIntervalMs), engine.waitForProgress(pollIntervalMs)]);
+        }
+      } catch (error) {
+        core.log.error({ err: error }, 'notification delivery loop error');
+        await sleep(pollIntervalMs);
+      }
+    }
   })();
 
   return {
     engine,
     async stop() {
       stopping = true;
-      wake?.();
-      await loop;
+      wakeAll();
+      await Promise.all([fanOut, deliver]);
+      await engine.close();
     },
   };
 }
