@@ -120,7 +120,10 @@ describe.each(engines())('store dialect refunds and notifications (%s)', (engine
   });
 
   beforeAll(async () => {
-    core = await testCore(engine, { connectors: connectorRegistry({ wechatpay: decliningWechat() }) });
+    // Connectors pinned to the sandbox (WeChat with its two declines): the suite tests the dialect.
+    core = await testCore(engine, {
+      connectors: connectorRegistry({ alipay: sandboxConnector(), wechatpay: decliningWechat() }),
+    });
     app = await buildServer({ core });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();

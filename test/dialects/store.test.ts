@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorRegistry } from '../../src/channels/registry.js';
+import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
 import { createStore } from '../../src/core/apps/stores.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
@@ -78,7 +80,10 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
   });
 
   beforeAll(async () => {
-    core = await testCore(engine);
+    // Connectors pinned to the sandbox: this suite is about the dialect, whatever
+    // simulator-backed connectors the registry gains.
+    const sandbox = sandboxConnector();
+    core = await testCore(engine, { connectors: connectorRegistry({ alipay: sandbox, wechatpay: sandbox }) });
     app = await buildServer({ core });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
@@ -446,9 +451,20 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
       await refused(client, 'payorder', qrOrder('WXJ4', { pmt_tag: 'WeixinBERL', JSAPI: 'yes' }), 8008);
     });
 
-    it('WeChat mini program: JSAPI=1 with the mini program appid', async () => {
+    it("WeChat mini program: JSAPI=1 with the app's configured mini program appid pays as a mini program", async () => {
+      const shop = await newStore();
+      await core.db.query(
+        `INSERT INTO channel_configs (id, app_id, livemode, provider, enabled, settings, created_at, updated_at)
+         VALUES ($1, $2, false, 'wechatpay', true, $3, $4, $4)`,
+        [
+          core.ids.next('channelConfig'),
+          shop.appId,
+          JSON.stringify({ appid: 'wx_official_1', mini_appid: 'wx_mini_123' }),
+          core.clock.now(),
+        ],
+      );
       const mini = await ok(
-        client,
+        shop.client,
         'payorder',
         qrOrder('MINI1', {
           pmt_tag: 'WeixinBERL',
@@ -457,8 +473,21 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
           sub_openid: 'o_mini_openid',
         }),
       );
-      expect(mini.data).toMatchObject({ status: '2', out_no: 'MINI1', appId: 'sandbox' });
-      expect(mini.data.package).toBe(`prepay_id=${(await chargeOf(mini.data.ord_no)).id}`);
+      expect(mini.data).toMatchObject({ status: '2', out_no: 'MINI1', appId: 'sandbox', jsapi_pay_url: '' });
+      const charge = await chargeOf(mini.data.ord_no);
+      expect(mini.data.package).toBe(`prepay_id=${charge.id}`);
+      expect(charge.method).toBe('mini');
+      const official = await ok(
+        shop.client,
+        'payorder',
+        qrOrder('MINI2', {
+          pmt_tag: 'WeixinBERL',
+          JSAPI: '1',
+          sub_appid: 'wx_official_1',
+          sub_openid: 'o_oa_openid',
+        }),
+      );
+      expect((await chargeOf(official.data.ord_no)).method).toBe('jsapi');
     });
 
     it('Alipay service window: jump_url, or JSAPI=1 with buyer_id', async () => {

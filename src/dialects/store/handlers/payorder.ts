@@ -1,3 +1,4 @@
+import { findChannelConfig } from '../../../core/apps/channel-configs.js';
 import { findCharge } from '../../../db/charges.js';
 import { createCharge } from '../../../core/payments/create-charge.js';
 import type { Charge } from '../../../domain/charge.js';
@@ -30,7 +31,8 @@ interface ScenarioParams {
  * - barcode, the merchant scans `auth_code` (4.4.2): status 9 while the payer confirms;
  * - WeChat official account / mini program (4.4.3, 4.4.5) and Alipay service window (4.4.4):
  *   `jump_url` returns `jsapi_pay_url`; `JSAPI=1` with sub_appid + sub_openid (WeChat) or
- *   buyer_id (Alipay) returns the JS payment parameters;
+ *   buyer_id (Alipay) returns the JS payment parameters (method jsapi, or mini when
+ *   sub_appid is the app's configured mini program);
  * - Cash and Diy (pmt_name required): paid at once, status 1.
  * trade_amount must equal original_amount - discount_amount - ignore_amount (8006); the
  * out_no is reserved in the store first (8045), then the charge is created.
@@ -65,6 +67,8 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
   const notifyUrl = p.url('notify_url', 'create_failed');
   const jumpUrl = p.url('jump_url', 'create_failed');
   const { scenario, extra } = readScenario(p, tag, jumpUrl);
+  const method =
+    scenario === 'jsapi' && (await isMiniProgram(ctx, extra.sub_appid)) ? 'mini' : methodOf(scenario);
 
   const chargeId = core.ids.next('charge');
   const row = await reserveOrder(core, store, {
@@ -89,7 +93,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
       dialect: 'store',
       orderNo: outNo,
       channel: tag.provider,
-      method: methodOf(scenario),
+      method,
       amount: amounts.trade,
       currency: 'CNY',
       amountOriginal: amounts.original,
@@ -118,6 +122,25 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
   return {
     data: { ...orderView({ row, charge, refund: null }, store), ...scenarioData(ctx, scenario, charge) },
   };
+}
+
+/**
+ * 4.4.5: a mini program pays with the very fields of an official-account JSAPI payment;
+ * only `sub_appid` tells them apart. It is a mini program when it is the mini program
+ * appid configured on the app's WeChat Pay channel (settings.mini_appid), which the
+ * connector then pays with.
+ */
+async function isMiniProgram(ctx: StoreContext, subAppid: unknown): Promise<boolean> {
+  if (typeof subAppid !== 'string') return false;
+  const config = await findChannelConfig(
+    ctx.core.db,
+    ctx.core.box,
+    ctx.store.appId,
+    ctx.store.livemode,
+    'wechatpay',
+  );
+  const mini = config?.settings.mini_appid;
+  return typeof mini === 'string' && mini === subAppid && mini !== config?.settings.appid;
 }
 
 function readAmounts(p: Params) {
