@@ -167,7 +167,8 @@ async function v3Pay(ctx: ConnectorContext): Promise<PayResult> {
     }
     return unknown(error);
   }
-  return { status: 'pending', credential: credentialOf(m, charge, kind, appid, data) };
+  // Pending until the payment callback arrives; polled too, so a lost callback is found by query.
+  return { status: 'pending', needsPolling: true, credential: credentialOf(m, charge, kind, appid, data) };
 }
 
 function credentialOf(
