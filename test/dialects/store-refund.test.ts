@@ -390,4 +390,52 @@ describe.each(engines())('store dialect refunds and notifications (%s)', (engine
     // Refused refunds left no refund order behind.
     expect((await ok(client, 'order', { ord_type: 2 })).data.pages.totalnum).toBe('3');
   });
+
+  it('recovers from a crash between reserving an out_no and creating its charge or refund', async () => {
+    const { client, store } = await newStore();
+    const paid = await paidOrder(client, 'K1', 500);
+    // A refund created whose order row was never linked to it: found and linked on lookup.
+    await ok(client, 'payrefund', refund('K1', 'KR1', 100));
+    await core.db.query("UPDATE store_orders SET refund_id = NULL WHERE out_no = 'KR1'");
+    expect((await ok(client, 'order', { ord_type: 2 })).data.pages.totalnum).toBe('0');
+    expect((await ok(client, 'paystatus', { out_no: 'KR1' })).data).toMatchObject({
+      ord_type: '2',
+      status: '1',
+      original_ord_no: paid.ord_no,
+    });
+    expect((await ok(client, 'order', { ord_type: 2 })).data.pages.totalnum).toBe('1');
+
+    // A payment reservation whose charge never came to be: held while it may be in flight,
+    // reclaimed once it is a minute old.
+    const reserve = (outNo: string, at: Date) =>
+      core.db.query(
+        `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_mct_id, ord_shop_id, pmt_tag, created_at)
+         VALUES ($1, $2, 1, $3, 99, 99, 'Cash', $4)`,
+        [store.id, outNo, core.ids.next('charge'), at],
+      );
+    await reserve('K2', core.clock.now());
+    await refused(
+      client,
+      'payorder',
+      { out_no: 'K2', pmt_tag: 'Cash', original_amount: 1, trade_amount: 1 },
+      8045,
+    );
+    await reserve('K3', new Date(core.clock.now().getTime() - 61_000));
+    const reclaimed = await ok(client, 'payorder', {
+      out_no: 'K3',
+      pmt_tag: 'Cash',
+      original_amount: 1,
+      trade_amount: 1,
+    });
+    expect(reclaimed.data).toMatchObject({ out_no: 'K3', status: '1' });
+    // A real order is never reclaimed, however old.
+    core.clock.advance(3_600_000);
+    await refused(
+      client,
+      'payorder',
+      { out_no: 'K3', pmt_tag: 'Cash', original_amount: 1, trade_amount: 1 },
+      8045,
+    );
+    await refused(client, 'payrefund', refund('K1', 'KR1', 1), 8020);
+  });
 });

@@ -71,6 +71,15 @@ export interface OrderReservation {
   tradeNo?: string | null;
 }
 
+/** A reservation this old without its charge or refund is a crash remnant, not a request in flight. */
+const ORPHAN_AFTER_MS = 60_000;
+
+/**
+ * The core refund number of a store refund order: refund numbers are unique per app,
+ * refund_out_no per store, so the store's id scopes it ("sto_...:RF1").
+ */
+export const refundNoOf = (storeId: string, refundOutNo: string) => `${storeId}:${refundOutNo}`;
+
 async function nextSerial(q: Queryable, scope: string): Promise<number> {
   const [row] = await q.query<{ last_value: number | string }>(
     `INSERT INTO store_serials (scope, last_value) VALUES ($1, 1)
@@ -95,17 +104,28 @@ export async function reserveOrder(
   const duplicate = r.ordType === 1 ? 'out_no_exists' : 'refund_no_exists';
   try {
     return await core.db.tx(async (q) => {
-      const [taken] = await q.query('SELECT 1 FROM store_orders WHERE store_id = $1 AND out_no = $2', [
-        store.id,
-        r.outNo,
-      ]);
-      if (taken) throw new StoreError(duplicate, `${r.outNo}`);
+      const [taken] = await q.query<{ created_at: Date; orphan: boolean }>(
+        `SELECT so.created_at,
+                CASE WHEN so.ord_type = 1 THEN NOT EXISTS (SELECT 1 FROM charges c WHERE c.id = so.charge_id)
+                     ELSE so.refund_id IS NULL AND NOT EXISTS (
+                       SELECT 1 FROM refunds rf WHERE rf.charge_id = so.charge_id AND rf.refund_no = $3)
+                END AS orphan
+         FROM store_orders so WHERE so.store_id = $1 AND so.out_no = $2 FOR UPDATE`,
+        [store.id, r.outNo, refundNoOf(store.id, r.outNo)],
+      );
+      const now = core.clock.now();
+      if (taken) {
+        // A reservation whose charge or refund never came to be (the process died between
+        // the two steps) holds the out_no for no order: reclaim it once it is clearly not in flight.
+        const stale = now.getTime() - new Date(taken.created_at).getTime() > ORPHAN_AFTER_MS;
+        if (!(taken.orphan && stale)) throw new StoreError(duplicate, `${r.outNo}`);
+        await q.query('DELETE FROM store_orders WHERE store_id = $1 AND out_no = $2', [store.id, r.outNo]);
+      }
       const [app] = await q.query<{ merchant_id: string }>('SELECT merchant_id FROM apps WHERE id = $1', [
         store.appId,
       ]);
       const ordMctId = await nextSerial(q, `merchant:${app!.merchant_id}`);
       const ordShopId = await nextSerial(q, `store:${store.id}`);
-      const now = core.clock.now();
       const ordNo = r.ordType === 2 ? await freshOrdNo(q, core, now) : null;
       const [row] = await q.query(
         `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_no, ord_mct_id, ord_shop_id, pmt_tag,
@@ -186,6 +206,19 @@ async function hydrate(q: Queryable, rows: StoreOrderRow[]): Promise<StoreOrder[
         ])
       : [],
   );
+  for (const row of rows) {
+    if (row.ordType !== 2 || row.refundId !== null) continue;
+    // A refund created but never linked (the process died in between): link it now.
+    const [made] = await q.query('SELECT * FROM refunds WHERE charge_id = $1 AND refund_no = $2', [
+      row.chargeId,
+      refundNoOf(row.storeId, row.outNo),
+    ]);
+    if (made) {
+      await linkRefund(q, row.storeId, row.outNo, made.id);
+      row.refundId = made.id;
+      refunds.set(made.id, toRefund(made));
+    }
+  }
   const orders: StoreOrder[] = [];
   for (const row of rows) {
     const charge = charges.get(row.chargeId);

@@ -10,6 +10,7 @@ import {
   findOrderByOutNo,
   linkRefund,
   netTakings,
+  refundNoOf,
   releaseOrder,
   reserveOrder,
 } from '../orders.js';
@@ -97,9 +98,7 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
     ordName: refundOrdName,
     remark,
   });
-  // refund_out_no is unique per store (the reservation above); refund numbers are unique
-  // per app, so the store's id scopes it.
-  const refundNo = `${store.id}:${refundOutNo}`;
+  const refundNo = refundNoOf(store.id, refundOutNo);
   let refund: Refund;
   try {
     refund = await createRefund(core, {
