@@ -4,6 +4,7 @@
  * and expiry, query, refunds, and every notification fault the simulator can inject.
  * Each scenario asserts the exact transitions (events), statuses and amounts.
  */
+import { createPrivateKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AlipaySdk } from 'alipay-sdk';
@@ -32,11 +33,13 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
   let connector: AlipayConnector;
   let appId: string;
   let sandbox: SandboxAlipayApp;
+  /** A key pair that is nobody's in particular: forgers, wrong configurations, a merchant's own app. */
+  let stranger: ReturnType<typeof rsaKeyPair>;
   let counter = 0;
 
   beforeAll(async () => {
     // A short client timeout so the "upstream timeout" scenario stays fast.
-    connector = alipayConnector({ timeoutMs: 700 });
+    connector = alipayConnector({ timeoutMs: 500 });
     core = await testCore(engine, { connectors: connectorRegistry({ alipay: connector }) });
     server = await testServer(core);
     core.publicUrl = server.url;
@@ -46,6 +49,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     });
     appId = app.id;
     sandbox = await defaultSandboxApp(core);
+    stranger = rsaKeyPair();
   }, 60_000);
 
   afterAll(async () => {
@@ -534,7 +538,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
       sign: rsa2Sign(signContent(form, ['sign', 'sign_type']), key),
     });
     // Signed with somebody else's key.
-    expect(await post(signed(genuine, rsaKeyPair().privateKey))).toEqual([400, 'fail']);
+    expect(await post(signed(genuine, stranger.privateKey))).toEqual([400, 'fail']);
     // Alipay's signature, then the amount changed.
     expect(await post({ ...signed(genuine, sandbox.alipayPrivateKey), total_amount: '0.01' })).toEqual([
       400,
@@ -584,7 +588,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     const c = await charge('qr');
     expect(c.status).toBe('pending');
     expect(c.credential).toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 900));
+    // The simulator did create the trade; only its answer is late.
     await fault('drop');
     await payTrade(c.id);
     expect((await current(c.id)).status).toBe('pending');
@@ -597,7 +601,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     await fault('error_5xx', { method: 'alipay.trade.query', params: { status: 503 } });
     expect((await poll(c)).result).toMatchObject({ status: 'unknown', needsPolling: true });
     // A client holding the wrong Alipay public key cannot verify the answer.
-    const wrongKey = merchantSdk({ alipayPublicKey: rsaKeyPair().publicKey });
+    const wrongKey = merchantSdk({ alipayPublicKey: stranger.publicKey });
     await expect(
       wrongKey.exec('alipay.trade.query', { bizContent: { out_trade_no: c.id } }, { validateSign: true }),
     ).rejects.toThrow(/验签失败/);
@@ -660,6 +664,33 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     }
   });
 
+  it('without a socket on the public URL (inject-only servers) the SDK reaches the simulator in-process', async () => {
+    const listening = core.publicUrl;
+    core.publicUrl = 'http://127.0.0.1:1';
+    try {
+      const c = await charge('qr');
+      expect(c.credential!.qr_code).toMatch(/^http:\/\/127\.0\.0\.1:1\/sandbox\/alipay\/qr\/\d{28}$/);
+      const paid = await server.app.inject({
+        method: 'POST',
+        url: `/api/v1/test_helpers/charges/${c.id}/pay`,
+        headers: { authorization: `Bearer ${owner()}` },
+      });
+      expect(paid.json()).toMatchObject({ status: 'succeeded', applied: true });
+      expect((await notifications(c.id)).map((n) => [n.params.trade_status, n.last_result])).toEqual([
+        ['TRADE_SUCCESS', '200 success'],
+      ]);
+      // The in-process transport keeps the client's timeout.
+      await fault('timeout', { method: 'alipay.trade.query', params: { ms: 1500 } });
+      expect((await poll(await current(c.id))).result).toMatchObject({
+        status: 'unknown',
+        needsPolling: true,
+      });
+      expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
+    } finally {
+      core.publicUrl = listening;
+    }
+  });
+
   // ------------------------------------------------------------------ the simulator's gateway rules
 
   it.each([
@@ -701,7 +732,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
   });
 
   it('a request signed with the wrong key, for an unknown app or with a refund over the balance is refused as Alipay does', async () => {
-    const badSign = merchantSdk({ privateKey: rsaKeyPair().privateKey });
+    const badSign = merchantSdk({ privateKey: stranger.privateKey });
     const biz = { bizContent: { out_trade_no: 'x', total_amount: '1.00', subject: 's' } };
     expect(await badSign.exec('alipay.trade.precreate', biz, { validateSign: true })).toMatchObject({
       code: '40002',
@@ -738,11 +769,13 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
   // ------------------------------------------------------------------ a merchant's own config
 
   it('a channel config with its own keys: requests use them and notifications verify at /notify/alipay/{config}', async () => {
+    // The merchant made its own key pair and registered the public half with (simulated) Alipay.
     const simulated = await call(server, 'POST', '/api/v1/test_helpers/sandbox/alipay/apps', {
       token: owner(),
-      body: {},
+      body: { app_public_key: stranger.publicKey },
     });
     expect(simulated.status).toBe(201);
+    expect(simulated.body.private_key).toBeNull();
     const saved = await call(server, 'POST', '/api/v1/channel_configs', {
       token: owner(),
       body: {
@@ -750,9 +783,12 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
         mode: 'test',
         provider: 'alipay',
         settings: { app_id: simulated.body.app_id, gateway_url: simulated.body.gateway_url },
+        // As Alipay's key tool prints them: bare base64, PKCS#8 private key, SPKI public key.
         secrets: {
-          private_key: simulated.body.private_key,
-          alipay_public_key: simulated.body.alipay_public_key,
+          private_key: createPrivateKey(stranger.privateKey)
+            .export({ type: 'pkcs8', format: 'der' })
+            .toString('base64'),
+          alipay_public_key: (simulated.body.alipay_public_key as string).replace(/-----[^-]+-----|\s/g, ''),
         },
       },
     });

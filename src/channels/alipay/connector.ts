@@ -1,9 +1,11 @@
 import { createHash, createPrivateKey } from 'node:crypto';
-import { AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk';
+import { AlipaySdk, type AlipaySdkCommonResult, type AlipaySdkConfig } from 'alipay-sdk';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { formatMinor } from '../../domain/money.js';
-import { sandboxCredentialsFor } from '../../sandbox/alipay/link.js';
+import type { Dispatcher } from 'undici';
+import { sandboxCredentialsFor, simulatorTransport } from '../../sandbox/alipay/link.js';
+import { sandboxConnector } from '../sandbox/sandbox.js';
 import type {
   ChannelResult,
   Connector,
@@ -42,9 +44,13 @@ export interface ResolvedAlipayApp {
  */
 export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayConnector {
   const resolve = (ctx: ConnectorContext) => resolveAlipayApp(ctx, options);
+  // Test mode with no config and no simulator in this process (core-only use, e.g. a
+  // CLI or a suite without the HTTP server): the generic sandbox stands in, as before.
+  const fallback = sandboxConnector();
 
   const query = async (ctx: ConnectorContext): Promise<ChannelResult> => {
     const app = await resolve(ctx);
+    if (!app) return fallback.query!(ctx);
     const answer = await call(app, 'alipay.trade.query', { bizContent: { out_trade_no: ctx.charge.id } });
     if (answer.outcome === 'ok') return tradeResult(answer.data, ctx.charge);
     if (answer.outcome === 'refused' && answer.subCode === 'ACQ.TRADE_NOT_EXIST') {
@@ -72,6 +78,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
     async pay(ctx) {
       const { charge } = ctx;
       const app = await resolve(ctx);
+      if (!app) return fallback.pay(ctx);
       const order = orderContent(charge);
       switch (charge.method) {
         case 'app': {
@@ -143,6 +150,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
 
     async refund(ctx) {
       const app = await resolve(ctx);
+      if (!app) return fallback.refund!(ctx);
       const answer = await call(app, 'alipay.trade.refund', {
         bizContent: {
           out_trade_no: ctx.charge.id,
@@ -170,11 +178,14 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
     },
 
     async queryRefund(ctx) {
-      return queryRefund(await resolve(ctx), ctx);
+      const app = await resolve(ctx);
+      if (!app) return { status: 'unknown', needsPolling: true };
+      return queryRefund(app, ctx);
     },
 
     async close(ctx) {
       const app = await resolve(ctx);
+      if (!app) return fallback.close!(ctx);
       // A barcode payment in progress is reversed (cancel), which also refunds it if the
       // payer confirmed in the meantime; any other unpaid order is closed.
       const method = ctx.charge.method === 'barcode' ? 'alipay.trade.cancel' : 'alipay.trade.close';
@@ -420,13 +431,23 @@ function keyType(privateKey: string): 'PKCS1' | 'PKCS8' {
   }
 }
 
+const transportIds = new WeakMap<Dispatcher, number>();
+let nextTransportId = 0;
+
 export function alipaySdk(config: {
   appId: string;
   privateKey: string;
   alipayPublicKey: string;
   gateway: string;
   timeoutMs: number;
+  /** In-process transport to this process's simulator (see sandbox/alipay/link.ts). */
+  transport?: Dispatcher;
 }): AlipaySdk {
+  let transportId = 0;
+  if (config.transport) {
+    if (!transportIds.has(config.transport)) transportIds.set(config.transport, (nextTransportId += 1));
+    transportId = transportIds.get(config.transport)!;
+  }
   const cacheKey = createHash('sha256')
     .update(
       JSON.stringify([
@@ -435,6 +456,7 @@ export function alipaySdk(config: {
         config.alipayPublicKey,
         config.gateway,
         config.timeoutMs,
+        transportId,
       ]),
     )
     .digest('hex');
@@ -450,6 +472,10 @@ export function alipaySdk(config: {
       signType: 'RSA2',
       camelcase: false,
       timeout: config.timeoutMs,
+      // The SDK hands this to urllib as the undici dispatcher of every call.
+      ...(config.transport
+        ? { proxyAgent: config.transport as unknown as AlipaySdkConfig['proxyAgent'] }
+        : {}),
     });
     if (sdks.size >= 200) sdks.delete(sdks.keys().next().value!);
     sdks.set(cacheKey, sdk);
@@ -465,7 +491,7 @@ export function alipaySdk(config: {
 export async function resolveAlipayApp(
   ctx: ConnectorContext,
   options: AlipayConnectorOptions = {},
-): Promise<ResolvedAlipayApp> {
+): Promise<ResolvedAlipayApp | undefined> {
   const { config } = ctx;
   if (config) {
     const appId = config.settings.app_id;
@@ -481,9 +507,10 @@ export async function resolveAlipayApp(
     const gateway =
       typeof config.settings.gateway_url === 'string' ? config.settings.gateway_url : ALIPAY_GATEWAY;
     const timeoutMs = Number(config.settings.timeout_ms ?? options.timeoutMs ?? 5000);
+    const transport = config.livemode ? undefined : simulatorTransport(ctx.publicUrl, gateway);
     return {
       appId,
-      sdk: alipaySdk({ appId, privateKey, alipayPublicKey, gateway, timeoutMs }),
+      sdk: alipaySdk({ appId, privateKey, alipayPublicKey, gateway, timeoutMs, transport }),
       notifyUrl: `${ctx.publicUrl}/notify/alipay/${config.id}`,
     };
   }
@@ -491,16 +518,14 @@ export async function resolveAlipayApp(
     throw new JuheError('channel_not_available', 'alipay is not configured for this app', 'channel');
   }
   const sandbox = await sandboxCredentialsFor(ctx.publicUrl);
-  if (!sandbox) {
-    throw new JuheError(
-      'channel_not_available',
-      'No Alipay config for this app and no Alipay simulator is mounted at this gateway',
-      'channel',
-    );
-  }
+  if (!sandbox) return undefined;
   return {
     appId: sandbox.appId,
-    sdk: alipaySdk({ ...sandbox, timeoutMs: options.timeoutMs ?? 5000 }),
+    sdk: alipaySdk({
+      ...sandbox,
+      timeoutMs: options.timeoutMs ?? 5000,
+      transport: simulatorTransport(ctx.publicUrl, sandbox.gateway),
+    }),
     notifyUrl: `${ctx.publicUrl}/notify/alipay/${SANDBOX_CONFIG_ID}`,
   };
 }

@@ -52,7 +52,7 @@ export async function alipaySimulator(app: FastifyInstance, { core }: { core: Co
   };
   const sim = new AlipaySimulator(core, loopback);
   simulators.set(core, sim);
-  const unlink = linkSimulator(core);
+  const unlink = linkSimulator(core, app);
 
   // A wall-clock worker only makes sense with the wall clock: with an injected manual
   // clock (tests) retries and expiry are driven on demand (admin API or sim.deliverDue()).
