@@ -170,11 +170,17 @@ async function freshOrdNo(q: Queryable, core: Core, now: Date): Promise<string> 
   }
 }
 
-export async function releaseOrder(q: Queryable, storeId: string, outNo: string): Promise<void> {
-  await q.query('DELETE FROM store_orders WHERE store_id = $1 AND out_no = $2 AND refund_id IS NULL', [
-    storeId,
-    outNo,
-  ]);
+/** Gives a reservation back; only the one this request made (its charge id), never a successor's. */
+export async function releaseOrder(
+  q: Queryable,
+  storeId: string,
+  outNo: string,
+  chargeId: string,
+): Promise<void> {
+  await q.query(
+    'DELETE FROM store_orders WHERE store_id = $1 AND out_no = $2 AND charge_id = $3 AND refund_id IS NULL',
+    [storeId, outNo, chargeId],
+  );
 }
 
 export async function linkRefund(

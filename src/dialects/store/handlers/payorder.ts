@@ -113,7 +113,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     });
   } catch (error) {
     // Failed before the charge existed: the out_no was never used, give it back.
-    if (!(await findCharge(core.db, chargeId))) await releaseOrder(core.db, store.id, outNo);
+    if (!(await findCharge(core.db, chargeId))) await releaseOrder(core.db, store.id, outNo, chargeId);
     throw fromCore(error, 'payorder') ?? error;
   }
   if (charge.status === 'failed') {

@@ -114,7 +114,7 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
       [charge.appId, refundNo],
     );
     if (made) await linkRefund(core.db, store.id, refundOutNo, made.id);
-    else await releaseOrder(core.db, store.id, refundOutNo);
+    else await releaseOrder(core.db, store.id, refundOutNo, charge.id);
     throw fromCore(error, 'payrefund') ?? error;
   }
   await linkRefund(core.db, store.id, refundOutNo, refund.id);
