@@ -22,7 +22,8 @@ import {
 import { syncChargeFromUpstream, syncRefundFromUpstream } from '../../src/channels/wechatpay/sync.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
-import { cancelCharge, endUnpaidCharge } from '../../src/core/payments/cancel-charge.js';
+import { cancelCharge } from '../../src/core/payments/cancel-charge.js';
+import { expireCharges } from '../../src/core/payments/expire-charges.js';
 import { type ChargeCreateParams, createCharge } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { findCharge, findRefund } from '../../src/db/charges.js';
@@ -295,6 +296,20 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       expect(await events(c.id)).toEqual(['charge.created', 'charge.failed']);
     });
 
+    it('barcode: the payer cancels the password prompt; polling fails the charge', async () => {
+      const c = await charge('barcode', { extra: { auth_code: '132222222222222222' } });
+      expect(c.status).toBe('user_paying');
+      expect(await decline(c)).toEqual({ ok: true });
+      core.clock.advance(6_000);
+      await pollDue(core);
+      expect(await current(c)).toMatchObject({
+        status: 'failed',
+        failureCode: 'PAYERROR',
+        failureMsg: '用户取消支付',
+      });
+      expect(await events(c.id)).toEqual(['charge.created', 'charge.user_paying', 'charge.failed']);
+    });
+
     it('the admin test helper pays and declines through the simulator', async () => {
       const c = await charge('qr');
       const before = sim.deliveries.length;
@@ -349,7 +364,8 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       expect(new Date((await order(c)).time_expire).toISOString()).toBe(c.expiresAt.toISOString());
       core.clock.advance(61_000);
       expect(await pay(c)).toEqual({ ok: false, reason: '订单已过期' });
-      expect((await endUnpaidCharge(core, c.id, 'closed')).status).toBe('closed');
+      expect(await expireCharges(core)).toBeGreaterThanOrEqual(1);
+      expect((await current(c)).status).toBe('closed');
       expect((await order(c)).trade_state).toBe('CLOSED');
       expect(await events(c.id)).toEqual(['charge.created', 'charge.closed']);
     });
