@@ -429,36 +429,41 @@ export class AttemptRecorder {
     resolve: (held: boolean) => void;
     reject: (e: unknown) => void;
   }> = [];
-  private flushing = false;
+  private flushing = 0;
 
   constructor(
     private readonly core: Pick<Core, 'db'>,
     private readonly workerId: string,
+    /** Writes in flight at once: the database's latency, not its throughput, is the usual limit. */
+    private readonly parallel = 3,
   ) {}
 
   record(record: AttemptRecord): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (this.flushing < this.parallel) void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, 200);
-      try {
-        const held = await recordAttempts(
-          this.core.db,
-          this.workerId,
-          batch.map((b) => b.record),
-        );
-        batch.forEach((b, i) => b.resolve(held[i]));
-      } catch (error) {
-        for (const b of batch) b.reject(error);
+    this.flushing += 1;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, 500);
+        try {
+          const held = await recordAttempts(
+            this.core.db,
+            this.workerId,
+            batch.map((b) => b.record),
+          );
+          batch.forEach((b, i) => b.resolve(held[i]));
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
       }
+    } finally {
+      this.flushing -= 1;
     }
-    this.flushing = false;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Core } from '../core/context.js';
 import type { Queryable } from '../db/db.js';
-import type { FormatName, StoredEvent } from './format.js';
+import type { ClaimedDelivery } from './deliver.js';
+import type { FormatName, RetrySchedule, StoredEvent } from './format.js';
 import { findFormat } from './formats/index.js';
 import { type WebhookEndpoint, effectiveSchedule, endpointWants, toEndpoint } from './endpoints.js';
 
@@ -21,6 +22,11 @@ export function toStoredEvent(r: Record<string, any>): StoredEvent {
 const PER_ORDER_FORMATS: readonly FormatName[] = ['store', 'unified'];
 
 interface PlannedDelivery {
+  id: string;
+  event: StoredEvent;
+  endpoint?: WebhookEndpoint;
+  claimedBy?: string;
+  claimedUntil?: Date;
   eventId: string;
   eventType: string;
   appId: string | null;
@@ -42,10 +48,25 @@ interface PlannedDelivery {
  *   that format carries; refund events use their charge's URL.
  * Returns the number of outbox rows processed.
  */
-export async function dispatchOutbox(
+export async function dispatchOutbox(core: Core, options: DispatchOptions = {}): Promise<number> {
+  return (await dispatchAndLease(core, options)).processed;
+}
+
+export interface DispatchOptions {
+  batchSize?: number;
+  now?: Date;
+  /**
+   * Lease new deliveries to this worker as they are created, so their first attempt needs
+   * no separate claim. `take` decides per target (the worker's own limits); the rest are
+   * left for any worker's claim.
+   */
+  lease?: { workerId: string; leaseMs: number; take: (targetKey: string) => boolean };
+}
+
+export async function dispatchAndLease(
   core: Core,
-  options: { batchSize?: number; now?: Date } = {},
-): Promise<number> {
+  options: DispatchOptions = {},
+): Promise<{ processed: number; leased: ClaimedDelivery[] }> {
   const batchSize = options.batchSize ?? 100;
   return core.db.tx(async (q) => {
     const now = options.now ?? core.clock.now();
@@ -56,7 +77,7 @@ export async function dispatchOutbox(
        ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
       [now, batchSize],
     );
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) return { processed: 0, leased: [] };
     const events = rows.map(toStoredEvent);
     const endpoints = await endpointsOfApps(q, [
       ...new Set(events.map((e) => e.appId).filter((a) => a !== null)),
@@ -68,6 +89,9 @@ export async function dispatchOutbox(
       for (const endpoint of endpoints.get(event.appId ?? '') ?? []) {
         if (endpoint.livemode !== event.livemode || !endpointWants(endpoint, event.type)) continue;
         planned.push({
+          id: core.ids.next('delivery'),
+          event,
+          endpoint,
           eventId: event.id,
           eventType: event.type,
           appId: event.appId,
@@ -84,6 +108,8 @@ export async function dispatchOutbox(
         const format = findFormat(charge.dialect);
         if (format && format.eventTypes.includes(event.type)) {
           planned.push({
+            id: core.ids.next('delivery'),
+            event,
             eventId: event.id,
             eventType: event.type,
             appId: event.appId,
@@ -97,14 +123,67 @@ export async function dispatchOutbox(
         }
       }
     }
-    await insertDeliveries(q, core, planned, now);
+    const lease = options.lease;
+    if (lease) {
+      const until = new Date(now.getTime() + lease.leaseMs);
+      for (const p of planned) {
+        if (lease.take(p.targetKey)) {
+          p.claimedBy = lease.workerId;
+          p.claimedUntil = until;
+        }
+      }
+    }
+    const inserted = new Set(await insertDeliveries(q, planned, now));
+    const leased: ClaimedDelivery[] = [];
+    const wanted = planned.filter((p) => p.claimedBy && inserted.has(p.id));
+    const secrets = await secretsOf(
+      q,
+      core,
+      [...new Set(wanted.map((p) => p.endpoint?.id).filter((id) => id !== undefined))],
+      now,
+    );
+    for (const p of wanted) {
+      leased.push({
+        id: p.id,
+        targetKey: p.targetKey,
+        format: p.format,
+        url: p.url,
+        schedule: p.schedule as RetrySchedule,
+        attempts: 0,
+        roundAttempts: 0,
+        roundStartedAt: null,
+        event: p.event,
+        endpoint: p.endpoint ?? null,
+        secrets: p.endpoint ? (secrets.get(p.endpoint.id) ?? []) : [],
+      });
+    }
     await q.query(
       `UPDATE outbox SET processed_at = $1, attempts = attempts + 1
        WHERE id IN (SELECT (jsonb_array_elements_text($2::jsonb))::bigint)`,
       [now, JSON.stringify(rows.map((r) => String(r.outbox_id)))],
     );
-    return rows.length;
+    return { processed: rows.length, leased };
   });
+}
+
+/** Active signing secrets of endpoints, current first, decrypted. */
+async function secretsOf(
+  q: Queryable,
+  core: Core,
+  endpointIds: string[],
+  now: Date,
+): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  if (endpointIds.length === 0) return found;
+  const rows = await q.query<{ endpoint_id: string; secret_enc: string }>(
+    `SELECT endpoint_id, secret_enc FROM webhook_endpoint_secrets
+     WHERE endpoint_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND (expires_at IS NULL OR expires_at > $2)
+     ORDER BY (expires_at IS NULL) DESC, created_at DESC, expires_at DESC`,
+    [JSON.stringify(endpointIds), now],
+  );
+  for (const r of rows)
+    found.set(r.endpoint_id, [...(found.get(r.endpoint_id) ?? []), core.box.open(r.secret_enc)]);
+  return found;
 }
 
 function chargeIdOf(event: StoredEvent): string | null {
@@ -147,15 +226,16 @@ async function perOrderCharges(
   return found;
 }
 
-async function insertDeliveries(q: Queryable, core: Core, planned: PlannedDelivery[], now: Date) {
-  // One statement per 200 rows: 12 parameters each stays far below PostgreSQL's 65535 limit.
+async function insertDeliveries(q: Queryable, planned: PlannedDelivery[], now: Date): Promise<string[]> {
+  const inserted: string[] = [];
+  // One statement per 200 rows: 13 parameters each stays far below PostgreSQL's 65535 limit.
   for (let i = 0; i < planned.length; i += 200) {
     const chunk = planned.slice(i, i + 200);
     const params: unknown[] = [];
     const values = chunk.map((p) => {
       const base = params.length;
       params.push(
-        core.ids.next('delivery'),
+        p.id,
         p.eventId,
         p.eventType,
         p.appId,
@@ -166,17 +246,22 @@ async function insertDeliveries(q: Queryable, core: Core, planned: PlannedDelive
         p.url,
         JSON.stringify(p.schedule),
         now,
+        p.claimedBy ?? null,
+        p.claimedUntil ?? null,
       );
       const n = (k: number) => `$${base + k}`;
       return `(${n(1)}, ${n(2)}, ${n(3)}, ${n(4)}, ${n(5)}, ${n(6)}, ${n(7)}, ${n(8)}, ${n(9)}, ${n(10)}::jsonb,
-        'pending', ${n(11)}::timestamptz, ${n(11)}::timestamptz, ${n(11)}::timestamptz)`;
+        'pending', ${n(11)}::timestamptz, ${n(11)}::timestamptz, ${n(11)}::timestamptz, ${n(12)}::text,
+        ${n(13)}::timestamptz)`;
     });
-    await q.query(
+    const rows = await q.query<{ id: string }>(
       `INSERT INTO deliveries (id, event_id, event_type, app_id, livemode, endpoint_id, target_key, format, url,
-         schedule, status, next_attempt_at, created_at, updated_at)
+         schedule, status, next_attempt_at, created_at, updated_at, claimed_by, claimed_until)
        VALUES ${values.join(', ')}
-       ON CONFLICT (event_id, target_key) DO NOTHING`,
+       ON CONFLICT (event_id, target_key) DO NOTHING RETURNING id`,
       params,
     );
+    inserted.push(...rows.map((r) => r.id));
   }
+  return inserted;
 }

@@ -11,7 +11,7 @@ import {
   attemptDelivery,
   claimDeliveries,
 } from './deliver.js';
-import { dispatchOutbox } from './dispatch.js';
+import { dispatchAndLease } from './dispatch.js';
 import { deliveryAgent } from './send.js';
 import { defaultAllowPrivateTargets } from './ssrf.js';
 
@@ -70,6 +70,11 @@ export class NotifyEngine {
   private readonly inflight = new Set<Promise<AttemptOutcome | null>>();
   private readonly listeners = new Set<() => void>();
   private sending = 0;
+  /** Claimed, leased, not yet started. */
+  private ready: ClaimedDelivery[] = [];
+  /** Per target: queued + sending, what the claim's per-target limit counts. */
+  private readonly held = new Map<string, number>();
+  private closing = false;
 
   constructor(
     readonly core: Core,
@@ -101,26 +106,77 @@ export class NotifyEngine {
     return this.sending;
   }
 
-  /** Fans out one batch of due outbox rows; returns how many rows it processed. */
-  dispatch(): Promise<number> {
-    return dispatchOutbox(this.core, {
-      batchSize: this.options.outboxBatchSize,
-      now: this.options.clock.now(),
-    });
+  /** Claimed deliveries waiting for a slot. */
+  get queued(): number {
+    return this.ready.length;
   }
 
-  /** Claims as many due deliveries as there is room for and starts them; returns how many. */
+  /**
+   * Fans out one batch of due outbox rows; returns how many rows it processed. New
+   * deliveries this node has room for are leased to it in the same transaction and
+   * started at once (their first attempt needs no claim).
+   */
+  async dispatch(): Promise<number> {
+    const { concurrency, perTargetConcurrency } = this.options;
+    let room = this.closing ? 0 : 2 * concurrency - this.sending - this.ready.length;
+    const taken = new Map<string, number>();
+    const { processed, leased } = await dispatchAndLease(this.core, {
+      batchSize: this.options.outboxBatchSize,
+      now: this.options.clock.now(),
+      lease: {
+        workerId: this.options.workerId,
+        leaseMs: this.options.leaseMs,
+        take: (key) => {
+          const used = (this.held.get(key) ?? 0) + (taken.get(key) ?? 0);
+          if (room <= 0 || used >= 2 * perTargetConcurrency) return false;
+          room -= 1;
+          taken.set(key, (taken.get(key) ?? 0) + 1);
+          return true;
+        },
+      },
+    });
+    this.enqueue(leased);
+    return processed;
+  }
+
+  private enqueue(deliveries: ClaimedDelivery[]): void {
+    for (const d of deliveries) {
+      this.held.set(d.targetKey, (this.held.get(d.targetKey) ?? 0) + 1);
+      this.ready.push(d);
+    }
+    this.pump();
+  }
+
+  /**
+   * Claims due deliveries and starts as many as the limits allow; returns how many it
+   * claimed. Up to `concurrency` more are claimed ahead into a local queue, so a freed slot
+   * starts the next delivery at once instead of waiting for a claim round trip.
+   */
   async claimAndStart(): Promise<number> {
     // Backpressure: when the database falls behind in recording outcomes, stop claiming.
     const recording = this.inflight.size - this.sending;
-    const room = recording > 2 * this.options.concurrency ? 0 : this.options.concurrency - this.sending;
-    if (room <= 0) return 0;
+    const { concurrency, perTargetConcurrency } = this.options;
+    const room = recording > MAX_RECORD_BACKLOG ? 0 : 2 * concurrency - this.sending - this.ready.length;
+    if (room <= 0 || this.closing) return 0;
     const claimed = await claimDeliveries(this.core, this.options, room, {
-      limit: this.options.perTargetConcurrency,
-      busy: this.perTarget,
+      limit: 2 * perTargetConcurrency,
+      busy: this.held,
     });
-    for (const d of claimed) this.start(d);
+    this.enqueue(claimed);
     return claimed.length;
+  }
+
+  /** Starts queued deliveries while there is a free slot, globally and for their target. */
+  private pump(): void {
+    for (let i = 0; i < this.ready.length && this.sending < this.options.concurrency;) {
+      const d = this.ready[i];
+      if ((this.perTarget.get(d.targetKey) ?? 0) >= this.options.perTargetConcurrency) {
+        i++;
+        continue;
+      }
+      this.ready.splice(i, 1);
+      this.start(d);
+    }
   }
 
   /**
@@ -135,9 +191,9 @@ export class NotifyEngine {
       if (released) return;
       released = true;
       this.sending -= 1;
-      const left = (this.perTarget.get(d.targetKey) ?? 1) - 1;
-      if (left > 0) this.perTarget.set(d.targetKey, left);
-      else this.perTarget.delete(d.targetKey);
+      decrement(this.perTarget, d.targetKey);
+      decrement(this.held, d.targetKey);
+      this.pump();
       this.notify();
     };
     const run = attemptDelivery(this.core, this.options, d, release)
@@ -186,7 +242,7 @@ export class NotifyEngine {
       for (let n = await this.dispatch(); n > 0; n = await this.dispatch()) dispatched += n;
       const claimed = await this.claimAndStart();
       started += claimed;
-      if (claimed === 0 && this.inflight.size === 0) {
+      if (claimed === 0 && this.inflight.size === 0 && this.ready.length === 0) {
         // Attempts may have raised events (endpoint.failing): fan those out too.
         if ((await this.dispatch()) === 0) return { dispatched, started };
         continue;
@@ -195,10 +251,33 @@ export class NotifyEngine {
     }
   }
 
+  /**
+   * Graceful: claims nothing more, hands queued deliveries back (their leases are cleared
+   * so another node takes them at once), and waits for the ones in flight.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    const queued = this.ready.splice(0);
+    for (const d of queued) decrement(this.held, d.targetKey);
+    if (queued.length > 0) {
+      await this.core.db.query(
+        `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL
+         WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND claimed_by = $2 AND status = 'pending'`,
+        [JSON.stringify(queued.map((d) => d.id)), this.options.workerId],
+      );
+    }
     await this.settle();
     if (this.ownsDispatcher) await (this.options.dispatcher as Dispatcher).close();
   }
+}
+
+/** Finished attempts waiting to be written before this node stops claiming more. */
+const MAX_RECORD_BACKLOG = 1000;
+
+function decrement(map: Map<string, number>, key: string): void {
+  const left = (map.get(key) ?? 1) - 1;
+  if (left > 0) map.set(key, left);
+  else map.delete(key);
 }
 
 export interface NotifyWorkers {
@@ -246,31 +325,32 @@ export function startNotifyWorkers(core: Core, options: NotifyWorkerOptions = {}
     }
   })();
 
-  const deliver = (async () => {
+  // Two claim loops: while one waits on the database, the other's claim is on its way.
+  const deliver = async () => {
     while (!stopping) {
       try {
         const claimed = await engine.claimAndStart();
         if (stopping) break;
-        if (engine.inFlight >= Math.max(1, concurrency / 2)) {
-          // Saturated: wait for a slot, then let a few more free up before the next claim.
-          await engine.waitForProgress(pollIntervalMs);
-          await new Promise((resolve) => setImmediate(resolve));
-        } else if (claimed === 0) {
+        if (claimed === 0) {
+          // Nothing due, or the queue is full: wait for a slot, new deliveries or the poll.
           await Promise.race([sleep(pollIntervalMs), engine.waitForProgress(pollIntervalMs)]);
+        } else if (engine.queued >= concurrency) {
+          await engine.waitForProgress(pollIntervalMs);
         }
       } catch (error) {
         core.log.error({ err: error }, 'notification delivery loop error');
         await sleep(pollIntervalMs);
       }
     }
-  })();
+  };
+  const deliverers = [deliver(), deliver()];
 
   return {
     engine,
     async stop() {
       stopping = true;
       wakeAll();
-      await Promise.all([fanOut, deliver]);
+      await Promise.all([fanOut, ...deliverers]);
       await engine.close();
     },
   };

@@ -7,6 +7,7 @@ import { nativeFormat, verifyJuheSignature } from '../../src/notify/formats/nati
 import { attemptOffsets } from '../../src/notify/schedule.js';
 import { isPrivateAddress } from '../../src/notify/ssrf.js';
 import { claimDeliveries } from '../../src/notify/deliver.js';
+import { dispatchOutbox } from '../../src/notify/dispatch.js';
 import { replayDelivery } from '../../src/notify/deliveries.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
@@ -139,7 +140,7 @@ describe.each(engines())('notification delivery (%s)', (engine) => {
     });
     await paidCharge(core, appId);
     const worker = testEngine(core);
-    await worker.dispatch();
+    await dispatchOutbox(core);
     const [row] = await deliveryRows(core, 'd.endpoint_id = $1', [e.id]);
     const offsets = await driveSchedule(core, worker, down, row.id);
     expect(offsets).toEqual([
@@ -366,7 +367,7 @@ describe.each(engines())('notification delivery (%s)', (engine) => {
     const e = await endpoint(core, { appId, url: r.url, format: 'native', events: ['charge.succeeded'] });
     await paidCharge(core, appId);
     const dead = testEngine(core, { workerId: 'dead-worker', leaseMs: 30_000 });
-    await dead.dispatch();
+    await dispatchOutbox(core);
     // The first worker claims and then "dies": it never sends nor reports.
     const [claimed] = await claimDeliveries(core, dead.options, 10);
     expect(claimed.endpoint?.id).toBe(e.id);

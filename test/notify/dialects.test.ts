@@ -5,6 +5,7 @@ import { createStore } from '../../src/core/apps/stores.js';
 import type { IssuedCredentials } from '../../src/core/apps/create-app.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
 import { createCharge } from '../../src/core/payments/create-charge.js';
+import { dispatchOutbox } from '../../src/notify/dispatch.js';
 import { updateEndpoint } from '../../src/notify/endpoints.js';
 import type { NotifyEngine } from '../../src/notify/worker.js';
 import { type TestCore, testCore } from '../support/core.js';
@@ -99,7 +100,7 @@ describe.each(engines())('dialect notification formats through the engine (%s)',
     const r = await open(answer(201, 'created'));
     const e = await endpoint(core, { appId, url: r.url, format: 'maxpay', events: ['charge.succeeded'] });
     const charge = await paidCharge(core, appId, { dialect: 'maxpay' });
-    await worker.dispatch();
+    await dispatchOutbox(core);
     const [row] = await deliveryRows(core, 'd.endpoint_id = $1', [e.id]);
     const offsets = await driveSchedule(core, worker, r, row.id);
     expect(offsets).toEqual(
@@ -145,7 +146,7 @@ describe.each(engines())('dialect notification formats through the engine (%s)',
     const r = await open(answer(500));
     const e = await endpoint(core, { appId, url: r.url, format: 'paymax', events: ['*'] });
     const charge = await paidCharge(core, appId, { dialect: 'paymax' });
-    await worker.dispatch();
+    await dispatchOutbox(core);
     const [row] = await deliveryRows(core, 'd.endpoint_id = $1', [e.id]);
     expect(row.event_type).toBe('charge.succeeded');
     const offsets = await driveSchedule(core, worker, r, row.id);
@@ -178,7 +179,7 @@ describe.each(engines())('dialect notification formats through the engine (%s)',
       chargeParams(appId, { dialect: 'unified', notifyUrl: r.url + '/bg' }),
     );
     await applyChargeResult(core, created.id, { status: 'succeeded', transactionNo: 'tx-u-1' });
-    await worker.dispatch();
+    await dispatchOutbox(core);
     const [row] = await deliveryRows(core, "d.format = 'unified' AND d.url = $1", [r.url + '/bg']);
     expect(row).toMatchObject({ endpoint_id: null, event_type: 'charge.succeeded' });
     const offsets = await driveSchedule(core, worker, r, row.id);
@@ -224,7 +225,7 @@ describe.each(engines())('dialect notification formats through the engine (%s)',
       chargeParams(appId, { dialect: 'store', storeId: store.id, notifyUrl: r.url + '/notify?shop=12' }),
     );
     await applyChargeResult(core, created.id, { status: 'succeeded', transactionNo: 'tx-s-1' });
-    await worker.dispatch();
+    await dispatchOutbox(core);
     const [row] = await deliveryRows(core, "d.format = 'store'");
     const offsets = await driveSchedule(core, worker, r, row.id);
     const waits = Array.from({ length: 26 }, (_, i) => 30 * S * (i + 1));

@@ -70,7 +70,8 @@ CREATE TABLE deliveries (
   updated_at timestamptz NOT NULL,
   completed_at timestamptz,
   UNIQUE (event_id, target_key)
-);
+-- room on each page for HOT updates: a delivery row is updated on every claim and attempt
+) WITH (fillfactor = 70);
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX deliveries_created ON deliveries (created_at DESC, id DESC);
 CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, created_at DESC);

@@ -70,17 +70,18 @@ describe('store notify format: pure parts', () => {
     expect(verifyCallbackUrl(url, 'x'.repeat(32))).toBe(false);
   });
 
-  it('builds the jump_url redirect: status 1 when paid, else 4; none without jump_url', () => {
+  it('builds the jump_url redirect: status 1 paid, 2 not settled, 4 ended; none without jump_url', () => {
     const key = 'k'.repeat(32);
     const now = new Date('2026-03-01T08:00:00Z');
     const charge = {
       orderSn: '2026030108000012345678',
       orderNo: 'A1',
       status: 'succeeded',
-      returnUrl: 'https://m.example/done',
+      extra: { jump_url: 'https://m.example/done?from=pos' },
     };
     const paid = new URL(buildJumpUrl(charge, key, { now, randStr: 'r1' })!);
     expect(Object.fromEntries(paid.searchParams)).toMatchObject({
+      from: 'pos',
       ord_no: '2026030108000012345678',
       out_no: 'A1',
       status: '1',
@@ -88,9 +89,16 @@ describe('store notify format: pure parts', () => {
       rand_str: 'r1',
     });
     expect(verifyCallbackUrl(paid.toString(), key)).toBe(true);
-    const left = new URL(buildJumpUrl({ ...charge, status: 'pending' }, key, { now, randStr: 'r2' })!);
-    expect(left.searchParams.get('status')).toBe('4');
-    expect(buildJumpUrl({ ...charge, returnUrl: null }, key, { now, randStr: 'r' })).toBeNull();
+    const status = (s: string) =>
+      new URL(buildJumpUrl({ ...charge, status: s }, key, { now, randStr: 'r' })!).searchParams.get('status');
+    expect(['pending', 'user_paying', 'canceled', 'closed', 'failed'].map(status)).toEqual([
+      '2',
+      '2',
+      '4',
+      '4',
+      '4',
+    ]);
+    expect(buildJumpUrl({ ...charge, extra: {} }, key, { now, randStr: 'r' })).toBeNull();
   });
 });
 

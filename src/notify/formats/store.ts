@@ -33,7 +33,8 @@ export const STORE_NOTIFY_STATUS: Readonly<Record<string, '1' | '4'>> = {
 export interface StoreCallback {
   ordNo: string;
   outNo: string;
-  status: '1' | '4';
+  /** Notifications: 1 or 4. Front redirects also 2, for a payer back before the payment settled. */
+  status: '1' | '2' | '4';
   /** Unix seconds. */
   timestamp: number;
   randStr: string;
@@ -53,22 +54,31 @@ export function signedCallbackUrl(baseUrl: string, callback: StoreCallback, open
 }
 
 /**
- * The front-end redirect of a jump_url order (document 4.8.2): where the hosted pay page
- * sends the payer when they finish, cancel or close the payment window. Same parameters
- * and signature as the notification; status 1 when the charge is paid, else 4.
+ * The front-end redirect of a jump_url order (document 4.8.2): where the payer is sent
+ * when they finish, cancel or leave the payment (the charge's `extra.jump_url`). Same
+ * parameters and signature as the notification; status 1 paid, 4 ended unpaid, and 2 while
+ * the payment has not settled yet (the payer may be back before the channel's
+ * notification): as the document says, the background notification is authoritative.
  */
 export function buildJumpUrl(
-  charge: { orderSn: string; orderNo: string; status: string; returnUrl: string | null },
+  charge: { orderSn: string; orderNo: string; status: string; extra: Record<string, unknown> },
   openKey: string,
   options: { now: Date; randStr: string },
 ): string | null {
-  if (!charge.returnUrl) return null;
+  const jumpUrl = charge.extra.jump_url;
+  if (typeof jumpUrl !== 'string' || !jumpUrl) return null;
+  const status =
+    charge.status === 'succeeded'
+      ? '1'
+      : charge.status === 'pending' || charge.status === 'user_paying'
+        ? '2'
+        : '4';
   return signedCallbackUrl(
-    charge.returnUrl,
+    jumpUrl,
     {
       ordNo: charge.orderSn,
       outNo: charge.orderNo,
-      status: charge.status === 'succeeded' ? '1' : '4',
+      status,
       timestamp: Math.floor(options.now.getTime() / 1000),
       randStr: options.randStr,
     },
