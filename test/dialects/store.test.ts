@@ -5,9 +5,7 @@ import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
 import { createStore } from '../../src/core/apps/stores.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
-import { toCharge } from '../../src/db/charges.js';
 import { buildServer } from '../../src/http/server.js';
-import { buildJumpUrl } from '../../src/notify/formats/store.js';
 import { engines } from '../support/db.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { Mct1Client, docEncrypt, docSign } from './store-client.js';
@@ -405,21 +403,23 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
       expect(jump.data.jsapi_pay_url).toMatch(
         /^http:\/\/127\.0\.0\.1:3000\/cashier\/store\/ch_[0-9a-f]{24}$/,
       );
-      const [charge] = await core.db.query('SELECT method, return_url FROM charges WHERE order_sn = $1', [
-        jump.data.ord_no,
-      ]);
-      expect(charge).toEqual({ method: 'jsapi', return_url: 'https://m.example/done' });
-      // Where the pay page sends the payer afterwards: jump_url with the document's signed parameters.
-      const back = new URL(
-        buildJumpUrl(toCharge(await chargeOf(jump.data.ord_no)), client.openKey, {
-          now: core.clock.now(),
-          randStr: 'r',
-        })!,
-      );
-      const q = Object.fromEntries(back.searchParams);
-      expect(q).toMatchObject({ ord_no: jump.data.ord_no, out_no: 'WXJ1', status: '4', rand_str: 'r' });
-      expect(`${back.origin}${back.pathname}`).toBe('https://m.example/done');
-      expect(docSign(q, client.openKey)).toBe(q.sign);
+      const charge = await chargeOf(jump.data.ord_no);
+      expect(charge.method).toBe('jsapi');
+      expect(charge.return_url).toBe(`http://127.0.0.1:3000/mct1/jump/${charge.id}`);
+      expect(charge.extra).toMatchObject({ jump_url: 'https://m.example/done' });
+      // The payer comes back through the return URL and goes on to jump_url, signed (4.8.2).
+      const pending = await jumpBack(charge.id);
+      expect(pending).toMatchObject({
+        ord_no: jump.data.ord_no,
+        out_no: 'WXJ1',
+        status: '2',
+        target: 'https://m.example/done',
+      });
+      await pay(jump.data.ord_no);
+      expect(await jumpBack(charge.id)).toMatchObject({ ord_no: jump.data.ord_no, status: '1' });
+      expect(
+        (await fetch(`${base}/mct1/jump/ch_000000000000000000000000`, { redirect: 'manual' })).status,
+      ).toBe(404);
 
       const js = await ok(
         client,
@@ -491,8 +491,16 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
     });
 
     it('Alipay service window: jump_url, or JSAPI=1 with buyer_id', async () => {
+      // A payment link: Alipay's mobile cashier (here the sandbox's page), back through jump_url.
       const jump = await ok(client, 'payorder', qrOrder('ALJ1', { jump_url: 'https://m.example/ali' }));
-      expect(jump.data.jsapi_pay_url).toContain('/cashier/store/ch_');
+      const charge = await chargeOf(jump.data.ord_no);
+      expect(charge.method).toBe('wap');
+      expect(jump.data.jsapi_pay_url).toBe(`http://127.0.0.1:3000/sandbox/pay/${charge.id}`);
+      expect(await jumpBack(charge.id)).toMatchObject({
+        out_no: 'ALJ1',
+        status: '2',
+        target: 'https://m.example/ali',
+      });
       const js = await ok(client, 'payorder', qrOrder('ALJ2', { JSAPI: 1, buyer_id: '2088202642306951' }));
       expect(js.data).toMatchObject({ status: '2', jsapi_pay_url: '', trade_no: null });
       expect((await chargeOf(js.data.ord_no)).extra).toMatchObject({ buyer_id: '2088202642306951' });
@@ -576,6 +584,17 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
       await ok(other.client, 'payorder', qrOrder('DUP1'));
     });
   });
+
+  /** Follows a jump_url order's return URL: the query of the merchant URL it redirects to, signature checked. */
+  async function jumpBack(chargeId: string) {
+    const res = await fetch(`${base}/mct1/jump/${chargeId}`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location')!);
+    const q = Object.fromEntries(location.searchParams);
+    expect(docSign(q, client.openKey)).toBe(q.sign);
+    expect(Number(q.timestamp)).toBe(nowSec());
+    return { ...q, target: `${location.origin}${location.pathname}` };
+  }
 
   async function chargeOf(ordNo: string) {
     const [row] = await core.db.query('SELECT * FROM charges WHERE order_sn = $1', [ordNo]);

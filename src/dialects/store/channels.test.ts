@@ -26,13 +26,11 @@ describe('store pay tags', () => {
     expect(matchesTypes(cash, [2, 3])).toBe(true);
   });
 
-  it('maps scenarios onto methods', () => {
-    expect((['offline', 'barcode', 'jsapi', 'jump', 'qr'] as const).map(methodOf)).toEqual([
-      'offline',
-      'barcode',
-      'jsapi',
-      'jsapi',
-      'qr',
-    ]);
+  it('maps scenarios onto methods; an Alipay payment link is the mobile-web cashier', () => {
+    expect(
+      (['offline', 'barcode', 'jsapi', 'jump', 'qr'] as const).map((s) => methodOf(s, 'wechatpay')),
+    ).toEqual(['offline', 'barcode', 'jsapi', 'jsapi', 'qr']);
+    expect(methodOf('jump', 'alipay')).toBe('wap');
+    expect(methodOf('jsapi', 'alipay')).toBe('jsapi');
   });
 });

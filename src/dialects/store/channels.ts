@@ -158,15 +158,21 @@ export function payTagView(tag: PayTag): Record<string, string> {
 /** How the payer is reached, from the payorder fields present (document 4.4). */
 export type Scenario = 'offline' | 'barcode' | 'jsapi' | 'jump' | 'qr';
 
-export function methodOf(scenario: Scenario): Method {
+/**
+ * The method a scenario pays with. A jump_url order is a payment link: for Alipay the
+ * mobile-web cashier (trade.wap.pay), which opens in the Alipay app and needs no buyer id
+ * up front; for WeChat an in-app JSAPI payment, run by the hosted pay page.
+ */
+export function methodOf(scenario: Scenario, provider: Provider): Method {
   switch (scenario) {
     case 'offline':
       return 'offline';
     case 'barcode':
       return 'barcode';
     case 'jsapi':
-    case 'jump':
       return 'jsapi';
+    case 'jump':
+      return provider === 'alipay' ? 'wap' : 'jsapi';
     case 'qr':
       return 'qr';
   }

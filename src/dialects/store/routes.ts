@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
+import { findCharge } from '../../db/charges.js';
+import { buildJumpUrl, storeOpenKey } from '../../notify/formats/store.js';
 import { authenticate } from './auth.js';
 import { encryptData, sign } from './codec.js';
 import { type Endpoint, StoreError, fromCore } from './errors.js';
@@ -71,6 +73,26 @@ export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }
       scope.setNotFoundHandler((request, reply) => {
         const mapped = new StoreError('unknown_endpoint', `${request.method} ${request.url.split('?')[0]}`);
         return reply.status(404).send(envelope(null, mapped.errcode, mapped.message, core.clock.now()));
+      });
+
+      // Document 4.8.2: the payer of a jump_url order comes back here from the channel or the
+      // pay page, and goes on to the merchant's jump_url with signed parameters.
+      scope.get('/jump/:chargeId', { schema: { hide: true } }, async (request, reply) => {
+        const { chargeId } = request.params as { chargeId: string };
+        const charge = /^ch_[0-9a-f]{24}$/.test(chargeId) ? await findCharge(core.db, chargeId) : undefined;
+        const openKey =
+          charge?.dialect === 'store' && charge.storeId
+            ? await storeOpenKey(core.db, core.box, charge.storeId)
+            : null;
+        const target =
+          charge && openKey
+            ? buildJumpUrl(charge, openKey, { now: core.clock.now(), randStr: core.ids.secret(24) })
+            : null;
+        if (!target) {
+          const mapped = new StoreError('order_not_found', chargeId.slice(0, 64));
+          return reply.status(404).send(envelope(null, mapped.errcode, mapped.message, core.clock.now()));
+        }
+        return reply.header('cache-control', 'no-store').redirect(target, 302);
       });
 
       for (const [name, handler] of Object.entries(ENDPOINTS) as [Endpoint, StoreHandler][]) {

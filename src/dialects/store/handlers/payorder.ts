@@ -10,13 +10,21 @@ import { OUT_NO, Params } from '../params.js';
 import { orderView } from '../views.js';
 
 /**
- * The payer-facing page a jump_url order returns as `jsapi_pay_url`: opened in WeChat or
- * Alipay, it runs the in-app payment and then sends the payer to the merchant's jump_url
- * with the signed parameters of notify/formats/store.ts buildJumpUrl. Served by the
- * hosted cashier.
+ * The hosted pay page a WeChat jump_url order returns as `jsapi_pay_url`: opened in
+ * WeChat, it runs the in-app payment (it knows the payer's openid, which WeChat needs)
+ * and then sends the payer to storeJumpReturnUrl. Served by the hosted cashier.
  */
 export function storePayPageUrl(publicUrl: string, chargeId: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/cashier/store/${chargeId}`;
+}
+
+/**
+ * Where a jump_url order's payer comes back to (the charge's return URL, handed to the
+ * channel): it redirects to the merchant's jump_url with the signed parameters of
+ * document 4.8.2 (routes.ts, notify/formats/store.ts buildJumpUrl).
+ */
+export function storeJumpReturnUrl(publicUrl: string, chargeId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/mct1/jump/${chargeId}`;
 }
 
 interface ScenarioParams {
@@ -30,7 +38,8 @@ interface ScenarioParams {
  * - QR, the payer scans (4.4.1): `trade_qrcode`, status 2;
  * - barcode, the merchant scans `auth_code` (4.4.2): status 9 while the payer confirms;
  * - WeChat official account / mini program (4.4.3, 4.4.5) and Alipay service window (4.4.4):
- *   `jump_url` returns `jsapi_pay_url`; `JSAPI=1` with sub_appid + sub_openid (WeChat) or
+ *   `jump_url` returns `jsapi_pay_url`, a payment link (Alipay's mobile cashier, or our
+ *   WeChat pay page) after which the payer lands on jump_url with signed parameters; `JSAPI=1` with sub_appid + sub_openid (WeChat) or
  *   buyer_id (Alipay) returns the JS payment parameters (method jsapi, or mini when
  *   sub_appid is the app's configured mini program);
  * - Cash and Diy (pmt_name required): paid at once, status 1.
@@ -68,7 +77,9 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
   const jumpUrl = p.url('jump_url', 'create_failed');
   const { scenario, extra } = readScenario(p, tag, jumpUrl);
   const method =
-    scenario === 'jsapi' && (await isMiniProgram(ctx, extra.sub_appid)) ? 'mini' : methodOf(scenario);
+    scenario === 'jsapi' && (await isMiniProgram(ctx, extra.sub_appid))
+      ? 'mini'
+      : methodOf(scenario, tag.provider);
 
   const chargeId = core.ids.next('charge');
   const row = await reserveOrder(core, store, {
@@ -106,10 +117,11 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
         ...extra,
         pmt_tag: tag.tag,
         ...(diyName && tag.provider === 'diy' ? { pmt_name: diyName } : {}),
+        ...(jumpUrl && !isOffline(tag) ? { jump_url: jumpUrl } : {}),
       },
       metadata: orderTag ? { tag: orderTag } : {},
       notifyUrl: notifyUrl ?? null,
-      returnUrl: jumpUrl ?? null,
+      returnUrl: jumpUrl && !isOffline(tag) ? storeJumpReturnUrl(core.publicUrl, chargeId) : null,
     });
   } catch (error) {
     // Failed before the charge existed: the out_no was never used, give it back.
@@ -179,13 +191,21 @@ function readScenario(p: Params, tag: PayTag, jumpUrl: string | undefined): Scen
     if (!buyerId) throw new StoreError('pay_failed', 'JSAPI为1时，buyer_id必填');
     return { scenario: 'jsapi', extra: { buyer_id: buyerId } };
   }
-  if (jumpUrl) return { scenario: 'jump', extra: { jump_url: jumpUrl } };
+  if (jumpUrl) return { scenario: 'jump', extra: {} };
   return { scenario: 'qr', extra: {} };
 }
 
 /** The scenario's own answer fields beside the order (4.4.3.2, 4.4.5.2). */
 function scenarioData(ctx: StoreContext, scenario: Scenario, charge: Charge): Record<string, unknown> {
-  if (scenario === 'jump') return { jsapi_pay_url: storePayPageUrl(ctx.core.publicUrl, charge.id) };
+  if (scenario === 'jump') {
+    const payUrl = charge.credential?.pay_url;
+    return {
+      jsapi_pay_url:
+        charge.method === 'wap' && typeof payUrl === 'string'
+          ? payUrl
+          : storePayPageUrl(ctx.core.publicUrl, charge.id),
+    };
+  }
   if (scenario !== 'jsapi') return {};
   const js = (charge.credential?.jsapi ?? {}) as Record<string, unknown>;
   const text = (key: string) => (js[key] === undefined || js[key] === null ? '' : String(js[key]));
