@@ -104,7 +104,8 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
             status: 'pending',
             credential: {
               pay_url: app.sdk.pageExecute(method, 'GET', params),
-              form: app.sdk.pageExecute(method, 'POST', params),
+              // The SDK pads its form with whitespace; the payer's page wants the markup itself.
+              form: app.sdk.pageExecute(method, 'POST', params).trim(),
             },
           };
         }

@@ -712,6 +712,10 @@ export class AlipaySimulator {
 
   /** The payer gives up in the cashier: the trade closes (TRADE_CLOSED, notified). */
   async decline(tradeNo: string): Promise<Trade | undefined> {
+    // Declining means the payer had the order in front of them: it exists upstream now.
+    await this.core.db.query('UPDATE alipay_sandbox_trades SET visible = true WHERE trade_no = $1', [
+      tradeNo,
+    ]);
     await this.closeTrade(tradeNo, { notify: true });
     return this.tradeByNo(tradeNo);
   }
