@@ -39,9 +39,10 @@ interface ScenarioParams {
  * - barcode, the merchant scans `auth_code` (4.4.2): status 9 while the payer confirms;
  * - WeChat official account / mini program (4.4.3, 4.4.5) and Alipay service window (4.4.4):
  *   `jump_url` returns `jsapi_pay_url`, a payment link (Alipay's mobile cashier, or our
- *   WeChat pay page) after which the payer lands on jump_url with signed parameters; `JSAPI=1` with sub_appid + sub_openid (WeChat) or
- *   buyer_id (Alipay) returns the JS payment parameters (method jsapi, or mini when
- *   sub_appid is the app's configured mini program);
+ *   WeChat pay page) after which the payer lands on jump_url with signed parameters;
+ *   `JSAPI=1` with sub_appid + sub_openid (WeChat) or buyer_id (Alipay) returns the JS
+ *   payment parameters (method jsapi, or mini when sub_appid is the app's configured
+ *   mini program);
  * - Cash and Diy (pmt_name required): paid at once, status 1.
  * trade_amount must equal original_amount - discount_amount - ignore_amount (8006); the
  * out_no is reserved in the store first (8045), then the charge is created.
