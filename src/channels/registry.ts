@@ -1,6 +1,7 @@
 import type { Provider } from '../domain/channels.js';
 import { JuheError } from '../domain/errors.js';
 import type { Connector } from './_kit/connector.js';
+import { alipayConnector } from './alipay/connector.js';
 import { offlineConnector } from './offline/offline.js';
 import { sandboxConnector } from './sandbox/sandbox.js';
 
@@ -17,6 +18,7 @@ export function connectorRegistry(overrides: Partial<Record<Provider, Connector>
   const live: Partial<Record<Provider, Connector>> = {
     cash: offlineConnector('cash'),
     diy: offlineConnector('diy'),
+    alipay: alipayConnector(),
     ...overrides,
   };
   const sandbox = sandboxConnector();
