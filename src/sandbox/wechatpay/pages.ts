@@ -18,6 +18,15 @@ const escape = (text: string) =>
 
 export const yuan = (fen: number) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 
+const STATES: Record<string, string> = {
+  NOTPAY: 'Waiting for payment',
+  USERPAYING: 'Waiting for the payer to confirm',
+  SUCCESS: 'Paid',
+  CLOSED: 'Closed',
+  REVOKED: 'Reversed',
+  PAYERROR: 'Not paid',
+};
+
 const TITLES: Record<string, string> = {
   NATIVE: 'WeChat Pay · scan to pay',
   MWEB: 'WeChat Pay · H5',
@@ -37,7 +46,11 @@ export function payerPage(order: PageOrder, basePath: string, notice?: string): 
     open && !order.expired
       ? `<form method="post" action="${basePath}/cashier/${order.code}/pay"><button class="pay" type="submit">Pay ¥${yuan(order.total)}</button></form>
       <form method="post" action="${basePath}/cashier/${order.code}/decline"><button class="decline" type="submit">Decline</button></form>`
-      : `<p class="state">${order.expired && open ? 'This order has expired.' : escape(order.stateDesc)}</p>`;
+      : `<p class="state" data-testid="outcome">${
+          order.expired && open
+            ? 'This order has expired.'
+            : `${STATES[order.state] ?? order.state} · ${escape(order.stateDesc)}`
+        }</p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(TITLES[order.tradeType] ?? 'WeChat Pay')} (sandbox)</title>
