@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { startExpiryWorker } from '../core/payments/expire-charges.js';
 import { startPollingWorker } from '../core/payments/poll.js';
 import { buildServer } from '../http/server.js';
+import { startNotifyWorkers } from '../notify/worker.js';
 import { openCore } from '../runtime.js';
 import { seedDemoIfEmpty } from './seed.js';
 
@@ -16,6 +17,8 @@ export async function serve(config: Config): Promise<void> {
   const stopWorkers: (() => Promise<void>)[] = [];
   if (config.workers) {
     stopWorkers.push(startExpiryWorker(core), startPollingWorker(core));
+    const notify = startNotifyWorkers(core, { allowPrivateTargets: config.allowPrivateTargets });
+    stopWorkers.push(() => notify.stop());
   }
   await app.listen({ port: config.port, host: config.host });
   const url = config.publicUrl;
