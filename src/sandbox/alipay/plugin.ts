@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { Agent, request } from 'undici';
 import type { Core } from '../../core/context.js';
 import { systemClock } from '../../domain/clock.js';
+import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
 import { findSandboxApp } from './keys.js';
 import { linkSimulator } from './link.js';
 import { cashierPage, errorPage } from './pages.js';
@@ -19,15 +21,23 @@ export function alipaySimulatorFor(core: Core): AlipaySimulator {
   return sim;
 }
 
+/**
+ * Notices to anywhere but this gateway go over HTTP behind the notify SSRF guard (private
+ * and loopback targets only where the operator allows them: not in production).
+ */
+const allowPrivate = defaultAllowPrivateTargets();
+const guardedAgent = new Agent({ connect: { lookup: guardedLookup(allowPrivate) as never } });
 const fetchSender: NotifySender = async (url, form) => {
-  const response = await fetch(url, {
+  checkTargetUrl(url, allowPrivate);
+  const response = await request(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
     body: new URLSearchParams(form).toString(),
-    redirect: 'manual',
-    signal: AbortSignal.timeout(15_000),
+    dispatcher: guardedAgent,
+    headersTimeout: 15_000,
+    bodyTimeout: 15_000,
   });
-  return { status: response.status, body: await response.text() };
+  return { status: response.statusCode, body: (await response.body.text()).slice(0, 4096) };
 };
 
 const BASE = '/sandbox/alipay';
