@@ -638,6 +638,7 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
       }
       const first = await ok(shop.client, 'order', {});
       expect(first.data.pages).toEqual({ totalnum: '12', totalpage: 2, pagesize: 10, page: 1 });
+      expect(first.data.page).toEqual(first.data.pages);
       expect(first.data.list.map((o: any) => o.out_no)).toEqual([
         'L12',
         'L11',
@@ -664,6 +665,7 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
       expect(byOrdNo.data.list[0].out_no).toBe('L5');
       expect((await ok(shop.client, 'order', { ord_type: 2 })).data).toEqual({
         pages: { totalnum: '0', totalpage: 0, pagesize: 10, page: 1 },
+        page: { totalnum: '0', totalpage: 0, pagesize: 10, page: 1 },
         list: [],
       });
 

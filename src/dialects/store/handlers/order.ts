@@ -50,13 +50,10 @@ export async function order(ctx: StoreContext): Promise<StoreResult> {
   };
   const total = await countOrders(core.db, store.id, filters);
   const rows = await listOrders(core.db, store.id, filters, pagesize, (page - 1) * pagesize);
-  return {
-    data: {
-      // The document's example: totalnum a string, the others numbers.
-      pages: { totalnum: String(total), totalpage: Math.ceil(total / pagesize), pagesize, page },
-      list: rows.map((o) => orderView(o, store)),
-    },
-  };
+  // The document's example: totalnum a string, the others numbers. Its example names the
+  // block `pages`, its field table `page`: both are sent.
+  const pages = { totalnum: String(total), totalpage: Math.ceil(total / pagesize), pagesize, page };
+  return { data: { pages, page: pages, list: rows.map((o) => orderView(o, store)) } };
 }
 
 function readTime(p: Params, key: string, bound: 'start' | 'end'): Date | undefined {
