@@ -9,6 +9,7 @@ import { isPrivateAddress } from '../../src/notify/ssrf.js';
 import { claimDeliveries } from '../../src/notify/deliver.js';
 import { dispatchOutbox } from '../../src/notify/dispatch.js';
 import { replayDelivery } from '../../src/notify/deliveries.js';
+import { startNotifyWorkers } from '../../src/notify/worker.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { paidCharge, seedApp } from '../support/fixtures.js';
@@ -384,6 +385,39 @@ describe.each(engines())('notification delivery (%s)', (engine) => {
       [2, 'succeeded', 'alive-worker'],
     ]);
     await Promise.all([dead.close(), alive.close()]);
+    await updateEndpoint(core.db, core, e.id, { enabled: false }, { allowPrivateTargets: true });
+  });
+
+  it('runs as a loop; stop() finishes the deliveries in flight and records them', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const got = new Promise<void>((resolve) => (arrived = resolve));
+    const slow = await open(async (_req, res) => {
+      arrived();
+      await gate;
+      res.end('ok');
+    });
+    const e = await endpoint(core, { appId, url: slow.url, format: 'native', events: ['charge.succeeded'] });
+    await paidCharge(core, appId);
+    const workers = startNotifyWorkers(core, {
+      clock: core.clock,
+      pollIntervalMs: 10,
+      allowPrivateTargets: true,
+      workerId: 'graceful',
+    });
+    await got;
+    let stopped = false;
+    const stopping = workers.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    const [row] = await deliveryRows(core, 'd.endpoint_id = $1', [e.id]);
+    expect(row).toMatchObject({ status: 'succeeded', attempts: 1, claimed_by: null });
+    expect((await attemptRows(core, row.id)).map((a) => [a.outcome, a.worker])).toEqual([
+      ['succeeded', 'graceful'],
+    ]);
     await updateEndpoint(core.db, core, e.id, { enabled: false }, { allowPrivateTargets: true });
   });
 
