@@ -13,10 +13,11 @@ import { type AlipayConnector, alipayConnector } from '../../src/channels/alipay
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
 import { findChannelConfigById } from '../../src/core/apps/channel-configs.js';
-import { applyChargeResult, applyRefundResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
 import { cancelCharge, endUnpaidCharge } from '../../src/core/payments/cancel-charge.js';
 import { type ChargeCreateParams, createCharge } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
+import { pollDue } from '../../src/core/payments/poll.js';
 import { findCharge, findRefund } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { type SandboxAlipayApp, defaultSandboxApp, rsaKeyPair } from '../../src/sandbox/alipay/keys.js';
@@ -434,7 +435,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     expect(await events(refund.id)).toEqual(['refund.created', 'refund.failed']);
   });
 
-  it('refund timeout: unknown leaves it pending; the refund notification (or refund query) settles it once', async () => {
+  it('refund timeout: unknown leaves it pending; the refund query (polling worker) settles it once', async () => {
     const c = await charge('barcode', { extra: { auth_code: '281234567890123456' } });
     await fault('timeout', { method: 'alipay.trade.refund', params: { ms: 1500 } });
     await fault('drop');
@@ -447,10 +448,14 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
       clock: core.clock,
       publicUrl: core.publicUrl,
     };
-    const result = await connector.queryRefund(ctx);
-    expect(result).toEqual({ status: 'succeeded', transactionNo: c.transactionNo });
-    expect((await applyRefundResult(core, refund.id, result)).applied).toBe(true);
-    expect((await findRefund(core.db, refund.id))!.status).toBe('succeeded');
+    expect(await connector.queryRefund(ctx)).toEqual({ status: 'succeeded', transactionNo: c.transactionNo });
+    // The polling worker asks the same question and settles it.
+    core.clock.advance(5_000);
+    await pollDue(core);
+    expect(await findRefund(core.db, refund.id)).toMatchObject({
+      status: 'succeeded',
+      transactionNo: c.transactionNo,
+    });
     expect((await current(c.id)).amountRefunded).toBe(400);
     // Retrying the same out_request_no moves no money again (fund_change N, confirmed by query).
     const retried = await connector.refund!(ctx);
@@ -570,7 +575,29 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
-  it('lost notify resolved by polling: the dropped notice never arrives; the query applies the payment once', async () => {
+  it('lost notify resolved by polling: the polling worker asks Alipay about the QR charge and applies the payment once', async () => {
+    const c = await charge('qr');
+    await fault('drop');
+    await fetch(c.credential!.qr_code as string, { redirect: 'manual' });
+    const paid = await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, { token: owner() });
+    expect(paid.body).toMatchObject({ status: 'pending', applied: false });
+    expect((await notifications(c.id)).map((n) => [n.state, n.attempts])).toEqual([['dropped', 0]]);
+    // Face-to-face QR payments are polled (Alipay's advice for precreate): first question after 5 s.
+    core.clock.advance(4_999);
+    await pollDue(core);
+    expect((await current(c.id)).status).toBe('pending');
+    core.clock.advance(1);
+    await pollDue(core);
+    expect(await current(c.id)).toMatchObject({
+      status: 'succeeded',
+      transactionNo: expect.stringMatching(/^\d{28}$/),
+    });
+    core.clock.advance(3_600_000);
+    await pollDue(core);
+    expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
+  });
+
+  it('lost notify of a page payment: a query (the expiry close asks one at the latest) applies it once', async () => {
     const c = await charge('page');
     await fault('drop');
     const paid = await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, { token: owner() });
@@ -583,7 +610,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
-  it('upstream timeout resolved by query: precreate times out (unknown, pending); the query finds the paid trade', async () => {
+  it('upstream timeout resolved by query: precreate times out (unknown, pending); the polling worker finds the paid trade', async () => {
     await fault('timeout', { method: 'alipay.trade.precreate', params: { ms: 1500 } });
     const c = await charge('qr');
     expect(c.status).toBe('pending');
@@ -592,7 +619,9 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     await fault('drop');
     await payTrade(c.id);
     expect((await current(c.id)).status).toBe('pending');
-    expect((await poll(await current(c.id))).result.status).toBe('succeeded');
+    core.clock.advance(5_000);
+    await pollDue(core);
+    expect((await current(c.id)).status).toBe('succeeded');
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 

@@ -115,7 +115,12 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
             bizContent: order,
           });
           if (answer.outcome !== 'ok') return refusedOrUnknown(answer);
-          return { status: 'pending', credential: { qr_code: String(answer.data.qr_code) } };
+          // Alipay's face-to-face guidance: poll the query besides waiting for the notice.
+          return {
+            status: 'pending',
+            needsPolling: true,
+            credential: { qr_code: String(answer.data.qr_code) },
+          };
         }
         case 'barcode':
           return barcodePay(app, charge);
