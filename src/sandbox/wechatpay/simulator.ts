@@ -1,5 +1,7 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Agent, request } from 'undici';
+import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
 import {
@@ -29,6 +31,9 @@ import { payerPage } from './pages.js';
 import { type SandboxHandle, announceSandbox } from './registry.js';
 
 export const BASE_PATH = '/sandbox/wechatpay';
+
+const allowPrivate = defaultAllowPrivateTargets();
+const guardedAgent = new Agent({ connect: { lookup: guardedLookup(allowPrivate) as never } });
 
 /** WeChat's callback retry intervals after each failed attempt (24h4m in all). */
 export const CALLBACK_RETRY_SCHEDULE_MS = [
@@ -842,15 +847,18 @@ export async function wechatpaySimulator(
         });
         return res.statusCode;
       }
-      const res = await fetch(url, {
+      // Anywhere else goes over HTTP behind the notify SSRF guard (private targets only where allowed).
+      checkTargetUrl(url, allowPrivate);
+      const res = await request(url, {
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.timeout(5000),
-        redirect: 'manual',
+        dispatcher: guardedAgent,
+        headersTimeout: 5000,
+        bodyTimeout: 5000,
       });
-      await res.arrayBuffer().catch(() => undefined);
-      return res.status;
+      await res.body.text().catch(() => undefined);
+      return res.statusCode;
     } catch {
       return null;
     }
