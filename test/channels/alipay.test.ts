@@ -8,6 +8,7 @@ import { createPrivateKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AlipaySdk } from 'alipay-sdk';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlipayConnector, alipayConnector } from '../../src/channels/alipay/connector.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
@@ -322,6 +323,15 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
+  it('mini: a mini-program payer known by open id (op_buyer_open_id) gets a trade_no too', async () => {
+    const c = await charge('mini', {
+      extra: { buyer_open_id: '074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5' },
+    });
+    expect(c.credential!.trade_no).toMatch(/^\d{28}$/);
+    await payTrade(c.id);
+    expect((await current(c.id)).status).toBe('succeeded');
+  });
+
   it('a non-CNY charge is refused: Alipay trades are in CNY', async () => {
     await expect(charge('qr', { currency: 'USD' })).rejects.toMatchObject({ code: 'invalid_currency' });
   });
@@ -478,6 +488,27 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
+  it('delayed notify: nothing happens until the notice is due, then it applies once', async () => {
+    const c = await charge('qr');
+    await fault('delay', { params: { ms: 120_000 } });
+    await payTrade(c.id);
+    expect((await current(c.id)).status).toBe('pending');
+    core.clock.advance(119_999);
+    await call(server, 'POST', '/api/v1/test_helpers/sandbox/alipay/notifications/deliver', {
+      token: owner(),
+    });
+    expect((await current(c.id)).status).toBe('pending');
+    core.clock.advance(1);
+    const run = await call(server, 'POST', '/api/v1/test_helpers/sandbox/alipay/notifications/deliver', {
+      token: owner(),
+    });
+    expect(run.body.attempts).toContainEqual(
+      expect.objectContaining({ status: 200, body: 'success', acknowledged: true }),
+    );
+    expect((await current(c.id)).status).toBe('succeeded');
+    expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
+  });
+
   it('out-of-order notify: the payment notice arrives after the full-refund close; each changes what it should, once', async () => {
     const c = await charge('qr');
     await fault('reorder');
@@ -542,6 +573,9 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
       ...form,
       sign: rsa2Sign(signContent(form, ['sign', 'sign_type']), key),
     });
+    const logged: Array<{ msg: string; reason?: string }> = [];
+    const quiet = core.log;
+    core.log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     // Signed with somebody else's key.
     expect(await post(signed(genuine, stranger.privateKey))).toEqual([400, 'fail']);
     // Alipay's signature, then the amount changed.
@@ -566,8 +600,20 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
         signed({ ...genuine, out_trade_no: 'ch_000000000000000000000000' }, sandbox.alipayPrivateKey),
       ),
     ).toEqual([400, 'fail']);
+    core.log = quiet;
     expect(await current(c.id)).toMatchObject({ status: 'pending', transactionNo: null });
     expect(await events(c.id)).toEqual(['charge.created']);
+    // Every refusal is logged with its reason.
+    expect(logged.filter((l) => l.msg === 'alipay notify refused').map((l) => l.reason)).toEqual([
+      'bad_signature',
+      'bad_signature',
+      'amount_mismatch',
+      'malformed',
+      'malformed',
+      'malformed',
+      'unknown_config',
+      'unknown_trade',
+    ]);
     // The genuine notice applies; replaying it is acknowledged and changes nothing.
     expect(await post(signed(genuine, sandbox.alipayPrivateKey))).toEqual([200, 'success']);
     expect(await post(signed(genuine, sandbox.alipayPrivateKey))).toEqual([200, 'success']);
