@@ -4,6 +4,7 @@ import type { Connector } from './_kit/connector.js';
 import { alipayConnector } from './alipay/connector.js';
 import { offlineConnector } from './offline/offline.js';
 import { sandboxConnector } from './sandbox/sandbox.js';
+import { wechatpayConnector } from './wechatpay/connector.js';
 
 /**
  * The explicit map of connectors (no reflection). Live mode uses the provider's own
@@ -19,6 +20,7 @@ export function connectorRegistry(overrides: Partial<Record<Provider, Connector>
     cash: offlineConnector('cash'),
     diy: offlineConnector('diy'),
     alipay: alipayConnector(),
+    wechatpay: wechatpayConnector(),
     ...overrides,
   };
   const sandbox = sandboxConnector();
