@@ -207,6 +207,8 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     const opened = await fetch(payUrl, { redirect: 'manual' });
     expect(opened.status).toBe(302);
     const cashier = opened.headers.get('location')!;
+    // The desktop cashier also offers the order as a QR code to scan.
+    expect(await (await fetch(server.url + cashier)).text()).toMatch(/<div class="qr"[^>]*><svg/);
     const paid = await fetch(`${server.url}${cashier}/pay`, { method: 'POST', redirect: 'manual' });
     expect(paid.status).toBe(303);
     const back = new URL(paid.headers.get('location')!);
@@ -485,6 +487,25 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
       ['delivered', '200 success'],
       ['delivered', '200 success'],
     ]);
+    expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
+  });
+
+  it('the same notice ten times at once: all acknowledged, one transition', async () => {
+    const c = await charge('qr');
+    await fault('drop');
+    await payTrade(c.id);
+    const [dropped] = await notifications(c.id);
+    const body = new URLSearchParams(dropped.params).toString();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        fetch(`${server.url}/notify/alipay/sandbox`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        }).then(async (r) => `${r.status} ${await r.text()}`),
+      ),
+    );
+    expect(answers).toEqual(Array(10).fill('200 success'));
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 

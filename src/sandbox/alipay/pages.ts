@@ -21,6 +21,7 @@ form{display:inline-block;margin:16px 8px 0 0}
 button{font-size:16px;padding:10px 24px;border-radius:6px;border:1px solid #1677ff;cursor:pointer}
 .pay{background:#1677ff;color:#fff}.decline{background:#fff;color:#1677ff}
 .status{font-size:18px;font-weight:600}
+.qr svg{width:180px;height:180px}
 </style></head><body><header>支付宝 · Sandbox</header><main>${body}</main></body></html>`;
 }
 
@@ -32,8 +33,13 @@ const STATUS_TEXT: Record<string, string> = {
 };
 
 /** The payer's cashier: order summary with pay and decline while the trade is open. */
-export function cashierPage(trade: Trade, base: string): string {
+export function cashierPage(trade: Trade, base: string, qrSvg?: string): string {
   const open = trade.status === 'WAIT_BUYER_PAY';
+  // Like Alipay's desktop cashier: the same order can be scanned with a phone.
+  const scan =
+    open && qrSvg
+      ? `<div class="qr" title="扫一扫付款">${qrSvg}</div><p class="muted">扫一扫付款 · scan to pay</p>`
+      : '';
   const actions = open
     ? `<form method="post" action="${base}/cashier/${trade.tradeNo}/pay"><button class="pay" type="submit">确认付款 Pay</button></form>
 <form method="post" action="${base}/cashier/${trade.tradeNo}/decline"><button class="decline" type="submit">取消 Decline</button></form>`
@@ -44,6 +50,7 @@ export function cashierPage(trade: Trade, base: string): string {
 <div class="amount">¥${formatYuan(trade.totalAmount)}</div>
 <p class="muted">商户订单号 ${esc(trade.outTradeNo)}<br>支付宝交易号 ${trade.tradeNo}</p>
 ${open ? `<p class="status" data-status="WAIT_BUYER_PAY">${STATUS_TEXT.WAIT_BUYER_PAY}</p>` : ''}
+${scan}
 ${actions}`,
   );
 }

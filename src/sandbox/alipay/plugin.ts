@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import QRCode from 'qrcode';
 import { Agent, request } from 'undici';
 import type { Core } from '../../core/context.js';
 import { systemClock } from '../../domain/clock.js';
@@ -141,7 +142,11 @@ export async function alipaySimulator(app: FastifyInstance, { core }: { core: Co
     async (request, reply) => {
       const trade = await sim.tradeByNo((request.params as { tradeNo: string }).tradeNo);
       if (!trade) return notFound(reply);
-      return reply.type('text/html; charset=utf-8').send(cashierPage(trade, BASE));
+      const qr =
+        trade.status === 'WAIT_BUYER_PAY' && trade.apiMethod === 'alipay.trade.page.pay'
+          ? await QRCode.toString(sim.qrCode(trade), { type: 'svg', margin: 1 })
+          : undefined;
+      return reply.type('text/html; charset=utf-8').send(cashierPage(trade, BASE, qr));
     },
   );
 
