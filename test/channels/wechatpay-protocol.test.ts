@@ -223,7 +223,7 @@ describe('callback verification', () => {
 });
 
 describe('platform certificate', () => {
-  it('is a self-signed X.509 v3 certificate that node's X.509 parser and the official client accept', () => {
+  it("is a self-signed X.509 v3 certificate accepted by node's X.509 parser and the official client", () => {
     const { pem, serial } = selfSignedCertificate({
       privateKey: keys.privateKey,
       publicKey: keys.publicKey,
