@@ -419,9 +419,10 @@ export async function recordAttempts(
 }
 
 /**
- * Batches attempt records: the first record is written at once; those that finish while a
- * write is in flight go together in the next one. Under load that is one statement for many
- * deliveries; when idle it adds no delay.
+ * Batches attempt records: a write goes out when 200 are waiting or 5 ms after the first
+ * one, whichever comes first, with at most two writes in flight. The database is then asked
+ * a few large statements rather than many small ones; the delay is off the critical path
+ * (a delivery's concurrency slot is free as soon as its HTTP exchange is over).
  */
 export class AttemptRecorder {
   private queue: Array<{
@@ -430,39 +431,44 @@ export class AttemptRecorder {
     reject: (e: unknown) => void;
   }> = [];
   private flushing = 0;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly core: Pick<Core, 'db'>,
     private readonly workerId: string,
-    /** Writes in flight at once: the database's latency, not its throughput, is the usual limit. */
-    private readonly parallel = 3,
+    private readonly options = { batch: 200, delayMs: 5, parallel: 2 },
   ) {}
 
   record(record: AttemptRecord): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
-      if (this.flushing < this.parallel) void this.flush();
+      if (this.queue.length >= this.options.batch) this.kick();
+      else this.timer ??= setTimeout(() => this.kick(), this.options.delayMs);
     });
+  }
+
+  private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.flushing < this.options.parallel && this.queue.length > 0) void this.flush();
   }
 
   private async flush(): Promise<void> {
     this.flushing += 1;
+    const batch = this.queue.splice(0, 500);
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, 500);
-        try {
-          const held = await recordAttempts(
-            this.core.db,
-            this.workerId,
-            batch.map((b) => b.record),
-          );
-          batch.forEach((b, i) => b.resolve(held[i]));
-        } catch (error) {
-          for (const b of batch) b.reject(error);
-        }
-      }
+      const held = await recordAttempts(
+        this.core.db,
+        this.workerId,
+        batch.map((b) => b.record),
+      );
+      batch.forEach((b, i) => b.resolve(held[i]));
+    } catch (error) {
+      for (const b of batch) b.reject(error);
     } finally {
       this.flushing -= 1;
+      // Whatever piled up meanwhile goes out now, or when its own timer fires.
+      if (this.queue.length >= this.options.batch || (this.queue.length > 0 && !this.timer)) this.kick();
     }
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RetrySchedule } from './format.js';
 import { attemptOffsets, nextAttemptAt, scheduleProblem } from './schedule.js';
 
 const S = 1000;
@@ -7,7 +8,7 @@ const HOUR = 60 * MIN;
 
 describe('retry schedules', () => {
   it('delays: each wait after the previous failure, then stop', () => {
-    const schedule = { kind: 'delays', delaysMs: [MIN, 5 * MIN] } as const;
+    const schedule: RetrySchedule = { kind: 'delays', delaysMs: [MIN, 5 * MIN] };
     const t0 = new Date('2026-01-01T00:00:00Z');
     expect(nextAttemptAt(schedule, 1, t0, t0)).toEqual(new Date('2026-01-01T00:01:00Z'));
     const t1 = new Date('2026-01-01T00:01:07Z'); // a late attempt shifts the next one

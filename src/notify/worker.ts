@@ -106,6 +106,11 @@ export class NotifyEngine {
     return this.sending;
   }
 
+  /** How many more deliveries this node would take on now (queued + sending up to 3x concurrency). */
+  get leaseRoom(): number {
+    return this.closing ? 0 : Math.max(0, 3 * this.options.concurrency - this.sending - this.ready.length);
+  }
+
   /** Claimed deliveries waiting for a slot. */
   get queued(): number {
     return this.ready.length;
@@ -116,19 +121,19 @@ export class NotifyEngine {
    * deliveries this node has room for are leased to it in the same transaction and
    * started at once (their first attempt needs no claim).
    */
-  async dispatch(): Promise<number> {
-    const { concurrency, perTargetConcurrency } = this.options;
-    let room = this.closing ? 0 : 2 * concurrency - this.sending - this.ready.length;
+  async dispatch(batchSize = this.options.outboxBatchSize): Promise<number> {
+    const { perTargetConcurrency } = this.options;
+    let room = this.leaseRoom;
     const taken = new Map<string, number>();
     const { processed, leased } = await dispatchAndLease(this.core, {
-      batchSize: this.options.outboxBatchSize,
+      batchSize,
       now: this.options.clock.now(),
       lease: {
         workerId: this.options.workerId,
         leaseMs: this.options.leaseMs,
         take: (key) => {
           const used = (this.held.get(key) ?? 0) + (taken.get(key) ?? 0);
-          if (room <= 0 || used >= 2 * perTargetConcurrency) return false;
+          if (room <= 0 || used >= 3 * perTargetConcurrency) return false;
           room -= 1;
           taken.set(key, (taken.get(key) ?? 0) + 1);
           return true;
@@ -156,10 +161,10 @@ export class NotifyEngine {
     // Backpressure: when the database falls behind in recording outcomes, stop claiming.
     const recording = this.inflight.size - this.sending;
     const { concurrency, perTargetConcurrency } = this.options;
-    const room = recording > MAX_RECORD_BACKLOG ? 0 : 2 * concurrency - this.sending - this.ready.length;
+    const room = recording > MAX_RECORD_BACKLOG ? 0 : 3 * concurrency - this.sending - this.ready.length;
     if (room <= 0 || this.closing) return 0;
     const claimed = await claimDeliveries(this.core, this.options, room, {
-      limit: 2 * perTargetConcurrency,
+      limit: 3 * perTargetConcurrency,
       busy: this.held,
     });
     this.enqueue(claimed);
@@ -314,6 +319,8 @@ export function startNotifyWorkers(core: Core, options: NotifyWorkerOptions = {}
   const fanOut = (async () => {
     while (!stopping) {
       try {
+        // Full batches: what this node has room for is leased to it at once (no claim
+        // needed for a first attempt), the rest is left for any node's claim.
         const n = await engine.dispatch();
         if (n > 0) wakeAll();
         // A full batch means more is waiting: go again at once.
