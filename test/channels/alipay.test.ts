@@ -787,6 +787,39 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     }
   });
 
+  it('a receiver that calls the gateway from its notify handler (refunds at once) gets that notice too, no deadlock', async () => {
+    const received: string[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', async () => {
+        const form = Object.fromEntries(new URLSearchParams(body));
+        received.push(`${form.trade_status}:${form.refund_fee ?? '-'}`);
+        if (!form.refund_fee) {
+          await merchantSdk().exec(
+            'alipay.trade.refund',
+            { bizContent: { out_trade_no: form.out_trade_no, refund_amount: '0.01', out_request_no: 'r1' } },
+            { validateSign: true },
+          );
+        }
+        response.end('success');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notify`;
+      const created = await merchantSdk().exec(
+        'alipay.trade.precreate',
+        { notifyUrl: url, bizContent: { out_trade_no: `cb-${engine}`, total_amount: '0.01', subject: 'cb' } },
+        { validateSign: true },
+      );
+      await sim().pay((created.qr_code as string).split('/').pop()!);
+      expect(received).toEqual(['TRADE_SUCCESS:-', 'TRADE_CLOSED:0.01']);
+    } finally {
+      receiver.close();
+    }
+  });
+
   // ------------------------------------------------------------------ the simulator's gateway rules
 
   it.each([

@@ -831,32 +831,55 @@ export class AlipaySimulator {
     }
   }
 
-  private deliveries: Promise<NotifyAttempt[]> = Promise.resolve([]);
+  private delivering = false;
+  private moreDue = false;
 
   /**
    * Sends every notification that is due by the injected clock (first attempts and
-   * retries), in creation order. Calls are serialized, so a test driving it on demand
-   * and the background worker never post the same attempt twice.
+   * retries), oldest first, and returns the attempts made. One pass runs at a time per
+   * process: a call made while one runs (the worker, or a receiver that calls the gateway
+   * back from its notify handler) returns at once and the running pass picks its notices
+   * up, so nobody waits on itself. Across processes rows are claimed under SKIP LOCKED
+   * with a one-minute lease, so two nodes never post the same attempt.
    */
-  deliverDue(): Promise<NotifyAttempt[]> {
-    const run = this.deliveries.then(
-      () => this.deliverDueNow(),
-      () => this.deliverDueNow(),
-    );
-    this.deliveries = run.catch(() => []);
-    return run;
+  async deliverDue(): Promise<NotifyAttempt[]> {
+    if (this.delivering) {
+      this.moreDue = true;
+      return [];
+    }
+    this.delivering = true;
+    const attempts: NotifyAttempt[] = [];
+    try {
+      do {
+        this.moreDue = false;
+        attempts.push(...(await this.deliverDueNow()));
+      } while (this.moreDue);
+    } finally {
+      this.delivering = false;
+    }
+    return attempts;
   }
 
   private async deliverDueNow(): Promise<NotifyAttempt[]> {
     const attempts: NotifyAttempt[] = [];
     for (;;) {
       const now = this.now();
-      const rows = await this.core.db.query(
-        `SELECT * FROM alipay_sandbox_notifications WHERE state IN ('pending', 'forged') AND next_at <= $1
-         ORDER BY state = 'forged' DESC, next_at, seq LIMIT 50`,
-        [now],
+      const claimed = await this.core.db.query(
+        `WITH due AS (
+           SELECT id, next_at FROM alipay_sandbox_notifications
+           WHERE state IN ('pending', 'forged') AND next_at <= $1
+           ORDER BY state = 'forged' DESC, next_at, seq LIMIT 50 FOR UPDATE SKIP LOCKED)
+         UPDATE alipay_sandbox_notifications n SET next_at = $2 FROM due WHERE n.id = due.id
+         RETURNING n.*, due.next_at AS due_at`,
+        [now, new Date(now.getTime() + 60_000)],
       );
-      if (rows.length === 0) return attempts;
+      if (claimed.length === 0) return attempts;
+      const rows = claimed.sort(
+        (a, b) =>
+          Number(b.state === 'forged') - Number(a.state === 'forged') ||
+          new Date(a.due_at).getTime() - new Date(b.due_at).getTime() ||
+          Number(a.seq) - Number(b.seq),
+      );
       for (const row of rows) {
         const attempt = await this.attempt(row);
         attempts.push(attempt);
@@ -894,7 +917,8 @@ export class AlipaySimulator {
           : delay === undefined
             ? 'given_up'
             : 'pending';
-    const base = new Date(row.next_at).getTime();
+    // Retries count from when this attempt was due, not from the lease.
+    const base = new Date(row.due_at).getTime();
     await this.core.db.query(
       `UPDATE alipay_sandbox_notifications SET state = $2, attempts = $3, next_at = $4, last_result = $5,
          last_attempt_seq = nextval('alipay_sandbox_attempt_seq') WHERE id = $1`,
