@@ -1022,7 +1022,11 @@ export async function wechatpaySimulator(
         : undefined;
       return { ok: true, callbackId };
     });
-    if (outcome.ok && 'callbackId' in outcome && outcome.callbackId) await deliverIfDue(outcome.callbackId);
+    if (outcome.ok && 'callbackId' in outcome && outcome.callbackId) {
+      await deliverIfDue(outcome.callbackId);
+      // If the background run claimed it first, return only once that delivery is done too.
+      await running.catch(() => undefined);
+    }
     return { ok: outcome.ok, ...(outcome.reason ? { reason: outcome.reason } : {}) };
   };
 
