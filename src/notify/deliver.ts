@@ -40,6 +40,15 @@ export interface ClaimedDelivery {
 }
 
 /**
+ * Claims and attempt records commit without waiting for their WAL flush
+ * (synchronous_commit off for that one statement's own transaction). Safe because delivery
+ * is at-least-once anyway: if the server crashes and loses such a commit, the delivery is
+ * simply due again and sent again under the same notification id. Fan-out commits stay
+ * synchronous: losing one after its deliveries went out would re-create them with new ids.
+ */
+const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true) = 'off'`;
+
+/**
  * Claims up to `limit` due deliveries for this worker in one statement: candidate rows are
  * locked with SKIP LOCKED (no two nodes pick the same row), at most `perTarget.limit` minus
  * what this node already has in flight per target are picked, and the picked rows are leased
@@ -85,7 +94,7 @@ export async function claimDeliveries(
        (SELECT jsonb_agg(s.secret_enc ORDER BY (s.expires_at IS NULL) DESC, s.created_at DESC, s.expires_at DESC)
         FROM webhook_endpoint_secrets s
         WHERE s.endpoint_id = claimed.endpoint_id AND (s.expires_at IS NULL OR s.expires_at > $1)) AS secrets
-     FROM claimed JOIN events e ON e.id = claimed.event_id
+     FROM claimed JOIN events e ON e.id = claimed.event_id AND ${ASYNC_COMMIT}
      LEFT JOIN webhook_endpoints w ON w.id = claimed.endpoint_id
      ORDER BY claimed.next_attempt_at, claimed.id`,
     [
@@ -411,7 +420,7 @@ export async function recordAttempts(
          x.started_at, x.finished_at
        FROM x
      )
-     SELECT id FROM upd`,
+     SELECT id FROM upd WHERE ${ASYNC_COMMIT}`,
     [JSON.stringify(records), workerId],
   );
   const held = new Set(rows.map((r) => r.id));

@@ -75,7 +75,7 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX deliveries_created ON deliveries (created_at DESC, id DESC);
 CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, created_at DESC);
-CREATE INDEX deliveries_event ON deliveries (event_id);
+-- (deliveries of one event: the UNIQUE (event_id, target_key) index serves them)
 
 CREATE TABLE delivery_attempts (
   id bigserial PRIMARY KEY,
