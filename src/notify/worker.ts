@@ -28,7 +28,7 @@ export interface NotifyWorkerOptions {
   outboxBatchSize?: number;
   /** Sleep between polls when nothing is due. */
   pollIntervalMs?: number;
-  /** How long a claimed delivery stays ours; must exceed timeoutMs. */
+  /** How long a claimed delivery stays ours; at least 3 * timeoutMs + 1 s (queue wait + exchange). */
   leaseMs?: number;
   /** Whole HTTP exchange. */
   timeoutMs?: number;
@@ -91,7 +91,9 @@ export class NotifyEngine {
       dispatcher: options.dispatcher ?? deliveryAgent(allowPrivateTargets),
       allowPrivateTargets,
       timeoutMs,
-      leaseMs: Math.max(options.leaseMs ?? NOTIFY_DEFAULTS.leaseMs, timeoutMs + 1_000),
+      // A claimed delivery may wait in the local queue behind up to two others of its
+      // target before its own exchange: the lease covers all three, plus a margin.
+      leaseMs: Math.max(options.leaseMs ?? NOTIFY_DEFAULTS.leaseMs, 3 * timeoutMs + 1_000),
       logLimit: options.logLimit ?? NOTIFY_DEFAULTS.logLimit,
       failingThreshold: options.failingThreshold ?? NOTIFY_DEFAULTS.failingThreshold,
       concurrency: options.concurrency ?? NOTIFY_DEFAULTS.concurrency,
@@ -154,7 +156,7 @@ export class NotifyEngine {
 
   /**
    * Claims due deliveries and starts as many as the limits allow; returns how many it
-   * claimed. Up to `concurrency` more are claimed ahead into a local queue, so a freed slot
+   * claimed. Up to 2 x `concurrency` more are claimed ahead into a local queue, so a freed slot
    * starts the next delivery at once instead of waiting for a claim round trip.
    */
   async claimAndStart(): Promise<number> {
