@@ -26,7 +26,7 @@ describe('money', () => {
 
   it('round-trips every amount through text', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER / 100 }), (minor) => {
+      fc.property(fc.integer({ min: 0, max: Math.floor(Number.MAX_SAFE_INTEGER / 100) }), (minor) => {
         expect(parseDecimal(formatMinor(minor, 'CNY'), 'CNY')).toBe(minor);
       }),
     );

@@ -18,41 +18,55 @@ describe('juhe CLI', () => {
     run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env });
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('migrates, creates a user and an app, then serves them with the demo seeded beside', async () => {
-    expect((await juhe('migrate')).stdout).toMatch(/applied: 0001_core\.sql/);
-    expect((await juhe('migrate')).stdout).toBe('database is up to date\n');
+  it(
+    'migrates, creates a user and an app, then serves them with the demo seeded beside',
+    { timeout: 240_000 },
+    async () => {
+      expect((await juhe('migrate')).stdout).toMatch(/applied: 0001_core\.sql/);
+      expect((await juhe('migrate')).stdout).toBe('database is up to date\n');
 
-    const user = JSON.parse(
-      (await juhe('user', 'create', '--email', 'ops@shop.cn', '--password', 'hunter22', '--role', 'finance'))
-        .stdout,
-    );
-    expect(user).toMatchObject({ email: 'ops@shop.cn', role: 'finance' });
-    await expect(juhe('user', 'create', '--email', 'x@y.z', '--password', 'short')).rejects.toThrow(
-      /at least 8/,
-    );
-    await expect(
-      juhe('user', 'create', '--email', 'x@y.z', '--password', 'long enough', '--role', 'god'),
-    ).rejects.toThrow(/role must be one of/);
+      const user = JSON.parse(
+        (
+          await juhe(
+            'user',
+            'create',
+            '--email',
+            'ops@shop.cn',
+            '--password',
+            'hunter22',
+            '--role',
+            'finance',
+          )
+        ).stdout,
+      );
+      expect(user).toMatchObject({ email: 'ops@shop.cn', role: 'finance' });
+      await expect(juhe('user', 'create', '--email', 'x@y.z', '--password', 'short')).rejects.toThrow(
+        /at least 8/,
+      );
+      await expect(
+        juhe('user', 'create', '--email', 'x@y.z', '--password', 'long enough', '--role', 'god'),
+      ).rejects.toThrow(/role must be one of/);
 
-    const app = JSON.parse((await juhe('app', 'create', '--name', 'Kiosk', '--live')).stdout);
-    expect(app.app.id).toMatch(/^app_/);
-    expect(app.credentials.test.paymax.secretKey).toMatch(/^sk_test_/);
-    expect(app.credentials.live.paymax.secretKey).toMatch(/^sk_live_/);
+      const app = JSON.parse((await juhe('app', 'create', '--name', 'Kiosk', '--live')).stdout);
+      expect(app.app.id).toMatch(/^app_/);
+      expect(app.credentials.test.paymax.secretKey).toMatch(/^sk_test_/);
+      expect(app.credentials.live.paymax.secretKey).toMatch(/^sk_live_/);
 
-    // A database with users is never seeded again; the master key file makes secrets readable on restart.
-    const gateway = await startGateway({ JUHE_HOME: home, JUHE_WORKERS: 'off' }, await freePort());
-    const login = await fetch(`${gateway.url}/api/v1/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'ops@shop.cn', password: 'hunter22' }),
-    });
-    expect(login.status).toBe(200);
-    expect(gateway.output()).not.toContain('demo data');
-    gateway.child.kill('SIGTERM');
-    expect(await waitForExit(gateway.child)).toBe(0);
-    expect(() => readFileSync(join(home, 'demo.json'))).toThrow();
-    expect(readFileSync(join(home, 'master.key'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
-  });
+      // A database with users is never seeded again; the master key file makes secrets readable on restart.
+      const gateway = await startGateway({ JUHE_HOME: home, JUHE_WORKERS: 'off' }, await freePort());
+      const login = await fetch(`${gateway.url}/api/v1/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'ops@shop.cn', password: 'hunter22' }),
+      });
+      expect(login.status).toBe(200);
+      expect(gateway.output()).not.toContain('demo data');
+      gateway.child.kill('SIGTERM');
+      expect(await waitForExit(gateway.child)).toBe(0);
+      expect(() => readFileSync(join(home, 'demo.json'))).toThrow();
+      expect(readFileSync(join(home, 'master.key'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    },
+  );
 
   it('refuses to start in production without a master key', async () => {
     const result = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'migrate'], {

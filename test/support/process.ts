@@ -33,7 +33,8 @@ export async function startGateway(env: Record<string, string>, port: number): P
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  // Generous: a loaded 2-core CI machine starts tsx and PGlite slowly.
+  const deadline = Date.now() + 150_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`gateway exited early:\n${output}`);
     try {
