@@ -56,7 +56,10 @@ export async function runAdminBench(): Promise<{ create: number; retrieve: numbe
            VALUES ($1, $2, false, 'charge.created', 'charge', $3, '{}', $4)`,
           [eventId, demoApp.id, id, now],
         );
-        await q.query('INSERT INTO outbox (event_id, created_at, available_at) VALUES ($1, $2, $2)', [eventId, now]);
+        await q.query('INSERT INTO outbox (event_id, created_at, available_at) VALUES ($1, $2, $2)', [
+          eventId,
+          now,
+        ]);
       });
     });
 
@@ -85,7 +88,9 @@ export async function runAdminBench(): Promise<{ create: number; retrieve: numbe
     });
     const createRatio = report('create-charge (admin API)', create, raw, 'raw pg inserts', 0.5);
 
-    const sample = await fetch(`${url}/api/v1/charges?limit=1`, { headers }).then((r) => r.json() as Promise<any>);
+    const sample = await fetch(`${url}/api/v1/charges?limit=1`, { headers }).then(
+      (r) => r.json() as Promise<any>,
+    );
     const chargeId = sample.data[0].id as string;
     const retrieve = await load({ url: `${url}/api/v1/charges/${chargeId}`, headers });
     await server.close();
@@ -96,7 +101,13 @@ export async function runAdminBench(): Promise<{ create: number; retrieve: numbe
     const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/constant`;
     const constant = await load({ url: bareUrl });
     await bare.close();
-    const retrieveRatio = report('retrieve-charge (admin API)', retrieve, constant, 'bare fastify route', 0.4);
+    const retrieveRatio = report(
+      'retrieve-charge (admin API)',
+      retrieve,
+      constant,
+      'bare fastify route',
+      0.4,
+    );
     return { create: createRatio, retrieve: retrieveRatio };
   } finally {
     await drop();

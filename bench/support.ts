@@ -16,7 +16,11 @@ export async function load(options: autocannon.Options): Promise<Measured> {
 }
 
 /** Runs `op` from `concurrency` loops for `seconds`; returns operations/s and p99 ms. */
-export async function loop(op: (i: number) => Promise<unknown>, concurrency = 16, seconds = 5): Promise<Measured> {
+export async function loop(
+  op: (i: number) => Promise<unknown>,
+  concurrency = 16,
+  seconds = 5,
+): Promise<Measured> {
   const latencies: number[] = [];
   const end = Date.now() + seconds * 1000;
   let n = 0;
@@ -33,7 +37,13 @@ export async function loop(op: (i: number) => Promise<unknown>, concurrency = 16
   return { rps: latencies.length / seconds, p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0 };
 }
 
-export function report(name: string, subject: Measured, baseline: Measured, baselineName: string, target: number) {
+export function report(
+  name: string,
+  subject: Measured,
+  baseline: Measured,
+  baselineName: string,
+  target: number,
+) {
   const ratio = subject.rps / baseline.rps;
   console.log(
     `${name}: ${subject.rps.toFixed(0)}/s (p99 ${subject.p99.toFixed(1)} ms) vs ${baselineName} ` +

@@ -77,7 +77,10 @@ export async function findRefund(q: Queryable, id: string, lock = false): Promis
  * A charge and its refunds in one round trip (the retrieve endpoint's hot path).
  * Refund rows come back through json_agg, so their times are re-read as Dates.
  */
-export async function findChargeWithRefunds(q: Queryable, id: string): Promise<[Charge, Refund[]] | undefined> {
+export async function findChargeWithRefunds(
+  q: Queryable,
+  id: string,
+): Promise<[Charge, Refund[]] | undefined> {
   const [row] = await q.query(
     `SELECT c.*, (SELECT coalesce(json_agg(r ORDER BY r.created_at, r.id), '[]'::json) FROM refunds r
        WHERE r.charge_id = c.id) AS refunds_json
