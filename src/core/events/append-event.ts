@@ -22,11 +22,13 @@ export async function appendEvent(
 ): Promise<string> {
   const id = core.ids.next('event');
   const now = core.clock.now();
+  // One round trip for both rows: the event and the outbox row that will announce it.
   await q.query(
-    `INSERT INTO events (id, app_id, livemode, type, object_type, object_id, data, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `WITH event AS (
+       INSERT INTO events (id, app_id, livemode, type, object_type, object_id, data, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id)
+     INSERT INTO outbox (event_id, created_at, available_at) SELECT id, $8, $8 FROM event`,
     [id, e.appId, e.livemode, e.type, e.objectType, e.objectId, JSON.stringify(e.data), now],
   );
-  await q.query('INSERT INTO outbox (event_id, created_at, available_at) VALUES ($1, $2, $2)', [id, now]);
   return id;
 }
