@@ -1033,6 +1033,41 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
         token: server.tokens.developer,
       });
       expect(cleared.body).toEqual({ faults: [] });
+
+      // A JSAPI order: its prepay_id opens the cashier; the admin API names the payer page of any order.
+      const j = await charge('jsapi', { extra: { openid: 'o-cashier' }, amount: 321 });
+      const prepay = await fetch(
+        `${server.url}/sandbox/wechatpay/jsapi?prepay_id=${String(j.credential!.prepay_id)}`,
+        {
+          redirect: 'manual',
+        },
+      );
+      expect(prepay.status).toBe(303);
+      const cashier = prepay.headers.get('location')!;
+      expect(cashier).toMatch(/^\/sandbox\/wechatpay\/cashier\/[0-9a-f]{24}$/);
+      const held = await call(server, 'GET', `/api/v1/sandbox/wechatpay/orders/${j.orderSn}`, {
+        token: server.tokens.developer,
+      });
+      expect(held.body).toEqual({
+        out_trade_no: j.orderSn,
+        mch_id: sim.keys.merchant.mchid,
+        trade_type: 'JSAPI',
+        trade_state: 'NOTPAY',
+        total: 321,
+        cashier_url: `${server.url}${cashier}`,
+      });
+      const missing = await call(server, 'GET', '/api/v1/sandbox/wechatpay/orders/nope', {
+        token: server.tokens.developer,
+      });
+      expect(missing.status).toBe(404);
+      const paidThere = await fetch(`${server.url}${cashier}/pay`, { method: 'POST', redirect: 'manual' });
+      expect(paidThere.status).toBe(303);
+      expect((await current(j)).status).toBe('succeeded');
+
+      const clearedAgain = await call(server, 'DELETE', '/api/v1/sandbox/wechatpay/faults', {
+        token: server.tokens.developer,
+      });
+      expect(clearedAgain.body).toEqual({ faults: [] });
       expect(sim.faults.active()).toEqual([]);
     });
   });

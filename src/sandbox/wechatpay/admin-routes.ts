@@ -58,6 +58,33 @@ export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { core }
     },
   );
 
+  // The order WeChat holds for an out_trade_no (a charge's order_sn), with its payer page.
+  app.get(
+    '/sandbox/wechatpay/orders/:outTradeNo',
+    {
+      schema: { tags, params: Type.Object({ outTradeNo: Type.String({ minLength: 1, maxLength: 64 }) }) },
+      preHandler: requirePermission('test_helpers'),
+    },
+    async (request) => {
+      const { outTradeNo } = request.params as { outTradeNo: string };
+      const order = await simulator().findOrderByOutTradeNo(outTradeNo);
+      if (!order)
+        throw new JuheError(
+          'not_found',
+          `The WeChat Pay simulator holds no order ${outTradeNo}`,
+          'outTradeNo',
+        );
+      return {
+        out_trade_no: outTradeNo,
+        mch_id: order.mchid,
+        trade_type: order.tradeType,
+        trade_state: order.state,
+        total: order.total,
+        cashier_url: order.cashierUrl,
+      };
+    },
+  );
+
   app.delete(
     '/sandbox/wechatpay/faults',
     { schema: { tags }, preHandler: requirePermission('test_helpers') },

@@ -158,7 +158,11 @@ export interface WechatpaySimulator {
     outTradeNo: string,
     action: 'pay' | 'decline',
   ): Promise<{ ok: boolean; reason?: string }>;
-  findOrderByOutTradeNo(outTradeNo: string): Promise<{ mchid: string; state: string } | undefined>;
+  findOrderByOutTradeNo(
+    outTradeNo: string,
+  ): Promise<
+    { mchid: string; state: string; tradeType: string; total: number; cashierUrl: string } | undefined
+  >;
 }
 
 const simulators = new WeakMap<Core, WechatpaySimulator>();
@@ -1056,6 +1060,17 @@ export async function wechatpaySimulator(
       ),
     );
   };
+  // What a JSAPI / mini-program / app payer's WeChat would open for a prepay_id.
+  app.get(`${BASE_PATH}/jsapi`, async (request, reply) => {
+    const prepayId = (request.query as { prepay_id?: unknown }).prepay_id;
+    const [order] =
+      typeof prepayId === 'string' && prepayId.length <= 64
+        ? await core.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE prepay_id = $1', [prepayId])
+        : [];
+    if (!order)
+      return reply.status(404).type('text/html; charset=utf-8').send('<h1>订单不存在 (no such order)</h1>');
+    return reply.redirect(`${BASE_PATH}/cashier/${order.pay_code}`, 303);
+  });
   for (const kind of ['qr', 'h5', 'cashier']) {
     app.get(`${BASE_PATH}/${kind}/:code`, async (request, reply) =>
       page(reply, (request.params as { code: string }).code),
@@ -1084,11 +1099,18 @@ export async function wechatpaySimulator(
     runDue,
     payerAct,
     findOrderByOutTradeNo: async (outTradeNo) => {
-      const [row] = await core.db.query<{ mchid: string; trade_state: string }>(
-        'SELECT mchid, trade_state FROM wxsim_orders WHERE out_trade_no = $1',
-        [outTradeNo],
-      );
-      return row ? { mchid: row.mchid, state: row.trade_state } : undefined;
+      const [row] = await core.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE out_trade_no = $1', [
+        outTradeNo,
+      ]);
+      return row
+        ? {
+            mchid: row.mchid,
+            state: row.trade_state,
+            tradeType: row.trade_type,
+            total: Number(row.total),
+            cashierUrl: `${publicUrl()}${BASE_PATH}/cashier/${row.pay_code}`,
+          }
+        : undefined;
     },
   };
   const inject: SandboxHandle['inject'] = async (r) => {
