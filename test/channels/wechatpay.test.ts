@@ -858,6 +858,47 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
     });
   });
 
+  describe('an unusable channel config', () => {
+    it('is refused as channel_not_available, never sent upstream or left unknown', async () => {
+      const { merchant, platform } = sim.keys;
+      const other = await core.db.tx(async (q) => {
+        const m = await createMerchant(q, core, { name: 'Broken config merchant' });
+        return createApp(q, core, { merchantId: m.id, name: 'Broken shop' });
+      });
+      const configure = (secrets: Record<string, string>) =>
+        call(server, 'POST', '/api/v1/channel_configs', {
+          token: server.tokens.owner,
+          body: {
+            app: other.id,
+            mode: 'test',
+            provider: 'wechatpay',
+            settings: {
+              mch_id: merchant.mchid,
+              appid: merchant.appid,
+              serial_no: merchant.serialNo,
+              base_url: `${server.url}/sandbox/wechatpay/`,
+            },
+            secrets,
+          },
+        });
+      const good = { private_key: merchant.privateKeyPem, api_v3_key: merchant.apiV3Key };
+      for (const secrets of [
+        { ...good, platform_certificate: 'not a certificate' },
+        { ...good, platform_certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' },
+        { ...good, platform_certificate: platform.certificatePem, private_key: 'not a key' },
+      ]) {
+        expect((await configure(secrets)).status).toBeLessThan(300);
+        const error = await charge('qr', { appId: other.id }).catch((e: unknown) => e);
+        expect((error as JuheError).code).toBe('channel_not_available');
+      }
+      const [{ count }] = await core.db.query<{ count: string }>(
+        `SELECT count(*) FROM wxsim_orders o JOIN charges c ON c.order_sn = o.out_trade_no WHERE c.app_id = $1`,
+        [other.id],
+      );
+      expect(Number(count)).toBe(0);
+    });
+  });
+
   describe('the simulator, as the official client sees it', () => {
     const base = () => ({
       appid: sim.keys.merchant.appid,

@@ -52,6 +52,24 @@ export function platformCertsFrom(text: string, serialHint?: string): Record<str
   return certs;
 }
 
+/** A config's platform certificates; a config error (not an upstream failure) when none is usable. */
+function configuredPlatformCerts(text: string, serialHint: string): Record<string, string> {
+  let certs: Record<string, string>;
+  try {
+    certs = platformCertsFrom(text, serialHint || undefined);
+  } catch {
+    certs = {};
+  }
+  if (Object.keys(certs).length === 0) {
+    throw new JuheError(
+      'channel_not_available',
+      'secrets.platform_certificate holds no readable PEM certificate (or public key with settings.platform_serial)',
+      'channel',
+    );
+  }
+  return certs;
+}
+
 /** Resolves the merchant of a call: its channel config, or in test mode the simulator's default merchant. */
 export function merchantFor(config: ChannelConfig | null, livemode: boolean, publicUrl: string): Merchant {
   if (config) {
@@ -75,7 +93,7 @@ export function merchantFor(config: ChannelConfig | null, livemode: boolean, pub
       apiV3Key: secrets.api_v3_key,
       apiV2Key: secrets.api_v2_key ?? '',
       v2SignType: s.v2_sign_type === 'MD5' ? 'MD5' : 'HMAC-SHA256',
-      platformCerts: platformCertsFrom(secrets.platform_certificate, str(s.platform_serial) || undefined),
+      platformCerts: configuredPlatformCerts(secrets.platform_certificate, str(s.platform_serial)),
       baseUrl: str(s.base_url) || PRODUCTION_BASE_URL,
       timeoutMs: Number(s.timeout_ms) > 0 ? Number(s.timeout_ms) : DEFAULT_TIMEOUT_MS,
     };

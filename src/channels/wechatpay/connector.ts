@@ -66,7 +66,16 @@ export function wechatpayConnector(): WechatpayConnector {
 
 function context(ctx: ConnectorContext): { m: Merchant; wx: WxClient } {
   const m = merchantFor(ctx.config, ctx.charge.livemode, ctx.publicUrl);
-  return { m, wx: clientFor(m) };
+  try {
+    return { m, wx: clientFor(m) };
+  } catch (error) {
+    // The client refuses its configuration (unreadable private key...): a config error, not an upstream one.
+    throw new JuheError(
+      'channel_not_available',
+      `WeChat Pay config is not usable: ${(error as Error).message}`,
+      'channel',
+    );
+  }
 }
 
 export function notifyUrlOf(publicUrl: string, m: Merchant): string {
