@@ -6,6 +6,7 @@
  * asserts the exact transitions (events), statuses and amounts.
  */
 import { X509Certificate, createPublicKey, verify } from 'node:crypto';
+import pino from 'pino';
 import WechatpayPlugin from 'wechatpay-axios-plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CONFIG_ID } from '../../src/channels/wechatpay/client.js';
@@ -677,6 +678,10 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
             .generateKeyPairSync('rsa', { modulusLength: 2048 })
             .privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
       );
+      // Every refusal is logged: capture the gateway's log while they arrive.
+      const logged: { level: number; msg: string; reason?: string }[] = [];
+      const quiet = core.log;
+      core.log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
       const refusals = [
         ['foreign key', await send(genuine, { key: foreign })],
         ['unknown serial', await send(genuine, { serial: 'ABCDEF' })],
@@ -689,6 +694,18 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
         ['another merchant', await send(envelope({ ...resource, mchid: '1900000001' }))],
         ['unknown order', await send(envelope({ ...resource, out_trade_no: '20260301000000000000' }))],
       ] as const;
+      core.log = quiet;
+      const warnings = logged.filter((l) => l.level >= 40);
+      expect(warnings).toHaveLength(refusals.length);
+      expect(warnings.filter((l) => l.msg === 'rejected WeChat Pay callback').map((l) => l.reason)).toEqual([
+        'signature does not verify',
+        'unknown platform serial ABCDEF',
+        'Wechatpay-Timestamp outside the allowed window',
+        'signature does not verify',
+        'signature does not verify',
+        'resource does not decrypt with the API v3 key',
+        'body is not JSON',
+      ]);
       for (const [why, answer] of refusals) {
         expect([why, answer.status >= 400 && answer.status < 500, answer.body?.code]).toEqual([
           why,
