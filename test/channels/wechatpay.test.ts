@@ -5,7 +5,7 @@
  * expiry, query, refunds, and every callback fault the simulator can inject. Each scenario
  * asserts the exact transitions (events), statuses and amounts.
  */
-import { X509Certificate, createPublicKey, verify } from 'node:crypto';
+import { X509Certificate, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import pino from 'pino';
 import WechatpayPlugin from 'wechatpay-axios-plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,7 @@ import {
   simulatorOf,
 } from '../../src/sandbox/wechatpay/simulator.js';
 import { pollDue } from '../../src/core/payments/poll.js';
+import { selfSignedCertificate } from '../../src/sandbox/wechatpay/x509.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { type TestServer, call, testServer } from '../support/server.js';
@@ -791,15 +792,67 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       expect(await events(c.id)).toEqual(['charge.created']);
     });
 
-    it('a response the client cannot verify is unknown, never failed', async () => {
-      // A client that trusts another platform certificate: every answer fails verification.
-      const c = await charge('qr');
-      const wrong = officialClient({ certs: { '1234567890ABCDEF': sim.keys.merchant.publicKeyPem } });
+    it('an answer that does not verify (impostor platform key, same serial) is unknown, never failed', async () => {
+      const { merchant, platform } = sim.keys;
+      const impostor = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const fake = selfSignedCertificate({
+        ...impostor,
+        commonName: 'impostor',
+        organization: 'impostor',
+        notBefore: new Date(Date.now() - 86_400_000),
+        notAfter: new Date(Date.now() + 86_400_000),
+        serial: Buffer.from(platform.serial, 'hex'),
+      });
+      expect(fake.serial).toBe(platform.serial);
+      // The official client alone: the signature digest check fails.
+      const c0 = await charge('qr');
+      const wrong = officialClient({ certs: { [platform.serial]: fake.pem } });
       const error = await wrong
-        .chain(`v3/pay/transactions/out-trade-no/${c.orderSn}`)
-        .get({ params: { mchid: sim.keys.merchant.mchid } })
+        .chain(`v3/pay/transactions/out-trade-no/${c0.orderSn}`)
+        .get({ params: { mchid: merchant.mchid } })
         .catch((e: any) => e);
-      expect(error.code).toBe('EV3_RES_HEADER_PLATFORM_SERIAL');
+      expect(error.code).toBe('EV3_RES_HEADER_SIGNATURE_DIGEST');
+      // Through the connector, for a merchant whose config trusts the impostor.
+      const other = await core.db.tx(async (q) => {
+        const m = await createMerchant(q, core, { name: 'Impostor merchant' });
+        return createApp(q, core, { merchantId: m.id, name: 'Impostor shop' });
+      });
+      const configured = await call(server, 'POST', '/api/v1/channel_configs', {
+        token: server.tokens.owner,
+        body: {
+          app: other.id,
+          mode: 'test',
+          provider: 'wechatpay',
+          settings: {
+            mch_id: merchant.mchid,
+            appid: merchant.appid,
+            serial_no: merchant.serialNo,
+            base_url: `${server.url}/sandbox/wechatpay/`,
+          },
+          secrets: {
+            private_key: merchant.privateKeyPem,
+            api_v3_key: merchant.apiV3Key,
+            platform_certificate: fake.pem,
+          },
+        },
+      });
+      expect(configured.status).toBeLessThan(300);
+      const c = await charge('qr', { appId: other.id });
+      expect(c).toMatchObject({ status: 'pending', credential: null });
+      expect((await order(c)).trade_state).toBe('NOTPAY'); // WeChat did create it
+      const [{ next_poll_at }] = await core.db.query('SELECT next_poll_at FROM charges WHERE id = $1', [
+        c.id,
+      ]);
+      expect(next_poll_at).not.toBeNull();
+      // Even once paid upstream, an unverifiable query answer changes nothing.
+      sim.faults.add('drop');
+      await pay(c);
+      expect(await syncChargeFromUpstream(core, c.id)).toMatchObject({
+        status: 'unknown',
+        needsPolling: true,
+      });
+      expect((await current(c)).status).toBe('pending');
+      expect(await events(c.id)).toEqual(['charge.created']);
     });
 
     it('micropay timeout: unknown, then the order query settles it', async () => {
