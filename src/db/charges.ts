@@ -74,29 +74,28 @@ export async function findRefund(q: Queryable, id: string, lock = false): Promis
 }
 
 /**
- * A charge and its refunds in one round trip (the retrieve endpoint's hot path).
- * Refund rows come back through json_agg, so their times are re-read as Dates.
+ * A charge and its refunds in one round trip (the retrieve endpoint's hot path): one row
+ * per refund (or one with a null refund), refunds as JSON so their times are re-read.
  */
-export async function findChargeWithRefunds(
-  q: Queryable,
-  id: string,
-): Promise<[Charge, Refund[]] | undefined> {
-  const [row] = await q.query(
-    `SELECT c.*, (SELECT coalesce(json_agg(r ORDER BY r.created_at, r.id), '[]'::json) FROM refunds r
-       WHERE r.charge_id = c.id) AS refunds_json
-     FROM charges c WHERE c.id = $1`,
+export async function findChargeWithRefunds(q: Queryable, id: string): Promise<[Charge, Refund[]] | undefined> {
+  const rows = await q.query(
+    `SELECT c.*, row_to_json(r) AS refund_json FROM charges c LEFT JOIN refunds r ON r.charge_id = c.id
+     WHERE c.id = $1 ORDER BY r.created_at, r.id`,
     [id],
   );
-  if (!row) return undefined;
-  const refunds = (row.refunds_json as Record<string, any>[]).map((r) =>
-    toRefund({
-      ...r,
-      created_at: new Date(r.created_at),
-      updated_at: new Date(r.updated_at),
-      succeeded_at: r.succeeded_at ? new Date(r.succeeded_at) : null,
-    }),
-  );
-  return [toCharge(row), refunds];
+  if (rows.length === 0) return undefined;
+  const refunds = rows
+    .map((row) => row.refund_json as Record<string, any> | null)
+    .filter((r): r is Record<string, any> => r !== null)
+    .map((r) =>
+      toRefund({
+        ...r,
+        created_at: new Date(r.created_at),
+        updated_at: new Date(r.updated_at),
+        succeeded_at: r.succeeded_at ? new Date(r.succeeded_at) : null,
+      }),
+    );
+  return [toCharge(rows[0]!), refunds];
 }
 
 export async function listRefundsOfCharge(q: Queryable, chargeId: string): Promise<Refund[]> {

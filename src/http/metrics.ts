@@ -39,11 +39,22 @@ export function registerMetrics(app: FastifyInstance, core: Core): void {
     registers: [registry],
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Label children are looked up once per (route, method, status), not hashed per request.
+  const children = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { route, method: request.method, status: String(reply.statusCode) };
-    requests.inc(labels);
-    latency.observe(labels, reply.elapsedTime / 1000);
+    const key = `${route} ${request.method} ${reply.statusCode}`;
+    let child = children.get(key);
+    if (!child) {
+      const labels = [route, request.method, String(reply.statusCode)] as const;
+      const counter = requests.labels(...labels);
+      const histogram = latency.labels(...labels);
+      child = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      children.set(key, child);
+    }
+    child.count();
+    child.observe(reply.elapsedTime / 1000);
+    done();
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

@@ -124,6 +124,21 @@ describe.each(engines())('charges (%s)', (engine) => {
     expect(await eventsOf(core, second.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
+  it('draws a new system order number when one collides', async () => {
+    const first = await createCharge(core, chargeParams(appId));
+    const ids = core.ids;
+    let draws = 0;
+    core.ids = { ...ids, orderSn: (now) => (draws++ === 0 ? first.orderSn : ids.orderSn(now)) };
+    try {
+      const second = await createCharge(core, chargeParams(appId));
+      expect(draws).toBe(2);
+      expect(second.orderSn).not.toBe(first.orderSn);
+      expect(second.status).toBe('pending');
+    } finally {
+      core.ids = ids;
+    }
+  });
+
   it('applies a channel result once: duplicates and late results change nothing', async () => {
     const charge = await createCharge(core, chargeParams(appId));
     const first = await applyChargeResult(core, charge.id, { status: 'succeeded', transactionNo: 'up_1' });

@@ -109,38 +109,46 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
   if (early?.credential) charge.credential = early.credential;
 
   let created: Charge = charge;
-  try {
-    await core.db.tx(async (q) => {
-      if (params.allowRebill) charge.attempt = await nextAttempt(q, charge, orderScope);
-      await insertCharge(q, charge, orderScope);
-      await appendEvent(q, core, {
-        appId: charge.appId,
-        livemode: charge.livemode,
-        type: 'charge.created',
-        objectType: 'charge',
-        objectId: charge.id,
-        data: serializeCharge(charge),
+  // The system order number is random within its second; on the rare collision, draw again.
+  for (let draw = 1; ; draw++) {
+    try {
+      await core.db.tx(async (q) => {
+        if (params.allowRebill) charge.attempt = await nextAttempt(q, charge, orderScope);
+        await insertCharge(q, charge, orderScope);
+        await appendEvent(q, core, {
+          appId: charge.appId,
+          livemode: charge.livemode,
+          type: 'charge.created',
+          objectType: 'charge',
+          objectId: charge.id,
+          data: serializeCharge(charge),
+        });
+        if (early && early.status !== 'unknown' && (early.status !== 'pending' || early.payerActing)) {
+          created = (await applyChargeResult(core, charge.id, early, q)).charge;
+        }
       });
-      if (early && early.status !== 'unknown' && (early.status !== 'pending' || early.payerActing)) {
-        created = (await applyChargeResult(core, charge.id, early, q)).charge;
+      break;
+    } catch (error) {
+      if (isUniqueViolation(error, 'charges_order_sn_key') && draw < 5) {
+        charge.orderSn = core.ids.orderSn(now);
+        continue;
       }
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new JuheError(
-        'order_no_duplicate',
-        `Order number ${params.orderNo} was already used`,
-        'order_no',
-      );
+      if (isUniqueViolation(error)) {
+        throw new JuheError(
+          'order_no_duplicate',
+          `Order number ${params.orderNo} was already used`,
+          'order_no',
+        );
+      }
+      if (isForeignKeyViolation(error)) {
+        throw new JuheError(
+          params.storeId ? 'store_not_found' : 'app_not_found',
+          undefined,
+          params.storeId ? 'store' : 'app',
+        );
+      }
+      throw error;
     }
-    if (isForeignKeyViolation(error)) {
-      throw new JuheError(
-        params.storeId ? 'store_not_found' : 'app_not_found',
-        undefined,
-        params.storeId ? 'store' : 'app',
-      );
-    }
-    throw error;
   }
   if (early) return created;
 
