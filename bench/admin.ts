@@ -102,6 +102,9 @@ export async function runAdminBench(): Promise<{ create: number; retrieve: numbe
       'bare fastify route',
       0.4,
     );
+    // Context, not a target: the same row read straight through pg, the floor of any retrieve.
+    const rawRead = await loop(() => db.query('SELECT * FROM charges WHERE id = $1', [chargeId]));
+    report('retrieve-charge (admin API)', retrieve, rawRead, 'raw pg read of the row', 0);
     return { create: createRatio, retrieve: retrieveRatio };
   } finally {
     await drop();
