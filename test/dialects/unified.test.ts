@@ -188,7 +188,17 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
   };
 
   beforeAll(async () => {
-    core = await testCore(engine);
+    // Connectors pinned to the generic sandbox: this suite tests the dialect against core's
+    // contract (it settles payments with applyChargeResult); the simulators have their own suites.
+    const sandbox = sandboxConnector();
+    core = await testCore(engine, {
+      connectors: connectorRegistry({
+        alipay: sandbox,
+        wechatpay: sandbox,
+        unionpay: sandbox,
+        paypal: sandbox,
+      }),
+    });
     const merchant = await createMerchant(core.db, core, { name: 'Marathon' });
     const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'signup' });
     appId = app.id;

@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
 import type { Core } from '../../core/context.js';
-import { applyChargeResult } from '../../core/notify/apply-channel-result.js';
 import { findCharge } from '../../db/charges.js';
+import { actAsPayer } from '../payer.js';
 import { walletPage } from './page.js';
 
 const Params = Type.Object({ id: Type.String({ pattern: '^ch_[0-9a-f]{24}$' }) });
@@ -40,17 +40,7 @@ export async function walletRoutes(app: FastifyInstance, { core }: { core: Core 
       async (request, reply) => {
         const charge = await testCharge((request.params as { id: string }).id);
         if (!charge) return reply.status(404).type('text/html').send('<h1>No such test charge</h1>');
-        await applyChargeResult(
-          core,
-          charge.id,
-          action === 'pay'
-            ? { status: 'succeeded', transactionNo: `sandbox_${charge.orderSn}` }
-            : {
-                status: 'failed',
-                failureCode: 'payer_declined',
-                failureMessage: 'The payer declined the payment',
-              },
-        );
+        await actAsPayer(core, charge, action);
         return reply.redirect(`/sandbox/pay/${charge.id}`, 303);
       },
     );
