@@ -77,7 +77,10 @@ export async function findRefund(q: Queryable, id: string, lock = false): Promis
  * A charge and its refunds in one round trip (the retrieve endpoint's hot path): one row
  * per refund (or one with a null refund), refunds as JSON so their times are re-read.
  */
-export async function findChargeWithRefunds(q: Queryable, id: string): Promise<[Charge, Refund[]] | undefined> {
+export async function findChargeWithRefunds(
+  q: Queryable,
+  id: string,
+): Promise<[Charge, Refund[]] | undefined> {
   const rows = await q.query(
     `SELECT c.*, row_to_json(r) AS refund_json FROM charges c LEFT JOIN refunds r ON r.charge_id = c.id
      WHERE c.id = $1 ORDER BY r.created_at, r.id`,
