@@ -108,50 +108,65 @@ export async function listRefundsOfCharge(q: Queryable, chargeId: string): Promi
   return rows.map(toRefund);
 }
 
-export async function insertCharge(q: Queryable, c: Charge, orderScope: string): Promise<void> {
-  await q.query(
-    `INSERT INTO charges (id, app_id, store_id, livemode, dialect, order_no, order_scope, attempt, order_sn,
+/**
+ * Inserts a charge; with `recordedBy` (event CTEs from core/events/append-event.ts, numbered
+ * from $36) the event and outbox row go in the same statement.
+ */
+export async function insertCharge(
+  q: Queryable,
+  c: Charge,
+  orderScope: string,
+  recordedBy?: { ctes: string; params: unknown[] },
+): Promise<void> {
+  const insert = `INSERT INTO charges (id, app_id, store_id, livemode, dialect, order_no, order_scope, attempt, order_sn,
        channel, method, amount, amount_original, amount_discount, amount_ignore, amount_refunded, currency,
        subject, body, description, client_ip, extra, metadata, credential, status, transaction_no,
        failure_code, failure_msg, return_url, notify_url, created_at, updated_at, expires_at, paid_at, closed_at)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,
-       $27,$28,$29,$30,$31,$32,$33,$34,$35)`,
-    [
-      c.id,
-      c.appId,
-      c.storeId,
-      c.livemode,
-      c.dialect,
-      c.orderNo,
-      orderScope,
-      c.attempt,
-      c.orderSn,
-      c.channel,
-      c.method,
-      c.amount,
-      c.amountOriginal,
-      c.amountDiscount,
-      c.amountIgnore,
-      c.amountRefunded,
-      c.currency,
-      c.subject,
-      c.body,
-      c.description,
-      c.clientIp,
-      JSON.stringify(c.extra),
-      JSON.stringify(c.metadata),
-      c.credential === null ? null : JSON.stringify(c.credential),
-      c.status,
-      c.transactionNo,
-      c.failureCode,
-      c.failureMsg,
-      c.returnUrl,
-      c.notifyUrl,
-      c.createdAt,
-      c.updatedAt,
-      c.expiresAt,
-      c.paidAt,
-      c.closedAt,
-    ],
-  );
+       $27,$28,$29,$30,$31,$32,$33,$34,$35)`;
+  const values = [
+    c.id,
+    c.appId,
+    c.storeId,
+    c.livemode,
+    c.dialect,
+    c.orderNo,
+    orderScope,
+    c.attempt,
+    c.orderSn,
+    c.channel,
+    c.method,
+    c.amount,
+    c.amountOriginal,
+    c.amountDiscount,
+    c.amountIgnore,
+    c.amountRefunded,
+    c.currency,
+    c.subject,
+    c.body,
+    c.description,
+    c.clientIp,
+    JSON.stringify(c.extra),
+    JSON.stringify(c.metadata),
+    c.credential === null ? null : JSON.stringify(c.credential),
+    c.status,
+    c.transactionNo,
+    c.failureCode,
+    c.failureMsg,
+    c.returnUrl,
+    c.notifyUrl,
+    c.createdAt,
+    c.updatedAt,
+    c.expiresAt,
+    c.paidAt,
+    c.closedAt,
+  ];
+  if (!recordedBy) {
+    await q.query(insert, values);
+    return;
+  }
+  await q.query(`WITH charge_row AS (${insert} RETURNING id), ${recordedBy.ctes} SELECT 1`, [
+    ...values,
+    ...recordedBy.params,
+  ]);
 }

@@ -1,13 +1,13 @@
 import type { ChannelConfig, Connector } from '../../channels/_kit/connector.js';
 import { findCharge, insertCharge, toCharge } from '../../db/charges.js';
-import { isForeignKeyViolation, isUniqueViolation } from '../../db/db.js';
+import { type Queryable, isForeignKeyViolation, isUniqueViolation } from '../../db/db.js';
 import type { Charge, Dialect } from '../../domain/charge.js';
 import { type Method, type Provider, isMethod, isProvider } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { type Currency, isCurrency, isPositiveMinor } from '../../domain/money.js';
 import { findChannelConfig } from '../apps/channel-configs.js';
 import type { Core } from '../context.js';
-import { appendEvent } from '../events/append-event.js';
+import { eventCtes } from '../events/append-event.js';
 import { applyChargeResult } from '../notify/apply-channel-result.js';
 import { serializeCharge } from '../serialize.js';
 
@@ -109,24 +109,36 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
   if (early?.credential) charge.credential = early.credential;
 
   let created: Charge = charge;
+  const settlesAtOnce =
+    early && early.status !== 'unknown' && (early.status !== 'pending' || early.payerActing);
+  const record = async (q: Queryable) => {
+    const createdEvent = eventCtes(
+      core,
+      {
+        appId: charge.appId,
+        livemode: charge.livemode,
+        type: 'charge.created',
+        objectType: 'charge',
+        objectId: charge.id,
+        data: serializeCharge(charge),
+      },
+      36,
+    );
+    await insertCharge(q, charge, orderScope, createdEvent);
+  };
   // The system order number is random within its second; on the rare collision, draw again.
   for (let draw = 1; ; draw++) {
     try {
-      await core.db.tx(async (q) => {
-        if (params.allowRebill) charge.attempt = await nextAttempt(q, charge, orderScope);
-        await insertCharge(q, charge, orderScope);
-        await appendEvent(q, core, {
-          appId: charge.appId,
-          livemode: charge.livemode,
-          type: 'charge.created',
-          objectType: 'charge',
-          objectId: charge.id,
-          data: serializeCharge(charge),
+      if (!params.allowRebill && !settlesAtOnce) {
+        // The common case is one atomic statement: charge, event and outbox row together.
+        await record(core.db);
+      } else {
+        await core.db.tx(async (q) => {
+          if (params.allowRebill) charge.attempt = await nextAttempt(q, charge, orderScope);
+          await record(q);
+          if (settlesAtOnce) created = (await applyChargeResult(core, charge.id, early!, q)).charge;
         });
-        if (early && early.status !== 'unknown' && (early.status !== 'pending' || early.payerActing)) {
-          created = (await applyChargeResult(core, charge.id, early, q)).charge;
-        }
-      });
+      }
       break;
     } catch (error) {
       if (isUniqueViolation(error, 'charges_order_sn_key') && draw < 5) {
