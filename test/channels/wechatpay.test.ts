@@ -20,7 +20,7 @@ import {
   v2Sign,
   wallSeconds,
 } from '../../src/channels/wechatpay/protocol.js';
-import { syncChargeFromUpstream, syncRefundFromUpstream } from '../../src/channels/wechatpay/sync.js';
+import { syncChargeFromChannel, syncRefundFromChannel } from '../../src/core/payments/sync-from-channel.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
 import { cancelCharge } from '../../src/core/payments/cancel-charge.js';
@@ -286,7 +286,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       expect(await decline(c)).toEqual({ ok: true });
       expect(deliveriesSince(before)).toEqual([]);
       expect((await current(c)).status).toBe('pending');
-      expect(await syncChargeFromUpstream(core, c.id)).toMatchObject({
+      expect(await syncChargeFromChannel(core, c.id)).toMatchObject({
         status: 'failed',
         failureCode: 'PAYERROR',
       });
@@ -342,7 +342,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       expect((await cancelCharge(core, c.id)).status).toBe('canceled');
       expect((await order(c)).trade_state).toBe('CLOSED');
       expect(await pay(c)).toEqual({ ok: false, reason: '订单已关闭' });
-      expect(await syncChargeFromUpstream(core, c.id)).toMatchObject({
+      expect(await syncChargeFromChannel(core, c.id)).toMatchObject({
         status: 'failed',
         failureCode: 'CLOSED',
       });
@@ -385,31 +385,31 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
   describe('query', () => {
     it('maps trade_state: NOTPAY pending, SUCCESS succeeded (with transaction and time), REFUND still succeeded', async () => {
       const c = await charge('app');
-      expect(await syncChargeFromUpstream(core, c.id)).toEqual({ status: 'pending' });
+      expect(await syncChargeFromChannel(core, c.id)).toEqual({ status: 'pending' });
       sim.faults.add('drop');
       await pay(c);
       const paidAt = core.clock.now();
-      const result = await syncChargeFromUpstream(core, c.id);
+      const result = await syncChargeFromChannel(core, c.id);
       expect(result).toEqual({
         status: 'succeeded',
         transactionNo: (await order(c)).transaction_id,
         paidAt: new Date(Math.floor(paidAt.getTime() / 1000) * 1000),
       });
-      expect(await syncChargeFromUpstream(core, c.id)).toMatchObject({ status: 'succeeded' });
+      expect(await syncChargeFromChannel(core, c.id)).toMatchObject({ status: 'succeeded' });
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
     });
 
     it('barcode USERPAYING is resolved by polling the order query', async () => {
       const c = await charge('barcode', { extra: { auth_code: '131111111111111111' }, amount: 888 });
       expect(c.status).toBe('user_paying');
-      expect(await syncChargeFromUpstream(core, c.id)).toEqual({
+      expect(await syncChargeFromChannel(core, c.id)).toEqual({
         status: 'pending',
         payerActing: true,
         needsPolling: true,
       });
       expect((await current(c)).status).toBe('user_paying');
       expect(await pay(c)).toEqual({ ok: true });
-      const result = await syncChargeFromUpstream(core, c.id);
+      const result = await syncChargeFromChannel(core, c.id);
       expect(result).toMatchObject({ status: 'succeeded', transactionNo: (await order(c)).transaction_id });
       expect(await current(c)).toMatchObject({ status: 'succeeded', amount: 888 });
       expect(await events(c.id)).toEqual(['charge.created', 'charge.user_paying', 'charge.succeeded']);
@@ -445,7 +445,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       const [upstream] = await core.db.query('SELECT * FROM wxsim_refunds WHERE out_refund_no = $1', [r.id]);
       expect(upstream).toMatchObject({ status: 'SUCCESS', reason: 'customer returned it' });
       // The order query now says REFUND: still a paid charge.
-      expect(await syncChargeFromUpstream(core, c.id)).toMatchObject({ status: 'succeeded' });
+      expect(await syncChargeFromChannel(core, c.id)).toMatchObject({ status: 'succeeded' });
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
     });
 
@@ -528,7 +528,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       const r = await createRefund(core, { chargeId: c.id });
       await sim.runDue();
       expect((await findRefund(core.db, r.id))!.status).toBe('pending');
-      expect(await syncRefundFromUpstream(core, r.id)).toMatchObject({ status: 'succeeded' });
+      expect(await syncRefundFromChannel(core, r.id)).toMatchObject({ status: 'succeeded' });
       expect(await findRefund(core.db, r.id)).toMatchObject({
         status: 'succeeded',
         transactionNo: r.extra.refund_id,
@@ -788,7 +788,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       const c = await charge('jsapi', { extra: { openid: 'o-5xx' } });
       expect(c).toMatchObject({ status: 'pending', credential: null });
       expect(await order(c)).toBeUndefined();
-      expect(await syncChargeFromUpstream(core, c.id)).toEqual({ status: 'pending' });
+      expect(await syncChargeFromChannel(core, c.id)).toEqual({ status: 'pending' });
       expect(await events(c.id)).toEqual(['charge.created']);
     });
 
@@ -847,7 +847,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       // Even once paid upstream, an unverifiable query answer changes nothing.
       sim.faults.add('drop');
       await pay(c);
-      expect(await syncChargeFromUpstream(core, c.id)).toMatchObject({
+      expect(await syncChargeFromChannel(core, c.id)).toMatchObject({
         status: 'unknown',
         needsPolling: true,
       });
@@ -859,7 +859,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       sim.faults.add('timeout', 1, 1500);
       const c = await charge('barcode', { extra: { auth_code: '101234567890123456' } });
       expect(c.status).toBe('pending');
-      expect(await syncChargeFromUpstream(core, c.id)).toMatchObject({ status: 'succeeded' });
+      expect(await syncChargeFromChannel(core, c.id)).toMatchObject({ status: 'succeeded' });
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
     });
   });

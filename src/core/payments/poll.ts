@@ -1,7 +1,6 @@
-import { findCharge, findRefund } from '../../db/charges.js';
-import { findChannelConfig } from '../apps/channel-configs.js';
+import { JuheError } from '../../domain/errors.js';
 import type { Core } from '../context.js';
-import { applyChargeResult, applyRefundResult } from '../notify/apply-channel-result.js';
+import { syncChargeFromChannel, syncRefundFromChannel } from './sync-from-channel.js';
 
 /**
  * One polling pass: asks the channel about every due charge and refund, applies what it
@@ -21,44 +20,24 @@ export async function pollDue(core: Core, batch = 50): Promise<{ charges: number
         [now, batch],
       ),
     );
+  // A channel that cannot be asked (no query capability) is simply not asked: its
+  // notifications or the expiry worker settle the object instead.
   const charges = await claim('charges', `'pending', 'user_paying'`);
   for (const { id } of charges) {
-    await guarded(core, id, async () => {
-      const charge = (await findCharge(core.db, id))!;
-      const connector = core.connectors.resolve(charge.channel, charge.livemode);
-      if (!connector.query) return;
-      const config =
-        (await findChannelConfig(core.db, core.box, charge.appId, charge.livemode, charge.channel)) ?? null;
-      const result = await connector.query({ charge, config, clock: core.clock, publicUrl: core.publicUrl });
-      await applyChargeResult(core, id, { ...result, needsPolling: false });
-    });
+    await guarded(core, id, () => syncChargeFromChannel(core, id));
   }
   const refunds = await claim('refunds', `'pending'`);
   for (const { id } of refunds) {
-    await guarded(core, id, async () => {
-      const refund = (await findRefund(core.db, id))!;
-      const charge = (await findCharge(core.db, refund.chargeId))!;
-      const connector = core.connectors.resolve(charge.channel, charge.livemode);
-      if (!connector.queryRefund) return;
-      const config =
-        (await findChannelConfig(core.db, core.box, charge.appId, charge.livemode, charge.channel)) ?? null;
-      const result = await connector.queryRefund({
-        charge,
-        refund,
-        config,
-        clock: core.clock,
-        publicUrl: core.publicUrl,
-      });
-      await applyRefundResult(core, id, { ...result, needsPolling: false });
-    });
+    await guarded(core, id, () => syncRefundFromChannel(core, id));
   }
   return { charges: charges.length, refunds: refunds.length };
 }
 
-async function guarded(core: Core, id: string, work: () => Promise<void>): Promise<void> {
+async function guarded(core: Core, id: string, work: () => Promise<unknown>): Promise<void> {
   try {
     await work();
   } catch (error) {
+    if (error instanceof JuheError && error.code === 'channel_not_supported') return;
     core.log.warn({ err: error, object: id }, 'poll failed; will ask again after backoff');
   }
 }

@@ -26,31 +26,22 @@ export type Permission =
  * developers wire integrations (apps, keys, channels, webhooks, test helpers) but cannot
  * refund; viewers only read. Owners and admins may do everything.
  */
+const ALL_PERMISSIONS: readonly Permission[] = [
+  'read',
+  'charges.write',
+  'refunds.write',
+  'apps.write',
+  'keys.reveal',
+  'channels.write',
+  'webhooks.write',
+  'users.write',
+  'audit.read',
+  'test_helpers',
+];
+
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  owner: [
-    'read',
-    'charges.write',
-    'refunds.write',
-    'apps.write',
-    'keys.reveal',
-    'channels.write',
-    'webhooks.write',
-    'users.write',
-    'audit.read',
-    'test_helpers',
-  ],
-  admin: [
-    'read',
-    'charges.write',
-    'refunds.write',
-    'apps.write',
-    'keys.reveal',
-    'channels.write',
-    'webhooks.write',
-    'users.write',
-    'audit.read',
-    'test_helpers',
-  ],
+  owner: ALL_PERMISSIONS,
+  admin: ALL_PERMISSIONS,
   developer: [
     'read',
     'charges.write',

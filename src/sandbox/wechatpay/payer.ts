@@ -1,4 +1,4 @@
-import { syncChargeFromUpstream } from '../../channels/wechatpay/sync.js';
+import { syncChargeFromChannel } from '../../core/payments/sync-from-channel.js';
 import type { Core } from '../../core/context.js';
 import type { Charge } from '../../domain/charge.js';
 import { simulatorOf } from './simulator.js';
@@ -20,6 +20,6 @@ export async function actAsWechatpayPayer(
   const order = await sim.findOrderByOutTradeNo(charge.orderSn);
   if (!order) return false;
   await sim.payerAct(order.mchid, charge.orderSn, action);
-  await syncChargeFromUpstream(core, charge.id);
+  await syncChargeFromChannel(core, charge.id);
   return true;
 }

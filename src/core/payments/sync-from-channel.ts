@@ -1,17 +1,16 @@
-import { findChannelConfig } from '../../core/apps/channel-configs.js';
-import type { Core } from '../../core/context.js';
-import { applyChargeResult, applyRefundResult } from '../../core/notify/apply-channel-result.js';
+import type { ChannelResult, RefundResult } from '../../channels/_kit/connector.js';
 import { findCharge, findRefund } from '../../db/charges.js';
 import { JuheError } from '../../domain/errors.js';
-import type { ChannelResult, RefundResult } from '../_kit/connector.js';
-import type { WechatpayConnector } from './connector.js';
+import { findChannelConfig } from '../apps/channel-configs.js';
+import type { Core } from '../context.js';
+import { applyChargeResult, applyRefundResult } from '../notify/apply-channel-result.js';
 
 /**
- * What the polling worker does for a WeChat charge or refund: ask WeChat Pay (order query,
- * refund query) and apply the answer as one idempotent transition. Resolves lost
- * callbacks, upstream timeouts and barcode payments waiting for the payer.
+ * Asks the charge's channel where it stands (order query) and applies the answer as one
+ * idempotent transition: how lost notifications, upstream timeouts and barcode payments
+ * waiting for the payer are resolved (polling worker, payer simulation).
  */
-export async function syncChargeFromUpstream(core: Core, chargeId: string): Promise<ChannelResult> {
+export async function syncChargeFromChannel(core: Core, chargeId: string): Promise<ChannelResult> {
   const charge = await findCharge(core.db, chargeId);
   if (!charge) throw new JuheError('charge_not_found', undefined, 'id');
   const connector = core.connectors.resolve(charge.channel, charge.livemode);
@@ -23,13 +22,15 @@ export async function syncChargeFromUpstream(core: Core, chargeId: string): Prom
   return result;
 }
 
-export async function syncRefundFromUpstream(core: Core, refundId: string): Promise<RefundResult> {
+/** The refund twin: refund query, then one idempotent transition. */
+export async function syncRefundFromChannel(core: Core, refundId: string): Promise<RefundResult> {
   const refund = await findRefund(core.db, refundId);
   if (!refund) throw new JuheError('refund_not_found', undefined, 'id');
   const charge = (await findCharge(core.db, refund.chargeId))!;
-  const connector = core.connectors.resolve(charge.channel, charge.livemode) as Partial<WechatpayConnector>;
-  if (!connector.queryRefund)
+  const connector = core.connectors.resolve(charge.channel, charge.livemode);
+  if (!connector.queryRefund) {
     throw new JuheError('channel_not_supported', `${charge.channel} refunds cannot be queried`);
+  }
   const config =
     (await findChannelConfig(core.db, core.box, charge.appId, charge.livemode, charge.channel)) ?? null;
   const result = await connector.queryRefund({
