@@ -1,13 +1,4 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  createSign,
-  createVerify,
-  randomBytes,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSign, createVerify, randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { connectorRegistry } from '../src/channels/registry.js';
 import { sandboxConnector } from '../src/channels/sandbox/sandbox.js';
@@ -18,6 +9,8 @@ import { systemClock } from '../src/domain/clock.js';
 import { randomIds } from '../src/domain/ids.js';
 import { createApiToken, createUser } from '../src/http/admin/auth-routes.js';
 import { buildServer } from '../src/http/server.js';
+import { PAY_SIGNED_FIELDS, unifiedSign } from '../src/dialects/unified/sign.js';
+import { docDecrypt, docEncrypt, docSign } from '../test/dialects/store-client.js';
 import { freshDb } from '../test/support/db.js';
 import { seedApp } from '../test/support/fixtures.js';
 import { type Measured, loop, report } from './support.js';
@@ -235,27 +228,6 @@ function paymaxSubject(
 }
 
 /** /mct1 codec (document 2.2 to 2.5), as in test/dialects/store-client.ts. */
-function mct1Encrypt(json: string, openKey: string): string {
-  const c = createCipheriv('aes-256-ecb', Buffer.from(openKey, 'utf8'), null);
-  return Buffer.concat([c.update(json, 'utf8'), c.final()]).toString('hex');
-}
-
-function mct1Decrypt(hex: string, openKey: string): string {
-  const d = createDecipheriv('aes-256-ecb', Buffer.from(openKey, 'utf8'), null);
-  return Buffer.concat([d.update(Buffer.from(hex, 'hex')), d.final()]).toString('utf8');
-}
-
-function mct1Sign(params: Record<string, unknown>, openKey: string): string {
-  const all: Record<string, unknown> = { ...params, open_key: openKey };
-  delete all.sign;
-  const text = Object.keys(all)
-    .sort()
-    .map((k) => `${k}=${all[k] === null || all[k] === undefined ? '' : String(all[k])}`)
-    .join('&');
-  const sha1 = createHash('sha1').update(text, 'utf8').digest('hex');
-  return createHash('md5').update(sha1, 'utf8').digest('hex');
-}
-
 function storeSubject(url: string, store: { openId: string; openKey: string }): Subject {
   const name = 'store payorder';
   return {
@@ -271,9 +243,9 @@ function storeSubject(url: string, store: { openId: string; openKey: string }): 
       const fields: Record<string, string> = {
         open_id: store.openId,
         timestamp: String(Math.floor(Date.now() / 1000)),
-        data: mct1Encrypt(JSON.stringify(data), store.openKey),
+        data: docEncrypt(JSON.stringify(data), store.openKey),
       };
-      fields.sign = mct1Sign(fields, store.openKey);
+      fields.sign = docSign(fields, store.openKey);
       return {
         url: `${url}/mct1/payorder`,
         init: {
@@ -287,33 +259,14 @@ function storeSubject(url: string, store: { openId: string; openKey: string }): 
       if (status !== 200) fail(name, status, text, 'expected 200');
       const body = JSON.parse(text);
       if (body.errcode !== 0) fail(name, status, text, 'business answer is an error');
-      if (mct1Sign(body, store.openKey) !== body.sign)
-        fail(name, status, text, 'answer sign does not verify');
-      const order = JSON.parse(mct1Decrypt(String(body.data), store.openKey));
+      if (docSign(body, store.openKey) !== body.sign) fail(name, status, text, 'answer sign does not verify');
+      const order = JSON.parse(docDecrypt(String(body.data), store.openKey));
       if (order.status !== '2' || typeof order.trade_qrcode !== 'string') {
         fail(name, status, text, `not a pending QR order: ${JSON.stringify(order)}`);
       }
     },
   };
 }
-
-/** The unified platform's DTO order and signature (FACTS.md), as in test/dialects/unified.test.ts. */
-const UNIFIED_FIELDS = [
-  'domainCode',
-  'payTypeCode',
-  'requestChannel',
-  'money',
-  'info',
-  'infoEn',
-  'requestKey',
-  'currencyType',
-  'pageUrl',
-  'bgUrl',
-  'dialogOkUrl',
-  'dialogFailUrl',
-  'rate',
-  'payTypeCodeIn',
-] as const;
 
 function unifiedSubject(url: string, keys: { domainCode: string; domainSecret: string }): Subject {
   const name = 'unified pc pay';
@@ -322,7 +275,7 @@ function unifiedSubject(url: string, keys: { domainCode: string; domainSecret: s
     // then posts them with the payer's choice, WeChat, and gets the QR content back.
     prepare(n) {
       const dto: Record<string, string> = {};
-      for (const f of UNIFIED_FIELDS) dto[f] = '';
+      for (const f of PAY_SIGNED_FIELDS) dto[f] = '';
       Object.assign(dto, {
         domainCode: keys.domainCode,
         requestChannel: '1',
@@ -333,11 +286,10 @@ function unifiedSubject(url: string, keys: { domainCode: string; domainSecret: s
         pageUrl: 'http://shop.example/done',
         bgUrl: 'http://shop.example/notify',
       });
-      const values = [
-        ...UNIFIED_FIELDS.map((f) => dto[f]!).filter((v) => v !== ''),
+      dto.sign = unifiedSign(
+        PAY_SIGNED_FIELDS.map((f) => dto[f]!),
         keys.domainSecret,
-      ].sort();
-      dto.sign = createHash('sha1').update(values.join(''), 'utf8').digest('hex');
+      );
       dto.payTypeCode = 'Wechat';
       return {
         url: `${url}/pay/api/pc/pay`,
