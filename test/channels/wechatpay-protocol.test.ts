@@ -54,7 +54,8 @@ describe('API v2 sign', () => {
   });
 
   it('agrees with the official client for any fields (empty values and sign left out)', () => {
-    const field = fc.stringMatching(/^[a-z_]{1,12}$/);
+    // `__proto__` is not a field any WeChat message has, and plain objects treat it specially.
+    const field = fc.stringMatching(/^[a-z_]{1,12}$/).filter((name) => name !== '__proto__');
     const value = fc.oneof(fc.constant(''), fc.string({ minLength: 1, maxLength: 20 }));
     fc.assert(
       fc.property(
