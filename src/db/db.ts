@@ -28,8 +28,3 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 export function isForeignKeyViolation(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === '23503';
 }
-
-export async function one<T>(q: Queryable, sql: string, params?: readonly unknown[]): Promise<T | undefined> {
-  const rows = await q.query<T>(sql, params);
-  return rows[0];
-}

@@ -17,7 +17,3 @@ export const EVENT_TYPES = [
   'endpoint.recovered',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
-
-export function isEventType(value: unknown): value is EventType {
-  return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
-}

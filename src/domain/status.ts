@@ -41,13 +41,9 @@ export function canTransitionRefund(from: RefundStatus, to: RefundStatus): boole
   return REFUND_TRANSITIONS[from].includes(to);
 }
 
-/** Statuses from which a transition to `to` is allowed: used to build conditional UPDATEs. */
+/** Statuses from which a transition to `to` is allowed. */
 export function chargeStatusesLeadingTo(to: ChargeStatus): ChargeStatus[] {
   return CHARGE_STATUSES.filter((from) => canTransitionCharge(from, to));
-}
-
-export function refundStatusesLeadingTo(to: RefundStatus): RefundStatus[] {
-  return REFUND_STATUSES.filter((from) => canTransitionRefund(from, to));
 }
 
 export function isChargeFinal(status: ChargeStatus): boolean {

@@ -1,8 +1,14 @@
-import type { ChannelConfig, Connector } from '../../channels/_kit/connector.js';
-import { findCharge, insertCharge, toCharge } from '../../db/charges.js';
+import type { ChannelConfig } from '../../channels/_kit/connector.js';
+import { insertCharge, toCharge } from '../../db/charges.js';
 import { type Queryable, isForeignKeyViolation, isUniqueViolation } from '../../db/db.js';
 import type { Charge, Dialect } from '../../domain/charge.js';
-import { type Method, type Provider, isMethod, isProvider } from '../../domain/channels.js';
+import {
+  type Method,
+  OFFLINE_PROVIDERS,
+  type Provider,
+  isMethod,
+  isProvider,
+} from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { type Currency, isCurrency, isPositiveMinor } from '../../domain/money.js';
 import { findChannelConfig } from '../apps/channel-configs.js';
@@ -62,7 +68,7 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
       'channel',
     );
   }
-  const config = await channelConfigFor(core, params, connector);
+  const config = await channelConfigFor(core, params);
   const now = core.clock.now();
   const charge: Charge = {
     id: params.id ?? core.ids.next('charge'),
@@ -217,12 +223,8 @@ function validate(p: ChargeCreateParams): void {
   }
 }
 
-async function channelConfigFor(
-  core: Core,
-  p: ChargeCreateParams,
-  connector: Connector,
-): Promise<ChannelConfig | null> {
-  if (connector.name === 'cash' || connector.name === 'diy') return null;
+async function channelConfigFor(core: Core, p: ChargeCreateParams): Promise<ChannelConfig | null> {
+  if (OFFLINE_PROVIDERS.includes(p.channel)) return null;
   const config = await findChannelConfig(core.db, core.box, p.appId, p.livemode, p.channel);
   if (config && !config.enabled) {
     throw new JuheError('channel_not_available', `${p.channel} is disabled for this app`, 'channel');
@@ -252,5 +254,3 @@ async function nextAttempt(
   }
   return (attempts[0]?.attempt ?? 0) + 1;
 }
-
-export { findCharge };

@@ -1,4 +1,5 @@
 import type { Core } from '../context.js';
+import { startPeriodic } from '../periodic.js';
 import { endUnpaidCharge } from './cancel-charge.js';
 
 /**
@@ -26,15 +27,5 @@ export async function expireCharges(core: Core, batch = 100): Promise<number> {
 
 /** Runs expireCharges every `intervalMs` until stopped; returns the stop function. */
 export function startExpiryWorker(core: Core, intervalMs = 15_000): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running
-      .then(() => expireCharges(core))
-      .catch((error) => core.log.error({ err: error }, 'expiry worker'));
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodic(core, 'expiry worker', intervalMs, () => expireCharges(core));
 }

@@ -89,16 +89,6 @@ export async function listCharges(q: Queryable, p: ChargeListParams): Promise<Ch
   return { data, hasMore, nextCursor: hasMore && last ? encodeCursor(last) : null };
 }
 
-/** Total matching charges, for dialects that report a total (store `order`). */
-export async function countCharges(q: Queryable, p: ChargeListParams): Promise<number> {
-  const { where, args } = chargeFilters(p);
-  const [{ n }] = await q.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM charges ${whereSql(where)}`,
-    args,
-  );
-  return n;
-}
-
 export function encodeCursor(c: Pick<Charge, 'createdAt' | 'id'>): string {
   return Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString('base64url');
 }

@@ -1,5 +1,6 @@
 import { JuheError } from '../../domain/errors.js';
 import type { Core } from '../context.js';
+import { startPeriodic } from '../periodic.js';
 import { syncChargeFromChannel, syncRefundFromChannel } from './sync-from-channel.js';
 
 /**
@@ -44,15 +45,5 @@ async function guarded(core: Core, id: string, work: () => Promise<unknown>): Pr
 
 /** Runs pollDue every `intervalMs` until stopped; returns the stop function. */
 export function startPollingWorker(core: Core, intervalMs = 2_000): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running
-      .then(() => pollDue(core))
-      .catch((error) => core.log.error({ err: error }, 'polling worker'));
-  }, intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return startPeriodic(core, 'polling worker', intervalMs, () => pollDue(core));
 }

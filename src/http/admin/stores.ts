@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { createStore, findStore, listStores } from '../../core/apps/stores.js';
+import { type Store, createStore, findStore, listStores } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
 import { isUniqueViolation } from '../../db/db.js';
 import { JuheError } from '../../domain/errors.js';
@@ -8,14 +8,7 @@ import { audit, requirePermission } from './kit.js';
 
 const StoreId = Type.Object({ id: Type.String({ pattern: '^sto_[0-9a-f]{24}$' }) });
 
-const view = (s: {
-  id: string;
-  appId: string;
-  name: string;
-  livemode: boolean;
-  openId: string;
-  createdAt: Date;
-}) => ({
+const view = (s: Store) => ({
   id: s.id,
   app: s.appId,
   name: s.name,
