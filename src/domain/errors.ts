@@ -32,6 +32,7 @@ export const ERROR_CATALOG = {
   },
   charge_not_cancelable: { status: 409, message: 'Only an unpaid charge can be canceled.' },
   charge_already_paid: { status: 409, message: 'The charge was already paid.' },
+  charge_not_payable: { status: 409, message: 'The charge can no longer be paid.' },
   charge_not_refundable: { status: 409, message: 'Only a succeeded charge can be refunded.' },
   refund_exceeds_amount: { status: 409, message: 'The refund would exceed the amount paid.' },
   not_test_mode: { status: 409, message: 'Test helpers only act on test-mode objects.' },

@@ -14,6 +14,7 @@ import { alipayNotifyRoutes } from '../channels/alipay/notify-route.js';
 import { wechatpaySimulator } from '../sandbox/wechatpay/simulator.js';
 import { wechatpayNotifyRoutes } from '../channels/wechatpay/notify-route.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
+import { cashierRoutes } from './cashier/routes.js';
 
 export interface ServerOptions {
   core: Core;
@@ -77,6 +78,7 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   await app.register(alipaySimulator, { core });
   await app.register(wechatpaySimulator, { core });
   // SANDBOX-END
+  await app.register(cashierRoutes, { core });
   await app.register(alipayNotifyRoutes, { core });
   await app.register(wechatpayNotifyRoutes, { core });
 

@@ -401,7 +401,7 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
       );
       expect(jump.data.status).toBe('2');
       expect(jump.data.jsapi_pay_url).toMatch(
-        /^http:\/\/127\.0\.0\.1:3000\/cashier\/store\/ch_[0-9a-f]{24}$/,
+        /^http:\/\/127\.0\.0\.1:3000\/cashier\/pay\/ch_[0-9a-f]{24}$/,
       );
       const charge = await chargeOf(jump.data.ord_no);
       expect(charge.method).toBe('jsapi');

@@ -1,5 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorRegistry } from '../../src/channels/registry.js';
+import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import { createCharge } from '../../src/core/payments/create-charge.js';
 import { findCharge } from '../../src/db/charges.js';
 import { launchBrowser } from '../support/browser.js';
@@ -15,7 +17,12 @@ describe('sandbox wallet in a browser', () => {
   let appId: string;
 
   beforeAll(async () => {
-    core = await testCore('pglite');
+    // The generic sandbox wallet serves providers without a simulator of their own; the
+    // registry gains simulator-backed connectors over time, so these use it explicitly.
+    const sandbox = sandboxConnector();
+    core = await testCore('pglite', {
+      connectors: connectorRegistry({ unionpay: sandbox, paypal: sandbox }),
+    });
     server = await testServer(core);
     core.publicUrl = server.url;
     appId = (await seedApp(core)).app.id;

@@ -1,4 +1,4 @@
-import type { ChannelConfig } from '../../channels/_kit/connector.js';
+import type { ChannelConfig, PayResult } from '../../channels/_kit/connector.js';
 import { insertCharge, toCharge } from '../../db/charges.js';
 import { type Queryable, isForeignKeyViolation, isUniqueViolation } from '../../db/db.js';
 import type { Charge, Dialect } from '../../domain/charge.js';
@@ -16,6 +16,7 @@ import type { Core } from '../context.js';
 import { eventCtes } from '../events/append-event.js';
 import { applyChargeResult } from '../notify/apply-channel-result.js';
 import { serializeCharge } from '../serialize.js';
+import { hostedPayUrl } from './start-charge.js';
 
 export const DEFAULT_EXPIRY_MS = 60 * 60 * 1000;
 
@@ -48,6 +49,12 @@ export interface ChargeCreateParams {
   notifyUrl?: string | null;
   /** Pre-assigned id, for dialects whose response must carry it before create returns. */
   id?: string;
+  /**
+   * Record the charge but start the upstream payment only when the payer opens the hosted
+   * pay page (start-charge.ts): for payment links whose payer must be identified first
+   * (WeChat JSAPI needs the openid). The credential is the hosted page's URL.
+   */
+  startLater?: boolean;
 }
 
 /**
@@ -111,7 +118,11 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
 
   // In-process connectors answer before anything is written, so one transaction records
   // the charge and its outcome; remote ones are called between two transactions.
-  const early = connector.inProcess ? await connector.pay(context()) : undefined;
+  const early: PayResult | undefined = params.startLater
+    ? { status: 'pending', credential: { pay_url: hostedPayUrl(core.publicUrl, charge.id) } }
+    : connector.inProcess
+      ? await connector.pay(context())
+      : undefined;
   if (early?.credential) charge.credential = early.credential;
 
   let created: Charge = charge;

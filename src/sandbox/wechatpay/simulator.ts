@@ -27,6 +27,7 @@ import {
 } from '../../channels/wechatpay/protocol.js';
 import { Faults, type Fault } from './faults.js';
 import { type SandboxKeys, loadOrCreateKeys } from './keys.js';
+import { wechatOauthRoutes } from './oauth.js';
 import { payerPage } from './pages.js';
 import { type SandboxHandle, announceSandbox } from './registry.js';
 
@@ -1035,6 +1036,7 @@ export async function wechatpaySimulator(
   };
 
   // ---- payer pages: QR landing, H5, and the cashier for JSAPI / app / barcode password ----
+  await wechatOauthRoutes(app, { core, keys, basePath: BASE_PATH });
   const orderByCode = async (code: string) =>
     (await core.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE pay_code = $1', [code]))[0];
   const page = async (reply: FastifyReply, code: string, notice?: string) => {

@@ -10,15 +10,6 @@ import { OUT_NO, Params } from '../params.js';
 import { orderView } from '../views.js';
 
 /**
- * The hosted pay page a WeChat jump_url order returns as `jsapi_pay_url`: opened in
- * WeChat, it runs the in-app payment (it knows the payer's openid, which WeChat needs)
- * and then sends the payer to storeJumpReturnUrl. Served by the hosted cashier.
- */
-export function storePayPageUrl(publicUrl: string, chargeId: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/cashier/store/${chargeId}`;
-}
-
-/**
  * Where a jump_url order's payer comes back to (the charge's return URL, handed to the
  * channel): it redirects to the merchant's jump_url with the signed parameters of
  * document 4.8.2 (routes.ts, notify/formats/store.ts buildJumpUrl).
@@ -123,6 +114,9 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
       metadata: orderTag ? { tag: orderTag } : {},
       notifyUrl: notifyUrl ?? null,
       returnUrl: jumpUrl && !isOffline(tag) ? storeJumpReturnUrl(core.publicUrl, chargeId) : null,
+      // A WeChat jump_url order is paid by JSAPI, which needs the payer's openid: only the
+      // hosted pay page learns it (WeChat web authorization), so the payment starts there.
+      startLater: scenario === 'jump' && method === 'jsapi',
     });
   } catch (error) {
     // Failed before the charge existed: the out_no was never used, give it back.
@@ -133,7 +127,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     throw new StoreError('pay_failed', charge.failureMsg ?? charge.failureCode ?? undefined);
   }
   return {
-    data: { ...orderView({ row, charge, refund: null }, store), ...scenarioData(ctx, scenario, charge) },
+    data: { ...orderView({ row, charge, refund: null }, store), ...scenarioData(scenario, charge) },
   };
 }
 
@@ -197,15 +191,11 @@ function readScenario(p: Params, tag: PayTag, jumpUrl: string | undefined): Scen
 }
 
 /** The scenario's own answer fields beside the order (4.4.3.2, 4.4.5.2). */
-function scenarioData(ctx: StoreContext, scenario: Scenario, charge: Charge): Record<string, unknown> {
+function scenarioData(scenario: Scenario, charge: Charge): Record<string, unknown> {
   if (scenario === 'jump') {
+    // Alipay's mobile cashier, or (WeChat) Juhe's hosted pay page.
     const payUrl = charge.credential?.pay_url;
-    return {
-      jsapi_pay_url:
-        charge.method === 'wap' && typeof payUrl === 'string'
-          ? payUrl
-          : storePayPageUrl(ctx.core.publicUrl, charge.id),
-    };
+    return { jsapi_pay_url: typeof payUrl === 'string' ? payUrl : '' };
   }
   if (scenario !== 'jsapi') return {};
   const js = (charge.credential?.jsapi ?? {}) as Record<string, unknown>;
