@@ -1,0 +1,93 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../core/context.js';
+import { requirePermission } from '../../http/admin/kit.js';
+import { JuheError } from '../../domain/errors.js';
+import { UNIONPAY_FAULT_KINDS, isUnionpayFaultKind } from './faults.js';
+import { BASE_PATH, unionpaySimulatorOf } from './simulator.js';
+
+const FaultBody = Type.Object(
+  {
+    kind: Type.String({ enum: [...UNIONPAY_FAULT_KINDS] }),
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600 * 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Admin API for the UnionPay simulator (test helpers permission): its public identity
+ * (merId, certId, the certificates a merchant configures: never a private key), fault
+ * injection, an order's state, and a manual run of due work.
+ */
+export async function unionpaySandboxAdminRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  const simulator = () => {
+    const sim = unionpaySimulatorOf(core);
+    if (!sim) throw new JuheError('not_found', 'The UnionPay simulator is not running');
+    return sim;
+  };
+  const tags = ['test helpers'];
+  const guard = requirePermission('test_helpers');
+
+  app.get('/sandbox/unionpay', { schema: { tags }, preHandler: guard }, async () => {
+    const sim = simulator();
+    return {
+      mer_id: sim.keys.merId,
+      cert_id: sim.keys.merchant.certId,
+      sign_cert: sim.keys.merchant.certPem,
+      middle_cert: sim.keys.middleCertPem,
+      root_cert: sim.keys.rootCertPem,
+      unionpay_sign_cert: sim.keys.unionpay.certPem,
+      base_url: `${core.publicUrl.replace(/\/+$/, '')}${BASE_PATH}/gateway/api/`,
+      faults: sim.faults.active(),
+    };
+  });
+
+  app.post(
+    '/sandbox/unionpay/faults',
+    { schema: { tags, body: FaultBody }, preHandler: guard },
+    async (request, reply) => {
+      const body = request.body as { kind: string; count?: number; ms?: number };
+      if (!isUnionpayFaultKind(body.kind))
+        throw new JuheError('invalid_parameter', `Unknown fault ${body.kind}`, 'kind');
+      const sim = simulator();
+      sim.faults.add(body.kind, body.count ?? 1, body.ms ?? 0);
+      return reply.status(201).send({ faults: sim.faults.active() });
+    },
+  );
+
+  app.delete('/sandbox/unionpay/faults', { schema: { tags }, preHandler: guard }, async () => {
+    simulator().faults.clear();
+    return { faults: [] };
+  });
+
+  app.get(
+    '/sandbox/unionpay/orders/:orderId',
+    {
+      schema: { tags, params: Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 40 }) }) },
+      preHandler: guard,
+    },
+    async (request) => {
+      const { orderId } = request.params as { orderId: string };
+      const txn = await simulator().findTxn(orderId);
+      if (!txn)
+        throw new JuheError('not_found', `The UnionPay simulator holds no transaction ${orderId}`, 'orderId');
+      return {
+        order_id: orderId,
+        mer_id: txn.merId,
+        txn_type: txn.txnType,
+        resp_code: txn.respCode,
+        txn_amt: txn.txnAmt,
+        query_id: txn.queryId,
+        cashier_url: txn.cashierUrl,
+      };
+    },
+  );
+
+  app.post('/sandbox/unionpay/run', { schema: { tags }, preHandler: guard }, async () => {
+    const sim = simulator();
+    const before = sim.deliveries.length;
+    await sim.runDue();
+    return { deliveries: sim.deliveries.slice(before) };
+  });
+}

@@ -1,0 +1,826 @@
+import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Agent, request } from 'undici';
+import {
+  ACP_VERSION,
+  type AcpFields,
+  SIGN_METHOD_RSA,
+  UNIONPAY_TEST_CN_NAME,
+  acpSign,
+  acpVerify,
+  beijingStamp,
+  formDecode,
+  formEncode,
+  formatAnswer,
+  isOrderId,
+  isTxnAmt,
+  parseBeijingStamp,
+} from '../../channels/unionpay/protocol.js';
+import type { Core } from '../../core/context.js';
+import type { Queryable } from '../../db/db.js';
+import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
+import { type DistinguishedName, issueCertificate } from '../_kit/x509-chain.js';
+import { UnionpayFaults } from './faults.js';
+import { type UnionpaySandboxKeys, loadOrCreateUnionpayKeys } from './keys.js';
+import { cashierPage, errorPage, frontNotifyPage } from './pages.js';
+import { type UnionpaySandboxHandle, announceUnionpaySandbox } from './registry.js';
+
+export const BASE_PATH = '/sandbox/unionpay';
+const API = `${BASE_PATH}/gateway/api`;
+
+const allowPrivate = defaultAllowPrivateTargets();
+const guardedAgent = new Agent({ connect: { lookup: guardedLookup(allowPrivate) as never } });
+
+/**
+ * Back notification retries after a failed attempt (no HTTP 200): 1, 2, 4, 8, 16 minutes,
+ * then UnionPay gives up (six attempts in all). An assumption: ACP only says it resends at
+ * increasing intervals (see src/channels/unionpay/README.md).
+ */
+export const NOTICE_RETRY_SCHEDULE_MS = [60e3, 120e3, 240e3, 480e3, 960e3];
+
+/** The answer codes this simulator gives, with UnionPay's messages. */
+export const RESP = {
+  ok: ['00', '成功[0000000]'],
+  failed: ['01', '交易失败'],
+  accepted: ['05', '交易已受理，请稍后查询交易结果'],
+  format: ['10', '报文格式错误'],
+  sign: ['11', '验证签名失败'],
+  duplicate: ['12', '重复交易'],
+  missing: ['13', '报文交易要素缺失'],
+  merchant: ['31', '商户状态不正确'],
+  notFound: ['34', '查无此交易'],
+  origState: ['35', '原交易不存在或状态不正确'],
+  origMismatch: ['36', '与原交易信息不符'],
+  timeout: ['39', '交易不在受理时间范围内'],
+} as const;
+type Resp = (typeof RESP)[keyof typeof RESP];
+
+export interface UnionpaySimulatorOptions {
+  core: Core;
+  /** Wall-clock ms between runs of due work (notices, refund settlement); 0: only runDue(). Default 1000. */
+  tickMs?: number;
+  /** Serve the connector and reach the notify route in-process when URLs point at core.publicUrl. Default true. */
+  inProcess?: boolean;
+  /** Connector timeout against the simulator, ms. Default 10000. */
+  clientTimeoutMs?: number;
+  /** Business-clock ms before an accepted refund settles. Default 0 (the next run of due work). */
+  refundSettleMs?: number;
+}
+
+interface TxnRow {
+  mer_id: string;
+  order_id: string;
+  txn_time: string;
+  txn_type: string;
+  channel_type: string;
+  txn_amt: string | number;
+  back_url: string | null;
+  front_url: string | null;
+  pay_timeout: Date | string | null;
+  tn: string | null;
+  pay_code: string | null;
+  fingerprint: string;
+  resp_code: string | null;
+  resp_msg: string | null;
+  query_id: string | null;
+  orig_qry_id: string | null;
+  outcome: string | null;
+}
+
+interface NoticeRow {
+  id: string;
+  order_id: string;
+  back_url: string;
+  fields: string;
+  attempts: number;
+  flags: string;
+}
+
+export interface NoticeDelivery {
+  noticeId: string;
+  orderId: string;
+  txnType: string;
+  attempt: number;
+  status: number | null;
+  forged: boolean;
+}
+
+export interface UnionpaySimulator {
+  core: Core;
+  keys: UnionpaySandboxKeys;
+  faults: UnionpayFaults;
+  /** Every notice delivery attempt, in order. */
+  deliveries: NoticeDelivery[];
+  setTransport(transport: 'inject' | 'http'): void;
+  setClientTimeout(ms: number): void;
+  /** Settles due refunds and delivers due notices (business clock). */
+  runDue(): Promise<void>;
+  /** The payer pays or declines a consume, as on the cashier page. */
+  payerAct(
+    orderId: string,
+    action: 'pay' | 'decline',
+  ): Promise<{ ok: boolean; reason?: string; front?: AcpFields }>;
+  /** Posts a web charge's signed form to frontTransReq.do as the payer's browser does; true when accepted. */
+  submitFront(fields: AcpFields): Promise<boolean>;
+  findTxn(
+    orderId: string,
+  ): Promise<
+    | {
+        merId: string;
+        txnType: string;
+        respCode: string | null;
+        txnAmt: number;
+        queryId: string | null;
+        cashierUrl: string | null;
+      }
+    | undefined
+  >;
+}
+
+const simulators = new WeakMap<Core, UnionpaySimulator>();
+export const unionpaySimulatorOf = (core: Core): UnionpaySimulator | undefined => simulators.get(core);
+
+class AcpRefusal extends Error {
+  constructor(readonly resp: Resp) {
+    super(resp[1]);
+  }
+}
+const refuse = (resp: Resp): never => {
+  throw new AcpRefusal(resp);
+};
+
+const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
+
+/**
+ * The UnionPay ACP 5.1.0 simulator under /sandbox/unionpay: gateway/api/frontTransReq.do
+ * (the payer's browser form), appTransReq.do (tn), backTransReq.do (refunds), queryTrans.do;
+ * requests verified as UnionPay does (certId, signature, required fields, formats, duplicate
+ * orderId), every answer signed with signPubKeyCert; signed back notifications with retries
+ * on the business clock; the cashier page and the front notification to frontUrl.
+ */
+export async function unionpaySimulator(
+  app: FastifyInstance,
+  options: UnionpaySimulatorOptions,
+): Promise<void> {
+  const { core } = options;
+  const keys = await loadOrCreateUnionpayKeys(core);
+  const faults = new UnionpayFaults();
+  const deliveries: NoticeDelivery[] = [];
+  let inProcess = options.inProcess ?? true;
+  const refundSettleMs = options.refundSettleMs ?? 0;
+  const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
+  const holds = new Set<() => void>();
+  let closed = false;
+  let forged: { privateKeyPem: string; certPem: string } | undefined;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_r, body, done) =>
+    done(null, body),
+  );
+  const fieldsOf = (request: FastifyRequest) =>
+    formDecode(typeof request.body === 'string' ? request.body : '');
+
+  /** Signs as UnionPay: signPubKeyCert in the signed fields, signature over all of them. */
+  const signAsUnionpay = (fields: AcpFields, forge = false): AcpFields => {
+    const signer = forge ? forgedSigner() : keys.unionpay;
+    const out: AcpFields = { ...fields, signMethod: SIGN_METHOD_RSA, signPubKeyCert: signer.certPem };
+    out.signature = acpSign(out, signer.privateKeyPem);
+    return out;
+  };
+
+  // A chain that names itself exactly like the real one but was issued by a stranger's root.
+  const forgedSigner = () => {
+    if (forged) return forged;
+    const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const [middle, leaf] = [pair(), pair()];
+    const from = new Date(Math.min(Date.now(), core.clock.now().getTime()) - 86_400_000);
+    const to = new Date(Math.max(Date.now(), core.clock.now().getTime()) + 365 * 86_400_000);
+    const middleName: DistinguishedName = [
+      ['C', 'CN'],
+      ['O', 'Juhe Sandbox Certification Authority'],
+      ['CN', 'Juhe Sandbox UnionPay OCA1'],
+    ];
+    const cert = issueCertificate({
+      subject: [
+        ['C', 'CN'],
+        ['O', 'China UnionPay'],
+        ['OU', 'Juhe Sandbox'],
+        ['CN', `041@Z00000000000000@${UNIONPAY_TEST_CN_NAME}@00000001`],
+      ],
+      subjectPublicKey: leaf.publicKey,
+      issuer: { name: middleName, privateKey: middle.privateKey },
+      ca: false,
+      notBefore: from,
+      notAfter: to,
+    });
+    forged = {
+      privateKeyPem: leaf.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      certPem: cert.pem,
+    };
+    return forged;
+  };
+
+  const hold = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (closed) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        holds.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      holds.add(done);
+    });
+
+  const ECHO = [
+    'version',
+    'encoding',
+    'txnType',
+    'txnSubType',
+    'bizType',
+    'accessType',
+    'merId',
+    'orderId',
+    'txnTime',
+  ];
+  const echo = (req: AcpFields) =>
+    Object.fromEntries(ECHO.filter((k) => req[k] !== undefined).map((k) => [k, req[k]]));
+
+  /** Checks what every merchant request must satisfy; throws the refusal UnionPay answers. */
+  const authenticate = (req: AcpFields, txnTypes: string[]) => {
+    for (const k of [
+      'version',
+      'encoding',
+      'signMethod',
+      'txnType',
+      'txnSubType',
+      'bizType',
+      'accessType',
+      'merId',
+      'orderId',
+      'txnTime',
+      'certId',
+      'signature',
+    ]) {
+      if (!req[k]) refuse(RESP.missing);
+    }
+    if (req.version !== ACP_VERSION || req.signMethod !== SIGN_METHOD_RSA || !/^utf-8$/i.test(req.encoding))
+      refuse(RESP.format);
+    if (req.merId !== keys.merId) refuse(RESP.merchant);
+    if (req.certId !== keys.merchant.certId || !acpVerify(req, keys.merchant.certPem)) refuse(RESP.sign);
+    if (!txnTypes.includes(req.txnType) || req.accessType !== '0') refuse(RESP.format);
+    if (!isOrderId(req.orderId) || !parseBeijingStamp(req.txnTime)) refuse(RESP.format);
+  };
+
+  const requireConsumeFields = (req: AcpFields, channelType: string) => {
+    for (const k of ['txnAmt', 'currencyCode', 'backUrl', 'channelType']) if (!req[k]) refuse(RESP.missing);
+    if (req.txnType !== '01' || req.txnSubType !== '01' || req.bizType !== '000201') refuse(RESP.format);
+    if (req.channelType !== channelType && !(channelType === '07' && req.channelType === '08'))
+      refuse(RESP.format);
+    if (!isTxnAmt(req.txnAmt) || req.currencyCode !== '156') refuse(RESP.format);
+    if (!/^https?:\/\/[^\s]+$/.test(req.backUrl)) refuse(RESP.format);
+    if (req.payTimeout !== undefined && !parseBeijingStamp(req.payTimeout)) refuse(RESP.format);
+    const timeout = req.payTimeout ? parseBeijingStamp(req.payTimeout)! : undefined;
+    if (timeout && timeout.getTime() <= core.clock.now().getTime()) refuse(RESP.timeout);
+  };
+
+  const findTxn = async (q: Queryable, orderId: string, lock = false) =>
+    (
+      await q.query<TxnRow>(
+        `SELECT * FROM upsim_txns WHERE mer_id = $1 AND order_id = $2${lock ? ' FOR UPDATE' : ''}`,
+        [keys.merId, orderId],
+      )
+    )[0];
+
+  const stamp21 = () => beijingStamp(core.clock.now()) + String(randomInt(0, 1e7)).padStart(7, '0');
+
+  /** Inserts a consume; an orderId already used is 12, unless `sameFormAgain` lets an identical front form reopen it. */
+  const insertConsume = async (req: AcpFields, kind: 'app' | 'web') => {
+    const fingerprint = JSON.stringify([
+      req.txnTime,
+      req.txnAmt,
+      req.backUrl,
+      req.frontUrl ?? null,
+      req.payTimeout ?? null,
+      req.channelType,
+    ]);
+    const now = core.clock.now();
+    return core.db.tx(async (q) => {
+      const existing = await findTxn(q, req.orderId, true);
+      if (existing) {
+        if (
+          kind === 'web' &&
+          existing.txn_type === '01' &&
+          existing.fingerprint === fingerprint &&
+          existing.resp_code === null
+        )
+          return existing;
+        refuse(RESP.duplicate);
+      }
+      const [row] = await q.query<TxnRow>(
+        `INSERT INTO upsim_txns (mer_id, order_id, txn_time, txn_type, channel_type, txn_amt, back_url, front_url, pay_timeout,
+           tn, pay_code, fingerprint, created_at, updated_at)
+         VALUES ($1, $2, $3, '01', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING *`,
+        [
+          keys.merId,
+          req.orderId,
+          req.txnTime,
+          req.channelType,
+          Number(req.txnAmt),
+          req.backUrl,
+          req.frontUrl ?? null,
+          req.payTimeout ? parseBeijingStamp(req.payTimeout) : null,
+          kind === 'app' ? stamp21() : null,
+          randomBytes(12).toString('hex'),
+          fingerprint,
+          now,
+        ],
+      );
+      return row;
+    });
+  };
+
+  /** A back-end API call: fault 5xx, authenticate, handle, sign the answer, maybe hold it. */
+  const api =
+    (txnTypes: string[], handler: (req: AcpFields) => Promise<AcpFields>) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      if (faults.take('error_5xx'))
+        return reply.status(500).type('text/html').send('<h1>500 Internal Server Error</h1>');
+      const req = fieldsOf(request);
+      let answer: AcpFields;
+      try {
+        authenticate(req, txnTypes);
+        answer = { ...echo(req), ...(await handler(req)) };
+      } catch (error) {
+        if (!(error instanceof AcpRefusal)) throw error;
+        answer = { ...echo(req), respCode: error.resp[0], respMsg: error.resp[1] };
+      }
+      const slow = faults.take('timeout');
+      if (slow) await hold(slow.ms || 30_000);
+      return reply.type('text/plain;charset=UTF-8').send(formatAnswer(signAsUnionpay(answer)));
+    };
+
+  app.post(
+    `${API}/appTransReq.do`,
+    api(['01'], async (req) => {
+      requireConsumeFields(req, '08');
+      const row = await insertConsume(req, 'app');
+      return {
+        respCode: RESP.ok[0],
+        respMsg: RESP.ok[1],
+        tn: row.tn!,
+        txnAmt: req.txnAmt,
+        currencyCode: '156',
+      };
+    }),
+  );
+
+  app.post(
+    `${API}/queryTrans.do`,
+    api(['00'], async (req) => {
+      if (req.txnSubType !== '00') refuse(RESP.format);
+      const row = await findTxn(core.db, req.orderId);
+      // An order is looked up by orderId and the txnTime it was sent with; one the payer
+      // never submitted does not exist for UnionPay yet.
+      if (!row || row.txn_time !== req.txnTime || row.resp_code === null) refuse(RESP.notFound);
+      return {
+        respCode: RESP.ok[0],
+        respMsg: RESP.ok[1],
+        origRespCode: row!.resp_code!,
+        origRespMsg: row!.resp_msg ?? '',
+        queryId: row!.query_id ?? '',
+        txnAmt: String(row!.txn_amt),
+        currencyCode: '156',
+        ...(row!.resp_code === '00'
+          ? {
+              settleAmt: String(row!.txn_amt),
+              settleCurrencyCode: '156',
+              settleDate: beijingStamp(core.clock.now()).slice(4, 8),
+            }
+          : {}),
+        ...(row!.orig_qry_id ? { origQryId: row!.orig_qry_id } : {}),
+      };
+    }),
+  );
+
+  app.post(
+    `${API}/backTransReq.do`,
+    api(['04'], async (req) => {
+      for (const k of ['txnAmt', 'origQryId', 'backUrl', 'channelType']) if (!req[k]) refuse(RESP.missing);
+      if (req.txnSubType !== '00' || req.bizType !== '000201') refuse(RESP.format);
+      if (!isTxnAmt(req.txnAmt) || (req.currencyCode !== undefined && req.currencyCode !== '156'))
+        refuse(RESP.format);
+      if (!/^https?:\/\/[^\s]+$/.test(req.backUrl)) refuse(RESP.format);
+      const abnormal = faults.take('refund_fail');
+      const now = core.clock.now();
+      const row = await core.db.tx(async (q) => {
+        if (await findTxn(q, req.orderId, true)) refuse(RESP.duplicate);
+        const [orig] = await q.query<TxnRow>(
+          `SELECT * FROM upsim_txns WHERE mer_id = $1 AND query_id = $2 AND txn_type = '01' FOR UPDATE`,
+          [keys.merId, req.origQryId],
+        );
+        if (!orig || orig.resp_code !== '00') refuse(RESP.origState);
+        const [{ sum }] = await q.query<{ sum: string | number }>(
+          `SELECT COALESCE(SUM(txn_amt), 0) AS sum FROM upsim_txns WHERE orig_qry_id = $1 AND resp_code IN ('00', '05')`,
+          [req.origQryId],
+        );
+        if (Number(sum) + Number(req.txnAmt) > Number(orig.txn_amt)) refuse(RESP.origMismatch);
+        const [created] = await q.query<TxnRow>(
+          `INSERT INTO upsim_txns (mer_id, order_id, txn_time, txn_type, channel_type, txn_amt, back_url, fingerprint,
+             resp_code, resp_msg, query_id, orig_qry_id, outcome, settle_at, created_at, updated_at)
+           VALUES ($1, $2, $3, '04', $4, $5, $6, '', '05', $7, $8, $9, $10, $11, $12, $12) RETURNING *`,
+          [
+            keys.merId,
+            req.orderId,
+            req.txnTime,
+            req.channelType,
+            Number(req.txnAmt),
+            req.backUrl,
+            RESP.accepted[1],
+            stamp21(),
+            req.origQryId,
+            abnormal ? RESP.failed[0] : RESP.ok[0],
+            new Date(now.getTime() + refundSettleMs),
+            now,
+          ],
+        );
+        return created;
+      });
+      return {
+        respCode: RESP.ok[0],
+        respMsg: RESP.ok[1],
+        queryId: row.query_id!,
+        origQryId: req.origQryId,
+        txnAmt: req.txnAmt,
+      };
+    }),
+  );
+
+  // The payer's browser posts the merchant's signed form here; refusals are pages, as UnionPay's are.
+  app.post(`${API}/frontTransReq.do`, async (request, reply) => {
+    const req = fieldsOf(request);
+    try {
+      authenticate(req, ['01']);
+      requireConsumeFields(req, '07');
+      if (!req.frontUrl) refuse(RESP.missing);
+      if (!/^https?:\/\/[^\s]+$/.test(req.frontUrl)) refuse(RESP.format);
+      const row = await insertConsume(req, 'web');
+      return reply.redirect(`${BASE_PATH}/cashier/${row.pay_code}`, 303);
+    } catch (error) {
+      if (!(error instanceof AcpRefusal)) throw error;
+      return reply.status(200).type('text/html; charset=utf-8').send(errorPage(error.resp[0], error.resp[1]));
+    }
+  });
+
+  // ---- back notifications: queued in the state's transaction, delivered on the schedule ----
+  const queueNotice = async (q: Queryable, txn: TxnRow, fields: AcpFields): Promise<string> => {
+    const now = core.clock.now();
+    const id = randomUUID();
+    const fault = faults.take('delay', 'duplicate', 'reorder', 'drop', 'forge');
+    let status = 'pending';
+    let nextAt: Date | null = now;
+    const flags: Record<string, boolean> = {};
+    if (fault?.kind === 'delay') nextAt = new Date(now.getTime() + fault.ms);
+    if (fault?.kind === 'duplicate') flags.duplicate = true;
+    if (fault?.kind === 'forge') flags.forge = true;
+    if (fault?.kind === 'drop') [status, nextAt] = ['dropped', null];
+    if (fault?.kind === 'reorder') [status, nextAt] = ['held', null];
+    await q.query(
+      `INSERT INTO upsim_notices (id, mer_id, order_id, back_url, fields, status, next_at, flags, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        id,
+        txn.mer_id,
+        txn.order_id,
+        txn.back_url,
+        JSON.stringify(fields),
+        status,
+        nextAt,
+        JSON.stringify(flags),
+        now,
+      ],
+    );
+    if (fault?.kind === 'reorder' && fault.remaining === 0) {
+      // The last held notice: release them all, newest first.
+      const held = await q.query<{ id: string }>(
+        `SELECT id FROM upsim_notices WHERE status = 'held' ORDER BY seq DESC`,
+      );
+      for (const [i, h] of held.entries()) {
+        await q.query(`UPDATE upsim_notices SET status = 'pending', next_at = $2 WHERE id = $1`, [
+          h.id,
+          new Date(now.getTime() - held.length + i),
+        ]);
+      }
+    }
+    return id;
+  };
+
+  const noticeFields = (txn: TxnRow): AcpFields => {
+    const now = core.clock.now();
+    const bj = beijingStamp(now);
+    return signAsUnionpay({
+      version: ACP_VERSION,
+      encoding: 'UTF-8',
+      txnType: txn.txn_type,
+      txnSubType: txn.txn_type === '01' ? '01' : '00',
+      bizType: '000201',
+      accessType: '0',
+      merId: txn.mer_id,
+      orderId: txn.order_id,
+      txnTime: txn.txn_time,
+      txnAmt: String(txn.txn_amt),
+      currencyCode: '156',
+      queryId: txn.query_id ?? '',
+      respCode: txn.resp_code ?? '',
+      respMsg: txn.resp_msg ?? '',
+      settleAmt: String(txn.txn_amt),
+      settleCurrencyCode: '156',
+      settleDate: bj.slice(4, 8),
+      traceNo: String(randomInt(0, 1e6)).padStart(6, '0'),
+      traceTime: bj.slice(4),
+      ...(txn.orig_qry_id ? { origQryId: txn.orig_qry_id } : {}),
+    });
+  };
+
+  const post = async (url: string, body: string): Promise<number | null> => {
+    const headers = { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' };
+    try {
+      const origin = publicUrl();
+      if (inProcess && url.startsWith(origin + '/')) {
+        const res = await app.inject({
+          method: 'POST',
+          url: url.slice(origin.length),
+          headers,
+          payload: body,
+        });
+        return res.statusCode;
+      }
+      checkTargetUrl(url, allowPrivate);
+      const res = await request(url, {
+        method: 'POST',
+        headers,
+        body,
+        dispatcher: guardedAgent,
+        headersTimeout: 5000,
+        bodyTimeout: 5000,
+      });
+      await res.body.text().catch(() => undefined);
+      return res.statusCode;
+    } catch {
+      return null;
+    }
+  };
+
+  const attempt = async (n: NoticeRow) => {
+    const flags = JSON.parse(n.flags || '{}') as { duplicate?: boolean; forge?: boolean };
+    const number = n.attempts + 1;
+    const fields = JSON.parse(n.fields) as AcpFields;
+    const forge = !!flags.forge;
+    const { signature: _s, signPubKeyCert: _c, ...unsigned } = fields;
+    const sent = forge ? signAsUnionpay(unsigned, true) : fields;
+    const status = await post(n.back_url, formEncode(sent));
+    deliveries.push({
+      noticeId: n.id,
+      orderId: n.order_id,
+      txnType: fields.txnType,
+      attempt: number,
+      status,
+      forged: forge,
+    });
+    if (flags.duplicate) {
+      const again = await post(n.back_url, formEncode(fields));
+      deliveries.push({
+        noticeId: n.id,
+        orderId: n.order_id,
+        txnType: fields.txnType,
+        attempt: number,
+        status: again,
+        forged: false,
+      });
+    }
+    const ok = status === 200;
+    const now = core.clock.now();
+    const delay = NOTICE_RETRY_SCHEDULE_MS[number - 1];
+    await core.db.query(
+      `UPDATE upsim_notices SET attempts = $2, status = $3, next_at = $4, flags = '{}', last_result = $5, delivered_at = $6
+       WHERE id = $1`,
+      [
+        n.id,
+        number,
+        ok ? 'delivered' : delay === undefined ? 'failed' : 'pending',
+        ok || delay === undefined ? null : new Date(now.getTime() + delay),
+        status === null ? 'no answer' : `HTTP ${status}`,
+        ok ? now : null,
+      ],
+    );
+  };
+
+  const claim = async (id: string) =>
+    (
+      await core.db.query<NoticeRow>(
+        `UPDATE upsim_notices SET next_at = NULL WHERE id = $1 AND status = 'pending' AND next_at <= $2 RETURNING *`,
+        [id, core.clock.now()],
+      )
+    )[0];
+  const deliverIfDue = async (id: string) => {
+    const n = await claim(id);
+    if (n) await attempt(n);
+  };
+
+  const settleRefunds = async () => {
+    const due = await core.db.query<{ order_id: string }>(
+      `SELECT order_id FROM upsim_txns WHERE txn_type = '04' AND resp_code = '05' AND settle_at <= $1 ORDER BY created_at`,
+      [core.clock.now()],
+    );
+    for (const { order_id } of due) {
+      await core.db.tx(async (q) => {
+        const r = await findTxn(q, order_id, true);
+        if (!r || r.resp_code !== '05') return;
+        const ok = r.outcome === RESP.ok[0];
+        const [settled] = await q.query<TxnRow>(
+          `UPDATE upsim_txns SET resp_code = $3, resp_msg = $4, paid_at = $5, updated_at = $5
+           WHERE mer_id = $1 AND order_id = $2 RETURNING *`,
+          [
+            r.mer_id,
+            r.order_id,
+            ok ? RESP.ok[0] : RESP.failed[0],
+            ok ? RESP.ok[1] : RESP.failed[1],
+            core.clock.now(),
+          ],
+        );
+        // Only successful transactions are notified (ACP); a failed refund is found by query.
+        if (ok && settled.back_url) await queueNotice(q, settled, noticeFields(settled));
+      });
+    }
+  };
+
+  let running: Promise<void> = Promise.resolve();
+  const runDue = () => {
+    running = running.then(async () => {
+      await settleRefunds();
+      const due = await core.db.query<{ id: string }>(
+        `SELECT id FROM upsim_notices WHERE status = 'pending' AND next_at <= $1 ORDER BY next_at, seq`,
+        [core.clock.now()],
+      );
+      for (const { id } of due) await deliverIfDue(id);
+    });
+    return running;
+  };
+
+  // ---- the payer ----
+  const payerAct = async (orderId: string, action: 'pay' | 'decline') => {
+    const now = core.clock.now();
+    const outcome = await core.db.tx(async (q) => {
+      const txn = await findTxn(q, orderId, true);
+      if (!txn || txn.txn_type !== '01') return { ok: false, reason: '订单不存在' };
+      if (txn.resp_code !== null)
+        return { ok: false, reason: txn.resp_code === '00' ? '订单已支付' : '订单已失败' };
+      const timeout = date(txn.pay_timeout);
+      if (timeout && now.getTime() > timeout.getTime()) return { ok: false, reason: '订单已超时' };
+      const [code, msg] = action === 'pay' ? RESP.ok : RESP.failed;
+      const [done] = await q.query<TxnRow>(
+        `UPDATE upsim_txns SET resp_code = $3, resp_msg = $4, query_id = $5, paid_at = $6, updated_at = $6
+         WHERE mer_id = $1 AND order_id = $2 RETURNING *`,
+        [txn.mer_id, orderId, code, msg, stamp21(), now],
+      );
+      const fields = noticeFields(done);
+      // Only a successful consume gets a back notification; the front notification goes either way.
+      const noticeId = action === 'pay' && done.back_url ? await queueNotice(q, done, fields) : undefined;
+      return { ok: true, noticeId, front: done.front_url ? fields : undefined };
+    });
+    if (outcome.ok && outcome.noticeId) {
+      await deliverIfDue(outcome.noticeId);
+      await running.catch(() => undefined);
+    }
+    return {
+      ok: outcome.ok,
+      ...('reason' in outcome ? { reason: outcome.reason } : {}),
+      ...('front' in outcome && outcome.front ? { front: outcome.front } : {}),
+    };
+  };
+
+  const byCode = async (code: string) =>
+    /^[0-9a-f]{24}$/.test(code)
+      ? (await core.db.query<TxnRow>('SELECT * FROM upsim_txns WHERE pay_code = $1', [code]))[0]
+      : undefined;
+  const notFound = (reply: FastifyReply) =>
+    reply.status(404).type('text/html; charset=utf-8').send(errorPage(RESP.notFound[0], RESP.notFound[1]));
+  const page = (reply: FastifyReply, txn: TxnRow, notice?: string) => {
+    const timeout = date(txn.pay_timeout);
+    return reply.type('text/html; charset=utf-8').send(
+      cashierPage(
+        {
+          code: txn.pay_code!,
+          merId: txn.mer_id,
+          orderId: txn.order_id,
+          txnAmt: Number(txn.txn_amt),
+          respCode: txn.resp_code,
+          respMsg: txn.resp_msg,
+          expired: !!timeout && core.clock.now().getTime() > timeout.getTime(),
+          channel: txn.tn ? 'app' : 'web',
+        },
+        BASE_PATH,
+        notice,
+      ),
+    );
+  };
+  // What the UnionPay app SDK (or the Apple Pay control) opens for a tn.
+  app.get(`${BASE_PATH}/app`, async (request, reply) => {
+    const tn = (request.query as { tn?: unknown }).tn;
+    const [txn] =
+      typeof tn === 'string' && /^\d{21}$/.test(tn)
+        ? await core.db.query<TxnRow>('SELECT * FROM upsim_txns WHERE tn = $1', [tn])
+        : [];
+    if (!txn) return notFound(reply);
+    return reply.redirect(`${BASE_PATH}/cashier/${txn.pay_code}`, 303);
+  });
+  app.get(`${BASE_PATH}/cashier/:code`, async (request, reply) => {
+    const txn = await byCode((request.params as { code: string }).code);
+    return txn ? page(reply, txn) : notFound(reply);
+  });
+  for (const action of ['pay', 'decline'] as const) {
+    app.post(`${BASE_PATH}/cashier/:code/${action}`, async (request, reply) => {
+      const txn = await byCode((request.params as { code: string }).code);
+      if (!txn) return notFound(reply);
+      const result = await payerAct(txn.order_id, action);
+      if (!result.ok) return page(reply.status(409), txn, result.reason);
+      if (result.front && txn.front_url) {
+        return reply.type('text/html; charset=utf-8').send(frontNotifyPage(txn.front_url, result.front));
+      }
+      return reply.redirect(`${BASE_PATH}/cashier/${txn.pay_code}`, 303);
+    });
+  }
+
+  // ---- wiring ----
+  const simulator: UnionpaySimulator = {
+    core,
+    keys,
+    faults,
+    deliveries,
+    setTransport: () => undefined,
+    setClientTimeout: () => undefined,
+    runDue,
+    payerAct,
+    submitFront: async (fields) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: `${API}/frontTransReq.do`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: formEncode(fields),
+      });
+      return res.statusCode === 303;
+    },
+    findTxn: async (orderId) => {
+      const row = await findTxn(core.db, orderId);
+      return row
+        ? {
+            merId: row.mer_id,
+            txnType: row.txn_type,
+            respCode: row.resp_code,
+            txnAmt: Number(row.txn_amt),
+            queryId: row.query_id,
+            cashierUrl: row.pay_code ? `${publicUrl()}${BASE_PATH}/cashier/${row.pay_code}` : null,
+          }
+        : undefined;
+    },
+  };
+  const inject: UnionpaySandboxHandle['inject'] = async (r) => {
+    const res = await app.inject({ method: r.method, url: r.url, headers: r.headers, payload: r.payload });
+    return { statusCode: res.statusCode, payload: res.payload };
+  };
+  const handle: UnionpaySandboxHandle = {
+    core,
+    keys,
+    get baseUrl() {
+      return `${publicUrl()}${API}/`;
+    },
+    timeoutMs: options.clientTimeoutMs ?? 10_000,
+    ...(inProcess ? { inject } : {}),
+  };
+  simulator.setTransport = (transport) => {
+    inProcess = transport === 'inject';
+    handle.inject = inProcess ? inject : undefined;
+  };
+  simulator.setClientTimeout = (ms) => {
+    handle.timeoutMs = ms;
+  };
+  simulators.set(core, simulator);
+  const withdraw = announceUnionpaySandbox(handle);
+
+  const tickMs = options.tickMs ?? 1000;
+  let timer: NodeJS.Timeout | undefined;
+  if (tickMs > 0) {
+    timer = setInterval(() => {
+      runDue().catch((err) => core.log.warn({ err }, 'unionpay simulator: due work failed'));
+    }, tickMs);
+    timer.unref();
+  }
+  app.addHook('onClose', async () => {
+    closed = true;
+    if (timer) clearInterval(timer);
+    for (const release of [...holds]) release();
+    withdraw();
+    if (simulators.get(core) === simulator) simulators.delete(core);
+    await running.catch(() => undefined);
+  });
+}
