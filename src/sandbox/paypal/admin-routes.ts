@@ -1,0 +1,92 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../core/context.js';
+import { JuheError } from '../../domain/errors.js';
+import { requirePermission } from '../../http/admin/kit.js';
+import { PAYPAL_FAULT_KINDS, isPaypalFaultKind } from './faults.js';
+import { PAYPAL_BASE_PATH, paypalSimulatorOf } from './simulator.js';
+
+const FaultBody = Type.Object(
+  {
+    kind: Type.String({ enum: [...PAYPAL_FAULT_KINDS] }),
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600 * 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Admin API for the PayPal simulator (test helpers permission): the REST app's public
+ * identity (client id, webhook id, certificate URL: never the secret or the signing key),
+ * fault injection, an order's state with its approve link, and a manual run of due work.
+ */
+export async function paypalSandboxAdminRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  const simulator = () => {
+    const sim = paypalSimulatorOf(core);
+    if (!sim) throw new JuheError('not_found', 'The PayPal simulator is not running');
+    return sim;
+  };
+  const tags = ['test helpers'];
+  const guard = { preHandler: requirePermission('test_helpers') };
+  const base = () => `${core.publicUrl.replace(/\/+$/, '')}${PAYPAL_BASE_PATH}`;
+
+  app.get('/sandbox/paypal', { schema: { tags }, ...guard }, async () => {
+    const sim = simulator();
+    return {
+      client_id: sim.keys.clientId,
+      webhook_id: sim.keys.webhookId,
+      merchant_id: sim.keys.merchantId,
+      base_url: base(),
+      cert_url: `${base()}/v1/notifications/certs/${sim.keys.signing.certId}`,
+      webhook_url: `${core.publicUrl.replace(/\/+$/, '')}/notify/paypal/sandbox`,
+      faults: sim.faults.active(),
+    };
+  });
+
+  app.post(
+    '/sandbox/paypal/faults',
+    { schema: { tags, body: FaultBody }, ...guard },
+    async (request, reply) => {
+      const body = request.body as { kind: string; count?: number; ms?: number };
+      if (!isPaypalFaultKind(body.kind))
+        throw new JuheError('invalid_parameter', `Unknown fault ${body.kind}`, 'kind');
+      const sim = simulator();
+      sim.faults.add(body.kind, body.count ?? 1, body.ms ?? 0);
+      return reply.status(201).send({ faults: sim.faults.active() });
+    },
+  );
+
+  app.delete('/sandbox/paypal/faults', { schema: { tags }, ...guard }, async () => {
+    simulator().faults.clear();
+    return { faults: [] };
+  });
+
+  app.get(
+    '/sandbox/paypal/orders/:orderId',
+    {
+      schema: { tags, params: Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 64 }) }) },
+      ...guard,
+    },
+    async (request) => {
+      const { orderId } = request.params as { orderId: string };
+      const order = await simulator().findOrder(orderId);
+      if (!order)
+        throw new JuheError('not_found', `The PayPal simulator holds no order ${orderId}`, 'orderId');
+      return {
+        id: order.id,
+        status: order.status,
+        capture_status: order.captureStatus,
+        amount: order.amount,
+        currency: order.currency,
+        approve_url: order.approveUrl,
+      };
+    },
+  );
+
+  app.post('/sandbox/paypal/run', { schema: { tags }, ...guard }, async () => {
+    const sim = simulator();
+    const before = sim.deliveries.length;
+    await sim.runDue();
+    return { deliveries: sim.deliveries.slice(before) };
+  });
+}

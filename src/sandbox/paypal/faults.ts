@@ -1,0 +1,65 @@
+/**
+ * Fault injection for the PayPal simulator: the next `count` API calls, webhooks, captures
+ * or refunds misbehave.
+ * - error_5xx: answer 500 INTERNAL_SERVER_ERROR without processing the call
+ * - timeout: process the call, then hold the answer for `ms` (the client times out)
+ * - delay: deliver the next webhooks `ms` later on the business clock
+ * - duplicate: deliver the next webhooks twice
+ * - reorder: hold the next `count` webhooks, then deliver them newest first
+ * - drop: never deliver the next webhooks (lost notifications: polling must find them)
+ * - forge: send the next webhooks' first attempt signed by a foreign key
+ * - capture_declined: the next capture is DECLINED by the payer's bank (order COMPLETED)
+ * - capture_pending: the next capture is PENDING (review); it completes on the next run
+ * - refund_pending: the next refund answers PENDING and completes on the next run
+ * - refund_failed: the next refund answers PENDING and then FAILS on the next run
+ */
+export const PAYPAL_FAULT_KINDS = [
+  'error_5xx',
+  'timeout',
+  'delay',
+  'duplicate',
+  'reorder',
+  'drop',
+  'forge',
+  'capture_declined',
+  'capture_pending',
+  'refund_pending',
+  'refund_failed',
+] as const;
+export type PaypalFaultKind = (typeof PAYPAL_FAULT_KINDS)[number];
+
+export interface PaypalFault {
+  kind: PaypalFaultKind;
+  remaining: number;
+  ms: number;
+}
+
+export const isPaypalFaultKind = (v: unknown): v is PaypalFaultKind =>
+  PAYPAL_FAULT_KINDS.includes(v as PaypalFaultKind);
+
+export class PaypalFaults {
+  private list: PaypalFault[] = [];
+
+  add(kind: PaypalFaultKind, count = 1, ms = 0): PaypalFault {
+    const fault = { kind, remaining: count, ms };
+    this.list.push(fault);
+    return fault;
+  }
+
+  /** Consumes one use of the first fault among `kinds`, if any. */
+  take(...kinds: PaypalFaultKind[]): PaypalFault | undefined {
+    const fault = this.list.find((f) => kinds.includes(f.kind) && f.remaining > 0);
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    this.list = this.list.filter((f) => f.remaining > 0);
+    return { ...fault };
+  }
+
+  active(): PaypalFault[] {
+    return this.list.map((f) => ({ ...f }));
+  }
+
+  clear(): void {
+    this.list = [];
+  }
+}
