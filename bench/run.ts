@@ -1,4 +1,5 @@
 import { runAdminBench } from './admin.js';
+import { runAlipayBench } from './alipay.js';
 import { runDialectBench } from './dialects.js';
 import { runNotifyBench } from './notify.js';
 
@@ -6,5 +7,6 @@ import { runNotifyBench } from './notify.js';
 const ratios: Record<string, number> = {};
 Object.assign(ratios, await runAdminBench());
 Object.assign(ratios, await runDialectBench());
+Object.assign(ratios, await runAlipayBench());
 ratios.notify = await runNotifyBench();
 console.log(JSON.stringify({ ratios }));
