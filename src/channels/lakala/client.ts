@@ -1,0 +1,181 @@
+import type { ChannelConfig } from '../_kit/connector.js';
+import { JuheError } from '../../domain/errors.js';
+import { type SandboxHandle, sandboxFor } from '../../sandbox/lakala/registry.js';
+import { authorization, certificatesBySerial, envelope, responseProblem } from './protocol.js';
+
+export const PRODUCTION_BASE_URL = 'https://s2.lakala.com';
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** The notify path's config segment for the simulator's default merchant (test mode, no config). */
+export const SANDBOX_CONFIG_ID = 'sandbox';
+
+/** Everything a Lakala call needs, from a channel config or the simulator's default merchant. */
+export interface Merchant {
+  configId: string;
+  appid: string;
+  serialNo: string;
+  merchantNo: string;
+  termNo: string;
+  privateKeyPem: string;
+  /** Lakala platform certificates by lowercase hex serial. */
+  platformCerts: Record<string, string>;
+  /** Without the /api/v3/... path, e.g. https://s2.lakala.com or https://test.wsmsd.cn/sit. */
+  baseUrl: string;
+  timeoutMs: number;
+  sandbox?: SandboxHandle;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+/** Resolves the merchant of a call: its channel config, or in test mode the simulator's default merchant. */
+export function merchantFor(config: ChannelConfig | null, livemode: boolean, publicUrl: string): Merchant {
+  if (config) {
+    const s = config.settings;
+    const secrets = config.secrets;
+    if (
+      !str(s.appid) ||
+      !str(s.serial_no) ||
+      !str(s.merchant_no) ||
+      !secrets.private_key ||
+      !secrets.platform_certificate
+    ) {
+      throw new JuheError(
+        'channel_not_available',
+        'The Lakala channel config needs settings appid, serial_no, merchant_no (and term_no for refunds) and secrets private_key, platform_certificate',
+        'channel',
+      );
+    }
+    let platformCerts: Record<string, string>;
+    try {
+      platformCerts = certificatesBySerial(secrets.platform_certificate);
+    } catch {
+      platformCerts = {};
+    }
+    if (Object.keys(platformCerts).length === 0) {
+      throw new JuheError(
+        'channel_not_available',
+        'secrets.platform_certificate holds no readable PEM certificate',
+        'channel',
+      );
+    }
+    return {
+      configId: config.id,
+      appid: str(s.appid),
+      serialNo: str(s.serial_no),
+      merchantNo: str(s.merchant_no),
+      termNo: str(s.term_no),
+      privateKeyPem: secrets.private_key,
+      platformCerts,
+      baseUrl: (str(s.base_url) || PRODUCTION_BASE_URL).replace(/\/+$/, ''),
+      timeoutMs: Number(s.timeout_ms) > 0 ? Number(s.timeout_ms) : DEFAULT_TIMEOUT_MS,
+    };
+  }
+  const sandbox = livemode ? undefined : sandboxFor(publicUrl);
+  if (!sandbox) {
+    throw new JuheError(
+      'channel_not_available',
+      livemode
+        ? 'Lakala is not configured for this app'
+        : 'Lakala is not configured for this app and the Lakala simulator is not running',
+      'channel',
+    );
+  }
+  const { merchant, platform } = sandbox.keys;
+  return {
+    configId: SANDBOX_CONFIG_ID,
+    appid: merchant.appid,
+    serialNo: merchant.serialNo,
+    merchantNo: merchant.merchantNo,
+    termNo: merchant.termNo,
+    privateKeyPem: merchant.privateKeyPem,
+    platformCerts: { [platform.serial]: platform.certificatePem },
+    baseUrl: sandbox.baseUrl,
+    timeoutMs: sandbox.timeoutMs,
+    sandbox,
+  };
+}
+
+/**
+ * How a call ended. `answer`: Lakala answered and the answer verified (any HTTP status,
+ * any code). `unknown`: no answer, a 5xx, or an answer we cannot trust: the request may
+ * or may not have been processed, so only a query can tell.
+ */
+export type CallOutcome =
+  | { kind: 'answer'; status: number; code: string; msg: string; data: Record<string, any> }
+  | { kind: 'unknown'; reason: string };
+
+/**
+ * One signed POST: the envelope is serialized once and those exact bytes are signed and
+ * sent; the answer's Lklapi-* signature is checked against the platform certificates
+ * before anything in it is believed.
+ */
+export async function call(
+  m: Merchant,
+  path: string,
+  reqData: Record<string, unknown>,
+  now: Date,
+): Promise<CallOutcome> {
+  const body = envelope(reqData, now);
+  let auth: string;
+  try {
+    auth = authorization(m.appid, m.serialNo, body, m.privateKeyPem);
+  } catch (error) {
+    throw new JuheError(
+      'channel_not_available',
+      `Lakala private key is not usable: ${(error as Error).message}`,
+      'channel',
+    );
+  }
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    authorization: auth,
+  };
+  let answer: { status: number; headers: Record<string, any>; text: string };
+  try {
+    answer = await send(m, path, body, headers);
+  } catch (error) {
+    return { kind: 'unknown', reason: (error as Error).message || 'no answer' };
+  }
+  if (answer.status >= 500) return { kind: 'unknown', reason: `HTTP ${answer.status}` };
+  const problem = responseProblem(answer.headers, answer.text, m.appid, m.platformCerts);
+  if (problem) return { kind: 'unknown', reason: problem };
+  let parsed: any;
+  try {
+    parsed = JSON.parse(answer.text);
+  } catch {
+    return { kind: 'unknown', reason: 'answer is not JSON' };
+  }
+  if (!parsed || typeof parsed !== 'object' || typeof parsed.code !== 'string') {
+    return { kind: 'unknown', reason: 'answer has no code' };
+  }
+  const data = parsed.resp_data && typeof parsed.resp_data === 'object' ? parsed.resp_data : {};
+  return { kind: 'answer', status: answer.status, code: parsed.code, msg: str(parsed.msg), data };
+}
+
+async function send(
+  m: Merchant,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, any>; text: string }> {
+  const inject = m.sandbox?.inject;
+  if (inject) {
+    // The simulator in this process: same bytes, same headers, no socket; the timeout still applies.
+    const base = new URL(m.baseUrl + '/');
+    let timer: NodeJS.Timeout | undefined;
+    const res = await Promise.race([
+      inject({ method: 'POST', url: base.pathname.replace(/\/$/, '') + path, headers, payload: body }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timeout of ${m.timeoutMs}ms exceeded`)), m.timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return { status: res.statusCode, headers: res.headers, text: res.payload };
+  }
+  const res = await fetch(m.baseUrl + path, {
+    method: 'POST',
+    headers,
+    body,
+    signal: AbortSignal.timeout(m.timeoutMs),
+  });
+  return { status: res.status, headers: Object.fromEntries(res.headers), text: await res.text() };
+}
