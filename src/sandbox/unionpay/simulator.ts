@@ -122,9 +122,7 @@ export interface UnionpaySimulator {
   ): Promise<{ ok: boolean; reason?: string; front?: AcpFields }>;
   /** Posts a web charge's signed form to frontTransReq.do as the payer's browser does; true when accepted. */
   submitFront(fields: AcpFields): Promise<boolean>;
-  findTxn(
-    orderId: string,
-  ): Promise<
+  findTxn(orderId: string): Promise<
     | {
         merId: string;
         txnType: string;
