@@ -9,6 +9,7 @@ import { type WebhookEndpoint, effectiveSchedule, toEndpoint } from './endpoints
 import { toStoredEvent } from './dispatch.js';
 import { nextAttemptAt } from './schedule.js';
 import { type SendResult, sendRequest } from './send.js';
+import { LOOKUP_BY_ID } from './plans.js';
 import { serializeEndpoint } from './serialize.js';
 
 export interface DeliveryEngineOptions {
@@ -388,12 +389,14 @@ export interface AttemptRecord {
  * Records attempts in one statement: each delivery moves to its next state if this worker
  * still holds its lease, and each attempt is logged either way (a late one numbered after
  * whatever the new owner logged). Returns, per record, whether the lease was still ours.
+ * Runs in the caller's transaction (see LOOKUP_BY_ID).
  */
 export async function recordAttempts(
   q: Queryable,
   workerId: string,
   records: AttemptRecord[],
 ): Promise<boolean[]> {
+  await q.query(LOOKUP_BY_ID);
   const rows = await q.query<{ id: string }>(
     `WITH x AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
@@ -406,7 +409,10 @@ export async function recordAttempts(
          round_started_at = x.round_started_at, last_attempt_at = x.started_at, next_attempt_at = x.next_attempt_at,
          last_response_status = x.response_status, last_error = x.error, url = x.url, updated_at = x.finished_at,
          completed_at = x.completed_at, claimed_by = NULL, claimed_until = NULL
-       FROM x WHERE d.id = x.id AND d.claimed_by = $2 AND d.status = 'pending'
+       FROM x WHERE d.id = x.id AND d.claimed_by = $2
+         -- = 'pending', spelled so that the planner looks rows up by id: with the partial
+         -- index on pending rows in reach it may scan every pending (and dead) entry instead
+         AND d.status NOT IN ('succeeded', 'failed', 'canceled')
        RETURNING d.id
      ), att AS (
        INSERT INTO delivery_attempts (delivery_id, number, outcome, trigger, worker, request_method, request_url,
@@ -466,10 +472,12 @@ export class AttemptRecorder {
     this.flushing += 1;
     const batch = this.queue.splice(0, 500);
     try {
-      const held = await recordAttempts(
-        this.core.db,
-        this.workerId,
-        batch.map((b) => b.record),
+      const held = await this.core.db.tx((q) =>
+        recordAttempts(
+          q,
+          this.workerId,
+          batch.map((b) => b.record),
+        ),
       );
       batch.forEach((b, i) => b.resolve(held[i]));
     } catch (error) {

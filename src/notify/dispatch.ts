@@ -4,6 +4,7 @@ import type { ClaimedDelivery } from './deliver.js';
 import type { FormatName, RetrySchedule, StoredEvent } from './format.js';
 import { findFormat } from './formats/index.js';
 import { type WebhookEndpoint, effectiveSchedule, endpointWants, toEndpoint } from './endpoints.js';
+import { LOOKUP_BY_ID } from './plans.js';
 
 export function toStoredEvent(r: Record<string, any>): StoredEvent {
   return {
@@ -70,11 +71,15 @@ export async function dispatchAndLease(
   const batchSize = options.batchSize ?? 100;
   return core.db.tx(async (q) => {
     const now = options.now ?? core.clock.now();
+    await q.query(LOOKUP_BY_ID);
+    // In the order of the partial index on due rows: the scan stops after the batch (a plain
+    // index scan also marks the entries of processed rows dead for the next fan-out, where a
+    // bitmap scan would visit every one of them until the next vacuum).
     const rows = await q.query(
       `SELECT o.id AS outbox_id, e.id, e.app_id, e.livemode, e.type, e.object_type, e.object_id, e.data, e.created_at
        FROM outbox o JOIN events e ON e.id = o.event_id
        WHERE o.processed_at IS NULL AND o.available_at <= $1
-       ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
+       ORDER BY o.available_at, o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
       [now, batchSize],
     );
     if (rows.length === 0) return { processed: 0, leased: [] };

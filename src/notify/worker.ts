@@ -155,6 +155,20 @@ export class NotifyEngine {
   }
 
   /**
+   * Worth a claim now: the local queue is below one round of `concurrency` (so a claim
+   * brings a batch, not a handful) and the database keeps up with recording outcomes.
+   */
+  get wantsMore(): boolean {
+    const recording = this.inflight.size - this.sending;
+    return (
+      !this.closing &&
+      recording <= MAX_RECORD_BACKLOG &&
+      this.ready.length < this.options.concurrency &&
+      this.leaseRoom > 0
+    );
+  }
+
+  /**
    * Claims due deliveries and starts as many as the limits allow; returns how many it
    * claimed. Up to 2 x `concurrency` more are claimed ahead into a local queue, so a freed slot
    * starts the next delivery at once instead of waiting for a claim round trip.
@@ -321,12 +335,21 @@ export function startNotifyWorkers(core: Core, options: NotifyWorkerOptions = {}
   const fanOut = (async () => {
     while (!stopping) {
       try {
-        // Full batches: what this node has room for is leased to it at once (no claim
-        // needed for a first attempt), the rest is left for any node's claim.
-        const n = await engine.dispatch();
+        // Fans out only what this node has room to lease (at least one round of
+        // `concurrency`): leased as they are created, new deliveries need no claim, so the
+        // database writes each one twice (created, finished) instead of three times. What this
+        // node has no room for stays in the outbox for any node's fan-out.
+        const room = engine.leaseRoom;
+        if (room < Math.min(concurrency, outboxBatchSize)) {
+          await Promise.race([sleep(pollIntervalMs), engine.waitForProgress(pollIntervalMs)]);
+          continue;
+        }
+        const batch = Math.min(outboxBatchSize, room);
+        const n = await engine.dispatch(batch);
+        // Deliveries this node could not lease (a target at its limit) are left for claims.
         if (n > 0) wakeAll();
         // A full batch means more is waiting: go again at once.
-        if (n < outboxBatchSize) await sleep(pollIntervalMs);
+        if (n < batch) await sleep(pollIntervalMs);
       } catch (error) {
         core.log.error({ err: error }, 'notification fan-out error');
         await sleep(pollIntervalMs);
@@ -338,14 +361,15 @@ export function startNotifyWorkers(core: Core, options: NotifyWorkerOptions = {}
   const deliver = async () => {
     while (!stopping) {
       try {
+        if (!engine.wantsMore) {
+          // The queue holds a round of work: claim again when it runs low, not per delivery.
+          await engine.waitForProgress(pollIntervalMs);
+          continue;
+        }
         const claimed = await engine.claimAndStart();
         if (stopping) break;
-        if (claimed === 0) {
-          // Nothing due, or the queue is full: wait for a slot, new deliveries or the poll.
-          await Promise.race([sleep(pollIntervalMs), engine.waitForProgress(pollIntervalMs)]);
-        } else if (engine.queued >= concurrency) {
-          await engine.waitForProgress(pollIntervalMs);
-        }
+        // Nothing due: wait for the poll, or for the fan-out to leave deliveries unleased.
+        if (claimed === 0) await sleep(pollIntervalMs);
       } catch (error) {
         core.log.error({ err: error }, 'notification delivery loop error');
         await sleep(pollIntervalMs);
