@@ -19,6 +19,8 @@ import { serializeCharge } from '../serialize.js';
 import { hostedPayUrl } from './start-charge.js';
 
 export const DEFAULT_EXPIRY_MS = 60 * 60 * 1000;
+/** The unique key of (app, order scope, order number, attempt) in 0001_core.sql. */
+const ORDER_ATTEMPT_KEY = 'charges_app_id_order_scope_order_no_attempt_key';
 
 export interface ChargeCreateParams {
   appId: string;
@@ -143,10 +145,13 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
     );
     await insertCharge(q, charge, orderScope, createdEvent);
   };
+  // A re-billable order is usually billed once: try it as the first attempt in one
+  // statement, and take the locking re-bill path only when an earlier attempt exists.
+  let rebill = false;
   // The system order number is random within its second; on the rare collision, draw again.
   for (let draw = 1; ; draw++) {
     try {
-      if (!params.allowRebill && !settlesAtOnce) {
+      if (!rebill && !settlesAtOnce) {
         // The common case is one atomic statement: charge, event and outbox row together.
         await record(core.db);
       } else {
@@ -160,6 +165,10 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
     } catch (error) {
       if (isUniqueViolation(error, 'charges_order_sn_key') && draw < 5) {
         charge.orderSn = core.ids.orderSn(now);
+        continue;
+      }
+      if (params.allowRebill && !rebill && isUniqueViolation(error, ORDER_ATTEMPT_KEY)) {
+        rebill = true;
         continue;
       }
       if (isUniqueViolation(error)) {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type Credential, findCredentialByPublicId } from '../../core/apps/credentials.js';
+import { credentialByPublicId } from '../../core/apps/credential-cache.js';
+import type { Credential } from '../../core/apps/credentials.js';
 import type { Core } from '../../core/context.js';
 import { JuheError } from '../../domain/errors.js';
 
@@ -112,7 +113,7 @@ export async function authenticate(core: Core, headers: Headers): Promise<Maxpay
       'One of X-ML-Session-Token, X-ML-MasterKey or X-ML-Request-Sign is required',
     );
   }
-  const credential = await findCredentialByPublicId(core.db, core.box, 'maxpay', appId);
+  const credential = await credentialByPublicId(core, 'maxpay', appId);
   if (!credential) {
     // Spend the same hashing work as a real check before answering.
     secretEquals(sessionToken ?? masterKey ?? sign ?? '', appId);

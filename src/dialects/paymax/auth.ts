@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { type Credential, findCredentialBySecret } from '../../core/apps/credentials.js';
+import { credentialBySecret } from '../../core/apps/credential-cache.js';
+import type { Credential } from '../../core/apps/credentials.js';
 import type { Core } from '../../core/context.js';
 import { JuheError } from '../../domain/errors.js';
 import { verifySha1WithRsa } from './signature.js';
@@ -22,7 +23,7 @@ export function secretKeyOf(request: FastifyRequest): string {
 
 export async function authenticate(core: Core, request: FastifyRequest): Promise<Credential<'paymax'>> {
   const secretKey = secretKeyOf(request);
-  const credential = await findCredentialBySecret(core.db, core.box, 'paymax', secretKey);
+  const credential = await credentialBySecret(core, 'paymax', secretKey);
   if (!credential) throw new JuheError('invalid_credentials', 'no app has this secret key');
   return credential;
 }

@@ -1,4 +1,5 @@
-import { findStoreByOpenId, type StoreWithKey } from '../../core/apps/stores.js';
+import { storeByOpenId } from '../../core/apps/credential-cache.js';
+import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
 import { decryptData, verifySign } from './codec.js';
 import { StoreError } from './errors.js';
@@ -35,7 +36,7 @@ export async function authenticate(
       '未收到open_id，请以application/x-www-form-urlencoded提交open_id、timestamp、data、sign',
     );
   }
-  const store = openId.length <= 128 ? await findStoreByOpenId(core.db, core.box, openId) : undefined;
+  const store = openId.length <= 128 ? await storeByOpenId(core, openId) : undefined;
   if (!store) throw new StoreError('store_not_found', `open_id ${openId.slice(0, 64)}`);
   onStore(store);
 

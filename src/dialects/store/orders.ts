@@ -102,6 +102,15 @@ export async function reserveOrder(
   r: OrderReservation,
 ): Promise<StoreOrderRow> {
   const duplicate = r.ordType === 1 ? 'out_no_exists' : 'refund_no_exists';
+  if (r.ordType === 1) {
+    // A payment's out_no is nearly always new: reserve and number it in one statement, and
+    // look closer (orphaned reservations) only when it is taken.
+    try {
+      return await reserveNewPayment(core, store, r);
+    } catch (error) {
+      if (!isUniqueViolation(error, 'store_orders_pkey')) throw error;
+    }
+  }
   try {
     return await core.db.tx(async (q) => {
       const [taken] = await q.query<{ created_at: Date; orphan: boolean }>(
@@ -156,6 +165,52 @@ export async function reserveOrder(
     if (isUniqueViolation(error, 'store_orders_pkey')) throw new StoreError(duplicate, `${r.outNo}`);
     throw error;
   }
+}
+
+/**
+ * One atomic statement: both serials (merchant first: the store's is taken from the
+ * merchant's row, so it cannot run before it, as in the transaction below) and the order.
+ * A taken out_no fails the whole statement, so no serial is consumed.
+ */
+async function reserveNewPayment(
+  core: Core,
+  store: StoreWithKey,
+  r: OrderReservation,
+): Promise<StoreOrderRow> {
+  const [row] = await core.db.query(
+    `WITH merchant AS (
+       INSERT INTO store_serials (scope, last_value)
+       SELECT 'merchant:' || merchant_id, 1 FROM apps WHERE id = $13
+       ON CONFLICT (scope) DO UPDATE SET last_value = store_serials.last_value + 1
+       RETURNING last_value
+     ), shop AS (
+       INSERT INTO store_serials (scope, last_value)
+       SELECT 'store:' || $1::text, 1 FROM merchant
+       ON CONFLICT (scope) DO UPDATE SET last_value = store_serials.last_value + 1
+       RETURNING last_value
+     )
+     INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_no, ord_mct_id, ord_shop_id, pmt_tag,
+       diy_pmt_name, ord_name, remark, tag, trade_account, trade_no, created_at)
+     SELECT $1, $2, $3, $4, NULL, merchant.last_value, shop.last_value, $5, $6, $7, $8, $9, $10, $11, $12
+     FROM merchant, shop RETURNING *`,
+    [
+      store.id,
+      r.outNo,
+      r.ordType,
+      r.chargeId,
+      r.pmtTag,
+      r.diyPmtName ?? null,
+      r.ordName ?? null,
+      r.remark ?? null,
+      r.tag ?? null,
+      r.tradeAccount ?? null,
+      r.tradeNo ?? null,
+      core.clock.now(),
+      store.appId,
+    ],
+  );
+  if (!row) throw new StoreError('store_not_found'); // the store's app is gone
+  return toRow(row);
 }
 
 /** A refund order's system number: same shape as a charge's, and never one a charge has. */

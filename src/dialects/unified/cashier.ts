@@ -162,7 +162,9 @@ export async function pay(
       throw new JuheError('channel_error', charge.failureMsg ?? 'The payment channel declined the order');
     }
     // Or both inserted (one as the next attempt): every racer keeps the lowest twin and
-    // closes its own if that is another, so one QR code stays open, not two.
+    // closes its own if that is another, so one QR code stays open, not two. The first
+    // attempt is always the lowest, so only a later one needs to look.
+    if (charge.attempt === 1) return ok(payerObject(charge, payType, scene));
     const first = (await findAttempts(core.db, domain, order.requestKey))
       .filter(twin)
       .sort((a, b) => a.attempt - b.attempt)[0];

@@ -1,5 +1,5 @@
 import type { Core } from '../../core/context.js';
-import { findCredentialByPublicId } from '../../core/apps/credentials.js';
+import { credentialByPublicId } from '../../core/apps/credential-cache.js';
 import { findChannelConfig } from '../../core/apps/channel-configs.js';
 import { toCharge } from '../../db/charges.js';
 import type { Queryable } from '../../db/db.js';
@@ -20,7 +20,7 @@ export interface Domain {
 
 export async function loadDomain(core: Core, params: Params): Promise<Domain> {
   const domainCode = required(params, 'domainCode');
-  const credential = await findCredentialByPublicId(core.db, core.box, 'unified', domainCode);
+  const credential = await credentialByPublicId(core, 'unified', domainCode);
   if (!credential) {
     throw new JuheError('invalid_credentials', `domainCode ${domainCode} is not registered`, 'domainCode');
   }

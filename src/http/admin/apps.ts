@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { createApp, createMerchant, issueCredentials } from '../../core/apps/create-app.js';
+import { forgetAppCredentials } from '../../core/apps/credential-cache.js';
 import { listAppCredentials, revokeCredential } from '../../core/apps/credentials.js';
 import type { Core } from '../../core/context.js';
 import { JuheError } from '../../domain/errors.js';
@@ -137,7 +138,7 @@ export async function appRoutes(app: FastifyInstance, { core }: { core: Core }) 
       const { id } = request.params as { id: string };
       const body = request.body as { mode: 'test' | 'live'; merchant_public_key_pem?: string };
       const livemode = body.mode === 'live';
-      return core.db.tx(async (q) => {
+      const rotated = await core.db.tx(async (q) => {
         const [row] = await q.query('SELECT id FROM apps WHERE id = $1 FOR UPDATE', [id]);
         if (!row) throw new JuheError('app_not_found', undefined, 'id');
         const old = (await listAppCredentials(q, core.box, id)).filter((c) => c.livemode === livemode);
@@ -152,6 +153,9 @@ export async function appRoutes(app: FastifyInstance, { core }: { core: Core }) 
         await audit(q, core, request, 'app.credentials.rotate', { type: 'app', id }, { mode: body.mode });
         return { credentials: { [body.mode]: issued } };
       });
+      // The old keys stop working on this node now (other nodes: within the cache's TTL).
+      forgetAppCredentials(core, id);
+      return rotated;
     },
   );
 

@@ -4,7 +4,7 @@ import { tokenHash } from '../../core/auth/tokens.js';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
 import { JuheError } from '../../domain/errors.js';
-import { IdentityCache } from './identity-cache.js';
+import { TtlCache } from '../../core/ttl-cache.js';
 
 export const ROLES = ['owner', 'admin', 'developer', 'finance', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -70,11 +70,11 @@ declare module 'fastify' {
 
 export const SESSION_COOKIE = 'juhe_session';
 
-const identities = new WeakMap<Core, IdentityCache<Actor>>();
+const identities = new WeakMap<Core, TtlCache<Actor>>();
 
-function identityCache(core: Core): IdentityCache<Actor> {
+function identityCache(core: Core): TtlCache<Actor> {
   let cache = identities.get(core);
-  if (!cache) identities.set(core, (cache = new IdentityCache<Actor>()));
+  if (!cache) identities.set(core, (cache = new TtlCache<Actor>()));
   return cache;
 }
 

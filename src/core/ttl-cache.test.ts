@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { IdentityCache } from './identity-cache.js';
+import { TtlCache } from './ttl-cache.js';
 
 describe('identity cache', () => {
   it('remembers for the TTL only', () => {
-    const cache = new IdentityCache<string>(1000);
+    const cache = new TtlCache<string>(1000);
     cache.set('a', 'actor', 0);
     expect(cache.get('a', 999)).toBe('actor');
     expect(cache.get('a', 1000)).toBeUndefined();
   });
 
   it('evicts by value and stays bounded', () => {
-    const cache = new IdentityCache<{ id: string }>(1000, 2);
+    const cache = new TtlCache<{ id: string }>(1000, 2);
     cache.set('a', { id: 'tok_1' }, 0);
     cache.set('b', { id: 'tok_2' }, 0);
     cache.evict((v) => v.id === 'tok_1');

@@ -1,10 +1,11 @@
 /**
- * A short-lived memory of "this token hash is this actor", so an API client's every call
- * does not pay a database round trip just to authenticate. Entries live `ttlMs`
- * (5 s): a revocation or logout on this node takes effect at once (it evicts), on other
- * nodes within the TTL. Bounded: when full it starts over rather than growing.
+ * A short-lived memory of who a credential is ("this token hash is this actor", "this app
+ * id is this key"), so an API client's every call does not pay a database round trip just
+ * to authenticate. Entries live `ttlMs` (5 s): a revocation or logout on this node takes
+ * effect at once (it evicts), on other nodes within the TTL. Bounded: when full it starts
+ * over rather than growing.
  */
-export class IdentityCache<T> {
+export class TtlCache<T> {
   private readonly entries = new Map<string, { value: T; until: number }>();
 
   constructor(

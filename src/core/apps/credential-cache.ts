@@ -1,0 +1,70 @@
+import { tokenHash } from '../auth/tokens.js';
+import type { Core } from '../context.js';
+import { TtlCache } from '../ttl-cache.js';
+import {
+  type Credential,
+  type CredentialKind,
+  findCredentialByPublicId,
+  findCredentialBySecret,
+} from './credentials.js';
+import { type StoreWithKey, findStoreByOpenId } from './stores.js';
+
+/**
+ * The dialects' per-request authentication lookups (maxpay app id, paymax secret key,
+ * unified domainCode, store open_id), remembered for a few seconds per node: each is a
+ * database read plus an AES-GCM open, on every merchant call. Only hits are remembered, so
+ * a new credential works at once and probing unknown ids fills nothing; rotating an app's
+ * keys forgets this node's entries at once (other nodes within the TTL, like the admin
+ * API's identity cache).
+ */
+type Cached = Credential | StoreWithKey;
+const caches = new WeakMap<Core, TtlCache<Cached>>();
+
+function cacheOf(core: Core): TtlCache<Cached> {
+  let cache = caches.get(core);
+  if (!cache) caches.set(core, (cache = new TtlCache<Cached>()));
+  return cache;
+}
+
+async function remembered<T extends Cached>(
+  core: Core,
+  key: string,
+  load: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  const cache = cacheOf(core);
+  const now = Date.now();
+  const hit = cache.get(key, now);
+  if (hit) return hit as T;
+  const found = await load();
+  if (found) cache.set(key, found, now);
+  return found;
+}
+
+export function credentialByPublicId<K extends CredentialKind>(
+  core: Core,
+  kind: K,
+  publicId: string,
+): Promise<Credential<K> | undefined> {
+  return remembered(core, `public:${kind}:${publicId}`, () =>
+    findCredentialByPublicId(core.db, core.box, kind, publicId),
+  );
+}
+
+export function credentialBySecret<K extends CredentialKind>(
+  core: Core,
+  kind: K,
+  secret: string,
+): Promise<Credential<K> | undefined> {
+  return remembered(core, `secret:${kind}:${tokenHash(secret)}`, () =>
+    findCredentialBySecret(core.db, core.box, kind, secret),
+  );
+}
+
+export function storeByOpenId(core: Core, openId: string): Promise<StoreWithKey | undefined> {
+  return remembered(core, `store:${openId}`, () => findStoreByOpenId(core.db, core.box, openId));
+}
+
+/** Forgets the app's remembered credentials on this node (after a rotation or revocation). */
+export function forgetAppCredentials(core: Core, appId: string): void {
+  cacheOf(core).evict((value) => value.appId === appId);
+}
