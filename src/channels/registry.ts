@@ -5,6 +5,7 @@ import { alipayConnector } from './alipay/connector.js';
 import { offlineConnector } from './offline/offline.js';
 import { sandboxConnector } from './sandbox/sandbox.js';
 import { wechatpayConnector } from './wechatpay/connector.js';
+import { unionpayConnector } from './unionpay/connector.js';
 
 /**
  * The explicit map of connectors (no reflection). Live mode uses the provider's own
@@ -21,6 +22,8 @@ export function connectorRegistry(overrides: Partial<Record<Provider, Connector>
     diy: offlineConnector('diy'),
     alipay: alipayConnector(),
     wechatpay: wechatpayConnector(),
+    unionpay: unionpayConnector('unionpay'),
+    applepay: unionpayConnector('applepay'),
     ...overrides,
   };
   const sandbox = sandboxConnector();

@@ -4,6 +4,7 @@ import { findCharge } from '../db/charges.js';
 import type { Charge } from '../domain/charge.js';
 import { actAsAlipayPayer } from './alipay/payer.js';
 import { actAsWechatpayPayer } from './wechatpay/payer.js';
+import { actAsUnionpayPayer } from './unionpay/payer.js';
 
 /**
  * Plays the payer of a test-mode charge, whoever asks (admin test helper, sandbox wallet).
@@ -16,7 +17,12 @@ export async function actAsPayer(
   charge: Charge,
   action: 'pay' | 'decline',
 ): Promise<{ charge: Charge; applied: boolean }> {
-  const simulators = { alipay: actAsAlipayPayer, wechatpay: actAsWechatpayPayer } as const;
+  const simulators = {
+    alipay: actAsAlipayPayer,
+    wechatpay: actAsWechatpayPayer,
+    unionpay: actAsUnionpayPayer,
+    applepay: actAsUnionpayPayer,
+  } as const;
   const simulated = simulators[charge.channel as keyof typeof simulators];
   if (simulated && (await simulated(core, charge, action))) {
     const after = (await findCharge(core.db, charge.id))!;

@@ -13,6 +13,7 @@ import { testHelperRoutes } from './test-helpers.js';
 import { webhookRoutes } from './webhooks.js';
 import { alipaySandboxAdminRoutes } from '../../sandbox/alipay/admin-routes.js';
 import { wechatpaySandboxAdminRoutes } from '../../sandbox/wechatpay/admin-routes.js';
+import { unionpaySandboxAdminRoutes } from '../../sandbox/unionpay/admin-routes.js';
 
 /**
  * The admin API under /api/v1. Every request is identified (session cookie or bearer
@@ -37,5 +38,6 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(deliveryRoutes, { core });
   await app.register(alipaySandboxAdminRoutes, { core });
   await app.register(wechatpaySandboxAdminRoutes, { core });
+  await app.register(unionpaySandboxAdminRoutes, { core });
   // ROUTES-END
 }
