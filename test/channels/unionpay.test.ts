@@ -946,6 +946,24 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
       expect(await events(c.id)).toEqual(['charge.created']);
     });
 
+    it('a signed refusal (31: merId UnionPay does not know) fails the charge at create', async () => {
+      const { appId: other } = await configured({});
+      await core.db.query(
+        `UPDATE channel_configs SET settings = jsonb_set(settings, '{mer_id}', '"777290058000000"') WHERE app_id = $1`,
+        [other],
+      );
+      const error = await charge('app', { appId: other }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(JuheError);
+      expect((error as JuheError).code).toBe('channel_error');
+      expect((error as JuheError).message).toBe('UnionPay 31: 商户状态不正确');
+      const [failed] = await core.db.query<{ id: string; status: string }>(
+        'SELECT id, status FROM charges WHERE order_no = $1',
+        [`up-${counter}`],
+      );
+      expect(failed.status).toBe('failed');
+      expect(await events(failed.id)).toEqual(['charge.created', 'charge.failed']);
+    });
+
     it('an unusable config is channel_not_available, never sent upstream', async () => {
       const { appId: other } = await configured({ middle_cert: '' });
       const error = await charge('app', { appId: other }).catch((e: unknown) => e);
