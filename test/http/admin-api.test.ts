@@ -383,11 +383,29 @@ describe.each(engines())('admin API (%s)', (engine) => {
       token: server.tokens.owner,
       body: { mode: 'test' },
     });
+    // A merchant call through a dialect, authenticated (and remembered) with the old keys.
+    const maxpay = before.body.data.find((c: { kind: string }) => c.kind === 'maxpay');
+    const records = async (appId: string, masterKey: string) => {
+      const response = await fetch(`${server.url}/2.0/maxpay/records`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-ml-appid': appId,
+          'x-ml-masterkey': masterKey,
+        },
+        body: '{}',
+      });
+      return ((await response.json()) as { code: number }).code;
+    };
+    expect(await records(maxpay.public_id, maxpay.secrets.masterKey)).toBe(0);
     const rotated = await call(server, 'POST', `/api/v1/apps/${appId}/credentials/rotate`, {
       token: server.tokens.owner,
       body: { mode: 'test' },
     });
     expect(rotated.status).toBe(200);
+    expect(await records(maxpay.public_id, maxpay.secrets.masterKey)).toBe(1); // APP_INVALID at once, cache or not
+    const renewed = rotated.body.credentials.test.maxpay;
+    expect(await records(renewed.appId, renewed.masterKey)).toBe(0);
     const oldKey = before.body.data.find((c: { kind: string }) => c.kind === 'paymax').secrets.secretKey;
     expect(rotated.body.credentials.test.paymax.secretKey).not.toBe(oldKey);
     const after = await call(server, 'POST', `/api/v1/apps/${appId}/credentials/reveal`, {
