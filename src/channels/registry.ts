@@ -5,6 +5,7 @@ import { alipayConnector } from './alipay/connector.js';
 import { offlineConnector } from './offline/offline.js';
 import { sandboxConnector } from './sandbox/sandbox.js';
 import { wechatpayConnector } from './wechatpay/connector.js';
+import { lakalaConnector } from './lakala/connector.js';
 import { unionpayConnector } from './unionpay/connector.js';
 
 /**
@@ -22,6 +23,7 @@ export function connectorRegistry(overrides: Partial<Record<Provider, Connector>
     diy: offlineConnector('diy'),
     alipay: alipayConnector(),
     wechatpay: wechatpayConnector(),
+    lakala: lakalaConnector(),
     unionpay: unionpayConnector('unionpay'),
     applepay: unionpayConnector('applepay'),
     ...overrides,

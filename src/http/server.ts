@@ -13,6 +13,8 @@ import { alipaySimulator } from '../sandbox/alipay/plugin.js';
 import { alipayNotifyRoutes } from '../channels/alipay/notify-route.js';
 import { wechatpaySimulator } from '../sandbox/wechatpay/simulator.js';
 import { wechatpayNotifyRoutes } from '../channels/wechatpay/notify-route.js';
+import { lakalaSimulator } from '../sandbox/lakala/simulator.js';
+import { lakalaNotifyRoutes } from '../channels/lakala/notify-route.js';
 import { unionpaySimulator } from '../sandbox/unionpay/simulator.js';
 import { unionpayNotifyRoutes } from '../channels/unionpay/notify-route.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
@@ -79,11 +81,13 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   await app.register(walletRoutes, { core });
   await app.register(alipaySimulator, { core });
   await app.register(wechatpaySimulator, { core });
+  await app.register(lakalaSimulator, { core });
   await app.register(unionpaySimulator, { core });
   // SANDBOX-END
   await app.register(cashierRoutes, { core });
   await app.register(alipayNotifyRoutes, { core });
   await app.register(wechatpayNotifyRoutes, { core });
+  await app.register(lakalaNotifyRoutes, { core });
   await app.register(unionpayNotifyRoutes, { core });
 
   return app;

@@ -4,6 +4,7 @@ import { findCharge } from '../db/charges.js';
 import type { Charge } from '../domain/charge.js';
 import { actAsAlipayPayer } from './alipay/payer.js';
 import { actAsWechatpayPayer } from './wechatpay/payer.js';
+import { actAsLakalaPayer } from './lakala/payer.js';
 import { actAsUnionpayPayer } from './unionpay/payer.js';
 
 /**
@@ -20,6 +21,7 @@ export async function actAsPayer(
   const simulators = {
     alipay: actAsAlipayPayer,
     wechatpay: actAsWechatpayPayer,
+    lakala: actAsLakalaPayer,
     unionpay: actAsUnionpayPayer,
     applepay: actAsUnionpayPayer,
   } as const;

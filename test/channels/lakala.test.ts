@@ -10,7 +10,6 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CONFIG_ID } from '../../src/channels/lakala/client.js';
 import { lakalaConnector } from '../../src/channels/lakala/connector.js';
-import { lakalaNotifyRoutes } from '../../src/channels/lakala/notify-route.js';
 import {
   authorization,
   envelope,
@@ -30,18 +29,15 @@ import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { findCharge, findRefund } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { JuheError } from '../../src/domain/errors.js';
-import { buildServer } from '../../src/http/server.js';
 import {
   type LakalaSimulator,
   NOTIFY_RETRY_SCHEDULE_MS,
-  lakalaSimulator,
   simulatorOf,
 } from '../../src/sandbox/lakala/simulator.js';
 import { selfSignedCertificate } from '../../src/sandbox/wechatpay/x509.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
-import { type TestServer, call } from '../support/server.js';
-import { createApiToken, createUser } from '../../src/http/admin/auth-routes.js';
+import { type TestServer, call, testServer } from '../support/server.js';
 
 describe.each(engines())('lakala connector against the simulator (%s)', (engine) => {
   let core: TestCore;
@@ -52,7 +48,7 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
 
   beforeAll(async () => {
     core = await testCore(engine, { connectors: connectorRegistry({ lakala: lakalaConnector() }) });
-    server = await lakalaServer(core);
+    server = await testServer(core);
     core.publicUrl = server.url;
     sim = simulatorOf(core)!;
     sim.setClientTimeout(600);
@@ -250,6 +246,76 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
         failureMsg: '支付失败',
       });
       expect(await events(c.id)).toEqual(['charge.created', 'charge.failed']);
+    });
+  });
+
+  describe('the admin API', () => {
+    it('the test helper pays and declines through the simulator', async () => {
+      const c = await charge('page');
+      const before = sim.deliveries.length;
+      const paid = await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, {
+        token: server.tokens.owner,
+      });
+      expect(paid.status).toBe(200);
+      expect(paid.body).toMatchObject({ id: c.id, applied: true });
+      expect(deliveriesSince(before)).toEqual([expect.objectContaining({ status: 200, acknowledged: true })]);
+      expect((await current(c)).transactionNo).toBe((await order(c)).trade_no);
+      expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
+
+      const d = await charge('app');
+      const declined = await call(server, 'POST', `/api/v1/test_helpers/charges/${d.id}/decline`, {
+        token: server.tokens.owner,
+      });
+      expect(declined.body).toMatchObject({ applied: true });
+      expect(await current(d)).toMatchObject({ status: 'failed', failureCode: 'ORDER_FAILED' });
+      expect((await order(d)).order_status).toBe('3');
+    });
+
+    it('shows the simulator identity (no private key), injects and clears faults, shows orders', async () => {
+      const owner = { token: server.tokens.owner };
+      const info = await call(server, 'GET', '/api/v1/sandbox/lakala', owner);
+      expect(info.status).toBe(200);
+      expect(info.body).toMatchObject({
+        appid: sim.keys.merchant.appid,
+        merchant_no: sim.keys.merchant.merchantNo,
+        term_no: sim.keys.merchant.termNo,
+        serial_no: sim.keys.merchant.serialNo,
+        platform_serial: sim.keys.platform.serial,
+        base_url: `${server.url}/sandbox/lakala`,
+        faults: [],
+      });
+      expect(JSON.stringify(info.body)).not.toContain('PRIVATE KEY');
+      expect(
+        (await call(server, 'GET', '/api/v1/sandbox/lakala', { token: server.tokens.viewer })).status,
+      ).toBe(403);
+      const bad = await call(server, 'POST', '/api/v1/sandbox/lakala/faults', {
+        ...owner,
+        body: { kind: 'explode' },
+      });
+      expect(bad.status).toBe(400);
+      const added = await call(server, 'POST', '/api/v1/sandbox/lakala/faults', {
+        ...owner,
+        body: { kind: 'drop', count: 1 },
+      });
+      expect(added).toMatchObject({ status: 201, body: { faults: [{ kind: 'drop', remaining: 1, ms: 0 }] } });
+      const c = await charge('h5');
+      await pay(c);
+      expect(sim.faults.active()).toEqual([]);
+      expect((await current(c)).status).toBe('pending');
+      const shown = await call(server, 'GET', `/api/v1/sandbox/lakala/orders/${c.orderSn}`, owner);
+      expect(shown.body).toMatchObject({ out_order_no: c.orderSn, order_status: '2', total_amount: 1000 });
+      expect(shown.body.counter_url).toBe(c.credential!.pay_url);
+      expect((await call(server, 'GET', '/api/v1/sandbox/lakala/orders/nosuch', owner)).status).toBe(404);
+      await call(server, 'POST', '/api/v1/sandbox/lakala/faults', {
+        ...owner,
+        body: { kind: 'forge', count: 3 },
+      });
+      expect((await call(server, 'DELETE', '/api/v1/sandbox/lakala/faults', owner)).body).toEqual({
+        faults: [],
+      });
+      expect((await call(server, 'POST', '/api/v1/sandbox/lakala/run', owner)).body).toEqual({
+        deliveries: [],
+      });
     });
   });
 
@@ -881,28 +947,3 @@ describe.each(engines())('lakala without a listening simulator (%s)', (engine) =
     }
   });
 });
-
-/**
- * testServer, plus the Lakala simulator and notify route when src/http/server.ts does not
- * mount them (yet): a real listening gateway either way.
- */
-async function lakalaServer(core: TestCore): Promise<TestServer> {
-  const app = await buildServer({ core });
-  if (!simulatorOf(core)) {
-    await app.register(lakalaSimulator, { core });
-    await app.register(lakalaNotifyRoutes, { core });
-  }
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const tokens = {} as TestServer['tokens'];
-  for (const role of ['owner', 'admin', 'developer', 'finance', 'viewer'] as const) {
-    const user = await createUser(core, {
-      email: `${role}-${core.ids.secret(4)}@test.local`,
-      password: 'password1',
-      role,
-    });
-    tokens[role] = (await createApiToken(core, { userId: user.id, name: role, role })).token;
-  }
-  return { app, url: `http://127.0.0.1:${port}`, tokens, close: () => app.close() };
-}

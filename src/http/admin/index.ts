@@ -13,6 +13,7 @@ import { testHelperRoutes } from './test-helpers.js';
 import { webhookRoutes } from './webhooks.js';
 import { alipaySandboxAdminRoutes } from '../../sandbox/alipay/admin-routes.js';
 import { wechatpaySandboxAdminRoutes } from '../../sandbox/wechatpay/admin-routes.js';
+import { lakalaSandboxAdminRoutes } from '../../sandbox/lakala/admin-routes.js';
 import { unionpaySandboxAdminRoutes } from '../../sandbox/unionpay/admin-routes.js';
 
 /**
@@ -38,6 +39,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(deliveryRoutes, { core });
   await app.register(alipaySandboxAdminRoutes, { core });
   await app.register(wechatpaySandboxAdminRoutes, { core });
+  await app.register(lakalaSandboxAdminRoutes, { core });
   await app.register(unionpaySandboxAdminRoutes, { core });
   // ROUTES-END
 }
