@@ -35,6 +35,7 @@ export const ERROR_CATALOG = {
   charge_not_payable: { status: 409, message: 'The charge can no longer be paid.' },
   charge_not_refundable: { status: 409, message: 'Only a succeeded charge can be refunded.' },
   refund_exceeds_amount: { status: 409, message: 'The refund would exceed the amount paid.' },
+  refund_in_progress: { status: 409, message: 'Another refund of this charge is still processing.' },
   not_test_mode: { status: 409, message: 'Test helpers only act on test-mode objects.' },
   ambiguous_reference: { status: 409, message: 'The reference matches more than one object.' },
   channel_not_available: { status: 400, message: 'The channel is not available for this app.' },

@@ -436,6 +436,24 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
     );
   });
 
+  it('five Alipay refunds of one charge at once: one is PROCESSING, the others MULTI_REFUND_RECORDS', async () => {
+    const charge = await paidCharge({ channel: 'alipay_web', amount: 10 });
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        client.post(`/v1/charges/${charge.id}/refunds`, { amount: 1, description: `退款${i}` }),
+      ),
+    );
+    const accepted = answers.filter((a) => a.status === 200);
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]!.data.status).toBe('PROCESSING');
+    for (const refused of answers.filter((a) => a.status !== 200)) {
+      expect(refused.status).toBe(400);
+      expect(refused.error!.failure_code).toBe('MULTI_REFUND_RECORDS');
+    }
+    const rows = await core.db.query('SELECT id FROM refunds WHERE charge_id = $1', [charge.id]);
+    expect(rows).toHaveLength(1);
+  });
+
   it('answers Alipay refunds PROCESSING with extra.refundUrl, one at a time, until confirmed', async () => {
     const charge = await paidCharge({ channel: 'alipay_web', amount: 10 });
     const first = await client.post(`/v1/charges/${charge.id}/refunds`, { amount: 4, description: '退款一' });

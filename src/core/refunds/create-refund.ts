@@ -17,6 +17,8 @@ export interface RefundCreateParams {
   refundNo?: string;
   description?: string | null;
   metadata?: Record<string, unknown>;
+  /** Refuse while another refund of the charge is pending (Paymax allows one at a time). */
+  oneAtATime?: boolean;
 }
 
 /**
@@ -37,11 +39,17 @@ export async function createRefund(core: Core, params: RefundCreateParams): Prom
       if (charge.status !== 'succeeded') {
         throw new JuheError('charge_not_refundable', `Charge is ${charge.status}, not succeeded`, 'charge');
       }
-      const [{ committed }] = await q.query<{ committed: number }>(
-        `SELECT COALESCE(SUM(amount), 0)::bigint AS committed FROM refunds
-         WHERE charge_id = $1 AND status IN ('pending', 'succeeded')`,
+      const [{ committed, pending }] = await q.query<{ committed: number; pending: string | null }>(
+        `SELECT COALESCE(SUM(amount), 0)::bigint AS committed, min(id) FILTER (WHERE status = 'pending') AS pending
+         FROM refunds WHERE charge_id = $1 AND status IN ('pending', 'succeeded')`,
         [charge.id],
       );
+      // Checked under the charge's lock, so two requests at once cannot both pass it.
+      if (params.oneAtATime && pending) {
+        throw new JuheError('refund_in_progress', `Refund ${pending} is still processing`, 'charge', {
+          refundId: pending,
+        });
+      }
       const refundable = charge.amount - committed;
       const amount = params.amount ?? refundable;
       if (amount <= 0 || amount > refundable) {

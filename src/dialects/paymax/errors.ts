@@ -71,6 +71,7 @@ const FROM_CATALOG: Partial<Record<ErrorCode, [number, PaymaxCode]>> = {
   refund_no_duplicate: [400, 'ORDER_NO_DUPLICATE'],
   // Nothing left to refund: more than the refundable balance, or a charge never paid.
   refund_exceeds_amount: [400, 'AMOUNT_NOT_ENOUGH'],
+  refund_in_progress: [400, 'MULTI_REFUND_RECORDS'],
   charge_not_refundable: [400, 'AMOUNT_NOT_ENOUGH'],
   channel_not_available: [400, 'CHANNEL_NOT_AVAILABLE'],
   channel_not_supported: [400, 'CHANNEL_NOT_AVAILABLE'],

@@ -102,14 +102,10 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
       const platformKey = await platformKeyOf(core, credential);
       const input = parseRefundRequest(body);
       const charge = await ownCharge(core, credential, request.params.id);
-      // Paymax allows one refund in progress per charge at a time.
-      const refunds = await listRefundsOfCharge(core.db, charge.id);
-      const processing = refunds.find((r) => r.status === 'pending');
-      if (processing) {
-        throw new PaymaxError(400, 'MULTI_REFUND_RECORDS', `refund ${processing.id} is still processing`);
-      }
       const refund = await createRefund(core, {
         chargeId: charge.id,
+        // Paymax allows one refund in progress per charge at a time (MULTI_REFUND_RECORDS).
+        oneAtATime: true,
         amount: input.amount,
         description: input.description,
         metadata: input.metadata,
