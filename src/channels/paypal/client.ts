@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ChannelConfig } from '../_kit/connector.js';
 import { JuheError } from '../../domain/errors.js';
 import { type PaypalSandboxHandle, paypalSandboxFor } from '../../sandbox/paypal/registry.js';
@@ -198,7 +199,9 @@ interface CachedToken {
   usableUntil: number;
 }
 const tokens = new Map<string, CachedToken>();
-const cacheKey = (m: PaypalMerchant) => `${m.baseUrl}|${m.clientId}`;
+// The secret is part of the key (hashed): a config with the right id but a wrong secret never rides on another's token.
+const cacheKey = (m: PaypalMerchant) =>
+  `${m.baseUrl}|${m.clientId}|${createHash('sha256').update(m.clientSecret).digest('base64url')}`;
 
 /** PayPal refused the client credentials (401 invalid_client): a config error, not an upstream outcome. */
 export class PaypalAuthError extends Error {}

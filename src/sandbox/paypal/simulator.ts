@@ -143,9 +143,7 @@ export interface PaypalSimulator {
   ): Promise<{ ok: boolean; redirect?: string; reason?: string }>;
   /** The payer's browser following a redirect to the gateway (return or cancel URL). */
   follow(url: string): Promise<number | null>;
-  findOrder(
-    orderId: string,
-  ): Promise<
+  findOrder(orderId: string): Promise<
     | {
         id: string;
         status: string;
@@ -263,12 +261,10 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
       [auth.slice(7)],
     );
     if (!token) {
-      return reply
-        .status(401)
-        .send({
-          error: 'invalid_token',
-          error_description: 'The token passed in was not found in the system',
-        });
+      return reply.status(401).send({
+        error: 'invalid_token',
+        error_description: 'The token passed in was not found in the system',
+      });
     }
     if (new Date(token.expires_at).getTime() <= core.clock.now().getTime()) {
       return reply.status(401).send({ error: 'invalid_token', error_description: 'Access Token expired' });
@@ -1047,13 +1043,15 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   let running: Promise<void> = Promise.resolve();
   const runDue = () => {
     running = running.then(async () => {
-      await Promise.all([...pendingDeliveries]);
+      // Deliveries an answer set off (and those their handlers set off in turn) finish first.
+      while (pendingDeliveries.size > 0) await Promise.all([...pendingDeliveries]);
       await settle();
       const due = await core.db.query<{ id: string }>(
         `SELECT id FROM ppsim_webhooks WHERE status = 'pending' AND next_at <= $1 ORDER BY next_at, seq`,
         [core.clock.now()],
       );
       for (const { id } of due) await deliverIfDue(id);
+      while (pendingDeliveries.size > 0) await Promise.all([...pendingDeliveries]);
     });
     return running;
   };
