@@ -36,6 +36,7 @@ import {
 } from '../../src/sandbox/lakala/simulator.js';
 import { selfSignedCertificate } from '../../src/sandbox/wechatpay/x509.js';
 import { type TestCore, testCore } from '../support/core.js';
+import { launchBrowser } from '../support/browser.js';
 import { engines } from '../support/db.js';
 import { type TestServer, call, testServer } from '../support/server.js';
 
@@ -316,6 +317,31 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
       expect((await call(server, 'POST', '/api/v1/sandbox/lakala/run', owner)).body).toEqual({
         deliveries: [],
       });
+    });
+  });
+
+  describe('in a browser, as a payer would', () => {
+    it('opens the cashier, picks Alipay, pays, and lands back on return_url with the charge paid', async () => {
+      const c = await charge('h5', { amount: 1288, returnUrl: `${server.url}/healthz` });
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage();
+        await page.goto(String(c.credential!.pay_url));
+        expect(await page.getByTestId('amount').textContent()).toBe('¥12.88');
+        expect(await page.getByTestId('state').textContent()).toBe('0');
+        if (process.env.LAKALA_SCREENSHOT) await page.screenshot({ path: process.env.LAKALA_SCREENSHOT });
+        await page.getByLabel('支付宝 Alipay').check();
+        await Promise.all([
+          page.waitForURL(`${server.url}/healthz`),
+          page.getByRole('button', { name: /^Pay/ }).click(),
+        ]);
+        expect(await page.textContent('body')).toContain('ok');
+      } finally {
+        await browser.close();
+      }
+      expect(await current(c)).toMatchObject({ status: 'succeeded', amount: 1288 });
+      expect((await order(c)).pay_mode).toBe('ALIPAY');
+      expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
     });
   });
 

@@ -54,7 +54,7 @@ main{background:#fff;max-width:420px;width:100%;margin:24px;padding:24px;border-
 label{display:block;text-align:left;padding:6px 0}
 button{width:100%;padding:14px;border:0;border-radius:6px;font-size:17px;margin-top:12px;cursor:pointer}
 .pay{background:#1e5bd8;color:#fff}.decline{background:#f2f2f2;color:#333}.state{font-size:18px}
-dl{text-align:left;font-size:14px;color:#555}dt{float:left;width:45%}dd{margin-left:45%}
+dl{text-align:left;font-size:14px;color:#555}dt{float:left;width:40%}dd{margin-left:40%;word-break:break-all}
 </style></head>
 <body><main>
 <div class="brand">拉卡拉收银台 · Lakala</div>
@@ -63,7 +63,7 @@ dl{text-align:left;font-size:14px;color:#555}dt{float:left;width:45%}dd{margin-l
 <div>${escape(order.orderInfo)}</div>
 <dl><dt>Merchant</dt><dd>${escape(order.merchantNo)}</dd><dt>Order</dt><dd>${escape(order.outOrderNo)}</dd>
 <dt>Lakala order</dt><dd>${escape(order.payOrderNo)}</dd>
-<dt>Status</dt><dd data-testid="state">${escape(order.status)}</dd></dl>
+<dt>Status</dt><dd><span data-testid="state">${escape(order.status)}</span> · ${escape(STATUS_TEXT[order.status] ?? '')}</dd></dl>
 ${notice ? `<p class="state" data-testid="notice">${escape(notice)}</p>` : ''}
 ${actions}
 </main></body></html>`;
