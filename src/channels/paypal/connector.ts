@@ -45,7 +45,7 @@ export function paypalConnector(): PaypalConnector {
     pay: (ctx) => (standIn(ctx) ? stand.pay(ctx) : createOrder(ctx)),
     query: (ctx) => (standIn(ctx) ? stand.query!(ctx) : queryOrder(ctx, true)),
     close: (ctx) => (standIn(ctx) ? stand.close!(ctx) : closeOrder(ctx)),
-    refund: (ctx) => (standIn(ctx) ? stand.refund!(ctx) : refundCapture(ctx)),
+    refund: (ctx) => (standIn(ctx) ? stand.refund!(ctx) : postRefund(ctx)),
     queryRefund: (ctx) => (standIn(ctx) ? Promise.resolve({ status: 'pending' as const }) : queryRefund(ctx)),
   };
 }
@@ -386,8 +386,6 @@ async function postRefund(ctx: RefundContext): Promise<RefundResult> {
   }
   return unknown(new Error(`refund answered HTTP ${answer.status}`));
 }
-
-const refundCapture = (ctx: RefundContext) => postRefund(ctx);
 
 /**
  * GET /v2/payments/refunds/{id}. A refund whose answer was lost has no PayPal id yet: the
