@@ -11,6 +11,8 @@ import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { toCharge } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { buildServer } from '../../src/http/server.js';
+import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
+import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 
@@ -476,16 +478,13 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
     });
     expect(await counts()).toEqual(before);
 
-    // The page's GET_OPENID_URI step: ?domainCode=...&backUrl=encodeURIComponent(location)
-    const redirect = await fetch(
-      `${client.base}/pay/api/h5/openid?domainCode=${client.domainCode}&backUrl=${encodeURIComponent(entryUrl)}`,
-      { redirect: 'manual' },
-    );
-    expect(redirect.status).toBe(302);
-    const location = redirect.headers.get('location')!;
+    // The page's GET_OPENID_URI step: ?domainCode=...&backUrl=encodeURIComponent(location),
+    // then WeChat web authorization (the simulator's) and back through our callback.
+    const location = await openidFetch(entryUrl);
     expect(location.startsWith(entryUrl + '&openid=')).toBe(true);
     const back = fromFragment(location);
-    expect(back.openid).toMatch(/^osbx[\w-]{24}$/);
+    const sim = wechatSimulatorOf(core)!;
+    expect(back.openid).toBe(sandboxPayerOpenid(sim.keys, sim.keys.merchant.appid));
 
     const paid = await client.h5Pay({ ...back, payTypeCode: 'Wechat' });
     expect(paid.body.errcode).toBe('0');
@@ -516,6 +515,56 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
     expect(await counts()).toEqual(before);
   });
 
+  /**
+   * Follows the openid fetch as the payer's WeChat browser would: our redirect to WeChat's
+   * authorize page (the gateway's public URL is not this test server's, so each hop is
+   * re-aimed at it), WeChat's redirect back with a code, our callback with the cookie.
+   */
+  async function openidFetch(backUrl: string): Promise<string> {
+    const local = (url: string) => {
+      const u = new URL(url);
+      return `${client.base}${u.pathname}${u.search}`;
+    };
+    const start = await fetch(
+      `${client.base}/pay/api/h5/openid?domainCode=${client.domainCode}&backUrl=${encodeURIComponent(backUrl)}`,
+      { redirect: 'manual' },
+    );
+    expect(start.status).toBe(302);
+    const cookie = start.headers.get('set-cookie')!.split(';')[0]!;
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.pathname).toBe('/sandbox/wechatpay/connect/oauth2/authorize');
+    expect(authorize.searchParams.get('scope')).toBe('snsapi_base');
+    const wechat = await fetch(local(authorize.toString()), { redirect: 'manual' });
+    expect(wechat.status).toBe(302);
+    const callback = await fetch(local(wechat.headers.get('location')!), {
+      redirect: 'manual',
+      headers: { cookie },
+    });
+    expect(callback.status).toBe(302);
+    return callback.headers.get('location')!;
+  }
+
+  it('the openid callback honours only the authorization this browser began', async () => {
+    const entryUrl = client.entryUrl('h5', client.entry(order()));
+    const start = await fetch(
+      `${client.base}/pay/api/h5/openid?domainCode=${client.domainCode}&backUrl=${encodeURIComponent(entryUrl)}`,
+      { redirect: 'manual' },
+    );
+    const authorize = new URL(start.headers.get('location')!);
+    const wechat = await fetch(`${client.base}${authorize.pathname}${authorize.search}`, {
+      redirect: 'manual',
+    });
+    const back = new URL(wechat.headers.get('location')!);
+    for (const cookie of [undefined, 'juhe_unified_oauth=forged.e30']) {
+      const answer = await fetch(`${client.base}${back.pathname}${back.search}`, {
+        redirect: 'manual',
+        headers: cookie ? { cookie } : {},
+      });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as Body).errcode).toBe('10002');
+    }
+  });
+
   it('the openid fetch refuses foreign backUrls and live domains', async () => {
     const foreign = await fetch(
       `${client.base}/pay/api/h5/openid?domainCode=${client.domainCode}&backUrl=${encodeURIComponent('https://evil.example/x')}`,
@@ -527,7 +576,8 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
       `${client.base}/pay/api/h5/openid?domainCode=${liveClient.domainCode}&backUrl=${encodeURIComponent(client.base + '/mpay.html#/')}`,
       { redirect: 'manual' },
     );
-    expect(((await live.json()) as Body).errcode).toBe('20011');
+    // A live domain needs its WeChat Pay channel (with the official account's AppSecret).
+    expect(((await live.json()) as Body).errcode).toBe('20010');
   });
 
   describe('bad input: the documented error shape, HTTP 200, nothing changed', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sandboxOpenid, withOpenid } from './cashier.js';
+import { withOpenid } from './cashier.js';
 
 describe('unified openid redirect target', () => {
   it('adds openid to the fragment parameters the H5 page reads, keeping the rest byte for byte', () => {
@@ -19,11 +19,5 @@ describe('unified openid redirect target', () => {
     expect(withOpenid('http://h/mpay.html#/', 'o')).toBe('http://h/mpay.html#/?openid=o');
     expect(withOpenid('http://h/m?a=1', 'o')).toBe('http://h/m?a=1&openid=o');
     expect(withOpenid('http://h/m', 'o')).toBe('http://h/m?openid=o');
-  });
-
-  it('gives each domain one stable, WeChat-shaped sandbox openid', () => {
-    expect(sandboxOpenid('d1')).toBe(sandboxOpenid('d1'));
-    expect(sandboxOpenid('d1')).not.toBe(sandboxOpenid('d2'));
-    expect(sandboxOpenid('d1')).toMatch(/^osbx[\w-]{24}$/);
   });
 });

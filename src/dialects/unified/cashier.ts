@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { findChannelConfig } from '../../core/apps/channel-configs.js';
+import { authorizeUrl, oauthAppFor, openidFromCode } from '../../channels/wechatpay/oauth.js';
 import type { Core } from '../../core/context.js';
 import { createCharge } from '../../core/payments/create-charge.js';
 import { endUnpaidCharge } from '../../core/payments/cancel-charge.js';
@@ -261,36 +263,89 @@ export async function wechatQuery(core: Core, params: Params): Promise<UnifiedBo
   return { errcode: PAY_FAILED, errormsg: '支付失败', obj: payStatusOf(latest) };
 }
 
+/** The H5 page's openid fetch, step 1: where to send the payer, and the cookie that remembers why. */
+export interface OpenidStart {
+  target: string;
+  /** `Set-Cookie` value binding the WeChat answer to this browser and this backUrl. */
+  cookie: string;
+}
+
+export const OPENID_COOKIE = 'juhe_unified_oauth';
+const OPENID_COOKIE_PATH = '/pay/api/h5/openid';
+
 /**
  * The openid fetch the H5 page redirects to (`?domainCode=...&backUrl=...`) when it runs
- * inside WeChat without one. Test mode plays WeChat's OAuth: it sends the payer straight
- * back with the sandbox payer's openid added to the page's fragment parameters, where the
- * page's router reads it. Only our own pages are valid targets: anything else would make
- * this an open redirect.
+ * inside WeChat without one: WeChat web authorization (snsapi_base) with the official
+ * account of the domain's WeChat Pay channel (the simulator's in test mode), back to
+ * `openidCallback`, which adds the payer's openid to backUrl. Only our own pages are valid
+ * targets: anything else would make this an open redirect.
  */
-export async function openidRedirect(core: Core, params: Params, requestOrigin: string): Promise<string> {
+export async function openidRedirect(
+  core: Core,
+  params: Params,
+  requestOrigin: string,
+): Promise<OpenidStart> {
   const domain = await loadDomain(core, params);
-  const backUrl = required(params, 'backUrl');
+  const backUrl = ownPage(core, required(params, 'backUrl'), requestOrigin);
+  const oauth = oauthAppFor(await wechatConfigOf(core, domain), domain.livemode, core.publicUrl);
+  const state = randomBytes(12).toString('hex');
+  const remembered = Buffer.from(JSON.stringify({ d: domain.domainCode, b: backUrl })).toString('base64url');
+  return {
+    target: authorizeUrl(oauth, `${core.publicUrl.replace(/\/+$/, '')}${OPENID_COOKIE_PATH}/callback`, state),
+    cookie: `${OPENID_COOKIE}=${state}.${remembered}; Path=${OPENID_COOKIE_PATH}; HttpOnly; SameSite=Lax; Max-Age=600`,
+  };
+}
+
+/**
+ * Step 2: WeChat is back with a one-time code. Only the authorization this browser began
+ * (state = the cookie's) is honoured; the code is exchanged for the openid, which goes
+ * back to the page in its fragment parameters.
+ */
+export async function openidCallback(
+  core: Core,
+  query: { code?: unknown; state?: unknown },
+  cookie: string | undefined,
+  requestOrigin: string,
+): Promise<string> {
+  const [state, remembered] = (cookie ?? '').split('.');
+  let saved: { d?: unknown; b?: unknown } = {};
+  try {
+    saved = JSON.parse(Buffer.from(remembered ?? '', 'base64url').toString('utf8')) as typeof saved;
+  } catch {
+    saved = {};
+  }
+  if (
+    typeof query.code !== 'string' ||
+    !query.code ||
+    typeof query.state !== 'string' ||
+    !state ||
+    query.state !== state ||
+    typeof saved.d !== 'string' ||
+    typeof saved.b !== 'string'
+  ) {
+    throw new JuheError(
+      'invalid_parameter',
+      'The WeChat authorization expired: open the payment page again',
+      'state',
+    );
+  }
+  const domain = await loadDomain(core, { domainCode: saved.d } as Params);
+  const backUrl = ownPage(core, saved.b, requestOrigin);
+  const oauth = oauthAppFor(await wechatConfigOf(core, domain), domain.livemode, core.publicUrl);
+  return withOpenid(backUrl, await openidFromCode(oauth, query.code));
+}
+
+function ownPage(core: Core, backUrl: string, requestOrigin: string): string {
   checkUrl('backUrl', backUrl);
   const allowed = new Set([new URL(core.publicUrl).origin, requestOrigin]);
   if (!allowed.has(new URL(backUrl).origin)) {
     throw new JuheError('invalid_parameter', 'backUrl must be a page of this cashier', 'backUrl');
   }
-  if (domain.livemode) {
-    throw new JuheError(
-      'channel_not_supported',
-      'Fetching a WeChat openid in live mode needs the WeChat official-account OAuth connector',
-      'domainCode',
-    );
-  }
-  return withOpenid(backUrl, sandboxOpenid(domain.domainCode));
+  return backUrl;
 }
 
-/** The sandbox payer's openid for a domain: stable, 28 characters like WeChat's. */
-export function sandboxOpenid(domainCode: string): string {
-  return (
-    'osbx' + createHash('sha256').update(`juhe-sandbox-payer:${domainCode}`).digest('base64url').slice(0, 24)
-  );
+async function wechatConfigOf(core: Core, domain: Domain) {
+  return (await findChannelConfig(core.db, core.box, domain.appId, domain.livemode, 'wechatpay')) ?? null;
 }
 
 /**

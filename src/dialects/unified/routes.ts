@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/context.js';
-import { payTypes, pay, wechatQuery, openidRedirect } from './cashier.js';
+import { OPENID_COOKIE, openidCallback, openidRedirect, pay, payTypes, wechatQuery } from './cashier.js';
+import { readCookie } from '../../http/admin/kit.js';
 import { toUnifiedError } from './errors.js';
 import { readParams } from './params.js';
 import { query, queryInfo } from './query.js';
@@ -61,8 +62,22 @@ async function cashierApi(app: FastifyInstance, { core }: { core: Core }): Promi
   app.post('/h5/pay', hidden, async (request) => pay(core, 'h5', fromBody(request), request.ip));
   app.get('/pc/wechatQuery', hidden, async (request) => wechatQuery(core, fromQuery(request)));
   app.get('/h5/openid', hidden, async (request: FastifyRequest, reply: FastifyReply) => {
-    const target = await openidRedirect(core, fromQuery(request), `${request.protocol}://${request.host}`);
-    return reply.redirect(target, 302);
+    const start = await openidRedirect(core, fromQuery(request), `${request.protocol}://${request.host}`);
+    return reply
+      .header('set-cookie', start.cookie)
+      .header('cache-control', 'no-store')
+      .redirect(start.target, 302);
+  });
+  app.get('/h5/openid/callback', hidden, async (request: FastifyRequest, reply: FastifyReply) => {
+    const target = await openidCallback(
+      core,
+      request.query as Record<string, unknown>,
+      readCookie(request.headers.cookie, OPENID_COOKIE),
+      `${request.protocol}://${request.host}`,
+    );
+    return reply
+      .header('set-cookie', `${OPENID_COOKIE}=; Path=/pay/api/h5/openid; HttpOnly; SameSite=Lax; Max-Age=0`)
+      .redirect(target, 302);
   });
   for (const method of ['GET', 'POST'] as const) {
     const read = method === 'GET' ? fromQuery : fromBody;
