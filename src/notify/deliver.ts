@@ -410,8 +410,10 @@ export async function recordAttempts(
          last_response_status = x.response_status, last_error = x.error, url = x.url, updated_at = x.finished_at,
          completed_at = x.completed_at, claimed_by = NULL, claimed_until = NULL
        FROM x WHERE d.id = x.id AND d.claimed_by = $2
-         -- = 'pending', spelled so that the planner looks rows up by id: with the partial
-         -- index on pending rows in reach it may scan every pending (and dead) entry instead
+         -- the batch's rows looked up through the primary key (an array: no join to plan)
+         AND d.id = ANY (ARRAY(SELECT id FROM x))
+         -- = 'pending', spelled so that the planner does not scan the partial index of
+         -- pending rows (and every dead entry in it) instead
          AND d.status NOT IN ('succeeded', 'failed', 'canceled')
        RETURNING d.id
      ), att AS (

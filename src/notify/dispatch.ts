@@ -69,29 +69,24 @@ export async function dispatchAndLease(
   options: DispatchOptions = {},
 ): Promise<{ processed: number; leased: ClaimedDelivery[] }> {
   const batchSize = options.batchSize ?? 100;
+  // Four statements, whatever the batch: every round trip to the database costs both sides
+  // more than a row does.
   return core.db.tx(async (q) => {
     const now = options.now ?? core.clock.now();
     await q.query(LOOKUP_BY_ID);
-    // In the order of the partial index on due rows: the scan stops after the batch (a plain
-    // index scan also marks the entries of processed rows dead for the next fan-out, where a
-    // bitmap scan would visit every one of them until the next vacuum).
-    const rows = await q.query(
-      `SELECT o.id AS outbox_id, e.id, e.app_id, e.livemode, e.type, e.object_type, e.object_id, e.data, e.created_at
-       FROM outbox o JOIN events e ON e.id = o.event_id
-       WHERE o.processed_at IS NULL AND o.available_at <= $1
-       ORDER BY o.available_at, o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
-      [now, batchSize],
-    );
+    const rows = await dueEvents(q, now, batchSize);
     if (rows.length === 0) return { processed: 0, leased: [] };
     const events = rows.map(toStoredEvent);
-    const endpoints = await endpointsOfApps(q, [
-      ...new Set(events.map((e) => e.appId).filter((a) => a !== null)),
-    ]);
-    const charges = await perOrderCharges(q, events);
+    const endpoints = await endpointsOfApps(
+      q,
+      core,
+      [...new Set(events.map((e) => e.appId).filter((a) => a !== null))],
+      now,
+    );
 
     const planned: PlannedDelivery[] = [];
-    for (const event of events) {
-      for (const endpoint of endpoints.get(event.appId ?? '') ?? []) {
+    for (const [i, event] of events.entries()) {
+      for (const { endpoint } of endpoints.get(event.appId ?? '') ?? []) {
         if (endpoint.livemode !== event.livemode || !endpointWants(endpoint, event.type)) continue;
         planned.push({
           id: core.ids.next('delivery'),
@@ -108,8 +103,10 @@ export async function dispatchAndLease(
           schedule: effectiveSchedule(endpoint),
         });
       }
-      const charge = charges.get(chargeIdOf(event) ?? '');
-      if (charge && charge.notifyUrl) {
+      const charge = rows[i].charge_notify_url
+        ? { dialect: rows[i].charge_dialect as FormatName, notifyUrl: rows[i].charge_notify_url as string }
+        : null;
+      if (charge) {
         const format = findFormat(charge.dialect);
         if (format && format.eventTypes.includes(event.type)) {
           planned.push({
@@ -138,16 +135,20 @@ export async function dispatchAndLease(
         }
       }
     }
-    const inserted = new Set(await insertDeliveries(q, planned, now));
-    const leased: ClaimedDelivery[] = [];
-    const wanted = planned.filter((p) => p.claimedBy && inserted.has(p.id));
-    const secrets = await secretsOf(
-      q,
-      core,
-      [...new Set(wanted.map((p) => p.endpoint?.id).filter((id) => id !== undefined))],
-      now,
+    const inserted = new Set(
+      await insertDeliveriesAndMarkProcessed(
+        q,
+        planned,
+        rows.map((r) => String(r.outbox_id)),
+        now,
+      ),
     );
-    for (const p of wanted) {
+    const leased: ClaimedDelivery[] = [];
+    for (const p of planned) {
+      if (!p.claimedBy || !inserted.has(p.id)) continue;
+      const secrets = p.endpoint
+        ? (endpoints.get(p.endpoint.appId)?.find((e) => e.endpoint.id === p.endpoint!.id)?.secrets ?? [])
+        : [];
       leased.push({
         id: p.id,
         targetKey: p.targetKey,
@@ -159,114 +160,121 @@ export async function dispatchAndLease(
         roundStartedAt: null,
         event: p.event,
         endpoint: p.endpoint ?? null,
-        secrets: p.endpoint ? (secrets.get(p.endpoint.id) ?? []) : [],
+        secrets,
       });
     }
-    await q.query(
-      `UPDATE outbox SET processed_at = $1, attempts = attempts + 1
-       WHERE id IN (SELECT (jsonb_array_elements_text($2::jsonb))::bigint)`,
-      [now, JSON.stringify(rows.map((r) => String(r.outbox_id)))],
-    );
     return { processed: rows.length, leased };
   });
 }
 
-/** Active signing secrets of endpoints, current first, decrypted. */
-async function secretsOf(
+/**
+ * Claims due outbox rows (SKIP LOCKED) with their events and, for charge and refund events,
+ * the per-order notify URL of the charge when it belongs to a per-order dialect. The rows
+ * are picked in the order of the partial index on due rows, so the scan stops after the
+ * batch (a sort would read every due row first) and, being a plain index scan, marks the
+ * entries of processed rows dead for the next fan-out.
+ */
+async function dueEvents(q: Queryable, now: Date, batchSize: number): Promise<Record<string, any>[]> {
+  return q.query(
+    `WITH o AS (
+       SELECT id, event_id, available_at FROM outbox
+       WHERE processed_at IS NULL AND available_at <= $1
+       ORDER BY available_at LIMIT $2 FOR UPDATE SKIP LOCKED
+     )
+     SELECT o.id AS outbox_id, e.id, e.app_id, e.livemode, e.type, e.object_type, e.object_id, e.data, e.created_at,
+       c.dialect AS charge_dialect, c.notify_url AS charge_notify_url
+     FROM o JOIN events e ON e.id = o.event_id
+     LEFT JOIN charges c ON c.id = CASE
+         WHEN e.object_type = 'charge' THEN e.object_id
+         WHEN e.object_type = 'refund' AND jsonb_typeof(e.data -> 'charge') = 'string' THEN e.data ->> 'charge'
+       END
+       AND c.notify_url IS NOT NULL AND c.notify_url <> ''
+       AND c.dialect IN (SELECT jsonb_array_elements_text($3::jsonb))
+     ORDER BY o.available_at, o.id`,
+    [now, batchSize, JSON.stringify(PER_ORDER_FORMATS)],
+  );
+}
+
+interface EndpointWithSecrets {
+  endpoint: WebhookEndpoint;
+  /** Active signing secrets, current first, decrypted. */
+  secrets: string[];
+}
+
+/** The enabled endpoints of the apps, oldest first, each with its active secrets. */
+async function endpointsOfApps(
   q: Queryable,
   core: Core,
-  endpointIds: string[],
+  appIds: string[],
   now: Date,
-): Promise<Map<string, string[]>> {
-  const found = new Map<string, string[]>();
-  if (endpointIds.length === 0) return found;
-  const rows = await q.query<{ endpoint_id: string; secret_enc: string }>(
-    `SELECT endpoint_id, secret_enc FROM webhook_endpoint_secrets
-     WHERE endpoint_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND (expires_at IS NULL OR expires_at > $2)
-     ORDER BY (expires_at IS NULL) DESC, created_at DESC, expires_at DESC`,
-    [JSON.stringify(endpointIds), now],
-  );
-  for (const r of rows)
-    found.set(r.endpoint_id, [...(found.get(r.endpoint_id) ?? []), core.box.open(r.secret_enc)]);
-  return found;
-}
-
-function chargeIdOf(event: StoredEvent): string | null {
-  if (event.objectType === 'charge') return event.objectId;
-  if (event.objectType === 'refund' && typeof event.data.charge === 'string') return event.data.charge;
-  return null;
-}
-
-async function endpointsOfApps(q: Queryable, appIds: string[]): Promise<Map<string, WebhookEndpoint[]>> {
-  const byApp = new Map<string, WebhookEndpoint[]>();
+): Promise<Map<string, EndpointWithSecrets[]>> {
+  const byApp = new Map<string, EndpointWithSecrets[]>();
   if (appIds.length === 0) return byApp;
   const rows = await q.query(
-    `SELECT * FROM webhook_endpoints
-     WHERE app_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND deleted_at IS NULL AND enabled
-     ORDER BY created_at, id`,
-    [JSON.stringify(appIds)],
+    `SELECT w.*,
+       (SELECT jsonb_agg(s.secret_enc ORDER BY (s.expires_at IS NULL) DESC, s.created_at DESC, s.expires_at DESC)
+        FROM webhook_endpoint_secrets s
+        WHERE s.endpoint_id = w.id AND (s.expires_at IS NULL OR s.expires_at > $2)) AS secrets_enc
+     FROM webhook_endpoints w
+     WHERE w.app_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND w.deleted_at IS NULL AND w.enabled
+     ORDER BY w.created_at, w.id`,
+    [JSON.stringify(appIds), now],
   );
   for (const row of rows) {
     const endpoint = toEndpoint(row);
-    byApp.set(endpoint.appId, [...(byApp.get(endpoint.appId) ?? []), endpoint]);
+    const secrets = ((row.secrets_enc as string[] | null) ?? []).map((sealed) => core.box.open(sealed));
+    byApp.set(endpoint.appId, [...(byApp.get(endpoint.appId) ?? []), { endpoint, secrets }]);
   }
   return byApp;
 }
 
-/** Charges of per-order dialects with a notify URL, for the charge and refund events of the batch. */
-async function perOrderCharges(
+/**
+ * Inserts the planned deliveries (one per event and target: a row planned twice, by two
+ * nodes racing on a replayed outbox row, is skipped) and marks the outbox rows processed, in
+ * one statement. Returns the ids inserted.
+ */
+async function insertDeliveriesAndMarkProcessed(
   q: Queryable,
-  events: StoredEvent[],
-): Promise<Map<string, { dialect: FormatName; notifyUrl: string }>> {
-  const ids = [...new Set(events.map(chargeIdOf).filter((id): id is string => id !== null))];
-  const found = new Map<string, { dialect: FormatName; notifyUrl: string }>();
-  if (ids.length === 0) return found;
-  const rows = await q.query<{ id: string; dialect: FormatName; notify_url: string }>(
-    `SELECT id, dialect, notify_url FROM charges
-     WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND notify_url IS NOT NULL AND notify_url <> ''
-       AND dialect IN (SELECT jsonb_array_elements_text($2::jsonb))`,
-    [JSON.stringify(ids), JSON.stringify(PER_ORDER_FORMATS)],
+  planned: PlannedDelivery[],
+  outboxIds: string[],
+  now: Date,
+): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `WITH p AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS p(
+         id text, event_id text, event_type text, app_id text, livemode boolean, endpoint_id text, target_key text,
+         format text, url text, schedule jsonb, claimed_by text, claimed_until timestamptz)
+     ), done AS (
+       UPDATE outbox SET processed_at = $2, attempts = attempts + 1
+       -- an array, so that each row is looked up through the primary key
+       WHERE id = ANY (ARRAY(SELECT (jsonb_array_elements_text($3::jsonb))::bigint))
+     )
+     INSERT INTO deliveries (id, event_id, event_type, app_id, livemode, endpoint_id, target_key, format, url,
+       schedule, status, next_attempt_at, created_at, updated_at, claimed_by, claimed_until)
+     SELECT id, event_id, event_type, app_id, livemode, endpoint_id, target_key, format, url,
+       schedule, 'pending', $2, $2, $2, claimed_by, claimed_until
+     FROM p
+     ON CONFLICT (event_id, target_key) DO NOTHING RETURNING id`,
+    [
+      JSON.stringify(
+        planned.map((p) => ({
+          id: p.id,
+          event_id: p.eventId,
+          event_type: p.eventType,
+          app_id: p.appId,
+          livemode: p.livemode,
+          endpoint_id: p.endpointId,
+          target_key: p.targetKey,
+          format: p.format,
+          url: p.url,
+          schedule: p.schedule,
+          claimed_by: p.claimedBy ?? null,
+          claimed_until: p.claimedUntil?.toISOString() ?? null,
+        })),
+      ),
+      now,
+      JSON.stringify(outboxIds),
+    ],
   );
-  for (const r of rows) found.set(r.id, { dialect: r.dialect, notifyUrl: r.notify_url });
-  return found;
-}
-
-async function insertDeliveries(q: Queryable, planned: PlannedDelivery[], now: Date): Promise<string[]> {
-  const inserted: string[] = [];
-  // One statement per 200 rows: 13 parameters each stays far below PostgreSQL's 65535 limit.
-  for (let i = 0; i < planned.length; i += 200) {
-    const chunk = planned.slice(i, i + 200);
-    const params: unknown[] = [];
-    const values = chunk.map((p) => {
-      const base = params.length;
-      params.push(
-        p.id,
-        p.eventId,
-        p.eventType,
-        p.appId,
-        p.livemode,
-        p.endpointId,
-        p.targetKey,
-        p.format,
-        p.url,
-        JSON.stringify(p.schedule),
-        now,
-        p.claimedBy ?? null,
-        p.claimedUntil ?? null,
-      );
-      const n = (k: number) => `$${base + k}`;
-      return `(${n(1)}, ${n(2)}, ${n(3)}, ${n(4)}, ${n(5)}, ${n(6)}, ${n(7)}, ${n(8)}, ${n(9)}, ${n(10)}::jsonb,
-        'pending', ${n(11)}::timestamptz, ${n(11)}::timestamptz, ${n(11)}::timestamptz, ${n(12)}::text,
-        ${n(13)}::timestamptz)`;
-    });
-    const rows = await q.query<{ id: string }>(
-      `INSERT INTO deliveries (id, event_id, event_type, app_id, livemode, endpoint_id, target_key, format, url,
-         schedule, status, next_attempt_at, created_at, updated_at, claimed_by, claimed_until)
-       VALUES ${values.join(', ')}
-       ON CONFLICT (event_id, target_key) DO NOTHING RETURNING id`,
-      params,
-    );
-    inserted.push(...rows.map((r) => r.id));
-  }
-  return inserted;
+  return rows.map((r) => r.id);
 }

@@ -357,7 +357,8 @@ export function startNotifyWorkers(core: Core, options: NotifyWorkerOptions = {}
     }
   })();
 
-  // Two claim loops: while one waits on the database, the other's claim is on its way.
+  // One claim loop: first attempts are leased by the fan-out; claims bring retries, leftovers
+  // and expired leases, a batch at a time when the local queue runs low.
   const deliver = async () => {
     while (!stopping) {
       try {
@@ -376,7 +377,7 @@ export function startNotifyWorkers(core: Core, options: NotifyWorkerOptions = {}
       }
     }
   };
-  const deliverers = [deliver(), deliver()];
+  const deliverers = [deliver()];
 
   return {
     engine,
