@@ -84,9 +84,11 @@ export function issueOf(answer: PaypalResponse): string {
   return String(issue ?? body.name ?? body.error ?? `HTTP_${answer.status}`);
 }
 
-const definite = (answer: PaypalResponse) => answer.status >= 400 && answer.status < 500;
+/** A refusal PayPal will repeat: a 4xx other than a timeout (408) or rate limit (429), which are unknown. */
+const definite = (answer: PaypalResponse) =>
+  answer.status >= 400 && answer.status < 500 && answer.status !== 408 && answer.status !== 429;
 
-/** Runs a call; transport failures and 5xx are the caller's `unknown`, a refused app a config error. */
+/** Runs a call: no answer becomes `{transport}` (the caller's `unknown`), refused client credentials a config error. */
 async function call<T>(work: () => Promise<T>): Promise<T | { transport: unknown }> {
   try {
     return await work();
@@ -377,7 +379,7 @@ async function postRefund(ctx: RefundContext): Promise<RefundResult> {
   );
   if (failedTransport(answer)) return unknown(answer.transport);
   if (answer.status === 200 || answer.status === 201) return refundResult(refund, answer.json);
-  if (definite(answer) && answer.status !== 401 && answer.status !== 429) {
+  if (definite(answer) && answer.status !== 401) {
     return {
       status: 'failed',
       failureCode: issueOf(answer),
