@@ -6,6 +6,7 @@ import { offlineConnector } from './offline/offline.js';
 import { sandboxConnector } from './sandbox/sandbox.js';
 import { wechatpayConnector } from './wechatpay/connector.js';
 import { lakalaConnector } from './lakala/connector.js';
+import { paypalConnector } from './paypal/connector.js';
 import { unionpayConnector } from './unionpay/connector.js';
 
 /**
@@ -24,6 +25,7 @@ export function connectorRegistry(overrides: Partial<Record<Provider, Connector>
     alipay: alipayConnector(),
     wechatpay: wechatpayConnector(),
     lakala: lakalaConnector(),
+    paypal: paypalConnector(),
     unionpay: unionpayConnector('unionpay'),
     applepay: unionpayConnector('applepay'),
     ...overrides,

@@ -19,6 +19,8 @@ import { unionpaySimulator } from '../sandbox/unionpay/simulator.js';
 import { unionpayNotifyRoutes } from '../channels/unionpay/notify-route.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
 import { cashierRoutes } from './cashier/routes.js';
+import { paypalSimulator } from '../sandbox/paypal/simulator.js';
+import { paypalNotifyRoutes } from '../channels/paypal/notify-route.js';
 
 export interface ServerOptions {
   core: Core;
@@ -83,6 +85,7 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   await app.register(wechatpaySimulator, { core });
   await app.register(lakalaSimulator, { core });
   await app.register(unionpaySimulator, { core });
+  await app.register(paypalSimulator, { core });
   // SANDBOX-END
   await app.register(cashierRoutes, { core });
   await app.register(alipayNotifyRoutes, { core });
@@ -90,5 +93,6 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   await app.register(lakalaNotifyRoutes, { core });
   await app.register(unionpayNotifyRoutes, { core });
 
+  await app.register(paypalNotifyRoutes, { core });
   return app;
 }

@@ -5,6 +5,7 @@ import type { Charge } from '../domain/charge.js';
 import { actAsAlipayPayer } from './alipay/payer.js';
 import { actAsWechatpayPayer } from './wechatpay/payer.js';
 import { actAsLakalaPayer } from './lakala/payer.js';
+import { actAsPaypalPayer } from './paypal/payer.js';
 import { actAsUnionpayPayer } from './unionpay/payer.js';
 
 /**
@@ -22,6 +23,7 @@ export async function actAsPayer(
     alipay: actAsAlipayPayer,
     wechatpay: actAsWechatpayPayer,
     lakala: actAsLakalaPayer,
+    paypal: actAsPaypalPayer,
     unionpay: actAsUnionpayPayer,
     applepay: actAsUnionpayPayer,
   } as const;

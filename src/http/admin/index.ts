@@ -14,6 +14,7 @@ import { webhookRoutes } from './webhooks.js';
 import { alipaySandboxAdminRoutes } from '../../sandbox/alipay/admin-routes.js';
 import { wechatpaySandboxAdminRoutes } from '../../sandbox/wechatpay/admin-routes.js';
 import { lakalaSandboxAdminRoutes } from '../../sandbox/lakala/admin-routes.js';
+import { paypalSandboxAdminRoutes } from '../../sandbox/paypal/admin-routes.js';
 import { unionpaySandboxAdminRoutes } from '../../sandbox/unionpay/admin-routes.js';
 
 /**
@@ -41,5 +42,6 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(wechatpaySandboxAdminRoutes, { core });
   await app.register(lakalaSandboxAdminRoutes, { core });
   await app.register(unionpaySandboxAdminRoutes, { core });
+  await app.register(paypalSandboxAdminRoutes, { core });
   // ROUTES-END
 }
