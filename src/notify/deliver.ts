@@ -436,10 +436,12 @@ export async function recordAttempts(
 }
 
 /**
- * Batches attempt records: a write goes out when 200 are waiting or 5 ms after the first
- * one, whichever comes first, with at most two writes in flight. The database is then asked
- * a few large statements rather than many small ones; the delay is off the critical path
- * (a delivery's concurrency slot is free as soon as its HTTP exchange is over).
+ * Batches attempt records: a write goes out when 200 are waiting or 15 ms after the first
+ * one, whichever comes first, or at once when nothing else is being sent (no more records are
+ * coming to wait for), with at most two writes in flight. The database is then asked a few
+ * large statements rather than many small ones (each round trip costs both sides more than
+ * a row does); the delay is off the critical path (a delivery's concurrency slot is free as
+ * soon as its HTTP exchange is over).
  */
 export class AttemptRecorder {
   private queue: Array<{
@@ -453,13 +455,15 @@ export class AttemptRecorder {
   constructor(
     private readonly core: Pick<Core, 'db'>,
     private readonly workerId: string,
-    private readonly options = { batch: 200, delayMs: 5, parallel: 2 },
+    private readonly options = { batch: 200, delayMs: 15, parallel: 2 },
+    /** True when no other attempt is under way, so none will join the batch soon. */
+    private readonly nothingElseComing: () => boolean = () => false,
   ) {}
 
   record(record: AttemptRecord): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
-      if (this.queue.length >= this.options.batch) this.kick();
+      if (this.queue.length >= this.options.batch || this.nothingElseComing()) this.kick();
       else this.timer ??= setTimeout(() => this.kick(), this.options.delayMs);
     });
   }

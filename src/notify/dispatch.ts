@@ -67,7 +67,7 @@ export interface DispatchOptions {
 export async function dispatchAndLease(
   core: Core,
   options: DispatchOptions = {},
-): Promise<{ processed: number; leased: ClaimedDelivery[] }> {
+): Promise<{ processed: number; created: number; leased: ClaimedDelivery[] }> {
   const batchSize = options.batchSize ?? 100;
   // Four statements, whatever the batch: every round trip to the database costs both sides
   // more than a row does.
@@ -75,7 +75,7 @@ export async function dispatchAndLease(
     const now = options.now ?? core.clock.now();
     await q.query(LOOKUP_BY_ID);
     const rows = await dueEvents(q, now, batchSize);
-    if (rows.length === 0) return { processed: 0, leased: [] };
+    if (rows.length === 0) return { processed: 0, created: 0, leased: [] };
     const events = rows.map(toStoredEvent);
     const endpoints = await endpointsOfApps(
       q,
@@ -163,7 +163,7 @@ export async function dispatchAndLease(
         secrets,
       });
     }
-    return { processed: rows.length, leased };
+    return { processed: rows.length, created: inserted.size, leased };
   });
 }
 

@@ -75,6 +75,8 @@ export class NotifyEngine {
   /** Per target: queued + sending, what the claim's per-target limit counts. */
   private readonly held = new Map<string, number>();
   private closing = false;
+  /** Deliveries the last fan-out created but could not lease here: left for a claim. */
+  lastUnleased = 0;
 
   constructor(
     readonly core: Core,
@@ -87,7 +89,12 @@ export class NotifyEngine {
     this.options = {
       clock: options.clock ?? core.clock,
       workerId,
-      recorder: new AttemptRecorder(core, workerId),
+      recorder: new AttemptRecorder(
+        core,
+        workerId,
+        undefined,
+        () => this.sending === 0 && this.ready.length === 0,
+      ),
       dispatcher: options.dispatcher ?? deliveryAgent(allowPrivateTargets),
       allowPrivateTargets,
       timeoutMs,
@@ -127,7 +134,7 @@ export class NotifyEngine {
     const { perTargetConcurrency } = this.options;
     let room = this.leaseRoom;
     const taken = new Map<string, number>();
-    const { processed, leased } = await dispatchAndLease(this.core, {
+    const { processed, created, leased } = await dispatchAndLease(this.core, {
       batchSize,
       now: this.options.clock.now(),
       lease: {
@@ -143,6 +150,7 @@ export class NotifyEngine {
       },
     });
     this.enqueue(leased);
+    this.lastUnleased = created - leased.length;
     return processed;
   }
 
@@ -346,8 +354,8 @@ export function startNotifyWorkers(core: Core, options: NotifyWorkerOptions = {}
         }
         const batch = Math.min(outboxBatchSize, room);
         const n = await engine.dispatch(batch);
-        // Deliveries this node could not lease (a target at its limit) are left for claims.
-        if (n > 0) wakeAll();
+        // Deliveries this node could not lease (a target at its limit) are left for a claim.
+        if (engine.lastUnleased > 0) wakeAll();
         // A full batch means more is waiting: go again at once.
         if (n < batch) await sleep(pollIntervalMs);
       } catch (error) {
