@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp, createMerchant, issueCredentials } from '../core/apps/create-app.js';
+import { insertSimulatorConfigs } from '../core/apps/channel-configs.js';
 import { createStore } from '../core/apps/stores.js';
+import { OFFLINE_PROVIDERS, PROVIDERS } from '../domain/channels.js';
 import type { Core } from '../core/context.js';
 import { createApiToken, createUser } from '../http/admin/auth-routes.js';
 
@@ -16,7 +18,8 @@ export interface DemoData {
 
 /**
  * On an empty database, `juhe start` seeds a demo merchant, an app with test credentials
- * for every dialect, a store and an owner login, so a newcomer can pay within a minute.
+ * for every dialect, test-mode channel configs standing for every provider's simulator, a
+ * store and an owner login, so a newcomer can pay within a minute.
  * Returns null when the database already has users (never seeds twice).
  */
 export async function seedDemoIfEmpty(core: Core, home: string): Promise<DemoData | null> {
@@ -28,6 +31,13 @@ export async function seedDemoIfEmpty(core: Core, home: string): Promise<DemoDat
     const merchant = await createMerchant(q, core, { name: 'Demo Coffee Co.' });
     const app = await createApp(q, core, { merchantId: merchant.id, name: 'Demo shop' });
     const credentials = await issueCredentials(q, core, { appId: app.id, livemode: false });
+    // Every upstream provider works at once in test mode, through its simulator.
+    await insertSimulatorConfigs(
+      q,
+      core,
+      app.id,
+      PROVIDERS.filter((p) => !OFFLINE_PROVIDERS.includes(p)),
+    );
     const store = await createStore(q, core, {
       appId: app.id,
       name: 'Demo store #1',

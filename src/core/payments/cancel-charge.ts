@@ -2,7 +2,7 @@ import { findCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { isChargeUnpaid } from '../../domain/status.js';
-import { findChannelConfig } from '../apps/channel-configs.js';
+import { connectorConfigFor } from '../apps/channel-configs.js';
 import type { Core } from '../context.js';
 import { appendEvent } from '../events/append-event.js';
 import { applyChargeResult } from '../notify/apply-channel-result.js';
@@ -30,8 +30,7 @@ export async function endUnpaidCharge(
   }
   const connector = core.connectors.resolve(charge.channel, charge.livemode);
   if (connector.close) {
-    const config =
-      (await findChannelConfig(core.db, core.box, charge.appId, charge.livemode, charge.channel)) ?? null;
+    const config = await connectorConfigFor(core.db, core.box, charge);
     const upstream = await connector.close({ charge, config, clock: core.clock, publicUrl: core.publicUrl });
     if (upstream.status === 'succeeded') {
       const { charge: paid } = await applyChargeResult(core, charge.id, upstream);

@@ -11,7 +11,7 @@ import {
 } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { type Currency, isCurrency, isPositiveMinor } from '../../domain/money.js';
-import { findChannelConfig } from '../apps/channel-configs.js';
+import { findChannelConfig, upstreamConfig } from '../apps/channel-configs.js';
 import type { Core } from '../context.js';
 import { eventCtes } from '../events/append-event.js';
 import { applyChargeResult } from '../notify/apply-channel-result.js';
@@ -252,7 +252,7 @@ async function channelConfigFor(core: Core, p: ChargeCreateParams): Promise<Chan
   if (!config && p.livemode) {
     throw new JuheError('channel_not_available', `${p.channel} is not configured for this app`, 'channel');
   }
-  return config ?? null;
+  return upstreamConfig(config);
 }
 
 /** Re-billing: refuse once any attempt of the order is paid; else the next attempt number. */

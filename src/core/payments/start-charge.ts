@@ -1,4 +1,4 @@
-import { findChannelConfig } from '../apps/channel-configs.js';
+import { connectorConfigFor } from '../apps/channel-configs.js';
 import { findCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
@@ -62,8 +62,7 @@ export async function startCharge(core: Core, chargeId: string, payer: PayerDeta
   });
 
   const connector = core.connectors.resolve(charge.channel, charge.livemode);
-  const config =
-    (await findChannelConfig(core.db, core.box, charge.appId, charge.livemode, charge.channel)) ?? null;
+  const config = await connectorConfigFor(core.db, core.box, charge);
   let result;
   try {
     result = await connector.pay({ charge, config, clock: core.clock, publicUrl: core.publicUrl });

@@ -1,7 +1,7 @@
 import type { ChannelResult, RefundResult } from '../../channels/_kit/connector.js';
 import { findCharge, findRefund } from '../../db/charges.js';
 import { JuheError } from '../../domain/errors.js';
-import { findChannelConfig } from '../apps/channel-configs.js';
+import { connectorConfigFor } from '../apps/channel-configs.js';
 import type { Core } from '../context.js';
 import { applyChargeResult, applyRefundResult } from '../notify/apply-channel-result.js';
 
@@ -15,8 +15,7 @@ export async function syncChargeFromChannel(core: Core, chargeId: string): Promi
   if (!charge) throw new JuheError('charge_not_found', undefined, 'id');
   const connector = core.connectors.resolve(charge.channel, charge.livemode);
   if (!connector.query) throw new JuheError('channel_not_supported', `${charge.channel} cannot be queried`);
-  const config =
-    (await findChannelConfig(core.db, core.box, charge.appId, charge.livemode, charge.channel)) ?? null;
+  const config = await connectorConfigFor(core.db, core.box, charge);
   const result = await connector.query({ charge, config, clock: core.clock, publicUrl: core.publicUrl });
   await applyChargeResult(core, charge.id, result);
   return result;
@@ -31,8 +30,7 @@ export async function syncRefundFromChannel(core: Core, refundId: string): Promi
   if (!connector.queryRefund) {
     throw new JuheError('channel_not_supported', `${charge.channel} refunds cannot be queried`);
   }
-  const config =
-    (await findChannelConfig(core.db, core.box, charge.appId, charge.livemode, charge.channel)) ?? null;
+  const config = await connectorConfigFor(core.db, core.box, charge);
   const result = await connector.queryRefund({
     charge,
     refund,

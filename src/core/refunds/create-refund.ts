@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../db/db.js';
 import type { Refund } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { isPositiveMinor } from '../../domain/money.js';
-import { findChannelConfig } from '../apps/channel-configs.js';
+import { connectorConfigFor } from '../apps/channel-configs.js';
 import type { Core } from '../context.js';
 import { appendEvent } from '../events/append-event.js';
 import { applyRefundResult } from '../notify/apply-channel-result.js';
@@ -129,8 +129,7 @@ export async function createRefund(core: Core, params: RefundCreateParams): Prom
     });
     throw new JuheError('channel_not_supported', `${charge.channel} does not support refunds`, 'charge');
   }
-  const config =
-    (await findChannelConfig(core.db, core.box, charge.appId, charge.livemode, charge.channel)) ?? null;
+  const config = await connectorConfigFor(core.db, core.box, charge);
   let result;
   try {
     result = await connector.refund({ charge, refund, config, clock: core.clock, publicUrl: core.publicUrl });

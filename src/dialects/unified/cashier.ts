@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { findChannelConfig } from '../../core/apps/channel-configs.js';
+import { findChannelConfig, upstreamConfig } from '../../core/apps/channel-configs.js';
 import { authorizeUrl, oauthAppFor, openidFromCode } from '../../channels/wechatpay/oauth.js';
 import type { Core } from '../../core/context.js';
 import { createCharge } from '../../core/payments/create-charge.js';
@@ -345,7 +345,7 @@ function ownPage(core: Core, backUrl: string, requestOrigin: string): string {
 }
 
 async function wechatConfigOf(core: Core, domain: Domain) {
-  return (await findChannelConfig(core.db, core.box, domain.appId, domain.livemode, 'wechatpay')) ?? null;
+  return upstreamConfig(await findChannelConfig(core.db, core.box, domain.appId, domain.livemode, 'wechatpay'));
 }
 
 /**

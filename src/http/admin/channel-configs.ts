@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
+import { standsForSimulator } from '../../core/apps/channel-configs.js';
 import { PROVIDERS } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { audit, requirePermission } from './kit.js';
@@ -68,6 +69,13 @@ export async function channelConfigRoutes(app: FastifyInstance, { core }: { core
         secrets?: Record<string, string>;
       };
       const livemode = body.mode === 'live';
+      if (livemode && standsForSimulator(body.settings)) {
+        throw new JuheError(
+          'invalid_parameter',
+          'Only a test-mode config can stand for the simulator',
+          'settings',
+        );
+      }
       return core.db.tx(async (q) => {
         const [appRow] = await q.query('SELECT id FROM apps WHERE id = $1', [body.app]);
         if (!appRow) throw new JuheError('app_not_found', undefined, 'app');

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { findChannelConfig } from '../../core/apps/channel-configs.js';
+import { connectorConfigFor } from '../../core/apps/channel-configs.js';
 import type { Core } from '../../core/context.js';
 import { hostedPayUrl, startCharge } from '../../core/payments/start-charge.js';
 import { authorizeUrl, oauthAppFor, openidFromCode } from '../../channels/wechatpay/oauth.js';
@@ -118,7 +118,7 @@ function sandboxSheet(core: Core, charge: Charge): Pick<CashierView, 'sandboxShe
 }
 
 async function configOf(core: Core, charge: Charge) {
-  return (await findChannelConfig(core.db, core.box, charge.appId, charge.livemode, charge.channel)) ?? null;
+  return connectorConfigFor(core.db, core.box, charge);
 }
 
 function sameText(a: string, b: string): boolean {
