@@ -635,9 +635,10 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
           sign?: string;
           signedBody?: string;
           omit?: string;
+          id?: string;
         } = {},
       ) => {
-        const id = randomUUID();
+        const id = o.id ?? randomUUID();
         const time = o.time ?? new Date().toISOString();
         const message = webhookSignedMessage(
           id,
@@ -702,8 +703,17 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
       expect(logged.filter((l) => l.level >= 40)).toHaveLength(refusals.length);
       expect(await current(c)).toMatchObject({ status: 'pending', transactionNo: null });
       expect(await events(c.id)).toEqual(['charge.created']);
-      // The genuine webhook itself is not a capture PayPal made: it still must match the order we hold.
+      // PayPal's side is untouched: approved, not captured.
       expect((await order(c)).status).toBe('APPROVED');
+      // A genuine delivery (PayPal's key, a capture still pending) is answered 200 and changes
+      // nothing; the very same transmission sent again is a replay: 409.
+      const pending = event({ ...capture, status: 'PENDING' }, 'PAYMENT.CAPTURE.PENDING');
+      const transmission = { id: randomUUID(), time: new Date().toISOString() };
+      expect((await send(pending, transmission)).status).toBe(200);
+      const replay = await send(pending, transmission);
+      expect(replay.status).toBe(409);
+      expect(replay.body.message).toContain('replay');
+      expect(await events(c.id)).toEqual(['charge.created']);
     });
   });
 

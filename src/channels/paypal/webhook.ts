@@ -24,7 +24,7 @@ export interface WebhookEvent {
 /** Why a webhook was refused, and the status we answer (PayPal retries anything but 2xx). */
 export class WebhookRejected extends Error {
   constructor(
-    readonly status: 400 | 401 | 503,
+    readonly status: 400 | 401 | 409 | 503,
     message: string,
   ) {
     super(message);
@@ -37,6 +37,24 @@ export class WebhookRejected extends Error {
  * signed when it is sent, so a genuine retry is always fresh (assumption, see README).
  */
 export const MAX_TRANSMISSION_SKEW_MS = 10 * 60 * 1000;
+
+/**
+ * Transmission ids seen within the freshness window (this process): the same signed delivery
+ * sent again is a replay, refused even though applying it would change nothing. Other nodes
+ * may accept one copy; the transition it carries is idempotent there.
+ */
+const seenTransmissions = new Map<string, number>();
+const SEEN_LIMIT = 10_000;
+
+function firstSighting(transmissionId: string, nowMs: number): boolean {
+  for (const [id, until] of seenTransmissions) {
+    if (until > nowMs && seenTransmissions.size < SEEN_LIMIT) break;
+    seenTransmissions.delete(id);
+  }
+  if (seenTransmissions.has(transmissionId)) return false;
+  seenTransmissions.set(transmissionId, nowMs + 2 * MAX_TRANSMISSION_SKEW_MS);
+  return true;
+}
 
 const certCache = new Map<string, string>();
 const CERT_CACHE_LIMIT = 32;
@@ -131,6 +149,9 @@ export async function openWebhook(
       throw new WebhookRejected(401, 'signature does not verify');
     }
     if (!event) throw new WebhookRejected(400, 'body is not JSON');
+  }
+  if (!firstSighting(transmissionId, now.getTime())) {
+    throw new WebhookRejected(409, 'PAYPAL-TRANSMISSION-ID already received (replay)');
   }
   if (
     typeof event?.id !== 'string' ||
