@@ -1,6 +1,5 @@
-import { generateKeyPairSync, type KeyObject, createPrivateKey, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Agent, request } from 'undici';
 import {
   ERROR_MESSAGES,
   type PaypalErrorDetail,
@@ -9,36 +8,24 @@ import {
   isPaypalCurrency,
   parsePaypalAmount,
   paypalTime,
-  signWebhook,
   verifyWebhookSignature,
   webhookSignedMessage,
 } from '../../channels/paypal/protocol.js';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
-import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
 import { PaypalFaults } from './faults.js';
 import { type PaypalSandboxKeys, loadOrCreatePaypalKeys, paypalId } from './keys.js';
 import { approvePage } from './pages.js';
+import { type PaypalDelivery, WebhookOutbox } from './webhooks.js';
+import { type OrderRow, type RefundRow, paypalShapes } from './shapes.js';
 import { type PaypalSandboxHandle, announcePaypalSandbox } from './registry.js';
 
 export const PAYPAL_BASE_PATH = '/sandbox/paypal';
+export { WEBHOOK_RETRY_SCHEDULE_MS } from './webhooks.js';
 /** Access tokens live 9 hours (expires_in 32400), on the business clock. */
 export const TOKEN_LIFETIME_S = 32_400;
 /** A payer has 3 hours from creation to approve an order (PayPal's default). */
 export const APPROVAL_WINDOW_MS = 3 * 3600_000;
-
-/**
- * Intervals after each failed webhook attempt: 24 retries, 25 attempts in all over
- * 2 days 21 hours (PayPal: "up to 25 times over 3 days"; its exact intervals are not
- * published, these are ours).
- */
-export const WEBHOOK_RETRY_SCHEDULE_MS = [
-  60e3, 120e3, 240e3, 480e3, 900e3, 1800e3, 3600e3, 3600e3, 7200e3, 7200e3, 10800e3, 10800e3, 10800e3,
-  10800e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3,
-];
-
-const allowPrivate = defaultAllowPrivateTargets();
-const guardedAgent = new Agent({ connect: { lookup: guardedLookup(allowPrivate) as never } });
 
 export interface PaypalSimulatorOptions {
   core: Core;
@@ -68,64 +55,6 @@ const unprocessable = (issue: string, description: string) =>
   new PaypalError(422, 'UNPROCESSABLE_ENTITY', [{ issue, description }]);
 const notFound = (description: string) =>
   new PaypalError(404, 'RESOURCE_NOT_FOUND', [{ issue: 'INVALID_RESOURCE_ID', description }]);
-
-interface OrderRow {
-  id: string;
-  client_id: string;
-  intent: string;
-  status: string;
-  reference_id: string | null;
-  custom_id: string | null;
-  invoice_id: string | null;
-  description: string | null;
-  currency: string;
-  amount: string | number;
-  return_url: string | null;
-  cancel_url: string | null;
-  payer_id: string | null;
-  payer_email: string | null;
-  capture_id: string | null;
-  capture_status: string | null;
-  capture_reason: string | null;
-  captured_at: Date | string | null;
-  approved_at: Date | string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
-
-interface RefundRow {
-  id: string;
-  capture_id: string;
-  order_id: string;
-  amount: string | number;
-  currency: string;
-  status: string;
-  outcome: string;
-  custom_id: string | null;
-  invoice_id: string | null;
-  note_to_payer: string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
-
-interface WebhookRow {
-  id: string;
-  event_type: string;
-  url: string;
-  body: string;
-  attempts: number;
-  flags: { duplicate?: boolean; forge?: boolean } | string;
-}
-
-export interface PaypalDelivery {
-  webhookId: string;
-  eventType: string;
-  attempt: number;
-  status: number | null;
-  forged: boolean;
-}
-
-const time = (v: Date | string) => paypalTime(new Date(v));
 
 /** The simulator's handle: what tests, the admin API and the payer helper act through. */
 export interface PaypalSimulator {
@@ -168,14 +97,12 @@ export const paypalSimulatorOf = (core: Core): PaypalSimulator | undefined => si
 export async function paypalSimulator(app: FastifyInstance, options: PaypalSimulatorOptions): Promise<void> {
   const { core } = options;
   const keys = await loadOrCreatePaypalKeys(core);
-  const signingKey = createPrivateKey(keys.signing.privateKeyPem);
-  let forgeKey: KeyObject | undefined;
   const faults = new PaypalFaults();
-  const deliveries: PaypalDelivery[] = [];
   let inProcess = options.inProcess ?? true;
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
   const base = () => `${publicUrl()}${PAYPAL_BASE_PATH}`;
   const holds = new Set<() => void>();
+  const outbox = new WebhookOutbox({ core, keys, faults, app, inProcess: () => inProcess, base });
   let closed = false;
 
   app.removeAllContentTypeParsers();
@@ -315,12 +242,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     return reply.status(answer.status).type('application/json').send(text);
   };
 
-  // ---- JSON shapes ----
-  const money = (minor: number, currency: string) => ({
-    currency_code: currency,
-    value: formatPaypalAmount(minor, currency),
-  });
-  const approveUrl = (id: string) => `${base()}/checkoutnow?token=${id}`;
+  const { approveUrl, captureJson, orderJson, refundJson } = paypalShapes(base, keys);
 
   const refundedOf = async (q: Queryable, captureId: string) => {
     const [row] = await q.query<{ sum: string | number }>(
@@ -329,122 +251,6 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     );
     return Number(row.sum);
   };
-
-  const captureJson = (o: OrderRow) => {
-    const amount = Number(o.amount);
-    const fee = Math.floor((amount * 349) / 10_000);
-    return {
-      id: o.capture_id,
-      status: o.capture_status,
-      ...(o.capture_reason ? { status_details: { reason: o.capture_reason } } : {}),
-      amount: money(amount, o.currency),
-      final_capture: true,
-      seller_protection: {
-        status: 'ELIGIBLE',
-        dispute_categories: ['ITEM_NOT_RECEIVED', 'UNAUTHORIZED_TRANSACTION'],
-      },
-      seller_receivable_breakdown: {
-        gross_amount: money(amount, o.currency),
-        paypal_fee: money(fee, o.currency),
-        net_amount: money(amount - fee, o.currency),
-      },
-      ...(o.invoice_id ? { invoice_id: o.invoice_id } : {}),
-      ...(o.custom_id ? { custom_id: o.custom_id } : {}),
-      supplementary_data: { related_ids: { order_id: o.id } },
-      links: [
-        { href: `${base()}/v2/payments/captures/${o.capture_id}`, rel: 'self', method: 'GET' },
-        { href: `${base()}/v2/payments/captures/${o.capture_id}/refund`, rel: 'refund', method: 'POST' },
-        { href: `${base()}/v2/checkout/orders/${o.id}`, rel: 'up', method: 'GET' },
-      ],
-      create_time: time(o.captured_at!),
-      update_time: time(o.updated_at),
-    };
-  };
-
-  const orderJson = (o: OrderRow, full: boolean) => {
-    const self = { href: `${base()}/v2/checkout/orders/${o.id}`, rel: 'self', method: 'GET' };
-    const waiting = o.status === 'CREATED' || o.status === 'PAYER_ACTION_REQUIRED';
-    const links = [
-      self,
-      ...(waiting
-        ? [
-            {
-              href: approveUrl(o.id),
-              rel: o.status === 'PAYER_ACTION_REQUIRED' ? 'payer-action' : 'approve',
-              method: 'GET',
-            },
-          ]
-        : []),
-      ...(o.status === 'CREATED' || o.status === 'APPROVED'
-        ? [
-            { href: `${base()}/v2/checkout/orders/${o.id}`, rel: 'update', method: 'PATCH' },
-            { href: `${base()}/v2/checkout/orders/${o.id}/capture`, rel: 'capture', method: 'POST' },
-          ]
-        : []),
-    ];
-    if (!full) return { id: o.id, status: o.status, links };
-    const payer = o.payer_id
-      ? {
-          email_address: o.payer_email,
-          payer_id: o.payer_id,
-          name: { given_name: 'Sandbox', surname: 'Payer' },
-        }
-      : undefined;
-    return {
-      id: o.id,
-      intent: o.intent,
-      status: o.status,
-      ...(payer
-        ? {
-            payment_source: {
-              paypal: {
-                email_address: payer.email_address,
-                account_id: payer.payer_id,
-                account_status: 'VERIFIED',
-                name: payer.name,
-              },
-            },
-          }
-        : {}),
-      purchase_units: [
-        {
-          reference_id: o.reference_id ?? 'default',
-          amount: money(Number(o.amount), o.currency),
-          payee: { email_address: keys.merchantEmail, merchant_id: keys.merchantId },
-          ...(o.description ? { description: o.description } : {}),
-          ...(o.custom_id ? { custom_id: o.custom_id } : {}),
-          ...(o.invoice_id ? { invoice_id: o.invoice_id } : {}),
-          ...(o.capture_id ? { payments: { captures: [captureJson(o)] } } : {}),
-        },
-      ],
-      ...(payer ? { payer } : {}),
-      create_time: time(o.created_at),
-      update_time: time(o.updated_at),
-      links,
-    };
-  };
-
-  const refundJson = (r: RefundRow, refundedTotal: number) => ({
-    id: r.id,
-    amount: money(Number(r.amount), r.currency),
-    status: r.status,
-    ...(r.status === 'FAILED' ? { status_details: { reason: 'ECHECK' } } : {}),
-    ...(r.custom_id ? { custom_id: r.custom_id } : {}),
-    ...(r.invoice_id ? { invoice_id: r.invoice_id } : {}),
-    ...(r.note_to_payer ? { note_to_payer: r.note_to_payer } : {}),
-    seller_payable_breakdown: {
-      gross_amount: money(Number(r.amount), r.currency),
-      net_amount: money(Number(r.amount), r.currency),
-      total_refunded_amount: money(refundedTotal, r.currency),
-    },
-    payer: { email_address: keys.merchantEmail, merchant_id: keys.merchantId },
-    create_time: time(r.created_at),
-    update_time: time(r.updated_at),
-    links: [
-      { href: `${base()}/v2/payments/refunds/${r.id}`, rel: 'self', method: 'GET' },
-      { href: `${base()}/v2/payments/captures/${r.capture_id}`, rel: 'up', method: 'GET' },
-    ],
-  });
 
   const findOrder = async (q: Queryable, id: string, lock = false) =>
     (
@@ -635,7 +441,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
           PENDING: 'PAYMENT.CAPTURE.PENDING',
           DECLINED: 'PAYMENT.CAPTURE.DECLINED',
         }[status]!;
-        const webhookId = await queueWebhook(
+        const webhookId = await outbox.queue(
           q,
           event,
           'capture',
@@ -644,7 +450,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         );
         return { row, webhookId };
       });
-      void deliverSoon(captured.webhookId);
+      outbox.deliverSoon(captured.webhookId);
       return { status: 201, body: orderJson(captured.row, prefer.includes('representation')) };
     }),
   );
@@ -748,7 +554,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         const webhookId = status === 'COMPLETED' ? await completeRefund(q, o, refund) : undefined;
         return { refund, webhookId, refunded: await refundedOf(q, o.capture_id!) };
       });
-      if (made.webhookId) void deliverSoon(made.webhookId);
+      if (made.webhookId) outbox.deliverSoon(made.webhookId);
       const json = refundJson(made.refund, made.refunded);
       return {
         status: 201,
@@ -767,7 +573,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
       refunded >= Number(o.amount) ? 'REFUNDED' : 'PARTIALLY_REFUNDED',
       core.clock.now(),
     ]);
-    return queueWebhook(
+    return outbox.queue(
       q,
       'PAYMENT.CAPTURE.REFUNDED',
       'refund',
@@ -787,7 +593,6 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   );
 
   // ---- webhooks: certificate, postback verification ----
-  const certUrl = () => `${base()}/v1/notifications/certs/${keys.signing.certId}`;
   app.get(`${PAYPAL_BASE_PATH}/v1/notifications/certs/:certId`, async (req, reply) => {
     if ((req.params as { certId: string }).certId !== keys.signing.certId) {
       return sendError(reply, notFound('The certificate does not exist.'));
@@ -825,7 +630,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         same &&
         b.auth_algo === WEBHOOK_AUTH_ALGO &&
         b.webhook_id === keys.webhookId &&
-        b.cert_url === certUrl() &&
+        b.cert_url === outbox.certUrl() &&
         verifyWebhookSignature(
           webhookSignedMessage(b.transmission_id, b.transmission_time, b.webhook_id, sent!.body),
           b.transmission_sig,
@@ -834,157 +639,6 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
       return { status: 200, body: { verification_status: ok ? 'SUCCESS' : 'FAILURE' } };
     }),
   );
-
-  // ---- webhooks: queued in the state's transaction, delivered with retries ----
-  const webhookUrl = () => `${publicUrl()}/notify/paypal/sandbox`;
-  const queueWebhook = async (
-    q: Queryable,
-    eventType: string,
-    resourceType: 'capture' | 'refund' | 'checkout-order',
-    resource: Record<string, unknown>,
-    summary: string,
-  ): Promise<string> => {
-    const now = core.clock.now();
-    const id = `WH-${paypalId(17)}-${paypalId(17)}`;
-    const body = JSON.stringify({
-      id,
-      event_version: '1.0',
-      create_time: paypalTime(now),
-      resource_type: resourceType,
-      resource_version: '2.0',
-      event_type: eventType,
-      summary,
-      resource,
-      links: [
-        { href: `${base()}/v1/notifications/webhooks-events/${id}`, rel: 'self', method: 'GET' },
-        { href: `${base()}/v1/notifications/webhooks-events/${id}/resend`, rel: 'resend', method: 'POST' },
-      ],
-    });
-    const fault = faults.take('delay', 'duplicate', 'reorder', 'drop', 'forge');
-    let status = 'pending';
-    let nextAt: Date | null = now;
-    const flags: Record<string, boolean> = {};
-    if (fault?.kind === 'delay') nextAt = new Date(now.getTime() + fault.ms);
-    if (fault?.kind === 'duplicate') flags.duplicate = true;
-    if (fault?.kind === 'forge') flags.forge = true;
-    if (fault?.kind === 'drop') [status, nextAt] = ['dropped', null];
-    if (fault?.kind === 'reorder') [status, nextAt] = ['held', null];
-    await q.query(
-      `INSERT INTO ppsim_webhooks (id, event_type, url, body, status, next_at, flags, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [id, eventType, webhookUrl(), body, status, nextAt, JSON.stringify(flags), now],
-    );
-    if (fault?.kind === 'reorder' && fault.remaining === 0) {
-      // The last held webhook: release them all, newest first.
-      const held = await q.query<{ id: string }>(
-        `SELECT id FROM ppsim_webhooks WHERE status = 'held' ORDER BY seq DESC`,
-      );
-      for (const [i, h] of held.entries()) {
-        await q.query(`UPDATE ppsim_webhooks SET status = 'pending', next_at = $2 WHERE id = $1`, [
-          h.id,
-          new Date(now.getTime() - held.length + i),
-        ]);
-      }
-    }
-    return id;
-  };
-
-  const post = async (url: string, body: string, headers: Record<string, string>): Promise<number | null> => {
-    try {
-      const origin = publicUrl();
-      if (inProcess && url.startsWith(origin + '/')) {
-        const res = await app.inject({
-          method: 'POST',
-          url: url.slice(origin.length),
-          headers,
-          payload: body,
-        });
-        return res.statusCode;
-      }
-      checkTargetUrl(url, allowPrivate);
-      const res = await request(url, {
-        method: 'POST',
-        headers,
-        body,
-        dispatcher: guardedAgent,
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
-      });
-      await res.body.text().catch(() => undefined);
-      return res.statusCode;
-    } catch {
-      return null;
-    }
-  };
-
-  /** PAYPAL-* headers for one delivery attempt, signed when it is sent. */
-  const signedHeaders = (body: string, forged: boolean) => {
-    const transmissionId = randomUUID();
-    const transmissionTime = paypalTime(new Date());
-    if (forged && !forgeKey) forgeKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    const message = webhookSignedMessage(transmissionId, transmissionTime, keys.webhookId, body);
-    return {
-      'content-type': 'application/json',
-      'user-agent': 'PayPal/AUHD-214.0-58844304',
-      'paypal-transmission-id': transmissionId,
-      'paypal-transmission-time': transmissionTime,
-      'paypal-transmission-sig': signWebhook(message, forged ? forgeKey! : signingKey),
-      'paypal-cert-url': certUrl(),
-      'paypal-auth-algo': WEBHOOK_AUTH_ALGO,
-    };
-  };
-
-  const attempt = async (w: WebhookRow) => {
-    const flags = typeof w.flags === 'string' ? JSON.parse(w.flags) : (w.flags ?? {});
-    const number = w.attempts + 1;
-    const forged = !!flags.forge;
-    const status = await post(w.url, w.body, signedHeaders(w.body, forged));
-    deliveries.push({ webhookId: w.id, eventType: w.event_type, attempt: number, status, forged });
-    if (flags.duplicate) {
-      const again = await post(w.url, w.body, signedHeaders(w.body, false));
-      deliveries.push({
-        webhookId: w.id,
-        eventType: w.event_type,
-        attempt: number,
-        status: again,
-        forged: false,
-      });
-    }
-    const ok = status !== null && status >= 200 && status < 300;
-    const now = core.clock.now();
-    const delay = WEBHOOK_RETRY_SCHEDULE_MS[number - 1];
-    await core.db.query(
-      `UPDATE ppsim_webhooks SET attempts = $2, status = $3, next_at = $4, flags = '{}', last_result = $5,
-         delivered_at = $6 WHERE id = $1`,
-      [
-        w.id,
-        number,
-        ok ? 'delivered' : delay === undefined ? 'failed' : 'pending',
-        ok || delay === undefined ? null : new Date(now.getTime() + delay),
-        status === null ? 'no answer' : `HTTP ${status}`,
-        ok ? now : null,
-      ],
-    );
-  };
-
-  const deliverIfDue = async (id: string) => {
-    const [w] = await core.db.query<WebhookRow>(
-      `UPDATE ppsim_webhooks SET next_at = NULL WHERE id = $1 AND status = 'pending' AND next_at <= $2 RETURNING *`,
-      [id, core.clock.now()],
-    );
-    if (w) await attempt(w);
-  };
-
-  // Webhooks owed by an API call go out after its answer, as PayPal's do.
-  const pendingDeliveries = new Set<Promise<void>>();
-  const deliverSoon = (id: string) => {
-    const p: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => deliverIfDue(id))
-      .catch((err) => core.log.warn({ err }, 'paypal simulator: webhook delivery failed'))
-      .finally(() => pendingDeliveries.delete(p));
-    pendingDeliveries.add(p);
-    return p;
-  };
 
   /** Pending captures complete and pending refunds settle once due (fault injection made them pending). */
   const settle = async () => {
@@ -1001,7 +655,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
           `UPDATE ppsim_orders SET capture_status = 'COMPLETED', capture_reason = NULL, updated_at = $2 WHERE id = $1 RETURNING *`,
           [id, now],
         );
-        await queueWebhook(
+        await outbox.queue(
           q,
           'PAYMENT.CAPTURE.COMPLETED',
           'capture',
@@ -1028,7 +682,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         );
         if (settled.status === 'COMPLETED') await completeRefund(q, o, settled);
         else {
-          await queueWebhook(
+          await outbox.queue(
             q,
             'PAYMENT.REFUND.FAILED',
             'refund',
@@ -1044,14 +698,10 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   const runDue = () => {
     running = running.then(async () => {
       // Deliveries an answer set off (and those their handlers set off in turn) finish first.
-      while (pendingDeliveries.size > 0) await Promise.all([...pendingDeliveries]);
+      await outbox.drain();
       await settle();
-      const due = await core.db.query<{ id: string }>(
-        `SELECT id FROM ppsim_webhooks WHERE status = 'pending' AND next_at <= $1 ORDER BY next_at, seq`,
-        [core.clock.now()],
-      );
-      for (const { id } of due) await deliverIfDue(id);
-      while (pendingDeliveries.size > 0) await Promise.all([...pendingDeliveries]);
+      await outbox.deliverDue();
+      await outbox.drain();
     });
     return running;
   };
@@ -1083,7 +733,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
          WHERE id = $1 RETURNING *`,
         [o.id, payerId, `sb-${payerId.toLowerCase()}@personal.example.com`, now],
       );
-      const webhookId = await queueWebhook(
+      const webhookId = await outbox.queue(
         q,
         'CHECKOUT.ORDER.APPROVED',
         'checkout-order',
@@ -1096,32 +746,12 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         redirect: row.return_url ? withQuery(row.return_url, { token: row.id, PayerID: payerId }) : undefined,
       };
     });
-    if ('webhookId' in outcome && outcome.webhookId) void deliverSoon(outcome.webhookId);
+    if ('webhookId' in outcome && outcome.webhookId) outbox.deliverSoon(outcome.webhookId);
     return {
       ok: outcome.ok,
       ...(outcome.redirect ? { redirect: outcome.redirect } : {}),
       ...(outcome.reason ? { reason: outcome.reason } : {}),
     };
-  };
-
-  const follow = async (url: string): Promise<number | null> => {
-    try {
-      const origin = publicUrl();
-      if (inProcess && url.startsWith(origin + '/')) {
-        return (await app.inject({ method: 'GET', url: url.slice(origin.length) })).statusCode;
-      }
-      checkTargetUrl(url, allowPrivate);
-      const res = await request(url, {
-        method: 'GET',
-        dispatcher: guardedAgent,
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
-      });
-      await res.body.text().catch(() => undefined);
-      return res.statusCode;
-    } catch {
-      return null;
-    }
   };
 
   const pageFor = async (reply: FastifyReply, id: string, notice?: string) => {
@@ -1181,7 +811,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     core,
     keys,
     faults,
-    deliveries,
+    deliveries: outbox.deliveries,
     setTransport(transport) {
       inProcess = transport === 'inject';
       handle.inject = inProcess ? inject : undefined;
@@ -1191,7 +821,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     },
     runDue,
     payerAct,
-    follow,
+    follow: (url) => outbox.reach('GET', url),
     async findOrder(orderId) {
       const o = await findOrder(core.db, orderId);
       return o
@@ -1223,7 +853,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     for (const release of [...holds]) release();
     withdraw();
     if (simulators.get(core) === simulator) simulators.delete(core);
-    await Promise.all([...pendingDeliveries]);
+    await outbox.drain();
     await running.catch(() => undefined);
   });
 }

@@ -1,0 +1,257 @@
+import { generateKeyPairSync, type KeyObject, createPrivateKey, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Agent, request } from 'undici';
+import {
+  WEBHOOK_AUTH_ALGO,
+  paypalTime,
+  signWebhook,
+  webhookSignedMessage,
+} from '../../channels/paypal/protocol.js';
+import type { Core } from '../../core/context.js';
+import type { Queryable } from '../../db/db.js';
+import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
+import type { PaypalFaults } from './faults.js';
+import { type PaypalSandboxKeys, paypalId } from './keys.js';
+
+/**
+ * Intervals after each failed webhook attempt: 24 retries, 25 attempts in all over
+ * 2 days 21 hours (PayPal: "up to 25 times over 3 days"; its exact intervals are not
+ * published, these are ours).
+ */
+export const WEBHOOK_RETRY_SCHEDULE_MS = [
+  60e3, 120e3, 240e3, 480e3, 900e3, 1800e3, 3600e3, 3600e3, 7200e3, 7200e3, 10800e3, 10800e3, 10800e3,
+  10800e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3,
+];
+
+const allowPrivate = defaultAllowPrivateTargets();
+const guardedAgent = new Agent({ connect: { lookup: guardedLookup(allowPrivate) as never } });
+
+export interface PaypalDelivery {
+  webhookId: string;
+  eventType: string;
+  attempt: number;
+  status: number | null;
+  forged: boolean;
+}
+
+interface WebhookRow {
+  id: string;
+  event_type: string;
+  url: string;
+  body: string;
+  attempts: number;
+  flags: { duplicate?: boolean; forge?: boolean } | string;
+}
+
+export interface OutboxOptions {
+  core: Core;
+  keys: PaypalSandboxKeys;
+  faults: PaypalFaults;
+  /** The gateway's app, reached in-process (inject) when a URL points at core.publicUrl. */
+  app: FastifyInstance;
+  inProcess: () => boolean;
+  /** The simulator's base URL (`<public url>/sandbox/paypal`). */
+  base: () => string;
+}
+
+/**
+ * PayPal's webhooks to the gateway: queued in the transaction that changed the state,
+ * delivered after the API answer, signed per attempt (fresh transmission id and time),
+ * retried on WEBHOOK_RETRY_SCHEDULE_MS on the business clock; the webhook faults (delay,
+ * duplicate, reorder, drop, forge) apply here. Also the payer's browser's way to the gateway.
+ */
+export class WebhookOutbox {
+  /** Every delivery attempt made, in order (tests and the admin API). */
+  readonly deliveries: PaypalDelivery[] = [];
+  private readonly signingKey: KeyObject;
+  private forgeKey: KeyObject | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly o: OutboxOptions) {
+    this.signingKey = createPrivateKey(o.keys.signing.privateKeyPem);
+  }
+
+  certUrl(): string {
+    return `${this.o.base()}/v1/notifications/certs/${this.o.keys.signing.certId}`;
+  }
+
+  /** The webhook subscribed for the simulator's default app. */
+  webhookUrl(): string {
+    return `${this.o.core.publicUrl.replace(/\/+$/, '')}/notify/paypal/sandbox`;
+  }
+
+  async queue(
+    q: Queryable,
+    eventType: string,
+    resourceType: 'capture' | 'refund' | 'checkout-order',
+    resource: Record<string, unknown>,
+    summary: string,
+  ): Promise<string> {
+    const now = this.o.core.clock.now();
+    const id = `WH-${paypalId(17)}-${paypalId(17)}`;
+    const base = this.o.base();
+    const body = JSON.stringify({
+      id,
+      event_version: '1.0',
+      create_time: paypalTime(now),
+      resource_type: resourceType,
+      resource_version: '2.0',
+      event_type: eventType,
+      summary,
+      resource,
+      links: [
+        { href: `${base}/v1/notifications/webhooks-events/${id}`, rel: 'self', method: 'GET' },
+        { href: `${base}/v1/notifications/webhooks-events/${id}/resend`, rel: 'resend', method: 'POST' },
+      ],
+    });
+    const fault = this.o.faults.take('delay', 'duplicate', 'reorder', 'drop', 'forge');
+    let status = 'pending';
+    let nextAt: Date | null = now;
+    const flags: Record<string, boolean> = {};
+    if (fault?.kind === 'delay') nextAt = new Date(now.getTime() + fault.ms);
+    if (fault?.kind === 'duplicate') flags.duplicate = true;
+    if (fault?.kind === 'forge') flags.forge = true;
+    if (fault?.kind === 'drop') [status, nextAt] = ['dropped', null];
+    if (fault?.kind === 'reorder') [status, nextAt] = ['held', null];
+    await q.query(
+      `INSERT INTO ppsim_webhooks (id, event_type, url, body, status, next_at, flags, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [id, eventType, this.webhookUrl(), body, status, nextAt, JSON.stringify(flags), now],
+    );
+    if (fault?.kind === 'reorder' && fault.remaining === 0) {
+      // The last held webhook: release them all, newest first.
+      const held = await q.query<{ id: string }>(
+        `SELECT id FROM ppsim_webhooks WHERE status = 'held' ORDER BY seq DESC`,
+      );
+      for (const [i, h] of held.entries()) {
+        await q.query(`UPDATE ppsim_webhooks SET status = 'pending', next_at = $2 WHERE id = $1`, [
+          h.id,
+          new Date(now.getTime() - held.length + i),
+        ]);
+      }
+    }
+    return id;
+  }
+
+  /**
+   * One HTTP request to the gateway: in-process when the URL is the gateway's own public URL,
+   * else over HTTP behind the notify SSRF guard. The status, or null when nothing answered.
+   */
+  async reach(
+    method: 'GET' | 'POST',
+    url: string,
+    headers: Record<string, string> = {},
+    body?: string,
+  ): Promise<number | null> {
+    try {
+      const origin = this.o.core.publicUrl.replace(/\/+$/, '');
+      if (this.o.inProcess() && url.startsWith(origin + '/')) {
+        const res = await this.o.app.inject({
+          method,
+          url: url.slice(origin.length),
+          headers,
+          payload: body,
+        });
+        return res.statusCode;
+      }
+      checkTargetUrl(url, allowPrivate);
+      const res = await request(url, {
+        method,
+        headers,
+        body,
+        dispatcher: guardedAgent,
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      });
+      await res.body.text().catch(() => undefined);
+      return res.statusCode;
+    } catch {
+      return null;
+    }
+  }
+
+  /** PAYPAL-* headers for one delivery attempt, signed when it is sent. */
+  private signedHeaders(body: string, forged: boolean): Record<string, string> {
+    const transmissionId = randomUUID();
+    const transmissionTime = paypalTime(new Date());
+    if (forged && !this.forgeKey) {
+      this.forgeKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    }
+    const message = webhookSignedMessage(transmissionId, transmissionTime, this.o.keys.webhookId, body);
+    return {
+      'content-type': 'application/json',
+      'user-agent': 'PayPal/AUHD-214.0-58844304',
+      'paypal-transmission-id': transmissionId,
+      'paypal-transmission-time': transmissionTime,
+      'paypal-transmission-sig': signWebhook(message, forged ? this.forgeKey! : this.signingKey),
+      'paypal-cert-url': this.certUrl(),
+      'paypal-auth-algo': WEBHOOK_AUTH_ALGO,
+    };
+  }
+
+  /** One attempt of a claimed webhook; reschedules on the retry schedule when it is not acknowledged. */
+  private async attempt(w: WebhookRow): Promise<void> {
+    const flags = typeof w.flags === 'string' ? JSON.parse(w.flags) : (w.flags ?? {});
+    const number = w.attempts + 1;
+    const forged = !!flags.forge;
+    const status = await this.reach('POST', w.url, this.signedHeaders(w.body, forged), w.body);
+    this.deliveries.push({ webhookId: w.id, eventType: w.event_type, attempt: number, status, forged });
+    if (flags.duplicate) {
+      const again = await this.reach('POST', w.url, this.signedHeaders(w.body, false), w.body);
+      this.deliveries.push({
+        webhookId: w.id,
+        eventType: w.event_type,
+        attempt: number,
+        status: again,
+        forged: false,
+      });
+    }
+    const ok = status !== null && status >= 200 && status < 300;
+    const now = this.o.core.clock.now();
+    const delay = WEBHOOK_RETRY_SCHEDULE_MS[number - 1];
+    await this.o.core.db.query(
+      `UPDATE ppsim_webhooks SET attempts = $2, status = $3, next_at = $4, flags = '{}', last_result = $5,
+         delivered_at = $6 WHERE id = $1`,
+      [
+        w.id,
+        number,
+        ok ? 'delivered' : delay === undefined ? 'failed' : 'pending',
+        ok || delay === undefined ? null : new Date(now.getTime() + delay),
+        status === null ? 'no answer' : `HTTP ${status}`,
+        ok ? now : null,
+      ],
+    );
+  }
+
+  /** Claims the webhook if it is due (so two runs never send one attempt twice) and sends it. */
+  async deliverIfDue(id: string): Promise<void> {
+    const [w] = await this.o.core.db.query<WebhookRow>(
+      `UPDATE ppsim_webhooks SET next_at = NULL WHERE id = $1 AND status = 'pending' AND next_at <= $2 RETURNING *`,
+      [id, this.o.core.clock.now()],
+    );
+    if (w) await this.attempt(w);
+  }
+
+  /** Webhooks owed by an API call go out after its answer, as PayPal's do. */
+  deliverSoon(id: string): void {
+    const p: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.deliverIfDue(id))
+      .catch((err) => this.o.core.log.warn({ err }, 'paypal simulator: webhook delivery failed'))
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  /** Every due webhook, oldest first. */
+  async deliverDue(): Promise<void> {
+    const due = await this.o.core.db.query<{ id: string }>(
+      `SELECT id FROM ppsim_webhooks WHERE status = 'pending' AND next_at <= $1 ORDER BY next_at, seq`,
+      [this.o.core.clock.now()],
+    );
+    for (const { id } of due) await this.deliverIfDue(id);
+  }
+
+  /** Waits for deliveries in flight, and those their answers set off in turn. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+}
