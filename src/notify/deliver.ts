@@ -38,6 +38,8 @@ export interface ClaimedDelivery {
   event: StoredEvent;
   endpoint: WebhookEndpoint | null;
   secrets: string[];
+  /** This worker's lease on the row ends here; past it, another worker may take the row. */
+  leasedUntil: Date;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function claimDeliveries(
        FROM claimed WHERE previous_worker IS NOT NULL
      )
      SELECT claimed.id, claimed.target_key, claimed.format, claimed.url, claimed.schedule, claimed.attempts,
+       claimed.claimed_until,
        claimed.round_attempts, claimed.round_started_at, claimed.endpoint_id, claimed.next_attempt_at,
        e.id AS e_id, e.app_id AS e_app_id, e.livemode AS e_livemode, e.type AS e_type,
        e.object_type AS e_object_type, e.object_id AS e_object_id, e.data AS e_data, e.created_at AS e_created_at,
@@ -129,6 +132,7 @@ export async function claimDeliveries(
     }),
     endpoint: r.endpoint ? toEndpoint(r.endpoint) : null,
     secrets: ((r.secrets as string[] | null) ?? []).map((sealed) => core.box.open(sealed)),
+    leasedUntil: new Date(r.claimed_until),
   }));
 }
 

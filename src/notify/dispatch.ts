@@ -161,6 +161,7 @@ export async function dispatchAndLease(
         event: p.event,
         endpoint: p.endpoint ?? null,
         secrets,
+        leasedUntil: p.claimedUntil!,
       });
     }
     return { processed: rows.length, created: inserted.size, leased };

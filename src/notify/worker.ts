@@ -98,8 +98,9 @@ export class NotifyEngine {
       dispatcher: options.dispatcher ?? deliveryAgent(allowPrivateTargets),
       allowPrivateTargets,
       timeoutMs,
-      // A claimed delivery may wait in the local queue behind up to two others of its
-      // target before its own exchange: the lease covers all three, plus a margin.
+      // A claimed delivery may wait in the local queue before its exchange: the lease covers
+      // two exchanges' worth of waiting and its own, plus a margin. One whose lease would not
+      // cover its exchange any more is handed back unsent (pump).
       leaseMs: Math.max(options.leaseMs ?? NOTIFY_DEFAULTS.leaseMs, 3 * timeoutMs + 1_000),
       logLimit: options.logLimit ?? NOTIFY_DEFAULTS.logLimit,
       failingThreshold: options.failingThreshold ?? NOTIFY_DEFAULTS.failingThreshold,
@@ -115,9 +116,11 @@ export class NotifyEngine {
     return this.sending;
   }
 
-  /** How many more deliveries this node would take on now (queued + sending up to 3x concurrency). */
+  /** How many more deliveries this node would take on now (queued + sending up to QUEUE_ROUNDS x concurrency). */
   get leaseRoom(): number {
-    return this.closing ? 0 : Math.max(0, 3 * this.options.concurrency - this.sending - this.ready.length);
+    return this.closing
+      ? 0
+      : Math.max(0, QUEUE_ROUNDS * this.options.concurrency - this.sending - this.ready.length);
   }
 
   /** Claimed deliveries waiting for a slot. */
@@ -142,7 +145,7 @@ export class NotifyEngine {
         leaseMs: this.options.leaseMs,
         take: (key) => {
           const used = (this.held.get(key) ?? 0) + (taken.get(key) ?? 0);
-          if (room <= 0 || used >= 3 * perTargetConcurrency) return false;
+          if (room <= 0 || used >= QUEUE_ROUNDS * perTargetConcurrency) return false;
           room -= 1;
           taken.set(key, (taken.get(key) ?? 0) + 1);
           return true;
@@ -178,27 +181,42 @@ export class NotifyEngine {
 
   /**
    * Claims due deliveries and starts as many as the limits allow; returns how many it
-   * claimed. Up to 2 x `concurrency` more are claimed ahead into a local queue, so a freed slot
-   * starts the next delivery at once instead of waiting for a claim round trip.
+   * claimed. More are claimed ahead into a local queue (up to QUEUE_ROUNDS x `concurrency` in
+   * all), so a freed slot starts the next delivery at once instead of waiting for a claim
+   * round trip, and each claim or fan-out brings a large batch.
    */
   async claimAndStart(): Promise<number> {
     // Backpressure: when the database falls behind in recording outcomes, stop claiming.
     const recording = this.inflight.size - this.sending;
     const { concurrency, perTargetConcurrency } = this.options;
-    const room = recording > MAX_RECORD_BACKLOG ? 0 : 3 * concurrency - this.sending - this.ready.length;
+    const room =
+      recording > MAX_RECORD_BACKLOG ? 0 : QUEUE_ROUNDS * concurrency - this.sending - this.ready.length;
     if (room <= 0 || this.closing) return 0;
     const claimed = await claimDeliveries(this.core, this.options, room, {
-      limit: 3 * perTargetConcurrency,
+      limit: QUEUE_ROUNDS * perTargetConcurrency,
       busy: this.held,
     });
     this.enqueue(claimed);
     return claimed.length;
   }
 
-  /** Starts queued deliveries while there is a free slot, globally and for their target. */
+  /**
+   * Starts queued deliveries while there is a free slot, globally and for their target. A
+   * delivery whose lease would run out before its exchange could (slow receivers ahead of it
+   * in the queue) is not sent but handed back: past its lease another node may take it, and
+   * two nodes never send one notification at once.
+   */
   private pump(): void {
+    const expiring: ClaimedDelivery[] = [];
+    const latestStart = this.options.clock.now().getTime() + this.options.timeoutMs + LEASE_MARGIN_MS;
     for (let i = 0; i < this.ready.length && this.sending < this.options.concurrency;) {
       const d = this.ready[i];
+      if (d.leasedUntil.getTime() < latestStart) {
+        this.ready.splice(i, 1);
+        decrement(this.held, d.targetKey);
+        expiring.push(d);
+        continue;
+      }
       if ((this.perTarget.get(d.targetKey) ?? 0) >= this.options.perTargetConcurrency) {
         i++;
         continue;
@@ -206,6 +224,30 @@ export class NotifyEngine {
       this.ready.splice(i, 1);
       this.start(d);
     }
+    if (expiring.length > 0) {
+      // Tracked with the attempts in flight, so that runDue and close wait for it.
+      const handing: Promise<null> = this.handBack(expiring)
+        .then(() => null)
+        .catch((error: unknown) => {
+          // Not handed back: the leases run out on their own and another attempt follows.
+          this.core.log.error({ err: error }, 'expiring notification leases could not be handed back');
+          return null;
+        })
+        .finally(() => {
+          this.inflight.delete(handing);
+          this.notify();
+        });
+      this.inflight.add(handing);
+    }
+  }
+
+  /** Clears this worker's leases on deliveries it will not send, so any node claims them at once. */
+  private async handBack(deliveries: ClaimedDelivery[]): Promise<void> {
+    await this.core.db.query(
+      `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL
+       WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND claimed_by = $2 AND status = 'pending'`,
+      [JSON.stringify(deliveries.map((d) => d.id)), this.options.workerId],
+    );
   }
 
   /**
@@ -288,13 +330,7 @@ export class NotifyEngine {
     this.closing = true;
     const queued = this.ready.splice(0);
     for (const d of queued) decrement(this.held, d.targetKey);
-    if (queued.length > 0) {
-      await this.core.db.query(
-        `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL
-         WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND claimed_by = $2 AND status = 'pending'`,
-        [JSON.stringify(queued.map((d) => d.id)), this.options.workerId],
-      );
-    }
+    if (queued.length > 0) await this.handBack(queued);
     await this.settle();
     if (this.ownsDispatcher) await (this.options.dispatcher as Dispatcher).close();
   }
@@ -302,6 +338,17 @@ export class NotifyEngine {
 
 /** Finished attempts waiting to be written before this node stops claiming more. */
 const MAX_RECORD_BACKLOG = 1000;
+
+/**
+ * Local queue depth, in rounds of `concurrency` (claimed or leased, not yet sent): deep
+ * enough that each fan-out or claim brings a large batch (every round trip to the database
+ * costs more than a row) and the queue never runs dry while one is on its way. Safe at any
+ * depth: a delivery is sent only while its lease covers the whole exchange (pump).
+ */
+const QUEUE_ROUNDS = 8;
+
+/** Lease time left beyond the exchange's own timeout for a delivery to be started. */
+const LEASE_MARGIN_MS = 1_000;
 
 function decrement(map: Map<string, number>, key: string): void {
   const left = (map.get(key) ?? 1) - 1;

@@ -388,6 +388,64 @@ describe.each(engines())('notification delivery (%s)', (engine) => {
     await updateEndpoint(core.db, core, e.id, { enabled: false }, { allowPrivateTargets: true });
   });
 
+  it('hands back a queued delivery whose lease would run out during its exchange; it goes out under a fresh lease, same id', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let firstArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (firstArrived = resolve));
+    // What was left of the sender's lease on the row when each request arrived.
+    const leaseLeft: number[] = [];
+    const r = await open(async (req, res) => {
+      const [row] = await core.db.query('SELECT claimed_until FROM deliveries WHERE id = $1', [
+        String(req.headers['juhe-notification-id']),
+      ]);
+      leaseLeft.push(new Date(row.claimed_until).getTime() - core.clock.now().getTime());
+      if (leaseLeft.length === 1) {
+        firstArrived();
+        await gate;
+      }
+      res.end('ok');
+    });
+    const e = await endpoint(core, { appId, url: r.url, format: 'native', events: ['charge.created'] });
+    for (const i of [1, 2]) {
+      await appendEvent(core.db, core, {
+        appId,
+        livemode: false,
+        type: 'charge.created',
+        objectType: 'charge',
+        objectId: `ch_queued_${i}`,
+        data: { i },
+      });
+    }
+    // One at a time: the second delivery waits in the local queue behind the first.
+    const worker = testEngine(core, { concurrency: 1, workerId: 'queue-worker', leaseMs: 30_000 });
+    const run = worker.runDue();
+    await arrived;
+    // The first exchange takes 28.5 s: the queued delivery's lease (30 s) has 1.5 s left,
+    // less than its own exchange may take (2 s timeout) plus the margin.
+    core.clock.advance(28_500);
+    release();
+    await run;
+    await worker.close();
+
+    expect(r.requests).toHaveLength(2);
+    expect(r.maxConcurrent).toBe(1);
+    // Sent under a fresh lease, not the one about to run out.
+    expect(leaseLeft).toEqual([30_000, 30_000]);
+    const rows = await deliveryRows(core, 'd.endpoint_id = $1', [e.id]);
+    expect(rows.map((row) => row.status)).toEqual(['succeeded', 'succeeded']);
+    expect(r.requests.map((req) => req.headers['juhe-notification-id']).sort()).toEqual(
+      rows.map((row) => row.id).sort(),
+    );
+    for (const row of rows) {
+      // Handed back, not abandoned: one attempt each.
+      expect((await attemptRows(core, row.id)).map((a) => [a.number, a.outcome, a.worker])).toEqual([
+        [1, 'succeeded', 'queue-worker'],
+      ]);
+    }
+    await updateEndpoint(core.db, core, e.id, { enabled: false }, { allowPrivateTargets: true });
+  });
+
   it('runs as a loop; stop() finishes the deliveries in flight and records them', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
