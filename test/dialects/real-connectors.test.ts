@@ -1,0 +1,152 @@
+/**
+ * The dialects over the real connectors: every maxpay and paymax channel that reaches an
+ * upstream is created through its provider's connector and simulator (the dialect suites
+ * pin a generic stand-in to test the dialect alone), so the credential each connector
+ * returns is proven to be what the dialect's clients need, taken from the upstream answer
+ * and never made up by the dialect.
+ */
+import { createSign, createVerify } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findCharge } from '../../src/db/charges.js';
+import { type TestCore, testCore } from '../support/core.js';
+import { engines } from '../support/db.js';
+import { seedApp } from '../support/fixtures.js';
+import { type TestServer, testServer } from '../support/server.js';
+
+type Credentials = Awaited<ReturnType<typeof seedApp>>['credentials'];
+
+describe.each(engines())('dialects over the real connectors (%s)', (engine) => {
+  let core: TestCore;
+  let server: TestServer;
+  let keys: Credentials;
+  let counter = 0;
+  const next = () => `RC${Date.now() % 1_000_000}${(counter += 1)}`;
+
+  beforeAll(async () => {
+    core = await testCore(engine);
+    server = await testServer(core);
+    core.publicUrl = server.url;
+    keys = (await seedApp(core)).credentials;
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await core?.drop();
+  });
+
+  describe('maxpay /2.0/maxpay/bill', () => {
+    const bill = async (params: Record<string, unknown>) => {
+      const response = await fetch(`${server.url}/2.0/maxpay/bill`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json;charset=utf-8;',
+          'X-ML-AppId': keys.maxpay.appId,
+          'X-ML-Session-Token': keys.maxpay.sessionToken,
+        },
+        body: JSON.stringify({ totalFee: 1288, subject: '咖啡', billNum: next(), ...params }),
+      });
+      return (await response.json()) as Record<string, any>;
+    };
+    const returnUrl = 'https://shop.example/done';
+
+    it.each([
+      ['ali_app', {}, (b: any, cred: any) => expect(b.ali_app).toBe(cred.order_string)],
+      ['ali_web', { returnUrl }, (b: any, cred: any) => expect(b.ali_web).toBe(cred.pay_url)],
+      ['ali_qrcode', { returnUrl }, (b: any, cred: any) => expect(b.url).toBe(cred.qr_code)],
+      [
+        'wx_native',
+        {},
+        (b: any, cred: any) => {
+          expect(b.codeUrl).toBe(cred.code_url);
+          expect(b.prepayid).toBeTruthy();
+        },
+      ],
+      [
+        'wx_app',
+        {},
+        (b: any, cred: any) => {
+          expect(b).toMatchObject({ prepayid: cred.app_params.prepayid, sign: cred.app_params.sign });
+          expect(b.partnerid).toBe(cred.app_params.partnerid);
+        },
+      ],
+      [
+        'wx_jsapi',
+        { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+        (b: any, cred: any) => expect(b).toMatchObject({ ...cred.jsapi, signType: 'RSA' }),
+      ],
+      ['un_app', {}, (b: any, cred: any) => expect(b.tn).toBe(cred.tn)],
+      ['un_web', { returnUrl }, (b: any, cred: any) => expect(b.html).toBe(cred.html)],
+    ] as const)('%s: the bill carries the upstream credential', async (channel, extra, check) => {
+      const answer = await bill({ channel, ...extra });
+      expect(answer.code, JSON.stringify(answer)).toBe(0);
+      const charge = (await findCharge(core.db, answer.id))!;
+      expect(charge.status).toBe('pending');
+      check(answer, charge.credential);
+    });
+  });
+
+  describe('paymax /v1/charges', () => {
+    const create = async (body: Record<string, unknown>) => {
+      const raw = JSON.stringify({
+        order_no: next(),
+        amount: 12.88,
+        subject: '咖啡',
+        body: '一杯',
+        app: keys.paymax.app,
+        client_ip: '127.0.0.1',
+        currency: 'cny',
+        ...body,
+      });
+      const signer = createSign('RSA-SHA1');
+      signer.update(Buffer.from(raw, 'utf8'));
+      const response = await fetch(`${server.url}/v1/charges`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: keys.paymax.secretKey,
+          sign: signer.sign(keys.paymax.merchantPrivateKeyPem!, 'base64'),
+        },
+        body: raw,
+      });
+      const json = (await response.json()) as Record<string, any>;
+      expect(response.status, JSON.stringify(json)).toBe(200);
+      const verifier = createVerify('RSA-SHA1');
+      verifier.update(Buffer.from(json.res_data, 'utf8'));
+      expect(verifier.verify(keys.paymax.platformPublicKeyPem, json.sign, 'base64')).toBe(true);
+      return JSON.parse(json.res_data) as Record<string, any>;
+    };
+
+    it.each([
+      ['alipay_app', {}, 'order_string', 'order_string'],
+      ['wechat_app', {}, 'prepay_id', 'prepay_id'],
+      ['apple_pay_app', {}, 'order_string', 'tn'],
+      ['wechat_wap', { open_id: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' }, null, null],
+      ['alipay_web', { return_url: 'https://shop.example/done' }, 'pay_url', 'pay_url'],
+      ['lakala_web', { user_id: 'u1' }, 'pay_url', 'pay_url'],
+      [
+        'lakala_app',
+        { user_id: 'u1', return_url: 'https://shop.example/done' },
+        'order_string',
+        'order_string',
+      ],
+      [
+        'lakala_h5',
+        { user_id: 'u1', return_url: 'https://shop.example/done', show_url: 'https://shop.example/item' },
+        'pay_url',
+        'pay_url',
+      ],
+    ] as const)(
+      '%s: the Charge credential comes from the upstream',
+      async (channel, extra, key, upstreamKey) => {
+        const charge = await create({ channel, extra });
+        expect(charge.status).toBe('PROCESSING');
+        const credential = charge.credential[channel] as Record<string, unknown>;
+        expect(credential).toBeTruthy();
+        const stored = (await findCharge(core.db, charge.id))!;
+        expect(stored.status).toBe('pending');
+        if (key) expect(credential[key]).toBeTruthy();
+        if (key && upstreamKey) expect(credential[key]).toBe(stored.credential![upstreamKey]);
+      },
+    );
+  });
+});
