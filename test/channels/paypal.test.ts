@@ -134,8 +134,8 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
           custom_id: c.orderSn,
           invoice_id: c.orderSn,
           currency: 'USD',
-          return_url: `${server.url}/return/paypal/${SANDBOX_CONFIG_ID}`,
-          cancel_url: `${server.url}/return/paypal/${SANDBOX_CONFIG_ID}/cancel`,
+          return_url: `${server.url}/return/paypal/${SANDBOX_CONFIG_ID}?order=${c.orderSn}`,
+          cancel_url: `${server.url}/return/paypal/${SANDBOX_CONFIG_ID}/cancel?order=${c.orderSn}`,
         });
         expect(Number(row.amount)).toBe(1205);
         // PayPal itself reads the order back with "12.05".
@@ -184,6 +184,7 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
       expect(page.status).toBe(303);
       const back = new URL(page.headers.get('location')!);
       expect(back.origin + back.pathname).toBe(`${server.url}/return/paypal/${SANDBOX_CONFIG_ID}`);
+      expect(back.searchParams.get('order')).toBe(c.orderSn);
       expect(back.searchParams.get('token')).toBe(orderIdOf(c));
       expect(back.searchParams.get('PayerID')).toMatch(/^[A-Z0-9]{13}$/);
       const returned = await fetch(back, { redirect: 'manual' });
@@ -225,8 +226,13 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
       const before = sim.deliveries.length;
       const result = await sim.payerAct(orderIdOf(c), 'cancel');
       expect(result.redirect).toBe(
-        `${server.url}/return/paypal/${SANDBOX_CONFIG_ID}/cancel?token=${orderIdOf(c)}`,
+        `${server.url}/return/paypal/${SANDBOX_CONFIG_ID}/cancel?order=${c.orderSn}&token=${orderIdOf(c)}`,
       );
+      // Someone else's order id, or none, with this charge's order_sn: not this charge's order.
+      const forged = result.redirect!.replace(orderIdOf(c), 'OTHERORDER0000000');
+      expect(await sim.follow(forged)).toBe(404);
+      expect(await sim.follow(result.redirect!.replace(/&token=.*$/, ''))).toBe(404);
+      expect((await current(c)).status).toBe('pending');
       expect(await sim.follow(result.redirect!)).toBe(200);
       expect(await current(c)).toMatchObject({ status: 'failed', failureCode: 'PAYER_CANCELLED' });
       expect(deliveriesSince(before)).toEqual([]);
@@ -804,7 +810,9 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
         expect(c.credential).toMatchObject({
           pay_url: `${server.url}/sandbox/paypal/checkoutnow?token=${orderIdOf(c)}`,
         });
-        expect((await order(c)).return_url).toBe(`${server.url}/return/paypal/${configId}`);
+        expect((await order(c)).return_url).toBe(
+          `${server.url}/return/paypal/${configId}?order=${c.orderSn}`,
+        );
         sim.faults.add('drop');
         const { redirect } = await approve(c);
         // The genuine approval webhook, sent to this config's notify URL and verified by postback.
@@ -839,7 +847,7 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
           status: 'succeeded',
           transactionNo: (await order(c)).capture_id,
         });
-        expect(redirect).toContain(`/return/paypal/${configId}?token=`);
+        expect(redirect).toContain(`/return/paypal/${configId}?order=${c.orderSn}&token=${orderIdOf(c)}`);
         const r = await createRefund(core, { chargeId: c.id, amount: 34 });
         expect(r).toMatchObject({ status: 'succeeded', amount: 34 });
         expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);

@@ -57,9 +57,19 @@ export const requestIds = {
   refund: (refund: Refund) => `juhe-refund-${refund.id}`,
 };
 
-export function returnUrlsOf(publicUrl: string, m: PaypalMerchant): { returnUrl: string; cancelUrl: string } {
+/**
+ * Where PayPal sends the payer back. The charge's order_sn rides along (PayPal appends
+ * `token` and `PayerID` to the query), so the return route finds the charge by its unique
+ * order_sn and then checks that `token` is the charge's PayPal order.
+ */
+export function returnUrlsOf(
+  publicUrl: string,
+  m: PaypalMerchant,
+  charge: Charge,
+): { returnUrl: string; cancelUrl: string } {
   const base = `${publicUrl.replace(/\/+$/, '')}/return/paypal/${m.configId}`;
-  return { returnUrl: base, cancelUrl: `${base}/cancel` };
+  const order = `order=${encodeURIComponent(charge.orderSn)}`;
+  return { returnUrl: `${base}?${order}`, cancelUrl: `${base}/cancel?${order}` };
 }
 
 export const paypalOrderIdOf = (charge: Charge): string | undefined => {
@@ -108,7 +118,7 @@ const failedTransport = (v: unknown): v is { transport: unknown } =>
   !!v && typeof v === 'object' && 'transport' in v && !('status' in v);
 
 function orderBody(charge: Charge, m: PaypalMerchant, publicUrl: string): Record<string, unknown> {
-  const { returnUrl, cancelUrl } = returnUrlsOf(publicUrl, m);
+  const { returnUrl, cancelUrl } = returnUrlsOf(publicUrl, m, charge);
   return {
     intent: 'CAPTURE',
     purchase_units: [

@@ -25,9 +25,9 @@ const REFUND_EVENTS = new Set([
  * - POST /notify/paypal/:configId: webhooks (`sandbox` is the simulator's default app).
  *   Verified, applied as one idempotent transition, and only then answered 200; anything
  *   refused answers non-2xx in PayPal's error shape so PayPal retries, and changes nothing.
- * - GET /return/paypal/:configId?token=<order id>&PayerID=..: the payer's browser back from
+ * - GET /return/paypal/:configId?order=<order_sn>&token=<PayPal order id>&PayerID=..: the payer's browser back from
  *   the approve page; the order is captured here, then the payer goes to the merchant.
- * - GET /return/paypal/:configId/cancel?token=..: the payer cancelled on PayPal.
+ * - GET /return/paypal/:configId/cancel?order=..&token=..: the payer cancelled on PayPal.
  */
 export async function paypalNotifyRoutes(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
   app.removeAllContentTypeParsers();
@@ -164,20 +164,18 @@ export async function paypalNotifyRoutes(app: FastifyInstance, { core }: { core:
           (charge ? `<p>Order ${charge.orderSn}: ${charge.status}</p>` : ''),
       );
 
-  const returning = async (configId: string, token: unknown) => {
+  /** The charge a returning browser is about: its order_sn, and `token` must be its PayPal order. */
+  const returning = async (configId: string, query: unknown) => {
+    const { order, token } = (query ?? {}) as { order?: unknown; token?: unknown };
+    if (typeof order !== 'string' || typeof token !== 'string' || !token) return undefined;
     const owner = await ownerOf(core, configId);
-    if (!owner || typeof token !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(token)) return undefined;
-    const [row] = await core.db.query(
-      `SELECT * FROM charges WHERE channel = 'paypal' AND credential->>'paypal_order_id' = $1`,
-      [token],
-    );
-    const charge = row ? toCharge(row) : undefined;
-    return charge && belongs(owner, charge) ? charge : undefined;
+    const charge = owner ? await chargeOf(core, owner, order) : undefined;
+    return charge && paypalOrderIdOf(charge) === token ? charge : undefined;
   };
 
   app.get('/return/paypal/:configId', async (request, reply) => {
     const { configId } = request.params as { configId: string };
-    const charge = await returning(configId, (request.query as { token?: unknown }).token);
+    const charge = await returning(configId, request.query);
     if (!charge) return page(reply, 404, 'Unknown PayPal order');
     let after = charge;
     if (isChargeUnpaid(charge.status)) {
@@ -197,7 +195,7 @@ export async function paypalNotifyRoutes(app: FastifyInstance, { core }: { core:
 
   app.get('/return/paypal/:configId/cancel', async (request, reply) => {
     const { configId } = request.params as { configId: string };
-    const charge = await returning(configId, (request.query as { token?: unknown }).token);
+    const charge = await returning(configId, request.query);
     if (!charge) return page(reply, 404, 'Unknown PayPal order');
     let after = charge;
     if (isChargeUnpaid(charge.status)) {
