@@ -249,9 +249,19 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
     it('the bank declines the capture: the charge fails with CAPTURE_DECLINED, once', async () => {
       const c = await charge();
       sim.faults.add('capture_declined');
+      const before = sim.deliveries.length;
       const { redirect } = await approve(c);
       await sim.follow(redirect!);
       await sim.runDue();
+      // The PAYMENT.CAPTURE.DECLINED webhook agrees and is acknowledged; it applies nothing new.
+      expect(
+        deliveriesSince(before)
+          .map((d) => [d.eventType, d.status])
+          .sort(),
+      ).toEqual([
+        ['CHECKOUT.ORDER.APPROVED', 200],
+        ['PAYMENT.CAPTURE.DECLINED', 200],
+      ]);
       expect((await order(c)).capture_status).toBe('DECLINED');
       expect(await current(c)).toMatchObject({ status: 'failed', failureCode: 'CAPTURE_DECLINED' });
       expect(await events(c.id)).toEqual(['charge.created', 'charge.failed']);
