@@ -80,14 +80,36 @@ const ORPHAN_AFTER_MS = 60_000;
  */
 export const refundNoOf = (storeId: string, refundOutNo: string) => `${storeId}:${refundOutNo}`;
 
-async function nextSerial(q: Queryable, scope: string): Promise<number> {
-  const [row] = await q.query<{ last_value: number | string }>(
-    `INSERT INTO store_serials (scope, last_value) VALUES ($1, 1)
-     ON CONFLICT (scope) DO UPDATE SET last_value = store_serials.last_value + 1
-     RETURNING last_value`,
-    [scope],
+/** The sequence of a serial scope (migration 0310): serial_merchant_<id>, serial_store_<id>. */
+export function serialSequence(scope: 'merchant' | 'store', id: string): string {
+  if (!/^[a-z0-9_]+$/.test(id)) throw new Error(`not an id: ${id}`);
+  return `serial_${scope}_${id}`;
+}
+
+/** Creates the serial sequences of a merchant and a store if they do not exist yet. */
+async function ensureSequences(q: Queryable, merchantId: string, storeId: string): Promise<void> {
+  for (const name of [serialSequence('merchant', merchantId), serialSequence('store', storeId)]) {
+    try {
+      await q.query(`CREATE SEQUENCE IF NOT EXISTS ${name}`);
+    } catch (error) {
+      // Two first orders at once: the other one created it (pg_class unique key).
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
+}
+
+async function merchantOf(q: Queryable, appId: string): Promise<string> {
+  const [app] = await q.query<{ merchant_id: string }>('SELECT merchant_id FROM apps WHERE id = $1', [appId]);
+  if (!app) throw new StoreError('store_not_found'); // the store's app is gone
+  return app.merchant_id;
+}
+
+async function nextSerials(q: Queryable, merchantId: string, storeId: string): Promise<[number, number]> {
+  const [row] = await q.query<{ m: string; s: string }>(
+    'SELECT nextval($1::regclass) AS m, nextval($2::regclass) AS s',
+    [serialSequence('merchant', merchantId), serialSequence('store', storeId)],
   );
-  return Number(row!.last_value);
+  return [Number(row!.m), Number(row!.s)];
 }
 
 /**
@@ -111,6 +133,9 @@ export async function reserveOrder(
       if (!isUniqueViolation(error, 'store_orders_pkey')) throw error;
     }
   }
+  const merchantId = await merchantOf(core.db, store.appId);
+  // Outside the transaction: a failed statement would end it.
+  await ensureSequences(core.db, merchantId, store.id);
   try {
     return await core.db.tx(async (q) => {
       const [taken] = await q.query<{ created_at: Date; orphan: boolean }>(
@@ -130,11 +155,7 @@ export async function reserveOrder(
         if (!(taken.orphan && stale)) throw new StoreError(duplicate, `${r.outNo}`);
         await q.query('DELETE FROM store_orders WHERE store_id = $1 AND out_no = $2', [store.id, r.outNo]);
       }
-      const [app] = await q.query<{ merchant_id: string }>('SELECT merchant_id FROM apps WHERE id = $1', [
-        store.appId,
-      ]);
-      const ordMctId = await nextSerial(q, `merchant:${app!.merchant_id}`);
-      const ordShopId = await nextSerial(q, `store:${store.id}`);
+      const [ordMctId, ordShopId] = await nextSerials(q, merchantId, store.id);
       const ordNo = r.ordType === 2 ? await freshOrdNo(q, core, now) : null;
       const [row] = await q.query(
         `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_no, ord_mct_id, ord_shop_id, pmt_tag,
@@ -168,49 +189,48 @@ export async function reserveOrder(
 }
 
 /**
- * One atomic statement: both serials (merchant first: the store's is taken from the
- * merchant's row, so it cannot run before it, as in the transaction below) and the order.
- * A taken out_no fails the whole statement, so no serial is consumed.
+ * One statement: both serials (sequences, no row locks) and the order. A taken out_no
+ * fails the statement; the serials it drew are skipped, as an auto-increment column would.
  */
 async function reserveNewPayment(
   core: Core,
   store: StoreWithKey,
   r: OrderReservation,
 ): Promise<StoreOrderRow> {
-  const [row] = await core.db.query(
-    `WITH merchant AS (
-       INSERT INTO store_serials (scope, last_value)
-       SELECT 'merchant:' || merchant_id, 1 FROM apps WHERE id = $13
-       ON CONFLICT (scope) DO UPDATE SET last_value = store_serials.last_value + 1
-       RETURNING last_value
-     ), shop AS (
-       INSERT INTO store_serials (scope, last_value)
-       SELECT 'store:' || $1::text, 1 FROM merchant
-       ON CONFLICT (scope) DO UPDATE SET last_value = store_serials.last_value + 1
-       RETURNING last_value
-     )
-     INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_no, ord_mct_id, ord_shop_id, pmt_tag,
-       diy_pmt_name, ord_name, remark, tag, trade_account, trade_no, created_at)
-     SELECT $1, $2, $3, $4, NULL, merchant.last_value, shop.last_value, $5, $6, $7, $8, $9, $10, $11, $12
-     FROM merchant, shop RETURNING *`,
-    [
-      store.id,
-      r.outNo,
-      r.ordType,
-      r.chargeId,
-      r.pmtTag,
-      r.diyPmtName ?? null,
-      r.ordName ?? null,
-      r.remark ?? null,
-      r.tag ?? null,
-      r.tradeAccount ?? null,
-      r.tradeNo ?? null,
-      core.clock.now(),
-      store.appId,
-    ],
-  );
-  if (!row) throw new StoreError('store_not_found'); // the store's app is gone
-  return toRow(row);
+  const insert = () =>
+    core.db.query(
+      `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_no, ord_mct_id, ord_shop_id, pmt_tag,
+         diy_pmt_name, ord_name, remark, tag, trade_account, trade_no, created_at)
+       SELECT $1, $2, $3, $4, NULL, nextval(('serial_merchant_' || merchant_id)::regclass),
+              nextval(('serial_store_' || $1::text)::regclass), $5, $6, $7, $8, $9, $10, $11, $12
+       FROM apps WHERE id = $13 RETURNING *`,
+      [
+        store.id,
+        r.outNo,
+        r.ordType,
+        r.chargeId,
+        r.pmtTag,
+        r.diyPmtName ?? null,
+        r.ordName ?? null,
+        r.remark ?? null,
+        r.tag ?? null,
+        r.tradeAccount ?? null,
+        r.tradeNo ?? null,
+        core.clock.now(),
+        store.appId,
+      ],
+    );
+  let rows;
+  try {
+    rows = await insert();
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42P01') throw error;
+    // A new merchant's or store's first order: no sequence yet.
+    await ensureSequences(core.db, await merchantOf(core.db, store.appId), store.id);
+    rows = await insert();
+  }
+  if (!rows[0]) throw new StoreError('store_not_found'); // the store's app is gone
+  return toRow(rows[0]);
 }
 
 /** A refund order's system number: same shape as a charge's, and never one a charge has. */
