@@ -284,6 +284,26 @@ export class NotifyEngine {
     for (const listener of [...this.listeners]) listener();
   }
 
+  /**
+   * Resolves once `holds()` is true, checked now and whenever a delivery makes progress, or
+   * after `ms`. One timer per wait, not one per delivery finished meanwhile.
+   */
+  waitUntil(holds: () => boolean, ms: number): Promise<void> {
+    if (holds()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (holds()) done();
+      };
+      const done = () => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.listeners.add(check);
+    });
+  }
+
   /** Resolves when any in-flight delivery settles, or after `ms`. */
   waitForProgress(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -394,11 +414,12 @@ export function startNotifyWorkers(core: Core, options: NotifyWorkerOptions = {}
         // `concurrency`): leased as they are created, new deliveries need no claim, so the
         // database writes each one twice (created, finished) instead of three times. What this
         // node has no room for stays in the outbox for any node's fan-out.
-        const room = engine.leaseRoom;
-        if (room < Math.min(concurrency, outboxBatchSize)) {
-          await Promise.race([sleep(pollIntervalMs), engine.waitForProgress(pollIntervalMs)]);
+        const enough = Math.min(concurrency, outboxBatchSize);
+        if (engine.leaseRoom < enough) {
+          await engine.waitUntil(() => stopping || engine.leaseRoom >= enough, pollIntervalMs);
           continue;
         }
+        const room = engine.leaseRoom;
         const batch = Math.min(outboxBatchSize, room);
         const n = await engine.dispatch(batch);
         // Deliveries this node could not lease (a target at its limit) are left for a claim.
@@ -419,7 +440,7 @@ export function startNotifyWorkers(core: Core, options: NotifyWorkerOptions = {}
       try {
         if (!engine.wantsMore) {
           // The queue holds a round of work: claim again when it runs low, not per delivery.
-          await engine.waitForProgress(pollIntervalMs);
+          await engine.waitUntil(() => stopping || engine.wantsMore, pollIntervalMs);
           continue;
         }
         const claimed = await engine.claimAndStart();
