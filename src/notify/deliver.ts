@@ -443,8 +443,8 @@ export async function recordAttempts(
  * Batches attempt records: a write goes out when 200 are waiting or 15 ms after the first
  * one, whichever comes first, or at once when nothing else is being sent (no more records are
  * coming to wait for), with at most two writes in flight. The database is then asked a few
- * large statements rather than many small ones (each round trip costs both sides more than
- * a row does); the delay is off the critical path (a delivery's concurrency slot is free as
+ * large statements rather than many small ones (a round trip costs both sides about as much
+ * as a row's writes); the delay is off the critical path (a delivery's concurrency slot is free as
  * soon as its HTTP exchange is over).
  */
 export class AttemptRecorder {

@@ -361,8 +361,8 @@ const MAX_RECORD_BACKLOG = 1000;
 
 /**
  * Local queue depth, in rounds of `concurrency` (claimed or leased, not yet sent): deep
- * enough that each fan-out or claim brings a large batch (every round trip to the database
- * costs more than a row) and the queue never runs dry while one is on its way. Safe at any
+ * enough that each fan-out or claim brings a large batch (a round trip to the database costs
+ * about as much as writing a row) and the queue never runs dry while one is on its way. Safe at any
  * depth: a delivery is sent only while its lease covers the whole exchange (pump).
  */
 const QUEUE_ROUNDS = 8;
