@@ -6,6 +6,7 @@
  * notice is verified against the simulator's middle + root chain. Each scenario asserts the
  * exact transitions (events), statuses and amounts.
  */
+import { forgetChannelConfigs } from '../../src/core/apps/credential-cache.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CONFIG_ID } from '../../src/channels/unionpay/client.js';
@@ -952,6 +953,7 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
         `UPDATE channel_configs SET settings = jsonb_set(settings, '{mer_id}', '"777290058000000"') WHERE app_id = $1`,
         [other],
       );
+      forgetChannelConfigs(core); // written past the admin API, which would do this itself
       const error = await charge('app', { appId: other }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(JuheError);
       expect((error as JuheError).code).toBe('channel_error');

@@ -10,6 +10,7 @@ import { createCharge } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { toCharge } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
+import { forgetChannelConfigs } from '../../src/core/apps/credential-cache.js';
 import { buildServer } from '../../src/http/server.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
 import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
@@ -243,6 +244,7 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
        VALUES ('cc_unified_off', $1, false, 'unionpay', false, $2, $2)`,
       [appId, now],
     );
+    forgetChannelConfigs(core); // written past the admin API, which would do this itself
     try {
       const pc = await client.payTypes('pc');
       expect(pc.body.obj.map((t: any) => t.payTypeCode)).toEqual(['Wechat', 'Alipay', 'Paypal']);
@@ -252,6 +254,7 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
       expect(await counts()).toEqual(before);
     } finally {
       await core.db.query(`DELETE FROM channel_configs WHERE id = 'cc_unified_off'`);
+      forgetChannelConfigs(core);
     }
   });
 

@@ -8,6 +8,9 @@ import {
   findCredentialBySecret,
 } from './credentials.js';
 import { type StoreWithKey, findStoreByOpenId } from './stores.js';
+import type { ChannelConfig } from '../../channels/_kit/connector.js';
+import type { Provider } from '../../domain/channels.js';
+import { findChannelConfig } from './channel-configs.js';
 
 /**
  * The dialects' per-request authentication lookups (maxpay app id, paymax secret key,
@@ -17,7 +20,7 @@ import { type StoreWithKey, findStoreByOpenId } from './stores.js';
  * keys forgets this node's entries at once (other nodes within the TTL, like the admin
  * API's identity cache).
  */
-type Cached = Credential | StoreWithKey;
+type Cached = Credential | StoreWithKey | { channelConfig: ChannelConfig | null; appId: string };
 const caches = new WeakMap<Core, TtlCache<Cached>>();
 
 function cacheOf(core: Core): TtlCache<Cached> {
@@ -62,6 +65,32 @@ export function credentialBySecret<K extends CredentialKind>(
 
 export function storeByOpenId(core: Core, openId: string): Promise<StoreWithKey | undefined> {
   return remembered(core, `store:${openId}`, () => findStoreByOpenId(core.db, core.box, openId));
+}
+
+/**
+ * The app's channel config for a provider and mode, as stored (or null), remembered like
+ * the rest (absence too: test mode without configs is the common case). Changing a config
+ * through the admin API forgets this node's entries at once.
+ */
+export async function channelConfigOf(
+  core: Core,
+  appId: string,
+  livemode: boolean,
+  provider: Provider,
+): Promise<ChannelConfig | null> {
+  const key = `channel:${appId}:${livemode}:${provider}`;
+  const cache = cacheOf(core);
+  const now = Date.now();
+  const hit = cache.get(key, now) as { channelConfig: ChannelConfig | null } | undefined;
+  if (hit) return hit.channelConfig;
+  const config = (await findChannelConfig(core.db, core.box, appId, livemode, provider)) ?? null;
+  cache.set(key, { channelConfig: config, appId }, now);
+  return config;
+}
+
+/** Forgets every remembered channel config on this node (after one was created, changed or deleted). */
+export function forgetChannelConfigs(core: Core): void {
+  cacheOf(core).evict((value) => 'channelConfig' in value);
 }
 
 /** Forgets the app's remembered credentials on this node (after a rotation or revocation). */

@@ -11,7 +11,8 @@ import {
 } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { type Currency, isCurrency, isPositiveMinor } from '../../domain/money.js';
-import { findChannelConfig, upstreamConfig } from '../apps/channel-configs.js';
+import { upstreamConfig } from '../apps/channel-configs.js';
+import { channelConfigOf } from '../apps/credential-cache.js';
 import type { Core } from '../context.js';
 import { eventCtes } from '../events/append-event.js';
 import { applyChargeResult } from '../notify/apply-channel-result.js';
@@ -245,7 +246,7 @@ function validate(p: ChargeCreateParams): void {
 
 async function channelConfigFor(core: Core, p: ChargeCreateParams): Promise<ChannelConfig | null> {
   if (OFFLINE_PROVIDERS.includes(p.channel)) return null;
-  const config = await findChannelConfig(core.db, core.box, p.appId, p.livemode, p.channel);
+  const config = await channelConfigOf(core, p.appId, p.livemode, p.channel);
   if (config && !config.enabled) {
     throw new JuheError('channel_not_available', `${p.channel} is disabled for this app`, 'channel');
   }

@@ -1,4 +1,4 @@
-import { findChannelConfig } from '../../core/apps/channel-configs.js';
+import { channelConfigOf } from '../../core/apps/credential-cache.js';
 import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
 import type { Method, Provider } from '../../domain/channels.js';
@@ -117,7 +117,7 @@ export function tagOfProvider(provider: Provider, livemode: boolean): PayTag | u
  */
 export async function isTagAvailable(core: Core, store: StoreWithKey, tag: PayTag): Promise<boolean> {
   if (isOffline(tag)) return true;
-  const config = await findChannelConfig(core.db, core.box, store.appId, store.livemode, tag.provider);
+  const config = await channelConfigOf(core, store.appId, store.livemode, tag.provider);
   return store.livemode ? config?.enabled === true : config?.enabled !== false;
 }
 

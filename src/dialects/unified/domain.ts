@@ -1,6 +1,5 @@
 import type { Core } from '../../core/context.js';
-import { credentialByPublicId } from '../../core/apps/credential-cache.js';
-import { findChannelConfig } from '../../core/apps/channel-configs.js';
+import { channelConfigOf, credentialByPublicId } from '../../core/apps/credential-cache.js';
 import { toCharge } from '../../db/charges.js';
 import type { Queryable } from '../../db/db.js';
 import type { Charge } from '../../domain/charge.js';
@@ -83,7 +82,7 @@ export async function payTypeAvailable(
       error: new JuheError('channel_not_supported', `${payType.code} cannot pay by ${method}`, 'payTypeCode'),
     };
   }
-  const config = await findChannelConfig(core.db, core.box, domain.appId, domain.livemode, payType.provider);
+  const config = await channelConfigOf(core, domain.appId, domain.livemode, payType.provider);
   if (config && !config.enabled) {
     return {
       ok: false,

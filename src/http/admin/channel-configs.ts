@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { standsForSimulator } from '../../core/apps/channel-configs.js';
+import { forgetChannelConfigs } from '../../core/apps/credential-cache.js';
 import { PROVIDERS } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { audit, requirePermission } from './kit.js';
@@ -76,7 +77,7 @@ export async function channelConfigRoutes(app: FastifyInstance, { core }: { core
           'settings',
         );
       }
-      return core.db.tx(async (q) => {
+      const saved = await core.db.tx(async (q) => {
         const [appRow] = await q.query('SELECT id FROM apps WHERE id = $1', [body.app]);
         if (!appRow) throw new JuheError('app_not_found', undefined, 'app');
         const [existing] = await q.query(
@@ -128,6 +129,8 @@ export async function channelConfigRoutes(app: FastifyInstance, { core }: { core
         );
         return view(row!, core.box);
       });
+      forgetChannelConfigs(core); // this node uses the new config at once
+      return saved;
     },
   );
 
@@ -145,6 +148,7 @@ export async function channelConfigRoutes(app: FastifyInstance, { core }: { core
       const rows = await core.db.query('DELETE FROM channel_configs WHERE id = $1 RETURNING id', [id]);
       if (rows.length === 0) throw new JuheError('not_found', 'No such channel config', 'id');
       await audit(core.db, core, request, 'channel_config.delete', { type: 'channel_config', id });
+      forgetChannelConfigs(core);
       return { id, deleted: true };
     },
   );
