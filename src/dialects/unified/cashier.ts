@@ -345,7 +345,9 @@ function ownPage(core: Core, backUrl: string, requestOrigin: string): string {
 }
 
 async function wechatConfigOf(core: Core, domain: Domain) {
-  return upstreamConfig(await findChannelConfig(core.db, core.box, domain.appId, domain.livemode, 'wechatpay'));
+  return upstreamConfig(
+    await findChannelConfig(core.db, core.box, domain.appId, domain.livemode, 'wechatpay'),
+  );
 }
 
 /**
