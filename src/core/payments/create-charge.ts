@@ -58,6 +58,12 @@ export interface ChargeCreateParams {
    * (WeChat JSAPI needs the openid). The credential is the hosted page's URL.
    */
   startLater?: boolean;
+  /**
+   * A dialect's own row written in the same atomic statement as the charge (e.g. the
+   * store's order book entry): `sql(n)` is an INSERT whose parameters start at $n. A
+   * conflict on its unique keys fails the create like a used order number.
+   */
+  alsoInsert?: { sql: (firstParam: number) => string; params: unknown[] };
 }
 
 /**
@@ -144,7 +150,19 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
       },
       36,
     );
-    await insertCharge(q, charge, orderScope, createdEvent);
+    const also = params.alsoInsert;
+    const firstAlso = 36 + createdEvent.params.length;
+    await insertCharge(
+      q,
+      charge,
+      orderScope,
+      also
+        ? {
+            ctes: `${createdEvent.ctes}, also_row AS (${also.sql(firstAlso)})`,
+            params: [...createdEvent.params, ...also.params],
+          }
+        : createdEvent,
+    );
   };
   // A re-billable order is usually billed once: try it as the first attempt in one
   // statement, and take the locking re-bill path only when an earlier attempt exists.

@@ -104,6 +104,17 @@ async function merchantOf(q: Queryable, appId: string): Promise<string> {
   return app.merchant_id;
 }
 
+async function nextSerialsOfApp(q: Queryable, appId: string, storeId: string): Promise<[number, number]> {
+  const [row] = await q.query<{ m: string; s: string }>(
+    `SELECT nextval(('serial_merchant_' || merchant_id)::regclass) AS m,
+            nextval(('serial_store_' || $2::text)::regclass) AS s
+     FROM apps WHERE id = $1`,
+    [appId, storeId],
+  );
+  if (!row) throw new StoreError('store_not_found'); // the store's app is gone
+  return [Number(row.m), Number(row.s)];
+}
+
 async function nextSerials(q: Queryable, merchantId: string, storeId: string): Promise<[number, number]> {
   const [row] = await q.query<{ m: string; s: string }>(
     'SELECT nextval($1::regclass) AS m, nextval($2::regclass) AS s',
@@ -124,15 +135,6 @@ export async function reserveOrder(
   r: OrderReservation,
 ): Promise<StoreOrderRow> {
   const duplicate = r.ordType === 1 ? 'out_no_exists' : 'refund_no_exists';
-  if (r.ordType === 1) {
-    // A payment's out_no is nearly always new: reserve and number it in one statement, and
-    // look closer (orphaned reservations) only when it is taken.
-    try {
-      return await reserveNewPayment(core, store, r);
-    } catch (error) {
-      if (!isUniqueViolation(error, 'store_orders_pkey')) throw error;
-    }
-  }
   const merchantId = await merchantOf(core.db, store.appId);
   // Outside the transaction: a failed statement would end it.
   await ensureSequences(core.db, merchantId, store.id);
@@ -189,48 +191,81 @@ export async function reserveOrder(
 }
 
 /**
- * One statement: both serials (sequences, no row locks) and the order. A taken out_no
- * fails the statement; the serials it drew are skipped, as an auto-increment column would.
+ * A payment's order book entry, numbered and ready to be written in the charge's own
+ * statement (createCharge `alsoInsert`): entry, charge, event and outbox row commit
+ * together or not at all, so a crash leaves no reservation without its charge. The
+ * serials come from sequences (no row locks); a refused create skips them, as an
+ * auto-increment column would.
  */
-async function reserveNewPayment(
+export async function drawPaymentOrder(
   core: Core,
   store: StoreWithKey,
   r: OrderReservation,
-): Promise<StoreOrderRow> {
-  const insert = () =>
-    core.db.query(
-      `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_no, ord_mct_id, ord_shop_id, pmt_tag,
-         diy_pmt_name, ord_name, remark, tag, trade_account, trade_no, created_at)
-       SELECT $1, $2, $3, $4, NULL, nextval(('serial_merchant_' || merchant_id)::regclass),
-              nextval(('serial_store_' || $1::text)::regclass), $5, $6, $7, $8, $9, $10, $11, $12
-       FROM apps WHERE id = $13 RETURNING *`,
-      [
-        store.id,
-        r.outNo,
-        r.ordType,
-        r.chargeId,
-        r.pmtTag,
-        r.diyPmtName ?? null,
-        r.ordName ?? null,
-        r.remark ?? null,
-        r.tag ?? null,
-        r.tradeAccount ?? null,
-        r.tradeNo ?? null,
-        core.clock.now(),
-        store.appId,
-      ],
-    );
-  let rows;
+): Promise<{ row: StoreOrderRow; insert: { sql: (first: number) => string; params: unknown[] } }> {
+  let serials: [number, number];
   try {
-    rows = await insert();
+    serials = await nextSerialsOfApp(core.db, store.appId, store.id);
   } catch (error) {
     if ((error as { code?: string }).code !== '42P01') throw error;
     // A new merchant's or store's first order: no sequence yet.
     await ensureSequences(core.db, await merchantOf(core.db, store.appId), store.id);
-    rows = await insert();
+    serials = await nextSerialsOfApp(core.db, store.appId, store.id);
   }
-  if (!rows[0]) throw new StoreError('store_not_found'); // the store's app is gone
-  return toRow(rows[0]);
+  const row: StoreOrderRow = {
+    storeId: store.id,
+    outNo: r.outNo,
+    ordType: 1,
+    chargeId: r.chargeId,
+    refundId: null,
+    ordNo: null,
+    ordMctId: serials[0],
+    ordShopId: serials[1],
+    pmtTag: r.pmtTag,
+    diyPmtName: r.diyPmtName ?? null,
+    ordName: r.ordName ?? null,
+    remark: r.remark ?? null,
+    tag: r.tag ?? null,
+    tradeAccount: r.tradeAccount ?? null,
+    tradeNo: r.tradeNo ?? null,
+    createdAt: core.clock.now(),
+  };
+  return {
+    row,
+    insert: {
+      sql: (first) => {
+        const at = (i: number) => `$${first + i}`;
+        return `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_mct_id, ord_shop_id, pmt_tag,
+           diy_pmt_name, ord_name, remark, tag, trade_account, trade_no, created_at)
+         VALUES (${Array.from({ length: 14 }, (_, i) => at(i)).join(', ')})`;
+      },
+      params: [
+        row.storeId,
+        row.outNo,
+        row.ordType,
+        row.chargeId,
+        row.ordMctId,
+        row.ordShopId,
+        row.pmtTag,
+        row.diyPmtName,
+        row.ordName,
+        row.remark,
+        row.tag,
+        row.tradeAccount,
+        row.tradeNo,
+        row.createdAt,
+      ],
+    },
+  };
+}
+
+/** Whether out_no is held by a reservation whose charge never came to be (a crash remnant). */
+export async function isOrphanReservation(q: Queryable, storeId: string, outNo: string): Promise<boolean> {
+  const [row] = await q.query<{ orphan: boolean }>(
+    `SELECT so.ord_type = 1 AND NOT EXISTS (SELECT 1 FROM charges c WHERE c.id = so.charge_id) AS orphan
+     FROM store_orders so WHERE so.store_id = $1 AND so.out_no = $2`,
+    [storeId, outNo],
+  );
+  return row?.orphan === true;
 }
 
 /** A refund order's system number: same shape as a charge's, and never one a charge has. */

@@ -1,11 +1,12 @@
 import { findChannelConfig } from '../../../core/apps/channel-configs.js';
 import { findCharge } from '../../../db/charges.js';
-import { createCharge } from '../../../core/payments/create-charge.js';
+import { type ChargeCreateParams, createCharge } from '../../../core/payments/create-charge.js';
+import { JuheError } from '../../../domain/errors.js';
 import type { Charge } from '../../../domain/charge.js';
 import { findPayTag, isOffline, isTagAvailable, methodOf, type PayTag, type Scenario } from '../channels.js';
 import { StoreError, fromCore } from '../errors.js';
 import type { StoreContext, StoreResult } from '../handler.js';
-import { releaseOrder, reserveOrder } from '../orders.js';
+import { drawPaymentOrder, isOrphanReservation, releaseOrder, reserveOrder } from '../orders.js';
 import { OUT_NO, Params } from '../params.js';
 import { orderView } from '../views.js';
 
@@ -74,9 +75,9 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
       : methodOf(scenario, tag.provider);
 
   const chargeId = core.ids.next('charge');
-  const row = await reserveOrder(core, store, {
+  const reservation = {
     outNo,
-    ordType: 1,
+    ordType: 1 as const,
     chargeId,
     pmtTag: tag.tag,
     diyPmtName: tag.provider === 'diy' ? diyName : null,
@@ -85,10 +86,9 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     tag: orderTag,
     tradeAccount,
     tradeNo: clientTradeNo,
-  });
-  let charge: Charge;
-  try {
-    charge = await createCharge(core, {
+  };
+  const create = (alsoInsert?: ChargeCreateParams['alsoInsert']) =>
+    createCharge(core, {
       id: chargeId,
       appId: store.appId,
       storeId: store.id,
@@ -117,11 +117,29 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
       // A WeChat jump_url order is paid by JSAPI, which needs the payer's openid: only the
       // hosted pay page learns it (WeChat web authorization), so the payment starts there.
       startLater: scenario === 'jump' && method === 'jsapi',
+      alsoInsert,
     });
+
+  // The order book entry is written in the charge's own statement (8045 if out_no is taken).
+  const drawn = await drawPaymentOrder(core, store, reservation);
+  let row = drawn.row;
+  let charge: Charge;
+  try {
+    charge = await create(drawn.insert);
   } catch (error) {
-    // Failed before the charge existed: the out_no was never used, give it back.
-    if (!(await findCharge(core.db, chargeId))) await releaseOrder(core.db, store.id, outNo, chargeId);
-    throw fromCore(error, 'payorder') ?? error;
+    const orphan =
+      error instanceof JuheError &&
+      error.code === 'order_no_duplicate' &&
+      (await isOrphanReservation(core.db, store.id, outNo));
+    if (!orphan) throw fromCore(error, 'payorder') ?? error;
+    // A reservation left by a crash before this design: reclaim it the careful way.
+    row = await reserveOrder(core, store, reservation);
+    try {
+      charge = await create();
+    } catch (retryError) {
+      if (!(await findCharge(core.db, chargeId))) await releaseOrder(core.db, store.id, outNo, chargeId);
+      throw fromCore(retryError, 'payorder') ?? retryError;
+    }
   }
   if (charge.status === 'failed') {
     throw new StoreError('pay_failed', charge.failureMsg ?? charge.failureCode ?? undefined);
