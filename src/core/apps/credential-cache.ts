@@ -6,6 +6,7 @@ import {
   type CredentialKind,
   findCredentialByPublicId,
   findCredentialBySecret,
+  getAppCredential,
 } from './credentials.js';
 import { type StoreWithKey, findStoreByOpenId } from './stores.js';
 import type { ChannelConfig } from '../../channels/_kit/connector.js';
@@ -60,6 +61,18 @@ export function credentialBySecret<K extends CredentialKind>(
 ): Promise<Credential<K> | undefined> {
   return remembered(core, `secret:${kind}:${tokenHash(secret)}`, () =>
     findCredentialBySecret(core.db, core.box, kind, secret),
+  );
+}
+
+/** The app's current credential of a kind and mode (the Paymax platform key that signs every answer). */
+export function appCredentialOf<K extends CredentialKind>(
+  core: Core,
+  appId: string,
+  kind: K,
+  livemode: boolean,
+): Promise<Credential<K> | undefined> {
+  return remembered(core, `app:${appId}:${kind}:${livemode}`, () =>
+    getAppCredential(core.db, core.box, appId, kind, livemode),
   );
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Credential } from '../../core/apps/credentials.js';
-import { getAppCredential } from '../../core/apps/credentials.js';
+import { appCredentialOf } from '../../core/apps/credential-cache.js';
 import type { Core } from '../../core/context.js';
 import { createCharge } from '../../core/payments/create-charge.js';
 import { createRefund } from '../../core/refunds/create-refund.js';
@@ -166,13 +166,7 @@ function objectOptions(
  * so an app without one (revoked, never issued) fails with nothing created.
  */
 async function platformKeyOf(core: Core, credential: Credential<'paymax'>): Promise<string> {
-  const platform = await getAppCredential(
-    core.db,
-    core.box,
-    credential.appId,
-    'platform',
-    credential.livemode,
-  );
+  const platform = await appCredentialOf(core, credential.appId, 'platform', credential.livemode);
   if (!platform) throw new JuheError('internal_error', `app ${credential.appId} has no platform signing key`);
   return platform.secrets.privateKeyPem;
 }
