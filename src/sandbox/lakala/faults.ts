@@ -1,3 +1,5 @@
+import { type Fault as KitFault, FaultQueue } from '../_kit/faults.js';
+
 /**
  * Fault injection for the Lakala simulator: the next `count` API calls or notifications misbehave.
  * - error_5xx: answer HTTP 500 {code: '999999'} (signed) without processing the call
@@ -23,37 +25,8 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export interface Fault {
-  kind: FaultKind;
-  remaining: number;
-  ms: number;
-}
+export type Fault = KitFault<FaultKind>;
 
 export const isFaultKind = (v: unknown): v is FaultKind => FAULT_KINDS.includes(v as FaultKind);
 
-export class Faults {
-  private list: Fault[] = [];
-
-  add(kind: FaultKind, count = 1, ms = 0): Fault {
-    const fault = { kind, remaining: count, ms };
-    this.list.push(fault);
-    return fault;
-  }
-
-  /** Consumes one use of the first fault among `kinds`, if any. */
-  take(...kinds: FaultKind[]): Fault | undefined {
-    const fault = this.list.find((f) => kinds.includes(f.kind) && f.remaining > 0);
-    if (!fault) return undefined;
-    fault.remaining -= 1;
-    this.list = this.list.filter((f) => f.remaining > 0);
-    return { ...fault };
-  }
-
-  active(): Fault[] {
-    return this.list.map((f) => ({ ...f }));
-  }
-
-  clear(): void {
-    this.list = [];
-  }
-}
+export class Faults extends FaultQueue<FaultKind> {}

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { injectInto } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
 import type { Core } from '../../core/context.js';
@@ -845,15 +846,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
   }
 
   // ---- wiring ----
-  const inject: SandboxHandle['inject'] = async (r) => {
-    const res = await app.inject({
-      method: r.method as 'POST',
-      url: r.url,
-      headers: r.headers,
-      payload: r.payload,
-    });
-    return { statusCode: res.statusCode, headers: res.headers, payload: res.payload };
-  };
+  const inject = injectInto(app);
   const handle: SandboxHandle = {
     core,
     keys,

@@ -1,3 +1,5 @@
+import { type Fault as KitFault, FaultQueue } from '../_kit/faults.js';
+
 /**
  * Fault injection for the PayPal simulator: the next `count` API calls, webhooks, captures
  * or refunds misbehave.
@@ -28,38 +30,9 @@ export const PAYPAL_FAULT_KINDS = [
 ] as const;
 export type PaypalFaultKind = (typeof PAYPAL_FAULT_KINDS)[number];
 
-export interface PaypalFault {
-  kind: PaypalFaultKind;
-  remaining: number;
-  ms: number;
-}
+export type PaypalFault = KitFault<PaypalFaultKind>;
 
 export const isPaypalFaultKind = (v: unknown): v is PaypalFaultKind =>
   PAYPAL_FAULT_KINDS.includes(v as PaypalFaultKind);
 
-export class PaypalFaults {
-  private list: PaypalFault[] = [];
-
-  add(kind: PaypalFaultKind, count = 1, ms = 0): PaypalFault {
-    const fault = { kind, remaining: count, ms };
-    this.list.push(fault);
-    return fault;
-  }
-
-  /** Consumes one use of the first fault among `kinds`, if any. */
-  take(...kinds: PaypalFaultKind[]): PaypalFault | undefined {
-    const fault = this.list.find((f) => kinds.includes(f.kind) && f.remaining > 0);
-    if (!fault) return undefined;
-    fault.remaining -= 1;
-    this.list = this.list.filter((f) => f.remaining > 0);
-    return { ...fault };
-  }
-
-  active(): PaypalFault[] {
-    return this.list.map((f) => ({ ...f }));
-  }
-
-  clear(): void {
-    this.list = [];
-  }
-}
+export class PaypalFaults extends FaultQueue<PaypalFaultKind> {}

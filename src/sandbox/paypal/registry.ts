@@ -1,46 +1,11 @@
-import type { Core } from '../../core/context.js';
+import { type SandboxHandle, handleRegistry } from '../_kit/handles.js';
 import type { PaypalSandboxKeys } from './keys.js';
 
-/** A request handed to the simulator in-process (fastify inject), bypassing the network. */
-export interface InjectRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  payload?: string;
-}
-export interface InjectResponse {
-  statusCode: number;
-  headers: Record<string, string | string[] | number | undefined>;
-  payload: string;
-}
+export type { InjectRequest, InjectResponse } from '../_kit/handles.js';
 
-/** What the connector needs from a PayPal simulator running in this process. */
-export interface PaypalSandboxHandle {
-  core: Core;
-  keys: PaypalSandboxKeys;
-  /** `${core.publicUrl}/sandbox/paypal`, read at each call (the public URL may be set after listen). */
-  readonly baseUrl: string;
-  /** Set when the simulator serves the connector in-process. */
-  inject?: (request: InjectRequest) => Promise<InjectResponse>;
-  /** Connector call timeout against the simulator (ms). */
-  timeoutMs: number;
-}
+/** The PayPal simulator in this process: base URL `${core.publicUrl}/sandbox/paypal`. */
+export type PaypalSandboxHandle = SandboxHandle<PaypalSandboxKeys>;
 
-const handles = new Set<PaypalSandboxHandle>();
-const trim = (url: string) => url.replace(/\/+$/, '');
-
-/**
- * Connectors see a ConnectorContext (no database), so the simulator announces its default
- * REST app here when it is mounted; the connector finds it by the gateway's public URL.
- */
-export function announcePaypalSandbox(handle: PaypalSandboxHandle): () => void {
-  handles.add(handle);
-  return () => handles.delete(handle);
-}
-
-/** The simulator of the gateway at `publicUrl` (the latest mounted, if several share it). */
-export function paypalSandboxFor(publicUrl: string): PaypalSandboxHandle | undefined {
-  let found: PaypalSandboxHandle | undefined;
-  for (const handle of handles) if (trim(handle.core.publicUrl) === trim(publicUrl)) found = handle;
-  return found;
-}
+const registry = handleRegistry<PaypalSandboxHandle>();
+export const announcePaypalSandbox = registry.announce;
+export const paypalSandboxFor = registry.find;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { injectInto } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ERROR_MESSAGES,
@@ -789,15 +790,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   }
 
   // ---- wiring ----
-  const inject: PaypalSandboxHandle['inject'] = async (r) => {
-    const res = await app.inject({
-      method: r.method as 'GET',
-      url: r.url,
-      headers: r.headers,
-      payload: r.payload,
-    });
-    return { statusCode: res.statusCode, headers: res.headers, payload: res.payload };
-  };
+  const inject = injectInto(app);
   const handle: PaypalSandboxHandle = {
     core,
     keys,

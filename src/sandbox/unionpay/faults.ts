@@ -1,3 +1,5 @@
+import { type Fault as KitFault, FaultQueue } from '../_kit/faults.js';
+
 /**
  * Fault injection for the UnionPay simulator: the next `count` gateway calls or back
  * notifications misbehave.
@@ -23,38 +25,9 @@ export const UNIONPAY_FAULT_KINDS = [
 ] as const;
 export type UnionpayFaultKind = (typeof UNIONPAY_FAULT_KINDS)[number];
 
-export interface UnionpayFault {
-  kind: UnionpayFaultKind;
-  remaining: number;
-  ms: number;
-}
+export type UnionpayFault = KitFault<UnionpayFaultKind>;
 
 export const isUnionpayFaultKind = (v: unknown): v is UnionpayFaultKind =>
   UNIONPAY_FAULT_KINDS.includes(v as UnionpayFaultKind);
 
-export class UnionpayFaults {
-  private list: UnionpayFault[] = [];
-
-  add(kind: UnionpayFaultKind, count = 1, ms = 0): UnionpayFault {
-    const fault = { kind, remaining: count, ms };
-    this.list.push(fault);
-    return fault;
-  }
-
-  /** Consumes one use of the first fault among `kinds`, if any. */
-  take(...kinds: UnionpayFaultKind[]): UnionpayFault | undefined {
-    const fault = this.list.find((f) => kinds.includes(f.kind) && f.remaining > 0);
-    if (!fault) return undefined;
-    fault.remaining -= 1;
-    this.list = this.list.filter((f) => f.remaining > 0);
-    return { ...fault };
-  }
-
-  active(): UnionpayFault[] {
-    return this.list.map((f) => ({ ...f }));
-  }
-
-  clear(): void {
-    this.list = [];
-  }
-}
+export class UnionpayFaults extends FaultQueue<UnionpayFaultKind> {}

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { injectInto } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
 import {
@@ -782,10 +783,7 @@ export async function unionpaySimulator(
         : undefined;
     },
   };
-  const inject: UnionpaySandboxHandle['inject'] = async (r) => {
-    const res = await app.inject({ method: r.method, url: r.url, headers: r.headers, payload: r.payload });
-    return { statusCode: res.statusCode, payload: res.payload };
-  };
+  const inject = injectInto(app);
   const handle: UnionpaySandboxHandle = {
     core,
     keys,

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { injectInto } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
 import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
@@ -1115,20 +1116,7 @@ export async function wechatpaySimulator(
         : undefined;
     },
   };
-  const inject: SandboxHandle['inject'] = async (r) => {
-    const res = await app.inject({
-      method: r.method as 'GET',
-      url: r.url,
-      headers: r.headers,
-      payload: r.payload,
-    });
-    return {
-      statusCode: res.statusCode,
-      statusMessage: res.statusMessage,
-      headers: res.headers,
-      payload: res.payload,
-    };
-  };
+  const inject = injectInto(app);
   const handle: SandboxHandle = {
     core,
     keys,
