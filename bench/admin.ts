@@ -1,17 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
-import pino from 'pino';
 import { connectorRegistry } from '../src/channels/registry.js';
 import { sandboxConnector } from '../src/channels/sandbox/sandbox.js';
-import type { Core } from '../src/core/context.js';
-import { secretBox } from '../src/core/secret-box.js';
-import { systemClock } from '../src/domain/clock.js';
-import { randomIds } from '../src/domain/ids.js';
 import { createApiToken, createUser } from '../src/http/admin/auth-routes.js';
 import { buildServer } from '../src/http/server.js';
 import { freshDb } from '../test/support/db.js';
 import { seedApp } from '../test/support/fixtures.js';
-import { load, loop, report } from './support.js';
+import { benchCore, load, loop, report } from './support.js';
 
 /**
  * Admin API create-charge against the same inserts (charge + event + outbox row, in one
@@ -21,18 +15,10 @@ import { load, loop, report } from './support.js';
  */
 export async function runAdminBench(): Promise<{ create: number; retrieve: number }> {
   const { db, drop } = await freshDb('postgres');
-  const ids = randomIds();
-  const core: Core = {
-    db,
-    clock: systemClock,
-    ids,
-    box: secretBox(randomBytes(32)),
-    // The gateway's own overhead is what this measures: the channel is the in-process
-    // sandbox, not an upstream simulator (those have their own benchmarks).
-    connectors: connectorRegistry({ wechatpay: sandboxConnector() }),
-    log: pino({ level: 'silent' }),
-    publicUrl: 'http://127.0.0.1',
-  };
+  // The gateway's own overhead is what this measures: the channel is the in-process
+  // sandbox, not an upstream simulator (those have their own benchmarks).
+  const core = benchCore(db, connectorRegistry({ wechatpay: sandboxConnector() }));
+  const { ids } = core;
   try {
     const { app: demoApp } = await seedApp(core);
     const user = await createUser(core, { email: 'bench@juhe.local', password: 'password1', role: 'owner' });

@@ -1,15 +1,9 @@
-import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import pino from 'pino';
-import { connectorRegistry } from '../src/channels/registry.js';
-import type { Core } from '../src/core/context.js';
-import { secretBox } from '../src/core/secret-box.js';
-import { systemClock } from '../src/domain/clock.js';
-import { randomIds } from '../src/domain/ids.js';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { createApiToken, createUser } from '../src/http/admin/auth-routes.js';
 import { buildServer } from '../src/http/server.js';
 import { freshDb } from '../test/support/db.js';
 import { seedApp } from '../test/support/fixtures.js';
-import { type Measured, load, report } from './support.js';
+import { benchCore, type Measured, load, report } from './support.js';
 
 /**
  * Create-charge through the real Alipay connector (official alipay-sdk, `alipay.trade.precreate`,
@@ -20,15 +14,7 @@ import { type Measured, load, report } from './support.js';
  */
 export async function runAlipayBench(): Promise<{ alipay_precreate: number }> {
   const { db, drop } = await freshDb('postgres');
-  const core: Core = {
-    db,
-    clock: systemClock,
-    ids: randomIds(),
-    box: secretBox(randomBytes(32)),
-    connectors: connectorRegistry(),
-    log: pino({ level: 'silent' }),
-    publicUrl: 'http://127.0.0.1',
-  };
+  const core = benchCore(db);
   try {
     const { app: demoApp } = await seedApp(core);
     const user = await createUser(core, { email: 'bench@juhe.local', password: 'password1', role: 'owner' });

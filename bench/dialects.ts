@@ -1,19 +1,14 @@
-import { createPrivateKey, createPublicKey, createSign, createVerify, randomBytes } from 'node:crypto';
-import pino from 'pino';
+import { createPrivateKey, createPublicKey, createSign, createVerify } from 'node:crypto';
 import { connectorRegistry } from '../src/channels/registry.js';
 import { sandboxConnector } from '../src/channels/sandbox/sandbox.js';
 import { createStore } from '../src/core/apps/stores.js';
-import type { Core } from '../src/core/context.js';
-import { secretBox } from '../src/core/secret-box.js';
-import { systemClock } from '../src/domain/clock.js';
-import { randomIds } from '../src/domain/ids.js';
 import { createApiToken, createUser } from '../src/http/admin/auth-routes.js';
 import { buildServer } from '../src/http/server.js';
 import { PAY_SIGNED_FIELDS, unifiedSign } from '../src/dialects/unified/sign.js';
 import { docDecrypt, docEncrypt, docSign } from '../test/dialects/store-client.js';
 import { freshDb } from '../test/support/db.js';
 import { seedApp } from '../test/support/fixtures.js';
-import { type Measured, loop, report } from './support.js';
+import { benchCore, type Measured, loop, report } from './support.js';
 
 /**
  * Create-charge throughput of each merchant API dialect against the admin API create,
@@ -314,21 +309,10 @@ function unifiedSubject(url: string, keys: { domainCode: string; domainSecret: s
 
 export async function runDialectBench(): Promise<Record<string, number>> {
   const { db, drop } = await freshDb('postgres');
-  const core: Core = {
-    db,
-    clock: systemClock,
-    ids: randomIds(),
-    box: secretBox(randomBytes(32)),
-    // The dialect's own overhead is what this measures: every provider a dialect uses is
-    // the in-process sandbox, not an upstream simulator (those have their own benchmarks).
-    connectors: connectorRegistry({
-      alipay: sandboxConnector(),
-      wechatpay: sandboxConnector(),
-      unionpay: sandboxConnector(),
-    }),
-    log: pino({ level: 'silent' }),
-    publicUrl: 'http://127.0.0.1',
-  };
+  // The dialect's own overhead is what this measures: every provider a dialect uses is
+  // the in-process sandbox, not an upstream simulator (those have their own benchmarks).
+  const sandbox = sandboxConnector();
+  const core = benchCore(db, connectorRegistry({ alipay: sandbox, wechatpay: sandbox, unionpay: sandbox }));
   try {
     const { app, credentials } = await seedApp(core);
     const store = await createStore(db, core, { appId: app.id, name: 'bench store', livemode: false });

@@ -1,24 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import pino from 'pino';
 import { Agent, request } from 'undici';
-import { connectorRegistry } from '../src/channels/registry.js';
-import type { Core } from '../src/core/context.js';
 import { appendEvent } from '../src/core/events/append-event.js';
-import { secretBox } from '../src/core/secret-box.js';
 import type { Db } from '../src/db/db.js';
 import { migrate } from '../src/db/migrate.js';
 import { openPostgres } from '../src/db/postgres.js';
-import { systemClock } from '../src/domain/clock.js';
-import { randomIds } from '../src/domain/ids.js';
 import { createEndpoint } from '../src/notify/endpoints.js';
 import { signatureHeader } from '../src/notify/formats/native.js';
 import { deliveryAgent } from '../src/notify/send.js';
 import { startNotifyWorkers } from '../src/notify/worker.js';
 import { freshDb } from '../test/support/db.js';
 import { seedApp } from '../test/support/fixtures.js';
+import { benchCore } from './support.js';
 
 const CONCURRENCY = 32;
 // Rounds long enough (3000 deliveries) that a round's fixed costs (workers starting, the
@@ -62,15 +56,7 @@ export async function runNotifyBench(): Promise<number> {
   } else {
     ({ db, drop } = await freshDb('postgres'));
   }
-  const core: Core = {
-    db,
-    clock: systemClock,
-    ids: randomIds(),
-    box: secretBox(randomBytes(32)),
-    connectors: connectorRegistry(),
-    log: pino({ level: 'silent' }),
-    publicUrl: 'http://127.0.0.1',
-  };
+  const core = benchCore(db);
   const receiver = await startReceiver();
   try {
     const { app } = await seedApp(core);

@@ -1,6 +1,14 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
+import pino from 'pino';
+import { type ConnectorRegistry, connectorRegistry } from '../src/channels/registry.js';
+import type { Core } from '../src/core/context.js';
+import { secretBox } from '../src/core/secret-box.js';
+import type { Db } from '../src/db/db.js';
+import { systemClock } from '../src/domain/clock.js';
+import { randomIds } from '../src/domain/ids.js';
 
 const run = promisify(execFile);
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
@@ -81,4 +89,20 @@ export function report(
       `(target >= ${target}) ${ratio >= target ? 'OK' : 'BELOW TARGET'}`,
   );
   return ratio;
+}
+
+/**
+ * A Core for a benchmark: the system clock, fresh ids and master key, silent logs. Its
+ * public URL is set once the server under test listens.
+ */
+export function benchCore(db: Db, connectors: ConnectorRegistry = connectorRegistry()): Core {
+  return {
+    db,
+    clock: systemClock,
+    ids: randomIds(),
+    box: secretBox(randomBytes(32)),
+    connectors,
+    log: pino({ level: 'silent' }),
+    publicUrl: 'http://127.0.0.1',
+  };
 }
