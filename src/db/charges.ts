@@ -110,14 +110,15 @@ export async function listRefundsOfCharge(q: Queryable, chargeId: string): Promi
 
 /**
  * Inserts a charge; with `recordedBy` (event CTEs from core/events/append-event.ts, numbered
- * from $36) the event and outbox row go in the same statement.
+ * from $36) the event and outbox row go in the same statement. When `recordedBy.returning`
+ * names one of its CTEs (an INSERT ... RETURNING), its rows are returned.
  */
 export async function insertCharge(
   q: Queryable,
   c: Charge,
   orderScope: string,
-  recordedBy?: { ctes: string; params: unknown[] },
-): Promise<void> {
+  recordedBy?: { ctes: string; params: unknown[]; returning?: string },
+): Promise<Record<string, unknown>[]> {
   const insert = `INSERT INTO charges (id, app_id, store_id, livemode, dialect, order_no, order_scope, attempt, order_sn,
        channel, method, amount, amount_original, amount_discount, amount_ignore, amount_refunded, currency,
        subject, body, description, client_ip, extra, metadata, credential, status, transaction_no,
@@ -163,9 +164,10 @@ export async function insertCharge(
   ];
   if (!recordedBy) {
     await q.query(insert, values);
-    return;
+    return [];
   }
-  await q.query(`WITH charge_row AS (${insert} RETURNING id), ${recordedBy.ctes} SELECT 1`, [
+  const select = recordedBy.returning ? `SELECT * FROM ${recordedBy.returning}` : 'SELECT 1';
+  return q.query(`WITH charge_row AS (${insert} RETURNING id), ${recordedBy.ctes} ${select}`, [
     ...values,
     ...recordedBy.params,
   ]);

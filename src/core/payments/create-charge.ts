@@ -60,10 +60,15 @@ export interface ChargeCreateParams {
   startLater?: boolean;
   /**
    * A dialect's own row written in the same atomic statement as the charge (e.g. the
-   * store's order book entry): `sql(n)` is an INSERT whose parameters start at $n. A
-   * conflict on its unique keys fails the create like a used order number.
+   * store's order book entry): `sql(n)` is an `INSERT ... RETURNING *` whose parameters
+   * start at $n; `inserted` receives the row. A conflict on its unique keys fails the
+   * create like a used order number.
    */
-  alsoInsert?: { sql: (firstParam: number) => string; params: unknown[] };
+  alsoInsert?: {
+    sql: (firstParam: number) => string;
+    params: unknown[];
+    inserted: (row: Record<string, unknown>) => void;
+  };
 }
 
 /**
@@ -152,7 +157,7 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
     );
     const also = params.alsoInsert;
     const firstAlso = 36 + createdEvent.params.length;
-    await insertCharge(
+    const rows = await insertCharge(
       q,
       charge,
       orderScope,
@@ -160,9 +165,11 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
         ? {
             ctes: `${createdEvent.ctes}, also_row AS (${also.sql(firstAlso)})`,
             params: [...createdEvent.params, ...also.params],
+            returning: 'also_row',
           }
         : createdEvent,
     );
+    if (also && rows[0]) also.inserted(rows[0]);
   };
   // A re-billable order is usually billed once: try it as the first attempt in one
   // statement, and take the locking re-bill path only when an earlier attempt exists.

@@ -1,5 +1,6 @@
 import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
+import type { ChargeCreateParams } from '../../core/payments/create-charge.js';
 import { toCharge, toRefund } from '../../db/charges.js';
 import { isUniqueViolation, type Queryable } from '../../db/db.js';
 import type { Charge, Refund } from '../../domain/charge.js';
@@ -104,17 +105,6 @@ async function merchantOf(q: Queryable, appId: string): Promise<string> {
   return app.merchant_id;
 }
 
-async function nextSerialsOfApp(q: Queryable, appId: string, storeId: string): Promise<[number, number]> {
-  const [row] = await q.query<{ m: string; s: string }>(
-    `SELECT nextval(('serial_merchant_' || merchant_id)::regclass) AS m,
-            nextval(('serial_store_' || $2::text)::regclass) AS s
-     FROM apps WHERE id = $1`,
-    [appId, storeId],
-  );
-  if (!row) throw new StoreError('store_not_found'); // the store's app is gone
-  return [Number(row.m), Number(row.s)];
-}
-
 async function nextSerials(q: Queryable, merchantId: string, storeId: string): Promise<[number, number]> {
   const [row] = await q.query<{ m: string; s: string }>(
     'SELECT nextval($1::regclass) AS m, nextval($2::regclass) AS s',
@@ -191,71 +181,60 @@ export async function reserveOrder(
 }
 
 /**
- * A payment's order book entry, numbered and ready to be written in the charge's own
- * statement (createCharge `alsoInsert`): entry, charge, event and outbox row commit
- * together or not at all, so a crash leaves no reservation without its charge. The
- * serials come from sequences (no row locks); a refused create skips them, as an
- * auto-increment column would.
+ * A payment's order book entry, written in the charge's own statement (createCharge
+ * `alsoInsert`): entry, charge, event and outbox row commit together or not at all, so a
+ * crash leaves no reservation without its charge. The serials come from sequences (no row
+ * locks) inside that statement; a refused create skips them, as an auto-increment column
+ * would. `row()` holds the entry once the create has written it.
  */
-export async function drawPaymentOrder(
-  core: Core,
+export function paymentOrderInsert(
   store: StoreWithKey,
   r: OrderReservation,
-): Promise<{ row: StoreOrderRow; insert: { sql: (first: number) => string; params: unknown[] } }> {
-  let serials: [number, number];
-  try {
-    serials = await nextSerialsOfApp(core.db, store.appId, store.id);
-  } catch (error) {
-    if ((error as { code?: string }).code !== '42P01') throw error;
-    // A new merchant's or store's first order: no sequence yet.
-    await ensureSequences(core.db, await merchantOf(core.db, store.appId), store.id);
-    serials = await nextSerialsOfApp(core.db, store.appId, store.id);
-  }
-  const row: StoreOrderRow = {
-    storeId: store.id,
-    outNo: r.outNo,
-    ordType: 1,
-    chargeId: r.chargeId,
-    refundId: null,
-    ordNo: null,
-    ordMctId: serials[0],
-    ordShopId: serials[1],
-    pmtTag: r.pmtTag,
-    diyPmtName: r.diyPmtName ?? null,
-    ordName: r.ordName ?? null,
-    remark: r.remark ?? null,
-    tag: r.tag ?? null,
-    tradeAccount: r.tradeAccount ?? null,
-    tradeNo: r.tradeNo ?? null,
-    createdAt: core.clock.now(),
-  };
+  now: Date,
+): { insert: NonNullable<ChargeCreateParams['alsoInsert']>; row: () => StoreOrderRow } {
+  let written: StoreOrderRow | undefined;
   return {
-    row,
     insert: {
       sql: (first) => {
         const at = (i: number) => `$${first + i}`;
         return `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_mct_id, ord_shop_id, pmt_tag,
            diy_pmt_name, ord_name, remark, tag, trade_account, trade_no, created_at)
-         VALUES (${Array.from({ length: 14 }, (_, i) => at(i)).join(', ')})`;
+         SELECT ${at(0)}, ${at(1)}, 1, ${at(2)}, nextval(('serial_merchant_' || merchant_id)::regclass),
+                nextval(('serial_store_' || ${at(0)}::text)::regclass), ${at(3)}, ${at(4)}, ${at(5)}, ${at(6)},
+                ${at(7)}, ${at(8)}, ${at(9)}, ${at(10)}
+         FROM apps WHERE id = ${at(11)} RETURNING *`;
       },
       params: [
-        row.storeId,
-        row.outNo,
-        row.ordType,
-        row.chargeId,
-        row.ordMctId,
-        row.ordShopId,
-        row.pmtTag,
-        row.diyPmtName,
-        row.ordName,
-        row.remark,
-        row.tag,
-        row.tradeAccount,
-        row.tradeNo,
-        row.createdAt,
+        store.id,
+        r.outNo,
+        r.chargeId,
+        r.pmtTag,
+        r.diyPmtName ?? null,
+        r.ordName ?? null,
+        r.remark ?? null,
+        r.tag ?? null,
+        r.tradeAccount ?? null,
+        r.tradeNo ?? null,
+        now,
+        store.appId,
       ],
+      inserted: (row) => {
+        written = toRow(row);
+      },
+    },
+    row: () => {
+      if (!written) throw new StoreError('store_not_found'); // the store's app is gone
+      return written;
     },
   };
+}
+
+/** Whether an error is a first order meeting no serial sequence yet (undefined_table). */
+export const isMissingSequence = (error: unknown) => (error as { code?: string }).code === '42P01';
+
+/** Creates the serial sequences a store's orders draw from (its first order, or its merchant's). */
+export async function prepareSerials(core: Core, store: StoreWithKey): Promise<void> {
+  await ensureSequences(core.db, await merchantOf(core.db, store.appId), store.id);
 }
 
 /** Whether out_no is held by a reservation whose charge never came to be (a crash remnant). */

@@ -6,7 +6,15 @@ import type { Charge } from '../../../domain/charge.js';
 import { findPayTag, isOffline, isTagAvailable, methodOf, type PayTag, type Scenario } from '../channels.js';
 import { StoreError, fromCore } from '../errors.js';
 import type { StoreContext, StoreResult } from '../handler.js';
-import { drawPaymentOrder, isOrphanReservation, releaseOrder, reserveOrder } from '../orders.js';
+import {
+  type StoreOrderRow,
+  isMissingSequence,
+  isOrphanReservation,
+  paymentOrderInsert,
+  prepareSerials,
+  releaseOrder,
+  reserveOrder,
+} from '../orders.js';
 import { OUT_NO, Params } from '../params.js';
 import { orderView } from '../views.js';
 
@@ -121,11 +129,19 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     });
 
   // The order book entry is written in the charge's own statement (8045 if out_no is taken).
-  const drawn = await drawPaymentOrder(core, store, reservation);
-  let row = drawn.row;
+  const entry = paymentOrderInsert(store, reservation, core.clock.now());
+  let row: StoreOrderRow;
   let charge: Charge;
   try {
-    charge = await create(drawn.insert);
+    try {
+      charge = await create(entry.insert);
+    } catch (error) {
+      if (!isMissingSequence(error)) throw error;
+      // The store's (or its merchant's) first order: nothing was written; number it and go again.
+      await prepareSerials(core, store);
+      charge = await create(entry.insert);
+    }
+    row = entry.row();
   } catch (error) {
     const orphan =
       error instanceof JuheError &&
