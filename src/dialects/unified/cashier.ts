@@ -118,6 +118,39 @@ export async function pay(
     (c.extra.openid ?? '') === order.openid &&
     c.expiresAt.getTime() - core.clock.now().getTime() > REUSE_MARGIN_MS;
 
+  const attempt = (allowRebill: boolean) =>
+    createCharge(core, {
+      appId: domain.appId,
+      livemode: domain.livemode,
+      dialect: 'unified',
+      orderNo: order.requestKey,
+      allowRebill,
+      channel: payType.provider,
+      method,
+      amount,
+      currency: payType.currency,
+      subject: order.info || order.infoEn,
+      body: order.infoEn || null,
+      clientIp,
+      extra: { ...(order.openid ? { openid: order.openid } : {}), unified: extra },
+      returnUrl: order.pageUrl || null,
+      notifyUrl: order.bgUrl || null,
+    });
+  const created = (charge: Charge) => {
+    if (charge.status === 'failed') {
+      throw new JuheError('channel_error', charge.failureMsg ?? 'The payment channel declined the order');
+    }
+    return ok(payerObject(charge, payType, scene));
+  };
+
+  // Most orders are paid on their first try: write attempt 1 outright. An order that has
+  // attempts already (a repeat, another pay type, a double click) takes the path below.
+  try {
+    return created(await attempt(false));
+  } catch (error) {
+    if (!(error instanceof JuheError && error.code === 'order_no_duplicate')) throw error;
+  }
+
   // Two requests for one requestKey at once (a double click) may both see no attempt: the
   // loser of the insert looks again once and reuses the winner's attempt.
   for (let round = 1; ; round++) {
@@ -139,34 +172,15 @@ export async function pay(
 
     let charge: Charge;
     try {
-      charge = await createCharge(core, {
-        appId: domain.appId,
-        livemode: domain.livemode,
-        dialect: 'unified',
-        orderNo: order.requestKey,
-        allowRebill: true,
-        channel: payType.provider,
-        method,
-        amount,
-        currency: payType.currency,
-        subject: order.info || order.infoEn,
-        body: order.infoEn || null,
-        clientIp,
-        extra: { ...(order.openid ? { openid: order.openid } : {}), unified: extra },
-        returnUrl: order.pageUrl || null,
-        notifyUrl: order.bgUrl || null,
-      });
+      charge = await attempt(true);
     } catch (error) {
       if (round === 1 && error instanceof JuheError && error.code === 'order_no_duplicate') continue;
       throw error;
     }
-    if (charge.status === 'failed') {
-      throw new JuheError('channel_error', charge.failureMsg ?? 'The payment channel declined the order');
-    }
     // Or both inserted (one as the next attempt): every racer keeps the lowest twin and
     // closes its own if that is another, so one QR code stays open, not two. The first
     // attempt is always the lowest, so only a later one needs to look.
-    if (charge.attempt === 1) return ok(payerObject(charge, payType, scene));
+    if (charge.status === 'failed' || charge.attempt === 1) return created(charge);
     const first = (await findAttempts(core.db, domain, order.requestKey))
       .filter(twin)
       .sort((a, b) => a.attempt - b.attempt)[0];
