@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { simulatorLife } from '../_kit/lifecycle.js';
 import { injectInto } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
@@ -187,8 +188,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
   const deliveries: DeliveryRecord[] = [];
   let inProcess = options.inProcess ?? true;
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
-  const holds = new Set<() => void>();
-  let closed = false;
+  const life = simulatorLife(app, 'lakala', core.log);
 
   // Raw bodies: signatures cover the exact bytes. The cashier page's forms are parsed by hand.
   app.removeAllContentTypeParsers();
@@ -205,17 +205,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
     return reply.type('application/json; charset=utf-8').send(text);
   };
 
-  const hold = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (closed) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        holds.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      holds.add(done);
-    });
+  const hold = life.hold;
 
   type Handler = (reqData: Record<string, any>) => Promise<{ code: string; msg: string; data: unknown }>;
   /** The gateway in front of every API: authenticate, parse the envelope, answer signed. */
@@ -885,21 +875,14 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
   simulators.set(core, simulator);
   const withdraw = announceSandbox(handle);
 
-  const tickMs = options.tickMs ?? 1000;
-  let timer: NodeJS.Timeout | undefined;
-  if (tickMs > 0) {
-    timer = setInterval(() => {
-      runDue().catch((err) => core.log.warn({ err }, 'lakala simulator: due work failed'));
-    }, tickMs);
-    timer.unref();
-  }
-  app.addHook('onClose', async () => {
-    closed = true;
-    if (timer) clearInterval(timer);
-    for (const release of [...holds]) release();
-    withdraw();
-    if (simulators.get(core) === simulator) simulators.delete(core);
-    await running.catch(() => undefined);
+  life.start({
+    tickMs: options.tickMs ?? 1000,
+    tick: runDue,
+    cleanup: async () => {
+      withdraw();
+      if (simulators.get(core) === simulator) simulators.delete(core);
+      await running.catch(() => undefined);
+    },
   });
 }
 

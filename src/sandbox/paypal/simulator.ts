@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { simulatorLife } from '../_kit/lifecycle.js';
 import { injectInto } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -102,9 +103,8 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   let inProcess = options.inProcess ?? true;
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
   const base = () => `${publicUrl()}${PAYPAL_BASE_PATH}`;
-  const holds = new Set<() => void>();
   const outbox = new WebhookOutbox({ core, keys, faults, app, inProcess: () => inProcess, base });
-  let closed = false;
+  const life = simulatorLife(app, 'paypal', core.log);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_r, body, done) =>
@@ -127,17 +127,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
       ],
     });
 
-  const hold = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (closed) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        holds.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      holds.add(done);
-    });
+  const hold = life.hold;
 
   // ---- OAuth 2.0 ----
   app.post(`${PAYPAL_BASE_PATH}/v1/oauth2/token`, async (req, reply) => {
@@ -832,21 +822,14 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   simulators.set(core, simulator);
   const withdraw = announcePaypalSandbox(handle);
 
-  const tickMs = options.tickMs ?? 1000;
-  let timer: NodeJS.Timeout | undefined;
-  if (tickMs > 0) {
-    timer = setInterval(() => {
-      runDue().catch((err) => core.log.warn({ err }, 'paypal simulator: due work failed'));
-    }, tickMs);
-    timer.unref();
-  }
-  app.addHook('onClose', async () => {
-    closed = true;
-    if (timer) clearInterval(timer);
-    for (const release of [...holds]) release();
-    withdraw();
-    if (simulators.get(core) === simulator) simulators.delete(core);
-    await outbox.drain();
-    await running.catch(() => undefined);
+  life.start({
+    tickMs: options.tickMs ?? 1000,
+    tick: runDue,
+    cleanup: async () => {
+      withdraw();
+      if (simulators.get(core) === simulator) simulators.delete(core);
+      await outbox.drain();
+      await running.catch(() => undefined);
+    },
   });
 }

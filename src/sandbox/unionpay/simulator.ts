@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { simulatorLife } from '../_kit/lifecycle.js';
 import { injectInto } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
@@ -168,8 +169,7 @@ export async function unionpaySimulator(
   let inProcess = options.inProcess ?? true;
   const refundSettleMs = options.refundSettleMs ?? 0;
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
-  const holds = new Set<() => void>();
-  let closed = false;
+  const life = simulatorLife(app, 'unionpay', core.log);
   let forged: { privateKeyPem: string; certPem: string } | undefined;
 
   app.removeAllContentTypeParsers();
@@ -219,17 +219,7 @@ export async function unionpaySimulator(
     return forged;
   };
 
-  const hold = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (closed) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        holds.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      holds.add(done);
-    });
+  const hold = life.hold;
 
   const ECHO = [
     'version',
@@ -803,20 +793,13 @@ export async function unionpaySimulator(
   simulators.set(core, simulator);
   const withdraw = announceUnionpaySandbox(handle);
 
-  const tickMs = options.tickMs ?? 1000;
-  let timer: NodeJS.Timeout | undefined;
-  if (tickMs > 0) {
-    timer = setInterval(() => {
-      runDue().catch((err) => core.log.warn({ err }, 'unionpay simulator: due work failed'));
-    }, tickMs);
-    timer.unref();
-  }
-  app.addHook('onClose', async () => {
-    closed = true;
-    if (timer) clearInterval(timer);
-    for (const release of [...holds]) release();
-    withdraw();
-    if (simulators.get(core) === simulator) simulators.delete(core);
-    await running.catch(() => undefined);
+  life.start({
+    tickMs: options.tickMs ?? 1000,
+    tick: runDue,
+    cleanup: async () => {
+      withdraw();
+      if (simulators.get(core) === simulator) simulators.delete(core);
+      await running.catch(() => undefined);
+    },
   });
 }

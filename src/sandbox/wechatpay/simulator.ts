@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { simulatorLife } from '../_kit/lifecycle.js';
 import { injectInto } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
@@ -190,8 +191,7 @@ export async function wechatpaySimulator(
   const deliveries: DeliveryRecord[] = [];
   let inProcess = options.inProcess ?? true;
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
-  const holds = new Set<() => void>();
-  let closed = false;
+  const life = simulatorLife(app, 'wechatpay', core.log);
 
   // ---- request parsing: raw bodies, since signatures cover the exact bytes ----
   app.removeAllContentTypeParsers();
@@ -218,17 +218,7 @@ export async function wechatpaySimulator(
     return reply.type('application/json; charset=utf-8').send(text);
   };
 
-  const hold = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (closed) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        holds.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      holds.add(done);
-    });
+  const hold = life.hold;
 
   type V3Handler = (ctx: {
     body: any;
@@ -1136,21 +1126,14 @@ export async function wechatpaySimulator(
   simulators.set(core, simulator);
   const withdraw = announceSandbox(handle);
 
-  const tickMs = options.tickMs ?? 1000;
-  let timer: NodeJS.Timeout | undefined;
-  if (tickMs > 0) {
-    timer = setInterval(() => {
-      runDue().catch((err) => core.log.warn({ err }, 'wechatpay simulator: due work failed'));
-    }, tickMs);
-    timer.unref();
-  }
-  app.addHook('onClose', async () => {
-    closed = true;
-    if (timer) clearInterval(timer);
-    for (const release of [...holds]) release();
-    withdraw();
-    if (simulators.get(core) === simulator) simulators.delete(core);
-    await running.catch(() => undefined);
+  life.start({
+    tickMs: options.tickMs ?? 1000,
+    tick: runDue,
+    cleanup: async () => {
+      withdraw();
+      if (simulators.get(core) === simulator) simulators.delete(core);
+      await running.catch(() => undefined);
+    },
   });
 }
 
