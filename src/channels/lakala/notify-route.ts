@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { findChannelConfigById } from '../../core/apps/channel-configs.js';
+import { type NotifyOwner, notifyOwner, ownedChargeByOrderSn } from '../_kit/notify-owner.js';
+import type { Provider } from '../../domain/channels.js';
 import type { Core } from '../../core/context.js';
 import { applyChargeResult } from '../../core/notify/apply-channel-result.js';
-import { toCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
-import { type Merchant, SANDBOX_CONFIG_ID, merchantFor } from './client.js';
+import { type Merchant, merchantFor } from './client.js';
 import { orderResult, outOrderNoOf } from './connector.js';
 import { notifyMessage, parseNotifyAuth, publicKeyOf, rsaVerify, timestampFresh } from './protocol.js';
 
@@ -84,40 +84,11 @@ export async function lakalaNotifyRoutes(app: FastifyInstance, { core }: { core:
   });
 }
 
-interface Owner {
-  merchant: Merchant;
-  appId: string | null;
-  livemode: boolean;
-}
-
-async function ownerOf(core: Core, configId: string): Promise<Owner | undefined> {
-  if (configId === SANDBOX_CONFIG_ID) {
-    try {
-      return { merchant: merchantFor(null, false, core.publicUrl), appId: null, livemode: false };
-    } catch {
-      return undefined;
-    }
-  }
-  const config = await findChannelConfigById(core.db, core.box, configId);
-  if (!config || config.provider !== 'lakala') return undefined;
-  try {
-    return {
-      merchant: merchantFor(config, config.livemode, core.publicUrl),
-      appId: config.appId,
-      livemode: config.livemode,
-    };
-  } catch {
-    return undefined;
-  }
-}
+type Owner = NotifyOwner<Merchant>;
+const PROVIDERS: readonly Provider[] = ['lakala'];
+const ownerOf = (core: Core, configId: string) => notifyOwner(core, configId, PROVIDERS, merchantFor);
 
 async function chargeOf(core: Core, owner: Owner, outOrderNo: string): Promise<Charge | undefined> {
-  if (!outOrderNo) return undefined;
-  const [row] = await core.db.query('SELECT * FROM charges WHERE order_sn = $1', [outOrderNo]);
-  if (!row) return undefined;
-  const charge = toCharge(row);
-  if (charge.channel !== 'lakala' || charge.livemode !== owner.livemode) return undefined;
-  if (owner.appId !== null && charge.appId !== owner.appId) return undefined;
-  if (outOrderNoOf(charge) !== outOrderNo) return undefined;
-  return charge;
+  const charge = await ownedChargeByOrderSn(core, owner, PROVIDERS, outOrderNo);
+  return charge && outOrderNoOf(charge) === outOrderNo ? charge : undefined;
 }

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import type { ChannelConfig } from '../_kit/connector.js';
 import { JuheError } from '../../domain/errors.js';
 import { type PaypalSandboxHandle, paypalSandboxFor } from '../../sandbox/paypal/registry.js';
+import { SANDBOX_CONFIG_ID } from '../_kit/notify-owner.js';
 
 export const PRODUCTION_BASE_URL = 'https://api-m.paypal.com';
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** The notify path's config segment for the simulator's default REST app (test mode, no config). */
-export const SANDBOX_CONFIG_ID = 'sandbox';
+export { SANDBOX_CONFIG_ID };
 
 /**
  * Hosts PayPal serves webhook certificates from (PAYPAL-CERT-URL). A certificate from

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { findChannelConfigById } from '../../core/apps/channel-configs.js';
+import { type NotifyOwner, notifyOwner, ownedChargeByOrderSn, ownsCharge } from '../_kit/notify-owner.js';
+import type { Provider } from '../../domain/channels.js';
 import type { Core } from '../../core/context.js';
 import { applyChargeResult, applyRefundResult } from '../../core/notify/apply-channel-result.js';
 import { syncChargeFromChannel } from '../../core/payments/sync-from-channel.js';
 import { findRefund, toCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { isChargeUnpaid } from '../../domain/status.js';
-import { type PaypalMerchant, SANDBOX_CONFIG_ID, paypalMerchantFor } from './client.js';
+import { type PaypalMerchant, paypalMerchantFor } from './client.js';
 import { captureResult, paypalOrderIdOf, refundResult } from './connector.js';
 import { WebhookRejected, openWebhook } from './webhook.js';
 
@@ -218,45 +219,12 @@ export async function paypalNotifyRoutes(app: FastifyInstance, { core }: { core:
   });
 }
 
-interface Owner {
-  merchant: PaypalMerchant;
-  appId: string | null;
-  livemode: boolean;
-}
-
-async function ownerOf(core: Core, configId: string): Promise<Owner | undefined> {
-  if (configId === SANDBOX_CONFIG_ID) {
-    try {
-      return { merchant: paypalMerchantFor(null, false, core.publicUrl), appId: null, livemode: false };
-    } catch {
-      return undefined;
-    }
-  }
-  if (!/^[\w-]{1,64}$/.test(configId)) return undefined;
-  const config = await findChannelConfigById(core.db, core.box, configId);
-  if (!config || config.provider !== 'paypal') return undefined;
-  try {
-    return {
-      merchant: paypalMerchantFor(config, config.livemode, core.publicUrl),
-      appId: config.appId,
-      livemode: config.livemode,
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-const belongs = (owner: Owner, charge: Charge) =>
-  charge.channel === 'paypal' &&
-  charge.livemode === owner.livemode &&
-  (owner.appId === null || charge.appId === owner.appId);
-
-async function chargeOf(core: Core, owner: Owner, orderSn: string): Promise<Charge | undefined> {
-  if (!orderSn) return undefined;
-  const [row] = await core.db.query('SELECT * FROM charges WHERE order_sn = $1', [orderSn]);
-  const charge = row ? toCharge(row) : undefined;
-  return charge && belongs(owner, charge) ? charge : undefined;
-}
+type Owner = NotifyOwner<PaypalMerchant>;
+const PROVIDERS: readonly Provider[] = ['paypal'];
+const ownerOf = (core: Core, configId: string) => notifyOwner(core, configId, PROVIDERS, paypalMerchantFor);
+const belongs = (owner: Owner, charge: Charge) => ownsCharge(owner, PROVIDERS, charge);
+const chargeOf = (core: Core, owner: Owner, orderSn: string) =>
+  ownedChargeByOrderSn(core, owner, PROVIDERS, orderSn);
 
 async function chargeById(core: Core, owner: Owner | null, id: string): Promise<Charge | undefined> {
   const [row] = await core.db.query('SELECT * FROM charges WHERE id = $1', [id]);

@@ -12,12 +12,13 @@ import {
   formEncode,
   parseAnswer,
 } from './protocol.js';
+import { SANDBOX_CONFIG_ID } from '../_kit/notify-owner.js';
 
 /** UnionPay's production gateway; its test environment is https://gateway.test.95516.com/gateway/api/. */
 export const PRODUCTION_BASE_URL = 'https://gateway.95516.com/gateway/api/';
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** The notify path's config segment for the simulator's default merchant (test mode, no config). */
-export const SANDBOX_CONFIG_ID = 'sandbox';
+export { SANDBOX_CONFIG_ID };
 
 /** Everything an ACP call needs, from a channel config or the simulator's default merchant. */
 export interface UnionpayMerchant {

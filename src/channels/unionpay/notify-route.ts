@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { findChannelConfigById } from '../../core/apps/channel-configs.js';
+import { type NotifyOwner, notifyOwner, ownedChargeByOrderSn, ownsCharge } from '../_kit/notify-owner.js';
+import type { Provider } from '../../domain/channels.js';
 import type { Core } from '../../core/context.js';
 import { applyChargeResult, applyRefundResult } from '../../core/notify/apply-channel-result.js';
-import { findCharge, findRefund, toCharge } from '../../db/charges.js';
+import { findCharge, findRefund } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
-import { SANDBOX_CONFIG_ID, type UnionpayMerchant, merchantFor } from './client.js';
+import { type UnionpayMerchant, merchantFor } from './client.js';
 import { orderIdOf, refundIdOf, refundOrderIdOf } from './connector.js';
 import { type AcpFields, formDecode, outcomeOf, verifyFromUnionpay } from './protocol.js';
 
@@ -131,44 +132,17 @@ async function refundNotice(
   return ok(reply);
 }
 
-interface Owner {
-  merchant: UnionpayMerchant;
-  appId: string | null;
-  livemode: boolean;
-}
-
-async function ownerOf(core: Core, configId: string): Promise<Owner | undefined> {
-  if (configId === SANDBOX_CONFIG_ID) {
-    try {
-      return { merchant: merchantFor(null, false, core.publicUrl), appId: null, livemode: false };
-    } catch {
-      return undefined;
-    }
-  }
-  if (!/^cc_[0-9a-f]{24}$/.test(configId)) return undefined;
-  const config = await findChannelConfigById(core.db, core.box, configId);
-  if (!config || (config.provider !== 'unionpay' && config.provider !== 'applepay')) return undefined;
-  try {
-    return {
-      merchant: merchantFor(config, config.livemode, core.publicUrl, config.provider),
-      appId: config.appId,
-      livemode: config.livemode,
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-function belongs(owner: Owner, charge: Charge): boolean {
-  if (charge.channel !== 'unionpay' && charge.channel !== 'applepay') return false;
-  if (charge.livemode !== owner.livemode) return false;
-  return owner.appId === null || charge.appId === owner.appId;
-}
+type Owner = NotifyOwner<UnionpayMerchant>;
+/** Apple Pay goes through UnionPay's gateway: one notify route serves both. */
+const PROVIDERS: readonly Provider[] = ['unionpay', 'applepay'];
+const ownerOf = (core: Core, configId: string) =>
+  notifyOwner(core, configId, PROVIDERS, (config, livemode, publicUrl) =>
+    merchantFor(config, livemode, publicUrl, config?.provider ?? 'unionpay'),
+  );
+const belongs = (owner: Owner, charge: Charge) => ownsCharge(owner, PROVIDERS, charge);
 
 async function chargeOf(core: Core, owner: Owner, orderId: string): Promise<Charge | undefined> {
   if (!/^\d{8,40}$/.test(orderId)) return undefined;
-  const [row] = await core.db.query('SELECT * FROM charges WHERE order_sn = $1', [orderId]);
-  if (!row) return undefined;
-  const charge = toCharge(row);
-  return belongs(owner, charge) && orderIdOf(charge) === orderId ? charge : undefined;
+  const charge = await ownedChargeByOrderSn(core, owner, PROVIDERS, orderId);
+  return charge && orderIdOf(charge) === orderId ? charge : undefined;
 }

@@ -4,11 +4,12 @@ import type { ChannelConfig } from '../_kit/connector.js';
 import { JuheError } from '../../domain/errors.js';
 import { type InjectResponse, type SandboxHandle, sandboxFor } from '../../sandbox/wechatpay/registry.js';
 import type { V2SignType } from './protocol.js';
+import { SANDBOX_CONFIG_ID } from '../_kit/notify-owner.js';
 
 export const PRODUCTION_BASE_URL = 'https://api.mch.weixin.qq.com/';
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** The notify path's config segment for the simulator's default merchant (test mode, no config). */
-export const SANDBOX_CONFIG_ID = 'sandbox';
+export { SANDBOX_CONFIG_ID };
 
 /** Everything a WeChat Pay call needs, from a channel config or the simulator's default merchant. */
 export interface Merchant {

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { findChannelConfigById } from '../../core/apps/channel-configs.js';
+import { type NotifyOwner, notifyOwner, ownedChargeByOrderSn } from '../_kit/notify-owner.js';
+import type { Provider } from '../../domain/channels.js';
 import type { Core } from '../../core/context.js';
 import { applyChargeResult, applyRefundResult } from '../../core/notify/apply-channel-result.js';
-import { findRefund, toCharge } from '../../db/charges.js';
+import { findRefund } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
-import { type Merchant, SANDBOX_CONFIG_ID, merchantFor } from './client.js';
+import { type Merchant, merchantFor } from './client.js';
 import { CallbackRejected, openCallback } from './callback.js';
 import { outTradeNoOf, transactionResult } from './connector.js';
 
@@ -129,39 +130,11 @@ export async function wechatpayNotifyRoutes(app: FastifyInstance, { core }: { co
   });
 }
 
-interface Owner {
-  merchant: Merchant;
-  appId: string | null;
-  livemode: boolean;
-}
-
-async function merchantOf(core: Core, configId: string): Promise<Owner | undefined> {
-  if (configId === SANDBOX_CONFIG_ID) {
-    try {
-      return { merchant: merchantFor(null, false, core.publicUrl), appId: null, livemode: false };
-    } catch {
-      return undefined;
-    }
-  }
-  const config = await findChannelConfigById(core.db, core.box, configId);
-  if (!config || config.provider !== 'wechatpay') return undefined;
-  try {
-    return {
-      merchant: merchantFor(config, config.livemode, core.publicUrl),
-      appId: config.appId,
-      livemode: config.livemode,
-    };
-  } catch {
-    return undefined;
-  }
-}
+type Owner = NotifyOwner<Merchant>;
+const PROVIDERS: readonly Provider[] = ['wechatpay'];
+const merchantOf = (core: Core, configId: string) => notifyOwner(core, configId, PROVIDERS, merchantFor);
 
 async function chargeOf(core: Core, owner: Owner, outTradeNo: string): Promise<Charge | undefined> {
-  const [row] = await core.db.query('SELECT * FROM charges WHERE order_sn = $1', [outTradeNo]);
-  if (!row) return undefined;
-  const charge = toCharge(row);
-  if (charge.channel !== 'wechatpay' || charge.livemode !== owner.livemode) return undefined;
-  if (owner.appId !== null && charge.appId !== owner.appId) return undefined;
-  if (outTradeNoOf(charge) !== outTradeNo) return undefined;
-  return charge;
+  const charge = await ownedChargeByOrderSn(core, owner, PROVIDERS, outTradeNo);
+  return charge && outTradeNoOf(charge) === outTradeNo ? charge : undefined;
 }
