@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
 import { injectInto } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -643,15 +644,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
     );
     if (fault?.kind === 'reorder' && fault.remaining === 0) {
       // The last held notification: release them all, newest first.
-      const held = await q.query<{ id: string }>(
-        `SELECT id FROM lklsim_notices WHERE status = 'held' ORDER BY seq DESC`,
-      );
-      for (const [i, h] of held.entries()) {
-        await q.query(`UPDATE lklsim_notices SET status = 'pending', next_at = $2 WHERE id = $1`, [
-          h.id,
-          new Date(now.getTime() - held.length + i),
-        ]);
-      }
+      await releaseHeldNewestFirst(q, 'lklsim_notices', now);
     }
     return id;
   };

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject, createPrivateKey, randomUUID } from 'node:crypto';
+import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import {
@@ -120,15 +121,7 @@ export class WebhookOutbox {
     );
     if (fault?.kind === 'reorder' && fault.remaining === 0) {
       // The last held webhook: release them all, newest first.
-      const held = await q.query<{ id: string }>(
-        `SELECT id FROM ppsim_webhooks WHERE status = 'held' ORDER BY seq DESC`,
-      );
-      for (const [i, h] of held.entries()) {
-        await q.query(`UPDATE ppsim_webhooks SET status = 'pending', next_at = $2 WHERE id = $1`, [
-          h.id,
-          new Date(now.getTime() - held.length + i),
-        ]);
-      }
+      await releaseHeldNewestFirst(q, 'ppsim_webhooks', now);
     }
     return id;
   }

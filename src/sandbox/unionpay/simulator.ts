@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
 import { injectInto } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -491,15 +492,7 @@ export async function unionpaySimulator(
     );
     if (fault?.kind === 'reorder' && fault.remaining === 0) {
       // The last held notice: release them all, newest first.
-      const held = await q.query<{ id: string }>(
-        `SELECT id FROM upsim_notices WHERE status = 'held' ORDER BY seq DESC`,
-      );
-      for (const [i, h] of held.entries()) {
-        await q.query(`UPDATE upsim_notices SET status = 'pending', next_at = $2 WHERE id = $1`, [
-          h.id,
-          new Date(now.getTime() - held.length + i),
-        ]);
-      }
+      await releaseHeldNewestFirst(q, 'upsim_notices', now);
     }
     return id;
   };

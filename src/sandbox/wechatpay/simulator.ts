@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
 import { injectInto } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -818,15 +819,7 @@ export async function wechatpaySimulator(
     );
     if (fault?.kind === 'reorder' && fault.remaining === 0) {
       // The last held callback: release them all, newest first.
-      const held = await q.query<{ id: string }>(
-        `SELECT id FROM wxsim_callbacks WHERE status = 'held' ORDER BY seq DESC`,
-      );
-      for (const [i, h] of held.entries()) {
-        await q.query(`UPDATE wxsim_callbacks SET status = 'pending', next_at = $2 WHERE id = $1`, [
-          h.id,
-          new Date(now.getTime() - held.length + i),
-        ]);
-      }
+      await releaseHeldNewestFirst(q, 'wxsim_callbacks', now);
     }
     return id;
   };
