@@ -7,7 +7,9 @@
  */
 import { createSign, createVerify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStore } from '../../src/core/apps/stores.js';
 import { findCharge } from '../../src/db/charges.js';
+import { Mct1Client } from './store-client.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { seedApp } from '../support/fixtures.js';
@@ -19,6 +21,7 @@ describe.each(engines())('dialects over the real connectors (%s)', (engine) => {
   let core: TestCore;
   let server: TestServer;
   let keys: Credentials;
+  let store: Mct1Client;
   let counter = 0;
   const next = () => `RC${Date.now() % 1_000_000}${(counter += 1)}`;
 
@@ -26,7 +29,12 @@ describe.each(engines())('dialects over the real connectors (%s)', (engine) => {
     core = await testCore(engine);
     server = await testServer(core);
     core.publicUrl = server.url;
-    keys = (await seedApp(core)).credentials;
+    const seeded = await seedApp(core);
+    keys = seeded.credentials;
+    const made = await createStore(core.db, core, { appId: seeded.app.id, name: '门店', livemode: false });
+    store = new Mct1Client(server.url, made.openId, made.openKey, () =>
+      Math.floor(core.clock.now().getTime() / 1000),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -148,5 +156,67 @@ describe.each(engines())('dialects over the real connectors (%s)', (engine) => {
         if (key && upstreamKey) expect(credential[key]).toBe(stored.credential![upstreamKey]);
       },
     );
+  });
+
+  describe('store /mct1/payorder', () => {
+    const order = (fields: Record<string, unknown>) => ({
+      out_no: next(),
+      original_amount: 1288,
+      trade_amount: 1288,
+      ord_name: '咖啡',
+      ...fields,
+    });
+    const chargeOf = async (ordNo: string) => {
+      const [row] = await core.db.query<{ id: string }>('SELECT id FROM charges WHERE order_sn = $1', [
+        ordNo,
+      ]);
+      return (await findCharge(core.db, row!.id))!;
+    };
+
+    it.each([
+      ['AlipayCS', 'qr_code'],
+      ['WeixinBERL', 'code_url'],
+    ] as const)('%s QR: trade_qrcode is the upstream QR content', async (tag, key) => {
+      const res = await store.call('payorder', order({ pmt_tag: tag }));
+      expect(res.body.errcode, JSON.stringify(res.body)).toBe(0);
+      expect(res.signed).toBe(true);
+      const charge = await chargeOf(res.data.ord_no);
+      expect(charge).toMatchObject({ status: 'pending', method: 'qr' });
+      expect(res.data.trade_qrcode).toBe(charge.credential![key]);
+      expect(res.data.status).toBe('2');
+    });
+
+    it('WeixinBERL JSAPI=1: the JS payment parameters come from WeChat, signed with the merchant key', async () => {
+      const res = await store.call(
+        'payorder',
+        order({
+          pmt_tag: 'WeixinBERL',
+          JSAPI: 1,
+          sub_appid: 'wxsubapp0000000001',
+          sub_openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+        }),
+      );
+      expect(res.body.errcode, JSON.stringify(res.body)).toBe(0);
+      const charge = await chargeOf(res.data.ord_no);
+      const js = charge.credential!.jsapi as Record<string, string>;
+      expect(res.data).toMatchObject({
+        appId: js.appId,
+        timeStamp: js.timeStamp,
+        nonceStr: js.nonceStr,
+        package: js.package,
+        signType: 'RSA',
+        paySign: js.paySign,
+      });
+    });
+
+    it('AlipayCS barcode: a payment code that pays at once is paid in the answer (status 1)', async () => {
+      const res = await store.call(
+        'payorder',
+        order({ pmt_tag: 'AlipayCS', auth_code: '281234567890123456' }),
+      );
+      expect(res.body.errcode, JSON.stringify(res.body)).toBe(0);
+      expect(res.data.status).toBe('1');
+      expect((await chargeOf(res.data.ord_no)).transactionNo).toBe(res.data.trade_no);
+    });
   });
 });
