@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { AlipaySdk, type AlipaySdkCommonResult, type AlipaySdkConfig } from 'alipay-sdk';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
@@ -483,10 +483,25 @@ export function alipaySdk(config: {
         ? { proxyAgent: config.transport as unknown as AlipaySdkConfig['proxyAgent'] }
         : {}),
     });
+    parsedKeysInto(sdk);
     if (sdks.size >= 200) sdks.delete(sdks.keys().next().value!);
     sdks.set(cacheKey, sdk);
   }
   return sdk;
+}
+
+/**
+ * alipay-sdk keeps its keys as PEM text, which node parses again on every signature and
+ * verification: more work than the RSA itself. Its config takes parsed keys as well (node's
+ * sign and verify accept either), so the SDK gets them parsed once. Left as text if a
+ * future SDK keeps its config elsewhere.
+ */
+function parsedKeysInto(sdk: AlipaySdk): void {
+  const config = (sdk as unknown as { config?: Record<string, unknown> }).config;
+  if (typeof config?.privateKey === 'string') config.privateKey = createPrivateKey(config.privateKey);
+  if (typeof config?.alipayPublicKey === 'string') {
+    config.alipayPublicKey = createPublicKey(config.alipayPublicKey);
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
-import { type KeyObject, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { sign, verify } from 'node:crypto';
+import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
 
 /**
  * Paymax (2016 API) signs raw bytes with SHA1withRSA (PKCS#1 v1.5) and carries the
@@ -10,38 +11,7 @@ import { type KeyObject, createPrivateKey, createPublicKey, sign, verify } from 
  * specs/samples/paymax-webhook/ test exactly the code that checks merchants' requests.
  */
 
-const keyCache = new Map<string, KeyObject>();
-const KEY_CACHE_MAX = 512;
-
-function cached(pem: string, make: (pem: string) => KeyObject): KeyObject {
-  let key = keyCache.get(pem);
-  if (!key) {
-    key = make(pem);
-    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
-    keyCache.set(pem, key);
-  }
-  return key;
-}
-
-/**
- * Merchants paste public keys as PEM or as the bare base64 of the SPKI DER (how the
- * Paymax console shows them: "MIGfMA0G..."); both are accepted.
- */
-export function toPublicKey(pemOrBase64: string): KeyObject {
-  const text = pemOrBase64.trim();
-  if (text.includes('-----BEGIN')) return cached(text, (pem) => createPublicKey(pem));
-  return cached(text, (b64) =>
-    createPublicKey({ key: Buffer.from(b64.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' }),
-  );
-}
-
-export function toPrivateKey(pemOrBase64: string): KeyObject {
-  const text = pemOrBase64.trim();
-  if (text.includes('-----BEGIN')) return cached(text, (pem) => createPrivateKey(pem));
-  return cached(text, (b64) =>
-    createPrivateKey({ key: Buffer.from(b64.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'pkcs8' }),
-  );
-}
+export { toPrivateKey, toPublicKey };
 
 function bytes(data: string | Uint8Array): Buffer {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);

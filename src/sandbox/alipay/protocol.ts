@@ -1,4 +1,5 @@
 import { createSign, createVerify } from 'node:crypto';
+import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
 
 /**
  * Alipay OpenAPI 2.0 wire rules as the real gateway applies them, written independently
@@ -19,12 +20,14 @@ export function signContent(params: Record<string, string>, exclude: readonly st
 }
 
 export function rsa2Sign(content: string, privateKeyPem: string): string {
-  return createSign('RSA-SHA256').update(content, 'utf8').sign(privateKeyPem, 'base64');
+  return createSign('RSA-SHA256').update(content, 'utf8').sign(toPrivateKey(privateKeyPem), 'base64');
 }
 
 export function rsa2Verify(content: string, signature: string, publicKeyPem: string): boolean {
   try {
-    return createVerify('RSA-SHA256').update(content, 'utf8').verify(publicKeyPem, signature, 'base64');
+    return createVerify('RSA-SHA256')
+      .update(content, 'utf8')
+      .verify(toPublicKey(publicKeyPem), signature, 'base64');
   } catch {
     return false;
   }
