@@ -1,12 +1,5 @@
-import {
-  type KeyObject,
-  X509Certificate,
-  createPrivateKey,
-  createPublicKey,
-  randomInt,
-  sign,
-  verify,
-} from 'node:crypto';
+import { type KeyObject, X509Certificate, randomInt, sign, verify } from 'node:crypto';
+import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
 
 /**
  * Lakala open platform API v3 (开放平台), the pure part: request envelopes, the
@@ -85,9 +78,9 @@ export const notifyMessage = (timestamp: string, nonce: string, body: string) =>
   lines(timestamp, nonce, body);
 
 export const privateKeyOf = (pem: string | KeyObject): KeyObject =>
-  typeof pem === 'string' ? createPrivateKey(pem) : pem;
+  typeof pem === 'string' ? toPrivateKey(pem) : pem;
 export const publicKeyOf = (pem: string | KeyObject): KeyObject =>
-  typeof pem === 'string' ? createPublicKey(pem) : pem;
+  typeof pem === 'string' ? toPublicKey(pem) : pem;
 
 /** Base64 SHA256withRSA (PKCS#1 v1.5). */
 export function rsaSign(message: string, key: string | KeyObject): string {

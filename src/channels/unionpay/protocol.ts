@@ -1,4 +1,5 @@
-import { X509Certificate, createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { X509Certificate, createHash, sign, verify } from 'node:crypto';
+import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
 
 /**
  * UnionPay ACP 5.1.0 (全渠道) wire rules, pure: the signing string, signMethod 01 signatures,
@@ -38,7 +39,7 @@ export const sha256Hex = (text: string): string => createHash('sha256').update(t
  */
 export function acpSign(fields: AcpFields, privateKeyPem: string): string {
   const digest = sha256Hex(signingString(fields));
-  return sign('sha256', Buffer.from(digest, 'utf8'), createPrivateKey(privateKeyPem)).toString('base64');
+  return sign('sha256', Buffer.from(digest, 'utf8'), toPrivateKey(privateKeyPem)).toString('base64');
 }
 
 export function acpVerify(fields: AcpFields, publicKeyOrCertPem: string): boolean {
@@ -49,7 +50,7 @@ export function acpVerify(fields: AcpFields, publicKeyOrCertPem: string): boolea
     return verify(
       'sha256',
       Buffer.from(digest, 'utf8'),
-      createPublicKey(publicKeyOrCertPem),
+      toPublicKey(publicKeyOrCertPem),
       Buffer.from(signature, 'base64'),
     );
   } catch {
