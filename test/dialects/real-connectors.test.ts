@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/core/apps/stores.js';
 import { findCharge } from '../../src/db/charges.js';
 import { Mct1Client } from './store-client.js';
+import { UnifiedClient } from './unified-client.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { seedApp } from '../support/fixtures.js';
@@ -217,6 +218,54 @@ describe.each(engines())('dialects over the real connectors (%s)', (engine) => {
       expect(res.body.errcode, JSON.stringify(res.body)).toBe(0);
       expect(res.data.status).toBe('1');
       expect((await chargeOf(res.data.ord_no)).transactionNo).toBe(res.data.trade_no);
+    });
+  });
+
+  describe('unified POST /pay/api/pc/pay', () => {
+    const client = () => new UnifiedClient(server.url, keys.unified.domainCode, keys.unified.domainSecret);
+    const entry = (money: string) =>
+      client().entry({
+        requestChannel: '1',
+        money,
+        info: '咖啡',
+        requestKey: next(),
+        currencyType: 'CNY',
+        pageUrl: 'https://shop.example/done',
+        bgUrl: 'https://shop.example/notify',
+        rate: '6.8',
+      });
+    const chargeOf = async (requestKey: string) => {
+      const [row] = await core.db.query<{ id: string }>('SELECT id FROM charges WHERE order_no = $1', [
+        requestKey,
+      ]);
+      return (await findCharge(core.db, row!.id))!;
+    };
+
+    it('Wechat: the QR content is WeChat Pay code_url', async () => {
+      const dto = entry('1288');
+      const answer = await client().pcPay({ ...dto, payTypeCode: 'Wechat' });
+      expect(answer.body.errcode, JSON.stringify(answer.body)).toBe('0');
+      expect(answer.body.obj).toBe((await chargeOf(dto.requestKey!)).credential!.code_url);
+    });
+
+    it('ChinapayOld: the form is UnionPay front form, signed for the gateway', async () => {
+      const dto = entry('1288');
+      const answer = await client().pcPay({ ...dto, payTypeCode: 'ChinapayOld' });
+      expect(answer.body.errcode, JSON.stringify(answer.body)).toBe('0');
+      const charge = await chargeOf(dto.requestKey!);
+      expect(answer.body.obj).toBe(charge.credential!.form);
+      expect(answer.body.obj).toContain('/sandbox/unionpay/');
+    });
+
+    it('Paypal: a self-submitting form to the approve link, priced in USD at rate', async () => {
+      const dto = entry('680');
+      const answer = await client().pcPay({ ...dto, payTypeCode: 'Paypal' });
+      expect(answer.body.errcode, JSON.stringify(answer.body)).toBe('0');
+      const charge = await chargeOf(dto.requestKey!);
+      expect(charge).toMatchObject({ channel: 'paypal', amount: 100, currency: 'USD' });
+      const approve = new URL(String(charge.credential!.pay_url));
+      expect(answer.body.obj).toContain(`action="${approve.origin}${approve.pathname}"`);
+      expect(answer.body.obj).toContain(`value="${approve.searchParams.get('token')}"`);
     });
   });
 });
