@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
 import WechatpayPlugin from 'wechatpay-axios-plugin';
 import type { ChannelConfig } from '../_kit/connector.js';
 import { JuheError } from '../../domain/errors.js';
@@ -132,8 +133,11 @@ export function clientFor(m: Merchant): WxClient {
   return new Wechatpay({
     mchid: m.mchid,
     serial: m.serialNo,
-    privateKey: m.privateKeyPem,
-    certs: { ...m.platformCerts },
+    // Parsed once (the plugin takes KeyObjects): it would parse every PEM again per client.
+    privateKey: toPrivateKey(m.privateKeyPem),
+    certs: Object.fromEntries(
+      Object.entries(m.platformCerts).map(([serial, pem]) => [serial, toPublicKey(pem)]),
+    ),
     ...(m.apiV2Key.length === 32 ? { secret: m.apiV2Key } : {}),
     baseURL: m.baseUrl.endsWith('/') ? m.baseUrl : m.baseUrl + '/',
     timeout: m.timeoutMs,

@@ -11,6 +11,7 @@ import {
   timingSafeEqual,
   verify,
 } from 'node:crypto';
+import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
 
 /**
  * WeChat Pay's wire formats, written once from the protocol (node:crypto only) and used by
@@ -44,12 +45,14 @@ export function lines(...pieces: (string | number)[]): string {
 }
 
 export function rsaSign(message: string, privateKey: KeyObject | string): string {
-  return sign('sha256', Buffer.from(message, 'utf8'), privateKey).toString('base64');
+  const key = typeof privateKey === 'string' ? toPrivateKey(privateKey) : privateKey;
+  return sign('sha256', Buffer.from(message, 'utf8'), key).toString('base64');
 }
 
 export function rsaVerify(message: string, signature: string, publicKey: KeyObject | string): boolean {
   try {
-    return verify('sha256', Buffer.from(message, 'utf8'), publicKey, Buffer.from(signature, 'base64'));
+    const key = typeof publicKey === 'string' ? toPublicKey(publicKey) : publicKey;
+    return verify('sha256', Buffer.from(message, 'utf8'), key, Buffer.from(signature, 'base64'));
   } catch {
     return false;
   }
