@@ -553,13 +553,21 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     const c = await charge('qr');
     await fault('forge');
     await payTrade(c.id);
-    const attempts = await core.db.query<{ id: string; state: string; last_result: string }>(
-      `SELECT n.id, n.state, n.last_result FROM alipay_sandbox_notifications n
-       JOIN alipay_sandbox_trades t ON t.trade_no = n.trade_no WHERE t.out_trade_no = $1 ORDER BY n.seq`,
-      [c.id],
-    );
-    // The genuine and the forged copy may be sent in either order; each gets its own answer.
-    expect(attempts.map((a) => [a.id.endsWith('f'), a.last_result]).sort()).toEqual([
+    const attempts = () =>
+      core.db.query<{ id: string; state: string; last_result: string | null }>(
+        `SELECT n.id, n.state, n.last_result FROM alipay_sandbox_notifications n
+         JOIN alipay_sandbox_trades t ON t.trade_no = n.trade_no WHERE t.out_trade_no = $1 ORDER BY n.seq`,
+        [c.id],
+      );
+    // The genuine and the forged copy may be sent in either order, and the second may still
+    // be on its way when the first is answered; each gets its own answer. The forged copy's
+    // id is the genuine one's plus "f" (a genuine id may itself end in "f").
+    const forgedFlags = async () => {
+      const rows = await attempts();
+      const forgedId = rows.find((r) => rows.some((g) => `${g.id}f` === r.id))?.id;
+      return rows.map((a) => [a.id === forgedId, a.last_result]).sort();
+    };
+    await expect.poll(forgedFlags).toEqual([
       [false, '200 success'],
       [true, '400 fail'],
     ]);

@@ -71,3 +71,44 @@ export function injectInto(app: FastifyInstance): (request: InjectRequest) => Pr
     };
   };
 }
+
+/** How a simulator reaches this gateway's connectors and notify routes, switchable by tests. */
+export interface SimulatorLink<Keys> {
+  /** What the provider's registry announces to its connector. */
+  readonly handle: SandboxHandle<Keys>;
+  /** True: connector calls and notifications to this gateway go in-process (fastify inject). */
+  readonly inProcess: boolean;
+  setTransport(transport: 'inject' | 'http'): void;
+  /** The connector's timeout against this simulator (default merchant), ms. */
+  setClientTimeout(ms: number): void;
+}
+
+export function simulatorLink<Keys>(
+  app: FastifyInstance,
+  options: { core: Core; keys: Keys; baseUrl: () => string; inProcess: boolean; timeoutMs: number },
+): SimulatorLink<Keys> {
+  const inject = injectInto(app);
+  let inProcess = options.inProcess;
+  const handle: SandboxHandle<Keys> = {
+    core: options.core,
+    keys: options.keys,
+    get baseUrl() {
+      return options.baseUrl();
+    },
+    timeoutMs: options.timeoutMs,
+    ...(inProcess ? { inject } : {}),
+  };
+  return {
+    handle,
+    get inProcess() {
+      return inProcess;
+    },
+    setTransport(transport) {
+      inProcess = transport === 'inject';
+      handle.inject = inProcess ? inject : undefined;
+    },
+    setClientTimeout(ms) {
+      handle.timeoutMs = ms;
+    },
+  };
+}

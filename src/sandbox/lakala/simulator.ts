@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
-import { injectInto } from '../_kit/handles.js';
+import { simulatorLink } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
 import type { Core } from '../../core/context.js';
@@ -26,7 +26,7 @@ import {
 import { Faults, type Fault } from './faults.js';
 import { type SandboxKeys, loadOrCreateKeys } from './keys.js';
 import { counterPage } from './pages.js';
-import { type SandboxHandle, announceSandbox } from './registry.js';
+import { announceSandbox } from './registry.js';
 
 export const BASE_PATH = '/sandbox/lakala';
 
@@ -187,8 +187,14 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
   let forgeKey: KeyObject | undefined;
   const faults = new Faults();
   const deliveries: DeliveryRecord[] = [];
-  let inProcess = options.inProcess ?? true;
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
+  const link = simulatorLink(app, {
+    core,
+    keys,
+    baseUrl: () => `${publicUrl()}${BASE_PATH}`,
+    inProcess: options.inProcess ?? true,
+    timeoutMs: options.clientTimeoutMs ?? 10_000,
+  });
   const life = simulatorLife(app, 'lakala', core.log);
 
   // Raw bodies: signatures cover the exact bytes. The cashier page's forms are parsed by hand.
@@ -660,7 +666,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
     };
     try {
       const origin = publicUrl();
-      if (inProcess && url.startsWith(origin + '/')) {
+      if (link.inProcess && url.startsWith(origin + '/')) {
         const res = await app.inject({
           method: 'POST',
           url: url.slice(origin.length),
@@ -829,28 +835,13 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
   }
 
   // ---- wiring ----
-  const inject = injectInto(app);
-  const handle: SandboxHandle = {
-    core,
-    keys,
-    get baseUrl() {
-      return `${publicUrl()}${BASE_PATH}`;
-    },
-    timeoutMs: options.clientTimeoutMs ?? 10_000,
-    ...(inProcess ? { inject } : {}),
-  };
   const simulator: LakalaSimulator = {
     core,
     keys,
     faults,
     deliveries,
-    setTransport: (transport) => {
-      inProcess = transport === 'inject';
-      handle.inject = inProcess ? inject : undefined;
-    },
-    setClientTimeout: (ms) => {
-      handle.timeoutMs = ms;
-    },
+    setTransport: link.setTransport,
+    setClientTimeout: link.setClientTimeout,
     runDue,
     payerAct,
     findOrder: async (outOrderNo) => {
@@ -866,7 +857,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
     },
   };
   simulators.set(core, simulator);
-  const withdraw = announceSandbox(handle);
+  const withdraw = announceSandbox(link.handle);
 
   life.start({
     tickMs: options.tickMs ?? 1000,

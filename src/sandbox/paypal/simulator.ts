@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { simulatorLife } from '../_kit/lifecycle.js';
-import { injectInto } from '../_kit/handles.js';
+import { simulatorLink } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ERROR_MESSAGES,
@@ -20,7 +20,7 @@ import { type PaypalSandboxKeys, loadOrCreatePaypalKeys, paypalId } from './keys
 import { approvePage } from './pages.js';
 import { type PaypalDelivery, WebhookOutbox } from './webhooks.js';
 import { type OrderRow, type RefundRow, paypalShapes } from './shapes.js';
-import { type PaypalSandboxHandle, announcePaypalSandbox } from './registry.js';
+import { announcePaypalSandbox } from './registry.js';
 
 export const PAYPAL_BASE_PATH = '/sandbox/paypal';
 export { WEBHOOK_RETRY_SCHEDULE_MS } from './webhooks.js';
@@ -100,10 +100,16 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   const { core } = options;
   const keys = await loadOrCreatePaypalKeys(core);
   const faults = new PaypalFaults();
-  let inProcess = options.inProcess ?? true;
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
   const base = () => `${publicUrl()}${PAYPAL_BASE_PATH}`;
-  const outbox = new WebhookOutbox({ core, keys, faults, app, inProcess: () => inProcess, base });
+  const link = simulatorLink(app, {
+    core,
+    keys,
+    baseUrl: () => base(),
+    inProcess: options.inProcess ?? true,
+    timeoutMs: options.clientTimeoutMs ?? 10_000,
+  });
+  const outbox = new WebhookOutbox({ core, keys, faults, app, inProcess: () => link.inProcess, base });
   const life = simulatorLife(app, 'paypal', core.log);
 
   app.removeAllContentTypeParsers();
@@ -780,28 +786,13 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   }
 
   // ---- wiring ----
-  const inject = injectInto(app);
-  const handle: PaypalSandboxHandle = {
-    core,
-    keys,
-    get baseUrl() {
-      return base();
-    },
-    timeoutMs: options.clientTimeoutMs ?? 10_000,
-    ...(inProcess ? { inject } : {}),
-  };
   const simulator: PaypalSimulator = {
     core,
     keys,
     faults,
     deliveries: outbox.deliveries,
-    setTransport(transport) {
-      inProcess = transport === 'inject';
-      handle.inject = inProcess ? inject : undefined;
-    },
-    setClientTimeout(ms) {
-      handle.timeoutMs = ms;
-    },
+    setTransport: link.setTransport,
+    setClientTimeout: link.setClientTimeout,
     runDue,
     payerAct,
     follow: (url) => outbox.reach('GET', url),
@@ -820,7 +811,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     },
   };
   simulators.set(core, simulator);
-  const withdraw = announcePaypalSandbox(handle);
+  const withdraw = announcePaypalSandbox(link.handle);
 
   life.start({
     tickMs: options.tickMs ?? 1000,

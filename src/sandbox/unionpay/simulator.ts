@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
-import { injectInto } from '../_kit/handles.js';
+import { simulatorLink } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
 import {
@@ -26,7 +26,7 @@ import { type DistinguishedName, issueCertificate } from '../_kit/x509-chain.js'
 import { UnionpayFaults } from './faults.js';
 import { type UnionpaySandboxKeys, loadOrCreateUnionpayKeys } from './keys.js';
 import { cashierPage, errorPage, frontNotifyPage } from './pages.js';
-import { type UnionpaySandboxHandle, announceUnionpaySandbox } from './registry.js';
+import { announceUnionpaySandbox } from './registry.js';
 
 export const BASE_PATH = '/sandbox/unionpay';
 const API = `${BASE_PATH}/gateway/api`;
@@ -167,9 +167,15 @@ export async function unionpaySimulator(
   const keys = await loadOrCreateUnionpayKeys(core);
   const faults = new UnionpayFaults();
   const deliveries: NoticeDelivery[] = [];
-  let inProcess = options.inProcess ?? true;
   const refundSettleMs = options.refundSettleMs ?? 0;
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
+  const link = simulatorLink(app, {
+    core,
+    keys,
+    baseUrl: () => `${publicUrl()}${API}/`,
+    inProcess: options.inProcess ?? true,
+    timeoutMs: options.clientTimeoutMs ?? 10_000,
+  });
   const life = simulatorLife(app, 'unionpay', core.log);
   let forged: { privateKeyPem: string; certPem: string } | undefined;
 
@@ -528,7 +534,7 @@ export async function unionpaySimulator(
     const headers = { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' };
     try {
       const origin = publicUrl();
-      if (inProcess && url.startsWith(origin + '/')) {
+      if (link.inProcess && url.startsWith(origin + '/')) {
         const res = await app.inject({
           method: 'POST',
           url: url.slice(origin.length),
@@ -739,8 +745,8 @@ export async function unionpaySimulator(
     keys,
     faults,
     deliveries,
-    setTransport: () => undefined,
-    setClientTimeout: () => undefined,
+    setTransport: link.setTransport,
+    setClientTimeout: link.setClientTimeout,
     runDue,
     payerAct,
     submitFront: async (fields) => {
@@ -766,25 +772,8 @@ export async function unionpaySimulator(
         : undefined;
     },
   };
-  const inject = injectInto(app);
-  const handle: UnionpaySandboxHandle = {
-    core,
-    keys,
-    get baseUrl() {
-      return `${publicUrl()}${API}/`;
-    },
-    timeoutMs: options.clientTimeoutMs ?? 10_000,
-    ...(inProcess ? { inject } : {}),
-  };
-  simulator.setTransport = (transport) => {
-    inProcess = transport === 'inject';
-    handle.inject = inProcess ? inject : undefined;
-  };
-  simulator.setClientTimeout = (ms) => {
-    handle.timeoutMs = ms;
-  };
   simulators.set(core, simulator);
-  const withdraw = announceUnionpaySandbox(handle);
+  const withdraw = announceUnionpaySandbox(link.handle);
 
   life.start({
     tickMs: options.tickMs ?? 1000,

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
-import { injectInto } from '../_kit/handles.js';
+import { simulatorLink } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
 import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
@@ -32,7 +32,7 @@ import { Faults, type Fault } from './faults.js';
 import { type SandboxKeys, loadOrCreateKeys } from './keys.js';
 import { wechatOauthRoutes } from './oauth.js';
 import { payerPage } from './pages.js';
-import { type SandboxHandle, announceSandbox } from './registry.js';
+import { announceSandbox } from './registry.js';
 
 export const BASE_PATH = '/sandbox/wechatpay';
 
@@ -190,8 +190,14 @@ export async function wechatpaySimulator(
   let forgeKey: KeyObject | undefined;
   const faults = new Faults();
   const deliveries: DeliveryRecord[] = [];
-  let inProcess = options.inProcess ?? true;
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
+  const link = simulatorLink(app, {
+    core,
+    keys,
+    baseUrl: () => `${publicUrl()}${BASE_PATH}/`,
+    inProcess: options.inProcess ?? true,
+    timeoutMs: options.clientTimeoutMs ?? 10_000,
+  });
   const life = simulatorLife(app, 'wechatpay', core.log);
 
   // ---- request parsing: raw bodies, since signatures cover the exact bytes ----
@@ -827,7 +833,7 @@ export async function wechatpaySimulator(
   const post = async (url: string, body: string, headers: Record<string, string>): Promise<number | null> => {
     try {
       const origin = publicUrl();
-      if (inProcess && url.startsWith(origin + '/')) {
+      if (link.inProcess && url.startsWith(origin + '/')) {
         const res = await app.inject({
           method: 'POST',
           url: url.slice(origin.length),
@@ -1080,8 +1086,8 @@ export async function wechatpaySimulator(
     keys,
     faults,
     deliveries,
-    setTransport: () => undefined,
-    setClientTimeout: () => undefined,
+    setTransport: link.setTransport,
+    setClientTimeout: link.setClientTimeout,
     runDue,
     payerAct,
     findOrderByOutTradeNo: async (outTradeNo) => {
@@ -1099,25 +1105,8 @@ export async function wechatpaySimulator(
         : undefined;
     },
   };
-  const inject = injectInto(app);
-  const handle: SandboxHandle = {
-    core,
-    keys,
-    get baseUrl() {
-      return `${publicUrl()}${BASE_PATH}/`;
-    },
-    timeoutMs: options.clientTimeoutMs ?? 10_000,
-    ...(inProcess ? { inject } : {}),
-  };
-  simulator.setTransport = (transport) => {
-    inProcess = transport === 'inject';
-    handle.inject = inProcess ? inject : undefined;
-  };
-  simulator.setClientTimeout = (ms) => {
-    handle.timeoutMs = ms;
-  };
   simulators.set(core, simulator);
-  const withdraw = announceSandbox(handle);
+  const withdraw = announceSandbox(link.handle);
 
   life.start({
     tickMs: options.tickMs ?? 1000,
