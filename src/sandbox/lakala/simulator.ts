@@ -1,12 +1,11 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { reachMerchant } from '../_kit/reach.js';
 import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
 import { simulatorLink } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Agent, request } from 'undici';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
-import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
 import {
   CCSS_OK,
   LABS_OK,
@@ -54,9 +53,6 @@ export const CODES = {
   processing: ['BBS11112', '交易处理中，请稍后查询'],
 } as const;
 type Code = (typeof CODES)[keyof typeof CODES];
-
-const allowPrivate = defaultAllowPrivateTargets();
-const guardedAgent = new Agent({ connect: { lookup: guardedLookup(allowPrivate) as never } });
 
 export interface LakalaSimulatorOptions {
   core: Core;
@@ -664,32 +660,11 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
         return false;
       }
     };
-    try {
-      const origin = publicUrl();
-      if (link.inProcess && url.startsWith(origin + '/')) {
-        const res = await app.inject({
-          method: 'POST',
-          url: url.slice(origin.length),
-          headers,
-          payload: body,
-        });
-        return { status: res.statusCode, ok: acknowledged(res.statusCode, res.payload) };
-      }
-      // Anywhere else goes over HTTP behind the notify SSRF guard (private targets only where allowed).
-      checkTargetUrl(url, allowPrivate);
-      const res = await request(url, {
-        method: 'POST',
-        headers,
-        body,
-        dispatcher: guardedAgent,
-        headersTimeout: 5000,
-        bodyTimeout: 5000,
-      });
-      const text = await res.body.text().catch(() => '');
-      return { status: res.statusCode, ok: acknowledged(res.statusCode, text) };
-    } catch {
-      return { status: null, ok: false };
-    }
+    const gateway = { publicUrl: core.publicUrl, inProcess: link.inProcess };
+    const answer = await reachMerchant(app, gateway, { method: 'POST', url, headers, body, timeoutMs: 5000 });
+    return answer
+      ? { status: answer.status, ok: acknowledged(answer.status, answer.text) }
+      : { status: null, ok: false };
   };
 
   const signedHeaders = (body: string, forged: boolean) => {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject, createPrivateKey, randomUUID } from 'node:crypto';
+import { reachMerchant } from '../_kit/reach.js';
 import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import type { FastifyInstance } from 'fastify';
-import { Agent, request } from 'undici';
 import {
   WEBHOOK_AUTH_ALGO,
   paypalTime,
@@ -10,7 +10,6 @@ import {
 } from '../../channels/paypal/protocol.js';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
-import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
 import type { PaypalFaults } from './faults.js';
 import { type PaypalSandboxKeys, paypalId } from './keys.js';
 
@@ -23,9 +22,6 @@ export const WEBHOOK_RETRY_SCHEDULE_MS = [
   60e3, 120e3, 240e3, 480e3, 900e3, 1800e3, 3600e3, 3600e3, 7200e3, 7200e3, 10800e3, 10800e3, 10800e3,
   10800e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3, 18000e3,
 ];
-
-const allowPrivate = defaultAllowPrivateTargets();
-const guardedAgent = new Agent({ connect: { lookup: guardedLookup(allowPrivate) as never } });
 
 export interface PaypalDelivery {
   webhookId: string;
@@ -136,31 +132,15 @@ export class WebhookOutbox {
     headers: Record<string, string> = {},
     body?: string,
   ): Promise<number | null> {
-    try {
-      const origin = this.o.core.publicUrl.replace(/\/+$/, '');
-      if (this.o.inProcess() && url.startsWith(origin + '/')) {
-        const res = await this.o.app.inject({
-          method,
-          url: url.slice(origin.length),
-          headers,
-          payload: body,
-        });
-        return res.statusCode;
-      }
-      checkTargetUrl(url, allowPrivate);
-      const res = await request(url, {
-        method,
-        headers,
-        body,
-        dispatcher: guardedAgent,
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
-      });
-      await res.body.text().catch(() => undefined);
-      return res.statusCode;
-    } catch {
-      return null;
-    }
+    const gateway = { publicUrl: this.o.core.publicUrl, inProcess: this.o.inProcess() };
+    const answer = await reachMerchant(this.o.app, gateway, {
+      method,
+      url,
+      headers,
+      body,
+      timeoutMs: 10_000,
+    });
+    return answer?.status ?? null;
   }
 
   /** PAYPAL-* headers for one delivery attempt, signed when it is sent. */

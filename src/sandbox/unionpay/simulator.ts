@@ -1,9 +1,9 @@
 import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { reachMerchant } from '../_kit/reach.js';
 import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
 import { simulatorLink } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Agent, request } from 'undici';
 import {
   ACP_VERSION,
   type AcpFields,
@@ -21,7 +21,6 @@ import {
 } from '../../channels/unionpay/protocol.js';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
-import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
 import { type DistinguishedName, issueCertificate } from '../_kit/x509-chain.js';
 import { UnionpayFaults } from './faults.js';
 import { type UnionpaySandboxKeys, loadOrCreateUnionpayKeys } from './keys.js';
@@ -30,9 +29,6 @@ import { announceUnionpaySandbox } from './registry.js';
 
 export const BASE_PATH = '/sandbox/unionpay';
 const API = `${BASE_PATH}/gateway/api`;
-
-const allowPrivate = defaultAllowPrivateTargets();
-const guardedAgent = new Agent({ connect: { lookup: guardedLookup(allowPrivate) as never } });
 
 /**
  * Back notification retries after a failed attempt (no HTTP 200): 1, 2, 4, 8, 16 minutes,
@@ -532,31 +528,9 @@ export async function unionpaySimulator(
 
   const post = async (url: string, body: string): Promise<number | null> => {
     const headers = { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' };
-    try {
-      const origin = publicUrl();
-      if (link.inProcess && url.startsWith(origin + '/')) {
-        const res = await app.inject({
-          method: 'POST',
-          url: url.slice(origin.length),
-          headers,
-          payload: body,
-        });
-        return res.statusCode;
-      }
-      checkTargetUrl(url, allowPrivate);
-      const res = await request(url, {
-        method: 'POST',
-        headers,
-        body,
-        dispatcher: guardedAgent,
-        headersTimeout: 5000,
-        bodyTimeout: 5000,
-      });
-      await res.body.text().catch(() => undefined);
-      return res.statusCode;
-    } catch {
-      return null;
-    }
+    const gateway = { publicUrl: core.publicUrl, inProcess: link.inProcess };
+    const answer = await reachMerchant(app, gateway, { method: 'POST', url, headers, body, timeoutMs: 5000 });
+    return answer?.status ?? null;
   };
 
   const attempt = async (n: NoticeRow) => {

@@ -1,10 +1,9 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { reachMerchant } from '../_kit/reach.js';
 import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
 import { simulatorLink } from '../_kit/handles.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Agent, request } from 'undici';
-import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
 import {
@@ -35,9 +34,6 @@ import { payerPage } from './pages.js';
 import { announceSandbox } from './registry.js';
 
 export const BASE_PATH = '/sandbox/wechatpay';
-
-const allowPrivate = defaultAllowPrivateTargets();
-const guardedAgent = new Agent({ connect: { lookup: guardedLookup(allowPrivate) as never } });
 
 /** WeChat's callback retry intervals after each failed attempt (24h4m in all). */
 export const CALLBACK_RETRY_SCHEDULE_MS = [
@@ -831,32 +827,9 @@ export async function wechatpaySimulator(
   };
 
   const post = async (url: string, body: string, headers: Record<string, string>): Promise<number | null> => {
-    try {
-      const origin = publicUrl();
-      if (link.inProcess && url.startsWith(origin + '/')) {
-        const res = await app.inject({
-          method: 'POST',
-          url: url.slice(origin.length),
-          headers,
-          payload: body,
-        });
-        return res.statusCode;
-      }
-      // Anywhere else goes over HTTP behind the notify SSRF guard (private targets only where allowed).
-      checkTargetUrl(url, allowPrivate);
-      const res = await request(url, {
-        method: 'POST',
-        headers,
-        body,
-        dispatcher: guardedAgent,
-        headersTimeout: 5000,
-        bodyTimeout: 5000,
-      });
-      await res.body.text().catch(() => undefined);
-      return res.statusCode;
-    } catch {
-      return null;
-    }
+    const gateway = { publicUrl: core.publicUrl, inProcess: link.inProcess };
+    const answer = await reachMerchant(app, gateway, { method: 'POST', url, headers, body, timeoutMs: 5000 });
+    return answer?.status ?? null;
   };
 
   const signedHeaders = (body: string, forged: boolean) => {
