@@ -42,6 +42,17 @@ describe('store codec', () => {
     expect(() => encryptData('{}', 'short')).toThrow(RangeError);
   });
 
+  it('checks every PKCS#7 padding byte, and a kept key context serves request after request', () => {
+    // 15 bytes of text + one padding byte 0x01 is valid; the same block ending in 0x02 0x01 is not.
+    const good = encryptData('a'.repeat(15), DOC.open_key);
+    expect(decryptData(good, DOC.open_key)).toBe('a'.repeat(15));
+    const twoBlocks = encryptData('b'.repeat(16), DOC.open_key); // a whole block of padding 0x10
+    expect(twoBlocks).toHaveLength(64);
+    // Only the first block (16 'b's, no padding): its last byte 'b' (0x62) is no padding length.
+    expect(decryptData(twoBlocks.slice(0, 32), DOC.open_key)).toBeNull();
+    for (let i = 0; i < 3; i++) expect(decryptData(DOC.data, DOC.open_key)).toBe('{"pmt_type":0}');
+  });
+
   it('keeps raw values: Chinese text and URL characters are signed as they are', () => {
     const s = signingString({ ord_name: '香烟 啤酒&', url: 'http://a.b/?x=1' }, 'k');
     expect(s).toBe('open_key=k&ord_name=香烟 啤酒&&url=http://a.b/?x=1');

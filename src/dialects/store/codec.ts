@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
+import {
+  type Cipher,
+  type Decipher,
+  createCipheriv,
+  createDecipheriv,
+  hash,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /**
  * Wire codec of the `store` dialect (/mct1, document sections 2.2 to 2.5):
@@ -21,24 +28,60 @@ function aesKey(openKey: string): Buffer {
   return key;
 }
 
+const BLOCK = 16;
+
+interface EcbPair {
+  encrypt: Cipher;
+  decrypt: Decipher;
+}
+
+/**
+ * One encrypting and one decrypting AES-256-ECB context per open_key, kept: setting a key
+ * up (createCipheriv) cost more than the cipher work itself on every request and answer.
+ * ECB carries no state from block to block, so with OpenSSL's padding off a context can
+ * take any number of whole-block `update` calls and is never finalised; PKCS#7 padding is
+ * added and checked here instead. Bounded: the least recently added key goes first.
+ */
+const ecbContexts = new Map<string, EcbPair>();
+const MAX_KEYS = 1024;
+
+function ecb(openKey: string): EcbPair {
+  let pair = ecbContexts.get(openKey);
+  if (!pair) {
+    const key = aesKey(openKey);
+    pair = {
+      encrypt: createCipheriv('aes-256-ecb', key, null),
+      decrypt: createDecipheriv('aes-256-ecb', key, null),
+    };
+    pair.encrypt.setAutoPadding(false);
+    pair.decrypt.setAutoPadding(false);
+    if (ecbContexts.size >= MAX_KEYS) ecbContexts.delete(ecbContexts.keys().next().value!);
+    ecbContexts.set(openKey, pair);
+  }
+  return pair;
+}
+
 export function encryptData(plaintext: string, openKey: string): string {
-  const cipher = createCipheriv('aes-256-ecb', aesKey(openKey), null);
-  return Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]).toString('hex');
+  const text = Buffer.from(plaintext, 'utf8');
+  const padLength = BLOCK - (text.length % BLOCK);
+  const padded = Buffer.alloc(text.length + padLength, padLength);
+  text.copy(padded);
+  return ecb(openKey).encrypt.update(padded).toString('hex');
 }
 
 /** Lowercase or uppercase hex in; the UTF-8 plaintext out, or null when it does not decrypt. */
 export function decryptData(hex: string, openKey: string): string | null {
-  if (!HEX.test(hex) || (hex.length / 2) % 16 !== 0) return null;
-  try {
-    const decipher = createDecipheriv('aes-256-ecb', aesKey(openKey), null);
-    const plain = Buffer.concat([decipher.update(Buffer.from(hex, 'hex')), decipher.final()]);
-    const text = plain.toString('utf8');
-    // A wrong key passes the padding check about once in 256 tries; invalid UTF-8 gives it away.
-    if (!Buffer.from(text, 'utf8').equals(plain)) return null;
-    return text;
-  } catch {
-    return null;
-  }
+  if (!HEX.test(hex) || (hex.length / 2) % BLOCK !== 0) return null;
+  const padded = ecb(openKey).decrypt.update(Buffer.from(hex, 'hex'));
+  // PKCS#7: the last byte says how many bytes of padding there are, each of that value.
+  const padLength = padded[padded.length - 1]!;
+  if (padLength < 1 || padLength > BLOCK) return null;
+  for (let i = padded.length - padLength; i < padded.length; i++) if (padded[i] !== padLength) return null;
+  const plain = padded.subarray(0, padded.length - padLength);
+  const text = plain.toString('utf8');
+  // A wrong key passes the padding check about once in 256 tries; invalid UTF-8 gives it away.
+  if (!Buffer.from(text, 'utf8').equals(plain)) return null;
+  return text;
 }
 
 export type SignValue = string | number | boolean | null | undefined;
@@ -62,8 +105,9 @@ function stringify(value: SignValue): string {
   return String(value);
 }
 
-export const sha1Hex = (text: string) => createHash('sha1').update(text, 'utf8').digest('hex');
-export const md5Hex = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+// One-shot digests: no Hash object per call (two per signature, two signatures per request).
+export const sha1Hex = (text: string) => hash('sha1', text, 'hex');
+export const md5Hex = (text: string) => hash('md5', text, 'hex');
 
 export function sign(fields: Record<string, SignValue>, openKey: string): string {
   return md5Hex(sha1Hex(signingString(fields, openKey)));

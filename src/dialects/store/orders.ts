@@ -202,7 +202,7 @@ export function paymentOrderInsert(
          SELECT ${at(0)}, ${at(1)}, 1, ${at(2)}, nextval(('serial_merchant_' || merchant_id)::regclass),
                 nextval(('serial_store_' || ${at(0)}::text)::regclass), ${at(3)}, ${at(4)}, ${at(5)}, ${at(6)},
                 ${at(7)}, ${at(8)}, ${at(9)}, ${at(10)}
-         FROM apps WHERE id = ${at(11)} RETURNING *`;
+         FROM apps WHERE id = ${at(11)} RETURNING ord_mct_id, ord_shop_id`;
       },
       params: [
         store.id,
@@ -218,8 +218,26 @@ export function paymentOrderInsert(
         now,
         store.appId,
       ],
-      inserted: (row) => {
-        written = toRow(row);
+      // Only the serials are new; the rest is what was sent (no need to read it back).
+      inserted: (serials) => {
+        written = {
+          storeId: store.id,
+          outNo: r.outNo,
+          ordType: 1,
+          chargeId: r.chargeId,
+          refundId: null,
+          ordNo: null,
+          ordMctId: Number(serials.ord_mct_id),
+          ordShopId: Number(serials.ord_shop_id),
+          pmtTag: r.pmtTag,
+          diyPmtName: r.diyPmtName ?? null,
+          ordName: r.ordName ?? null,
+          remark: r.remark ?? null,
+          tag: r.tag ?? null,
+          tradeAccount: r.tradeAccount ?? null,
+          tradeNo: r.tradeNo ?? null,
+          createdAt: now,
+        };
       },
     },
     row: () => {
