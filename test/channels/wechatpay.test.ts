@@ -6,11 +6,10 @@
  * asserts the exact transitions (events), statuses and amounts.
  */
 import { X509Certificate, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
-import pino from 'pino';
 import WechatpayPlugin from 'wechatpay-axios-plugin';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CONFIG_ID } from '../../src/channels/wechatpay/client.js';
-import { type WechatpayConnector, wechatpayConnector } from '../../src/channels/wechatpay/connector.js';
+import { wechatpayConnector } from '../../src/channels/wechatpay/connector.js';
 import {
   aesGcmDecrypt,
   aesGcmEncrypt,
@@ -22,12 +21,11 @@ import {
 } from '../../src/channels/wechatpay/protocol.js';
 import { syncChargeFromChannel, syncRefundFromChannel } from '../../src/core/payments/sync-from-channel.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
-import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
 import { cancelCharge } from '../../src/core/payments/cancel-charge.js';
 import { expireCharges } from '../../src/core/payments/expire-charges.js';
-import { type ChargeCreateParams, createCharge } from '../../src/core/payments/create-charge.js';
+import type { ChargeCreateParams } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
-import { findCharge, findRefund } from '../../src/db/charges.js';
+import { findRefund } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { JuheError } from '../../src/domain/errors.js';
 import {
@@ -37,9 +35,12 @@ import {
 } from '../../src/sandbox/wechatpay/simulator.js';
 import { pollDue } from '../../src/core/payments/poll.js';
 import { selfSignedCertificate } from '../../src/sandbox/wechatpay/x509.js';
-import { type TestCore, testCore } from '../support/core.js';
+import { captureLog } from '../support/capture-log.js';
+import { useChannelGateway } from '../support/channel-gateway.js';
+import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
-import { type TestServer, call, testServer } from '../support/server.js';
+import { numberedCharges } from '../support/numbered-charges.js';
+import { type TestServer, call } from '../support/server.js';
 
 type Wx = {
   chain(path: string): {
@@ -53,29 +54,22 @@ type Wx = {
 const Wechatpay = WechatpayPlugin as unknown as new (config: Record<string, unknown>) => Wx;
 
 describe.each(engines())('wechatpay connector against the simulator (%s)', (engine) => {
+  const gateway = useChannelGateway(engine, {
+    merchant: 'WeChat merchant',
+    connectors: () => connectorRegistry({ wechatpay: wechatpayConnector() }),
+    simulator: simulatorOf,
+  });
+  const { events, current, testHelper, newApp, configureChannel } = gateway;
   let core: TestCore;
   let server: TestServer;
   let sim: WechatpaySimulator;
-  let appId: string;
-  let counter = 0;
-
-  beforeAll(async () => {
-    const connector: WechatpayConnector = wechatpayConnector();
-    core = await testCore(engine, { connectors: connectorRegistry({ wechatpay: connector }) });
-    server = await testServer(core);
-    core.publicUrl = server.url;
-    sim = simulatorOf(core)!;
-    sim.setClientTimeout(600);
-    const app = await core.db.tx(async (q) => {
-      const merchant = await createMerchant(q, core, { name: 'WeChat merchant' });
-      return createApp(q, core, { merchantId: merchant.id, name: 'Shop' });
-    });
-    appId = app.id;
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await core?.drop();
+  beforeAll(() => void ({ core, server, sim } = gateway));
+  const charges = numberedCharges(gateway, 'wx', {
+    channel: 'wechatpay',
+    amount: 1000,
+    currency: 'CNY',
+    subject: 'Coffee 咖啡',
+    clientIp: '203.0.113.7',
   });
 
   /** The official client configured as a merchant would, against the listening simulator. */
@@ -92,37 +86,20 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
     });
   }
 
-  async function charge(method: ChargeCreateParams['method'], overrides: Partial<ChargeCreateParams> = {}) {
-    counter += 1;
-    return createCharge(core, {
-      appId,
-      livemode: false,
-      dialect: 'admin',
-      orderNo: `wx-${counter}`,
-      channel: 'wechatpay',
-      method,
-      amount: 1000,
-      currency: 'CNY',
-      subject: 'Coffee 咖啡',
-      clientIp: '203.0.113.7',
-      ...overrides,
-    });
-  }
-
-  async function events(id: string): Promise<string[]> {
-    const rows = await core.db.query<{ type: string }>(
-      'SELECT type FROM events WHERE object_id = $1 ORDER BY seq',
-      [id],
-    );
-    return rows.map((r) => r.type);
-  }
-
-  const current = async (c: Charge) => (await findCharge(core.db, c.id))!;
+  const charge = (method: ChargeCreateParams['method'], overrides: Partial<ChargeCreateParams> = {}) =>
+    charges.create({ method, ...overrides });
   const order = async (c: Charge) =>
     (await core.db.query('SELECT * FROM wxsim_orders WHERE out_trade_no = $1', [c.orderSn]))[0];
   const pay = (c: Charge) => sim.payerAct(sim.keys.merchant.mchid, c.orderSn, 'pay');
   const decline = (c: Charge) => sim.payerAct(sim.keys.merchant.mchid, c.orderSn, 'decline');
   const deliveriesSince = (n: number) => sim.deliveries.slice(n);
+  /** A merchant's own config naming the sandbox merchant and the listening simulator. */
+  const sandboxSettings = () => ({
+    mch_id: sim.keys.merchant.mchid,
+    appid: sim.keys.merchant.appid,
+    serial_no: sim.keys.merchant.serialNo,
+    base_url: `${server.url}/sandbox/wechatpay/`,
+  });
 
   describe('create, for every method', () => {
     it('native (qr): code_url, pending, the QR landing page shows the order', async () => {
@@ -185,7 +162,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       expect((error as JuheError).code).toBe('missing_parameter');
       const [failed] = await core.db.query<{ id: string; status: string }>(
         'SELECT id, status FROM charges WHERE order_no = $1',
-        [`wx-${counter}`],
+        [charges.lastOrderNo()],
       );
       expect(failed.status).toBe('failed');
       expect((await core.db.query('SELECT 1 FROM wxsim_orders WHERE attach = $1', [failed.id])).length).toBe(
@@ -315,9 +292,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
     it('the admin test helper pays and declines through the simulator', async () => {
       const c = await charge('qr');
       const before = sim.deliveries.length;
-      const paid = await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, {
-        token: server.tokens.owner,
-      });
+      const paid = await testHelper(c, 'pay');
       expect(paid.status).toBe(200);
       expect(paid.body).toMatchObject({ id: c.id, applied: true });
       expect(deliveriesSince(before)).toEqual([
@@ -327,9 +302,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
 
       const d = await charge('jsapi', { extra: { openid: 'o-helper' } });
-      const declined = await call(server, 'POST', `/api/v1/test_helpers/charges/${d.id}/decline`, {
-        token: server.tokens.owner,
-      });
+      const declined = await testHelper(d, 'decline');
       expect(declined.body).toMatchObject({ applied: true });
       expect(await current(d)).toMatchObject({ status: 'failed', failureCode: 'PAYERROR' });
       expect((await order(d)).trade_state).toBe('PAYERROR');
@@ -680,9 +653,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
             .privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
       );
       // Every refusal is logged: capture the gateway's log while they arrive.
-      const logged: { level: number; msg: string; reason?: string }[] = [];
-      const quiet = core.log;
-      core.log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+      const log = captureLog(core, 'info');
       const refusals = [
         ['foreign key', await send(genuine, { key: foreign })],
         ['unknown serial', await send(genuine, { serial: 'ABCDEF' })],
@@ -695,8 +666,8 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
         ['another merchant', await send(envelope({ ...resource, mchid: '1900000001' }))],
         ['unknown order', await send(envelope({ ...resource, out_trade_no: '20260301000000000000' }))],
       ] as const;
-      core.log = quiet;
-      const warnings = logged.filter((l) => l.level >= 40);
+      log.restore();
+      const warnings = log.lines.filter((l) => l.level >= 40);
       expect(warnings).toHaveLength(refusals.length);
       expect(warnings.filter((l) => l.msg === 'rejected WeChat Pay callback').map((l) => l.reason)).toEqual([
         'signature does not verify',
@@ -813,31 +784,13 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
         .catch((e: any) => e);
       expect(error.code).toBe('EV3_RES_HEADER_SIGNATURE_DIGEST');
       // Through the connector, for a merchant whose config trusts the impostor.
-      const other = await core.db.tx(async (q) => {
-        const m = await createMerchant(q, core, { name: 'Impostor merchant' });
-        return createApp(q, core, { merchantId: m.id, name: 'Impostor shop' });
+      const other = await newApp('Impostor merchant', 'Impostor shop');
+      await configureChannel(other, 'wechatpay', sandboxSettings(), {
+        private_key: merchant.privateKeyPem,
+        api_v3_key: merchant.apiV3Key,
+        platform_certificate: fake.pem,
       });
-      const configured = await call(server, 'POST', '/api/v1/channel_configs', {
-        token: server.tokens.owner,
-        body: {
-          app: other.id,
-          mode: 'test',
-          provider: 'wechatpay',
-          settings: {
-            mch_id: merchant.mchid,
-            appid: merchant.appid,
-            serial_no: merchant.serialNo,
-            base_url: `${server.url}/sandbox/wechatpay/`,
-          },
-          secrets: {
-            private_key: merchant.privateKeyPem,
-            api_v3_key: merchant.apiV3Key,
-            platform_certificate: fake.pem,
-          },
-        },
-      });
-      expect(configured.status).toBeLessThan(300);
-      const c = await charge('qr', { appId: other.id });
+      const c = await charge('qr', { appId: other });
       expect(c).toMatchObject({ status: 'pending', credential: null });
       expect((await order(c)).trade_state).toBe('NOTPAY'); // WeChat did create it
       const [{ next_poll_at }] = await core.db.query('SELECT next_poll_at FROM charges WHERE id = $1', [
@@ -867,37 +820,21 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
   describe("a merchant's own channel config, over real sockets both ways", () => {
     it('native, callback, refund and MD5-signed micropay with settings/secrets from the admin API', async () => {
       const { merchant, platform } = sim.keys;
-      const other = await core.db.tx(async (q) => {
-        const m = await createMerchant(q, core, { name: 'Config merchant' });
-        return createApp(q, core, { merchantId: m.id, name: 'Configured shop' });
-      });
-      const created = await call(server, 'POST', '/api/v1/channel_configs', {
-        token: server.tokens.owner,
-        body: {
-          app: other.id,
-          mode: 'test',
-          provider: 'wechatpay',
-          settings: {
-            mch_id: merchant.mchid,
-            appid: merchant.appid,
-            serial_no: merchant.serialNo,
-            base_url: `${server.url}/sandbox/wechatpay/`,
-            timeout_ms: 3000,
-            v2_sign_type: 'MD5',
-          },
-          secrets: {
-            private_key: merchant.privateKeyPem,
-            api_v3_key: merchant.apiV3Key,
-            api_v2_key: merchant.apiV2Key,
-            platform_certificate: platform.certificatePem,
-          },
+      const other = await newApp('Config merchant', 'Configured shop');
+      const configId = await configureChannel(
+        other,
+        'wechatpay',
+        { ...sandboxSettings(), timeout_ms: 3000, v2_sign_type: 'MD5' },
+        {
+          private_key: merchant.privateKeyPem,
+          api_v3_key: merchant.apiV3Key,
+          api_v2_key: merchant.apiV2Key,
+          platform_certificate: platform.certificatePem,
         },
-      });
-      expect(created.status).toBeLessThan(300);
-      const configId = created.body.id as string;
+      );
       sim.setTransport('http');
       try {
-        const c = await charge('qr', { appId: other.id, amount: 4321 });
+        const c = await charge('qr', { appId: other, amount: 4321 });
         expect((await order(c)).notify_url).toBe(`${server.url}/notify/wechatpay/${configId}`);
         const before = sim.deliveries.length;
         const code = String(c.credential!.code_url).split('/').pop();
@@ -916,7 +853,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
         expect((await findRefund(core.db, r.id))!.status).toBe('succeeded');
         expect((await current(c)).amountRefunded).toBe(1321);
 
-        const b = await charge('barcode', { appId: other.id, extra: { auth_code: '109876543210987654' } });
+        const b = await charge('barcode', { appId: other, extra: { auth_code: '109876543210987654' } });
         expect(b.status).toBe('succeeded');
         // The sandbox merchant's callbacks are not accepted on this config's route and vice versa: config ids matter.
         const wrongRoute = await call(server, 'POST', `/notify/wechatpay/chc_000000000000000000000000`, {
@@ -933,39 +870,20 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
   describe('an unusable channel config', () => {
     it('is refused as channel_not_available, never sent upstream or left unknown', async () => {
       const { merchant, platform } = sim.keys;
-      const other = await core.db.tx(async (q) => {
-        const m = await createMerchant(q, core, { name: 'Broken config merchant' });
-        return createApp(q, core, { merchantId: m.id, name: 'Broken shop' });
-      });
-      const configure = (secrets: Record<string, string>) =>
-        call(server, 'POST', '/api/v1/channel_configs', {
-          token: server.tokens.owner,
-          body: {
-            app: other.id,
-            mode: 'test',
-            provider: 'wechatpay',
-            settings: {
-              mch_id: merchant.mchid,
-              appid: merchant.appid,
-              serial_no: merchant.serialNo,
-              base_url: `${server.url}/sandbox/wechatpay/`,
-            },
-            secrets,
-          },
-        });
+      const other = await newApp('Broken config merchant', 'Broken shop');
       const good = { private_key: merchant.privateKeyPem, api_v3_key: merchant.apiV3Key };
       for (const secrets of [
         { ...good, platform_certificate: 'not a certificate' },
         { ...good, platform_certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' },
         { ...good, platform_certificate: platform.certificatePem, private_key: 'not a key' },
       ]) {
-        expect((await configure(secrets)).status).toBeLessThan(300);
-        const error = await charge('qr', { appId: other.id }).catch((e: unknown) => e);
+        await configureChannel(other, 'wechatpay', sandboxSettings(), secrets);
+        const error = await charge('qr', { appId: other }).catch((e: unknown) => e);
         expect((error as JuheError).code).toBe('channel_not_available');
       }
       const [{ count }] = await core.db.query<{ count: string }>(
         `SELECT count(*) FROM wxsim_orders o JOIN charges c ON c.order_sn = o.out_trade_no WHERE c.app_id = $1`,
-        [other.id],
+        [other],
       );
       expect(Number(count)).toBe(0);
     });
