@@ -8,7 +8,7 @@
  */
 import { forgetChannelConfigs } from '../../src/core/apps/credential-cache.js';
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CONFIG_ID } from '../../src/channels/unionpay/client.js';
 import { refundOrderIdOf, txnTimeOf } from '../../src/channels/unionpay/connector.js';
 import {
@@ -23,14 +23,13 @@ import {
   verifyFromUnionpay,
 } from '../../src/channels/unionpay/protocol.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
-import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
 import { cancelCharge } from '../../src/core/payments/cancel-charge.js';
-import { type ChargeCreateParams, createCharge } from '../../src/core/payments/create-charge.js';
+import type { ChargeCreateParams } from '../../src/core/payments/create-charge.js';
 import { expireCharges } from '../../src/core/payments/expire-charges.js';
 import { pollDue } from '../../src/core/payments/poll.js';
 import { syncChargeFromChannel, syncRefundFromChannel } from '../../src/core/payments/sync-from-channel.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
-import { findCharge, findRefund } from '../../src/db/charges.js';
+import { findRefund } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { JuheError } from '../../src/domain/errors.js';
 import { issueCertificate } from '../../src/sandbox/_kit/x509-chain.js';
@@ -39,9 +38,11 @@ import {
   type UnionpaySimulator,
   unionpaySimulatorOf,
 } from '../../src/sandbox/unionpay/simulator.js';
-import { type TestCore, testCore } from '../support/core.js';
+import { useChannelGateway } from '../support/channel-gateway.js';
+import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
-import { type TestServer, call, testServer } from '../support/server.js';
+import { numberedCharges } from '../support/numbered-charges.js';
+import { type TestServer, call } from '../support/server.js';
 
 const unescapeHtml = (s: string) =>
   s.replace(
@@ -59,28 +60,22 @@ function hiddenInputs(html: string): AcpFields {
 }
 
 describe.each(engines())('unionpay connector against the simulator (%s)', (engine) => {
+  const gateway = useChannelGateway(engine, {
+    merchant: 'UnionPay merchant',
+    connectors: () => connectorRegistry(),
+    simulator: unionpaySimulatorOf,
+  });
+  const { events, current, testHelper, newApp, configureChannel } = gateway;
   let core: TestCore;
   let server: TestServer;
   let sim: UnionpaySimulator;
-  let appId: string;
-  let counter = 0;
-
-  beforeAll(async () => {
-    core = await testCore(engine, { connectors: connectorRegistry() });
-    server = await testServer(core);
-    core.publicUrl = server.url;
-    sim = unionpaySimulatorOf(core)!;
-    sim.setClientTimeout(600);
-    const app = await core.db.tx(async (q) => {
-      const merchant = await createMerchant(q, core, { name: 'UnionPay merchant' });
-      return createApp(q, core, { merchantId: merchant.id, name: 'Shop' });
-    });
-    appId = app.id;
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await core?.drop();
+  beforeAll(() => void ({ core, server, sim } = gateway));
+  const charges = numberedCharges(gateway, 'up', {
+    channel: 'unionpay',
+    amount: 1000,
+    currency: 'CNY',
+    subject: 'Tea 茶',
+    returnUrl: 'https://shop.example/return',
   });
 
   const trust = () => ({
@@ -89,35 +84,11 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
     acceptedOwners: [UNIONPAY_TEST_CN_NAME],
   });
 
-  async function charge(
+  const charge = (
     method: ChargeCreateParams['method'],
     overrides: Partial<ChargeCreateParams> = {},
     provider: 'unionpay' | 'applepay' = 'unionpay',
-  ) {
-    counter += 1;
-    return createCharge(core, {
-      appId,
-      livemode: false,
-      dialect: 'admin',
-      orderNo: `up-${counter}`,
-      channel: provider,
-      method,
-      amount: 1000,
-      currency: 'CNY',
-      subject: 'Tea 茶',
-      returnUrl: 'https://shop.example/return',
-      ...overrides,
-    });
-  }
-
-  async function events(id: string): Promise<string[]> {
-    const rows = await core.db.query<{ type: string }>(
-      'SELECT type FROM events WHERE object_id = $1 ORDER BY seq',
-      [id],
-    );
-    return rows.map((r) => r.type);
-  }
-  const current = async (c: Charge) => (await findCharge(core.db, c.id))!;
+  ) => charges.create({ channel: provider, method, ...overrides });
   const txn = async (orderId: string) =>
     (await core.db.query('SELECT * FROM upsim_txns WHERE order_id = $1', [orderId]))[0];
   const pay = (c: Charge) => sim.payerAct(c.orderSn, 'pay');
@@ -336,9 +307,7 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
     it('the admin test helper pays a web charge (posting its form first) and declines an Apple Pay one', async () => {
       const c = await charge('page');
       const before = sim.deliveries.length;
-      const paid = await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, {
-        token: server.tokens.owner,
-      });
+      const paid = await testHelper(c, 'pay');
       expect(paid.status).toBe(200);
       expect(paid.body).toMatchObject({ id: c.id, applied: true });
       expect(deliveriesSince(before)).toEqual([expect.objectContaining({ orderId: c.orderSn, status: 200 })]);
@@ -346,9 +315,7 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
 
       const d = await charge('app', {}, 'applepay');
-      const declined = await call(server, 'POST', `/api/v1/test_helpers/charges/${d.id}/decline`, {
-        token: server.tokens.owner,
-      });
+      const declined = await testHelper(d, 'decline');
       expect(declined.body).toMatchObject({ applied: true });
       expect(await current(d)).toMatchObject({ status: 'failed', failureCode: '01' });
       expect((await txn(d.orderSn)).resp_code).toBe('01');
@@ -427,10 +394,7 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
     async function paid(amount = 1000, method: 'app' | 'page' = 'app') {
       const c = await charge(method, { amount });
       const before = sim.deliveries.length;
-      if (method === 'page')
-        await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, {
-          token: server.tokens.owner,
-        });
+      if (method === 'page') await testHelper(c, 'pay');
       else await pay(c);
       expect(deliveriesSince(before)).toHaveLength(1);
       expect((await current(c)).status).toBe('succeeded');
@@ -481,18 +445,11 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
       });
       expect(refused).toMatchObject({ respCode: '36', respMsg: '与原交易信息不符' });
 
-      counter += 1;
-      const apple = await createCharge(core, {
-        appId,
-        livemode: false,
-        dialect: 'admin',
-        orderNo: `up-${counter}`,
-        channel: 'applepay',
-        method: 'app',
-        amount: 500,
-        currency: 'CNY',
-        subject: 'Apple Pay',
-      });
+      const apple = await charge(
+        'app',
+        { amount: 500, subject: 'Apple Pay', returnUrl: undefined },
+        'applepay',
+      );
       await pay(apple);
       const part = await createRefund(core, { chargeId: apple.id, amount: 120 });
       await sim.runDue();
@@ -871,32 +828,20 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
 
   describe("a merchant's own channel config, over real sockets both ways", () => {
     async function configured(secrets: Record<string, string>) {
-      const other = await core.db.tx(async (q) => {
-        const m = await createMerchant(q, core, { name: 'Config merchant' });
-        return createApp(q, core, { merchantId: m.id, name: 'Configured shop' });
-      });
-      const created = await call(server, 'POST', '/api/v1/channel_configs', {
-        token: server.tokens.owner,
-        body: {
-          app: other.id,
-          mode: 'test',
-          provider: 'unionpay',
-          settings: {
-            mer_id: sim.keys.merId,
-            base_url: `${server.url}/sandbox/unionpay/gateway/api/`,
-            timeout_ms: 3000,
-          },
-          secrets: {
-            sign_private_key: sim.keys.merchant.privateKeyPem,
-            sign_cert: sim.keys.merchant.certPem,
-            middle_cert: sim.keys.middleCertPem,
-            root_cert: sim.keys.rootCertPem,
-            ...secrets,
-          },
+      const other = await newApp('Config merchant', 'Configured shop');
+      const configId = await configureChannel(
+        other,
+        'unionpay',
+        { mer_id: sim.keys.merId, base_url: `${server.url}/sandbox/unionpay/gateway/api/`, timeout_ms: 3000 },
+        {
+          sign_private_key: sim.keys.merchant.privateKeyPem,
+          sign_cert: sim.keys.merchant.certPem,
+          middle_cert: sim.keys.middleCertPem,
+          root_cert: sim.keys.rootCertPem,
+          ...secrets,
         },
-      });
-      expect(created.status).toBeLessThan(300);
-      return { appId: other.id, configId: created.body.id as string };
+      );
+      return { appId: other, configId };
     }
 
     it('app, notice to the config route, refund with settings/secrets from the admin API', async () => {
@@ -960,7 +905,7 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
       expect((error as JuheError).message).toBe('UnionPay 31: 商户状态不正确');
       const [failed] = await core.db.query<{ id: string; status: string }>(
         'SELECT id, status FROM charges WHERE order_no = $1',
-        [`up-${counter}`],
+        [charges.lastOrderNo()],
       );
       expect(failed.status).toBe('failed');
       expect(await events(failed.id)).toEqual(['charge.created', 'charge.failed']);
