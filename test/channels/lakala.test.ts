@@ -6,8 +6,7 @@
  * inject. Each scenario asserts the exact transitions (events), statuses and amounts.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CONFIG_ID } from '../../src/channels/lakala/client.js';
 import { lakalaConnector } from '../../src/channels/lakala/connector.js';
 import {
@@ -26,7 +25,7 @@ import { expireCharges } from '../../src/core/payments/expire-charges.js';
 import { pollDue } from '../../src/core/payments/poll.js';
 import { syncChargeFromChannel, syncRefundFromChannel } from '../../src/core/payments/sync-from-channel.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
-import { findCharge, findRefund } from '../../src/db/charges.js';
+import { findRefund } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { JuheError } from '../../src/domain/errors.js';
 import {
@@ -35,34 +34,31 @@ import {
   simulatorOf,
 } from '../../src/sandbox/lakala/simulator.js';
 import { selfSignedCertificate } from '../../src/sandbox/wechatpay/x509.js';
-import { type TestCore, testCore } from '../support/core.js';
 import { launchBrowser } from '../support/browser.js';
+import { captureLog } from '../support/capture-log.js';
+import { useChannelGateway } from '../support/channel-gateway.js';
+import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
-import { type TestServer, call, testServer } from '../support/server.js';
+import { numberedCharges } from '../support/numbered-charges.js';
+import { type TestServer, call } from '../support/server.js';
 
 describe.each(engines())('lakala connector against the simulator (%s)', (engine) => {
+  const gateway = useChannelGateway(engine, {
+    merchant: 'Lakala merchant',
+    connectors: () => connectorRegistry({ lakala: lakalaConnector() }),
+    simulator: simulatorOf,
+  });
+  const { events, current, testHelper, newApp, configureChannel } = gateway;
   let core: TestCore;
   let server: TestServer;
   let sim: LakalaSimulator;
-  let appId: string;
-  let counter = 0;
-
-  beforeAll(async () => {
-    core = await testCore(engine, { connectors: connectorRegistry({ lakala: lakalaConnector() }) });
-    server = await testServer(core);
-    core.publicUrl = server.url;
-    sim = simulatorOf(core)!;
-    sim.setClientTimeout(600);
-    const app = await core.db.tx(async (q) => {
-      const merchant = await createMerchant(q, core, { name: 'Lakala merchant' });
-      return createApp(q, core, { merchantId: merchant.id, name: 'Shop' });
-    });
-    appId = app.id;
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await core?.drop();
+  beforeAll(() => void ({ core, server, sim } = gateway));
+  const charges = numberedCharges(gateway, 'lkl', {
+    channel: 'lakala',
+    amount: 1000,
+    currency: 'CNY',
+    subject: 'Coffee 咖啡',
+    clientIp: '203.0.113.7',
   });
 
   const extras: Record<string, Record<string, unknown>> = {
@@ -71,40 +67,27 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
     app: { user_id: 'aaa111', return_url: 'http://www.abc.cn/' },
   };
 
-  async function charge(method: 'page' | 'h5' | 'app', overrides: Partial<ChargeCreateParams> = {}) {
-    counter += 1;
-    return createCharge(core, {
-      appId,
-      livemode: false,
-      dialect: 'admin',
-      orderNo: `lkl-${counter}`,
-      channel: 'lakala',
+  const charge = (method: 'page' | 'h5' | 'app', overrides: Partial<ChargeCreateParams> = {}) =>
+    charges.create({
       method,
-      amount: 1000,
-      currency: 'CNY',
-      subject: 'Coffee 咖啡',
-      clientIp: '203.0.113.7',
       extra: extras[method],
       ...(method !== 'page' ? { returnUrl: 'http://www.abc.cn/' } : {}),
       ...overrides,
     });
-  }
-
-  async function events(id: string): Promise<string[]> {
-    const rows = await core.db.query<{ type: string }>(
-      'SELECT type FROM events WHERE object_id = $1 ORDER BY seq',
-      [id],
-    );
-    return rows.map((r) => r.type);
-  }
-
-  const current = async (c: Charge) => (await findCharge(core.db, c.id))!;
   const order = async (c: Charge) =>
     (await core.db.query<any>('SELECT * FROM lklsim_orders WHERE out_order_no = $1', [c.orderSn]))[0];
   const pay = (c: Charge) => sim.payerAct(c.orderSn, 'pay');
   const decline = (c: Charge) => sim.payerAct(c.orderSn, 'decline');
   const deliveriesSince = (n: number) => sim.deliveries.slice(n);
   const codeOf = (url: string) => url.split('/').pop()!;
+  /** A merchant's own config naming the sandbox merchant and the listening simulator. */
+  const sandboxSettings = () => ({
+    appid: sim.keys.merchant.appid,
+    serial_no: sim.keys.merchant.serialNo,
+    merchant_no: sim.keys.merchant.merchantNo,
+    term_no: sim.keys.merchant.termNo,
+    base_url: `${server.url}/sandbox/lakala`,
+  });
 
   /** A request signed as the merchant would, straight to the simulator; the answer as Lakala sent it. */
   async function direct(
@@ -180,7 +163,7 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
       const usd = await charge('page', { currency: 'USD' }).catch((e: unknown) => e);
       expect((usd as JuheError).code).toBe('channel_not_supported');
       const qr = await createCharge(core, {
-        appId,
+        appId: gateway.appId,
         livemode: false,
         dialect: 'admin',
         orderNo: 'lkl-qr',
@@ -254,9 +237,7 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
     it('the test helper pays and declines through the simulator', async () => {
       const c = await charge('page');
       const before = sim.deliveries.length;
-      const paid = await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, {
-        token: server.tokens.owner,
-      });
+      const paid = await testHelper(c, 'pay');
       expect(paid.status).toBe(200);
       expect(paid.body).toMatchObject({ id: c.id, applied: true });
       expect(deliveriesSince(before)).toEqual([expect.objectContaining({ status: 200, acknowledged: true })]);
@@ -264,9 +245,7 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
 
       const d = await charge('app');
-      const declined = await call(server, 'POST', `/api/v1/test_helpers/charges/${d.id}/decline`, {
-        token: server.tokens.owner,
-      });
+      const declined = await testHelper(d, 'decline');
       expect(declined.body).toMatchObject({ applied: true });
       expect(await current(d)).toMatchObject({ status: 'failed', failureCode: 'ORDER_FAILED' });
       expect((await order(d)).order_status).toBe('3');
@@ -640,9 +619,7 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
       const genuine = JSON.stringify(notice);
       const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
       const signed = (body: string) => notifyAuthorization(body, platform.privateKeyPem);
-      const logged: { level: number; reason?: string }[] = [];
-      const quiet = core.log;
-      core.log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+      const log = captureLog(core, 'info');
       const refusals = [
         await send(genuine),
         await send(genuine, notifyAuthorization(genuine, foreign)),
@@ -671,13 +648,13 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
           signed(JSON.stringify({ ...notice, order_status: '0' })),
         ),
       ];
-      core.log = quiet;
+      log.restore();
       for (const answer of refusals) {
         expect(answer.status).toBeGreaterThanOrEqual(400);
         expect(answer.body.code).toBe('FAIL');
       }
       expect(refusals.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 401, 400, 400, 400, 404, 400]);
-      expect(logged.filter((l) => l.level >= 40)).toHaveLength(refusals.length);
+      expect(log.lines.filter((l) => l.level >= 40)).toHaveLength(refusals.length);
       expect(await current(c)).toMatchObject({ status: 'pending', transactionNo: null });
       expect(await events(c.id)).toEqual(['charge.created']);
       // The genuine notification, correctly signed, applies once and is acknowledged.
@@ -727,28 +704,12 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
         notAfter: new Date(Date.now() + 86_400_000),
         serial: Buffer.from(platform.serial, 'hex'),
       });
-      const other = await core.db.tx(async (q) => {
-        const m = await createMerchant(q, core, { name: 'Impostor merchant' });
-        return createApp(q, core, { merchantId: m.id, name: 'Impostor shop' });
+      const other = await newApp('Impostor merchant', 'Impostor shop');
+      await configureChannel(other, 'lakala', sandboxSettings(), {
+        private_key: merchant.privateKeyPem,
+        platform_certificate: fake.pem,
       });
-      const configured = await call(server, 'POST', '/api/v1/channel_configs', {
-        token: server.tokens.owner,
-        body: {
-          app: other.id,
-          mode: 'test',
-          provider: 'lakala',
-          settings: {
-            appid: merchant.appid,
-            serial_no: merchant.serialNo,
-            merchant_no: merchant.merchantNo,
-            term_no: merchant.termNo,
-            base_url: `${server.url}/sandbox/lakala`,
-          },
-          secrets: { private_key: merchant.privateKeyPem, platform_certificate: fake.pem },
-        },
-      });
-      expect(configured.status).toBeLessThan(300);
-      const c = await charge('page', { appId: other.id });
+      const c = await charge('page', { appId: other });
       expect(c).toMatchObject({ status: 'pending', credential: null });
       expect((await order(c)).order_status).toBe('0'); // Lakala did create it
       sim.faults.add('drop');
@@ -765,32 +726,16 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
   describe("a merchant's own channel config, over real sockets both ways", () => {
     it('create, cashier, notification to /notify/lakala/<config id>, refund and refund query', async () => {
       const { merchant, platform } = sim.keys;
-      const other = await core.db.tx(async (q) => {
-        const m = await createMerchant(q, core, { name: 'Config merchant' });
-        return createApp(q, core, { merchantId: m.id, name: 'Configured shop' });
-      });
-      const created = await call(server, 'POST', '/api/v1/channel_configs', {
-        token: server.tokens.owner,
-        body: {
-          app: other.id,
-          mode: 'test',
-          provider: 'lakala',
-          settings: {
-            appid: merchant.appid,
-            serial_no: merchant.serialNo,
-            merchant_no: merchant.merchantNo,
-            term_no: merchant.termNo,
-            base_url: `${server.url}/sandbox/lakala`,
-            timeout_ms: 3000,
-          },
-          secrets: { private_key: merchant.privateKeyPem, platform_certificate: platform.certificatePem },
-        },
-      });
-      expect(created.status).toBeLessThan(300);
-      const configId = created.body.id as string;
+      const other = await newApp('Config merchant', 'Configured shop');
+      const configId = await configureChannel(
+        other,
+        'lakala',
+        { ...sandboxSettings(), timeout_ms: 3000 },
+        { private_key: merchant.privateKeyPem, platform_certificate: platform.certificatePem },
+      );
       sim.setTransport('http');
       try {
-        const c = await charge('app', { appId: other.id, amount: 4321 });
+        const c = await charge('app', { appId: other, amount: 4321 });
         expect((await order(c)).notify_url).toBe(`${server.url}/notify/lakala/${configId}`);
         const before = sim.deliveries.length;
         const code = codeOf(String(c.credential!.order_string));
@@ -813,29 +758,22 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
     });
 
     it('a config without what Lakala needs is refused as channel_not_available, never sent upstream', async () => {
-      const other = await core.db.tx(async (q) => {
-        const m = await createMerchant(q, core, { name: 'Broken merchant' });
-        return createApp(q, core, { merchantId: m.id, name: 'Broken shop' });
-      });
-      const created = await call(server, 'POST', '/api/v1/channel_configs', {
-        token: server.tokens.owner,
-        body: {
-          app: other.id,
-          mode: 'test',
-          provider: 'lakala',
-          settings: { appid: 'OP1', serial_no: 'ab', merchant_no: '8221' },
-          secrets: { private_key: 'nope', platform_certificate: 'not a certificate' },
-        },
-      });
-      expect(created.status).toBeLessThan(300);
-      const error = await charge('page', { appId: other.id }).catch((e: unknown) => e);
+      const other = await newApp('Broken merchant', 'Broken shop');
+      await configureChannel(
+        other,
+        'lakala',
+        { appid: 'OP1', serial_no: 'ab', merchant_no: '8221' },
+        { private_key: 'nope', platform_certificate: 'not a certificate' },
+      );
+      const error = await charge('page', { appId: other }).catch((e: unknown) => e);
       expect((error as JuheError).code).toBe('channel_not_available');
     });
   });
 
   describe('the simulator, as a merchant calling it directly sees it', () => {
+    let directOrders = 0;
     const create = (over: Record<string, unknown> = {}) => ({
-      out_order_no: `direct${++counter}`,
+      out_order_no: `direct${++directOrders}`,
       merchant_no: sim.keys.merchant.merchantNo,
       total_amount: 100,
       order_efficient_time: lakalaTime(new Date(core.clock.now().getTime() + 3600_000)),
