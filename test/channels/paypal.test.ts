@@ -6,20 +6,18 @@
  * 5xx, token expiry. Each scenario asserts the exact transitions (events), statuses and amounts.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CONFIG_ID } from '../../src/channels/paypal/client.js';
 import { paypalConnector } from '../../src/channels/paypal/connector.js';
 import { signWebhook, webhookSignedMessage } from '../../src/channels/paypal/protocol.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
-import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
 import { cancelCharge } from '../../src/core/payments/cancel-charge.js';
-import { type ChargeCreateParams, createCharge } from '../../src/core/payments/create-charge.js';
+import type { ChargeCreateParams } from '../../src/core/payments/create-charge.js';
 import { expireCharges } from '../../src/core/payments/expire-charges.js';
 import { pollDue } from '../../src/core/payments/poll.js';
 import { syncChargeFromChannel, syncRefundFromChannel } from '../../src/core/payments/sync-from-channel.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
-import { findCharge, findRefund } from '../../src/db/charges.js';
+import { findRefund } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { JuheError } from '../../src/domain/errors.js';
 import {
@@ -28,65 +26,35 @@ import {
   WEBHOOK_RETRY_SCHEDULE_MS,
   paypalSimulatorOf,
 } from '../../src/sandbox/paypal/simulator.js';
-import { type TestCore, testCore } from '../support/core.js';
+import { captureLog } from '../support/capture-log.js';
+import { useChannelGateway } from '../support/channel-gateway.js';
+import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
-import { type TestServer, call, testServer } from '../support/server.js';
+import { numberedCharges } from '../support/numbered-charges.js';
+import { type TestServer, call } from '../support/server.js';
 
 describe.each(engines())('paypal connector against the simulator (%s)', (engine) => {
+  const gateway = useChannelGateway(engine, {
+    merchant: 'PayPal merchant',
+    connectors: () => connectorRegistry({ paypal: paypalConnector() }),
+    simulator: paypalSimulatorOf,
+  });
+  const { events, current, testHelper, newApp, configureChannel } = gateway;
   let core: TestCore;
   let server: TestServer;
   let sim: PaypalSimulator;
-  let appId: string;
-  let counter = 0;
-
-  beforeAll(async () => {
-    core = await testCore(engine, { connectors: connectorRegistry({ paypal: paypalConnector() }) });
-    server = await testServer(core);
-    core.publicUrl = server.url;
-    sim = paypalSimulatorOf(core)!;
-    sim.setClientTimeout(600);
-    const app = await core.db.tx(async (q) => {
-      const merchant = await createMerchant(q, core, { name: 'PayPal merchant' });
-      return createApp(q, core, { merchantId: merchant.id, name: 'Shop' });
-    });
-    appId = app.id;
-  }, 60_000);
-
+  beforeAll(() => void ({ core, server, sim } = gateway));
   afterEach(() => sim?.faults.clear());
-
-  afterAll(async () => {
-    await server?.close();
-    await core?.drop();
+  const charges = numberedCharges(gateway, 'pp', {
+    channel: 'paypal',
+    amount: 1234,
+    currency: 'USD',
+    subject: 'Tea set',
   });
-
-  async function charge(
+  const charge = (
     method: ChargeCreateParams['method'] = 'page',
     overrides: Partial<ChargeCreateParams> = {},
-  ) {
-    counter += 1;
-    return createCharge(core, {
-      appId,
-      livemode: false,
-      dialect: 'admin',
-      orderNo: `pp-${counter}`,
-      channel: 'paypal',
-      method,
-      amount: 1234,
-      currency: 'USD',
-      subject: 'Tea set',
-      ...overrides,
-    });
-  }
-
-  async function events(id: string): Promise<string[]> {
-    const rows = await core.db.query<{ type: string }>(
-      'SELECT type FROM events WHERE object_id = $1 ORDER BY seq',
-      [id],
-    );
-    return rows.map((r) => r.type);
-  }
-
-  const current = async (c: Charge) => (await findCharge(core.db, c.id))!;
+  ) => charges.create({ method, ...overrides });
   const orderIdOf = (c: Charge) => String(c.credential!.paypal_order_id);
   const order = async (c: Charge) =>
     (await core.db.query('SELECT * FROM ppsim_orders WHERE invoice_id = $1', [c.orderSn]))[0];
@@ -153,7 +121,7 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
       expect(
         await core.db.query(
           'SELECT 1 FROM ppsim_orders WHERE invoice_id = (SELECT order_sn FROM charges WHERE order_no = $1)',
-          [`pp-${counter}`],
+          [charges.lastOrderNo()],
         ),
       ).toEqual([]);
     });
@@ -269,18 +237,14 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
 
     it('the admin test helper pays and declines through the simulator', async () => {
       const c = await charge();
-      const paid = await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, {
-        token: server.tokens.owner,
-      });
+      const paid = await testHelper(c, 'pay');
       expect(paid.status).toBe(200);
       expect(paid.body).toMatchObject({ id: c.id, applied: true });
       expect((await current(c)).transactionNo).toBe((await order(c)).capture_id);
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
 
       const d = await charge('app');
-      const declined = await call(server, 'POST', `/api/v1/test_helpers/charges/${d.id}/decline`, {
-        token: server.tokens.owner,
-      });
+      const declined = await testHelper(d, 'decline');
       expect(declined.body).toMatchObject({ applied: true });
       expect(await current(d)).toMatchObject({ status: 'failed', failureCode: 'PAYER_CANCELLED' });
       expect((await order(d)).status).toBe('PAYER_ACTION_REQUIRED');
@@ -675,9 +639,7 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
         return call(server, 'POST', url, { rawBody: body, headers });
       };
       const genuine = event(capture);
-      const logged: { level: number; msg: string; reason?: string }[] = [];
-      const quiet = core.log;
-      core.log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+      const log = captureLog(core, 'info');
       const refusals = [
         ['foreign key', await send(genuine, { key: foreign })],
         ['another webhook id', await send(genuine, { webhookId: 'WEBHOOKOTHER1' })],
@@ -711,12 +673,12 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
         ],
         ['unhandled event', await send(event(capture, 'BILLING.SUBSCRIPTION.CREATED'))],
       ] as const;
-      core.log = quiet;
+      log.restore();
       for (const [why, answer] of refusals) {
         expect([why, answer.status >= 400]).toEqual([why, true]);
         expect(typeof answer.body.name).toBe('string');
       }
-      expect(logged.filter((l) => l.level >= 40)).toHaveLength(refusals.length);
+      expect(log.lines.filter((l) => l.level >= 40)).toHaveLength(refusals.length);
       expect(await current(c)).toMatchObject({ status: 'pending', transactionNo: null });
       expect(await events(c.id)).toEqual(['charge.created']);
       // PayPal's side is untouched: approved, not captured.
@@ -790,17 +752,11 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
   });
 
   describe("a merchant's own channel config", () => {
+    let configuredApps = 0;
     async function appWithConfig(settings: Record<string, unknown>, secrets: Record<string, string>) {
-      const other = await core.db.tx(async (q) => {
-        const m = await createMerchant(q, core, { name: `Config merchant ${counter}` });
-        return createApp(q, core, { merchantId: m.id, name: 'Config shop' });
-      });
-      const configured = await call(server, 'POST', '/api/v1/channel_configs', {
-        token: server.tokens.owner,
-        body: { app: other.id, mode: 'test', provider: 'paypal', settings, secrets },
-      });
-      expect(configured.status).toBeLessThan(300);
-      return { appId: other.id, configId: String(configured.body.id) };
+      configuredApps += 1;
+      const other = await newApp(`Config merchant ${configuredApps}`, 'Config shop');
+      return { appId: other, configId: await configureChannel(other, 'paypal', settings, secrets) };
     }
 
     it('over real sockets, with postback verification of webhooks', async () => {
@@ -928,10 +884,13 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
     it('PayPal-Request-Id: a retry answers the first order; a paid invoice_id is DUPLICATE_INVOICE_ID', async () => {
       const body = {
         intent: 'CAPTURE',
-        purchase_units: [{ invoice_id: `INV-${counter}-x`, amount: { currency_code: 'USD', value: '5.00' } }],
+        purchase_units: [
+          { invoice_id: `INV-${charges.lastOrderNo()}-x`, amount: { currency_code: 'USD', value: '5.00' } },
+        ],
       };
-      const first = await raw('POST', '/v2/checkout/orders', body, { 'paypal-request-id': `rq-${counter}` });
-      const again = await raw('POST', '/v2/checkout/orders', body, { 'paypal-request-id': `rq-${counter}` });
+      const requestId = { 'paypal-request-id': `rq-${charges.lastOrderNo()}` };
+      const first = await raw('POST', '/v2/checkout/orders', body, requestId);
+      const again = await raw('POST', '/v2/checkout/orders', body, requestId);
       expect(again.body.id).toBe(first.body.id);
       expect((await raw('POST', '/v2/checkout/orders', body)).body.id).not.toBe(first.body.id);
       const c = await charge();
