@@ -8,88 +8,60 @@ import { createPrivateKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AlipaySdk } from 'alipay-sdk';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type AlipayConnector, alipayConnector } from '../../src/channels/alipay/connector.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
-import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
 import { findChannelConfigById } from '../../src/core/apps/channel-configs.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
 import { cancelCharge, endUnpaidCharge } from '../../src/core/payments/cancel-charge.js';
-import { type ChargeCreateParams, createCharge } from '../../src/core/payments/create-charge.js';
+import type { ChargeCreateParams } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { pollDue } from '../../src/core/payments/poll.js';
-import { findCharge, findRefund } from '../../src/db/charges.js';
+import { findRefund } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { type SandboxAlipayApp, defaultSandboxApp, rsaKeyPair } from '../../src/sandbox/alipay/keys.js';
 import { alipaySimulatorFor } from '../../src/sandbox/alipay/plugin.js';
 import { rsa2Sign, signContent } from '../../src/sandbox/alipay/protocol.js';
 import { NOTIFY_RETRY_DELAYS_MS } from '../../src/sandbox/alipay/simulator.js';
-import { type TestCore, testCore } from '../support/core.js';
+import { captureLog } from '../support/capture-log.js';
+import { useChannelGateway } from '../support/channel-gateway.js';
+import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
-import { type TestServer, call, testServer } from '../support/server.js';
+import { numberedCharges } from '../support/numbered-charges.js';
+import { type TestServer, call } from '../support/server.js';
 
 describe.each(engines())('alipay connector against the simulator (%s)', (engine) => {
+  // A short client timeout so the "upstream timeout" scenario stays fast.
+  const connector: AlipayConnector = alipayConnector({ timeoutMs: 500 });
+  const gateway = useChannelGateway(engine, {
+    merchant: 'Alipay merchant',
+    connectors: () => connectorRegistry({ alipay: connector }),
+  });
+  const { events, current, testHelper, configureChannel } = gateway;
   let core: TestCore;
   let server: TestServer;
-  let connector: AlipayConnector;
-  let appId: string;
   let sandbox: SandboxAlipayApp;
   /** A key pair that is nobody's in particular: forgers, wrong configurations, a merchant's own app. */
   let stranger: ReturnType<typeof rsaKeyPair>;
-  let counter = 0;
 
   beforeAll(async () => {
-    // A short client timeout so the "upstream timeout" scenario stays fast.
-    connector = alipayConnector({ timeoutMs: 500 });
-    core = await testCore(engine, { connectors: connectorRegistry({ alipay: connector }) });
-    server = await testServer(core);
-    core.publicUrl = server.url;
-    const app = await core.db.tx(async (q) => {
-      const merchant = await createMerchant(q, core, { name: 'Alipay merchant' });
-      return createApp(q, core, { merchantId: merchant.id, name: 'Shop' });
-    });
-    appId = app.id;
+    ({ core, server } = gateway);
     sandbox = await defaultSandboxApp(core);
     stranger = rsaKeyPair();
   }, 60_000);
 
-  afterAll(async () => {
-    await server?.close();
-    await core?.drop();
-  });
-
   const sim = () => alipaySimulatorFor(core);
   const owner = () => server.tokens.owner;
 
-  async function charge(method: ChargeCreateParams['method'], overrides: Partial<ChargeCreateParams> = {}) {
-    counter += 1;
-    return createCharge(core, {
-      appId,
-      livemode: false,
-      dialect: 'admin',
-      orderNo: `ali-${counter}`,
-      channel: 'alipay',
-      method,
-      amount: 1000,
-      currency: 'CNY',
-      subject: 'Coffee 咖啡',
-      returnUrl: 'https://shop.example/return',
-      ...overrides,
-    });
-  }
-
-  async function events(id: string): Promise<string[]> {
-    const rows = await core.db.query<{ type: string }>(
-      'SELECT type FROM events WHERE object_id = $1 ORDER BY seq',
-      [id],
-    );
-    return rows.map((r) => r.type);
-  }
-
-  async function current(id: string): Promise<Charge> {
-    return (await findCharge(core.db, id))!;
-  }
+  const charges = numberedCharges(gateway, 'ali', {
+    channel: 'alipay',
+    amount: 1000,
+    currency: 'CNY',
+    subject: 'Coffee 咖啡',
+    returnUrl: 'https://shop.example/return',
+  });
+  const charge = (method: ChargeCreateParams['method'], overrides: Partial<ChargeCreateParams> = {}) =>
+    charges.create({ method, ...overrides });
 
   async function fault(kind: string, extra: Record<string, unknown> = {}) {
     const answer = await call(server, 'POST', '/api/v1/test_helpers/sandbox/alipay/faults', {
@@ -189,7 +161,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     expect(page).toContain('data-status="WAIT_BUYER_PAY"');
     const paid = await fetch(`${server.url}${cashier}/pay`, { method: 'POST', redirect: 'manual' });
     expect(paid.status).toBe(303);
-    const after = await current(c.id);
+    const after = await current(c);
     expect(after.status).toBe('succeeded');
     expect(after.transactionNo).toBe(cashier.split('/').pop());
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
@@ -220,7 +192,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
       method: 'alipay.trade.page.pay.return',
     });
     expect(merchantSdk().checkNotifySignV2(returned)).toBe(true);
-    expect((await current(c.id)).status).toBe('succeeded');
+    expect((await current(c)).status).toBe('succeeded');
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
@@ -238,7 +210,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     const cashier = opened.headers.get('location')!;
     const declined = await fetch(`${server.url}${cashier}/decline`, { method: 'POST', redirect: 'manual' });
     expect(declined.status).toBe(303);
-    const after = await current(c.id);
+    const after = await current(c);
     expect(after.status).toBe('failed');
     expect(after.failureCode).toBe('trade_closed');
     expect(await events(c.id)).toEqual(['charge.created', 'charge.failed']);
@@ -253,14 +225,14 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     const scanned = await fetch(qr, { redirect: 'manual' });
     expect(scanned.status).toBe(302);
     expect((await poll(c)).result).toEqual({ status: 'pending' });
-    const paid = await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, { token: owner() });
+    const paid = await testHelper(c, 'pay');
     expect(paid.status).toBe(200);
     expect(paid.body).toMatchObject({ id: c.id, status: 'succeeded', applied: true });
-    const again = await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, { token: owner() });
+    const again = await testHelper(c, 'pay');
     expect(again.body).toMatchObject({ status: 'succeeded', applied: false });
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
     // A query after the fact agrees and changes nothing.
-    const { result, applied } = await poll(await current(c.id));
+    const { result, applied } = await poll(await current(c));
     expect(result.status).toBe('succeeded');
     expect(applied.applied).toBe(false);
   });
@@ -281,7 +253,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
       needsPolling: true,
     });
     await payTrade(c.id);
-    expect((await current(c.id)).status).toBe('succeeded');
+    expect((await current(c)).status).toBe('succeeded');
     expect(await events(c.id)).toEqual(['charge.created', 'charge.user_paying', 'charge.succeeded']);
   });
 
@@ -321,7 +293,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     expect(c.credential!.jsapi).toEqual({ tradeNO: tradeNo });
     expect((await poll(c)).result).toEqual({ status: 'pending' });
     await payTrade(tradeNo);
-    expect((await current(c.id)).status).toBe('succeeded');
+    expect((await current(c)).status).toBe('succeeded');
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
@@ -331,7 +303,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     });
     expect(c.credential!.trade_no).toMatch(/^\d{28}$/);
     await payTrade(c.id);
-    expect((await current(c.id)).status).toBe('succeeded');
+    expect((await current(c)).status).toBe('succeeded');
   });
 
   it('a non-CNY charge is refused: Alipay trades are in CNY', async () => {
@@ -351,16 +323,16 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     expect(await events(c.id)).toEqual(['charge.created', 'charge.canceled']);
     // The payer can no longer pay it.
     expect((await payTrade(c.id)).trade_status).toBe('TRADE_CLOSED');
-    expect((await current(c.id)).status).toBe('canceled');
+    expect((await current(c)).status).toBe('canceled');
   });
 
   it('close: a charge the payer already paid (notify lost) cannot be canceled; the query applies the payment', async () => {
     const c = await charge('qr');
     await fault('drop');
     await payTrade(c.id);
-    expect((await current(c.id)).status).toBe('pending');
+    expect((await current(c)).status).toBe('pending');
     await expect(cancelCharge(core, c.id)).rejects.toMatchObject({ code: 'charge_already_paid' });
-    expect((await current(c.id)).status).toBe('succeeded');
+    expect((await current(c)).status).toBe('succeeded');
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
@@ -391,7 +363,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
         params: { trade_status: 'TRADE_CLOSED' },
       },
     ]);
-    expect((await current(c.id)).status).toBe('closed');
+    expect((await current(c)).status).toBe('closed');
     expect(await events(c.id)).toEqual(['charge.created', 'charge.closed']);
   });
 
@@ -401,10 +373,10 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     const c = await charge('barcode', { extra: { auth_code: '281234567890123456' } });
     const first = await createRefund(core, { chargeId: c.id, amount: 300, description: 'one cup' });
     expect(first).toMatchObject({ status: 'succeeded', amount: 300, transactionNo: c.transactionNo });
-    expect((await current(c.id)).amountRefunded).toBe(300);
+    expect((await current(c)).amountRefunded).toBe(300);
     const rest = await createRefund(core, { chargeId: c.id });
     expect(rest).toMatchObject({ status: 'succeeded', amount: 700 });
-    const after = await current(c.id);
+    const after = await current(c);
     expect(after.amountRefunded).toBe(1000);
     expect(after.status).toBe('succeeded');
     const trade = (await sim().findTrade(sandbox.appId, c.id))!;
@@ -442,7 +414,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
       failureCode: 'ACQ.SELLER_BALANCE_NOT_ENOUGH',
       failureMsg: 'Business Failed: 卖家余额不足',
     });
-    expect((await current(c.id)).amountRefunded).toBe(0);
+    expect((await current(c)).amountRefunded).toBe(0);
     expect((await sim().findTrade(sandbox.appId, c.id))!.refunded).toBe(0);
     expect(await events(refund.id)).toEqual(['refund.created', 'refund.failed']);
   });
@@ -454,7 +426,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     const refund = await createRefund(core, { chargeId: c.id, amount: 400 });
     expect(refund.status).toBe('pending');
     const ctx = {
-      charge: await current(c.id),
+      charge: await current(c),
       refund,
       config: null,
       clock: core.clock,
@@ -468,7 +440,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
       status: 'succeeded',
       transactionNo: c.transactionNo,
     });
-    expect((await current(c.id)).amountRefunded).toBe(400);
+    expect((await current(c)).amountRefunded).toBe(400);
     // Retrying the same out_request_no moves no money again (fund_change N, confirmed by query).
     const retried = await connector.refund!(ctx);
     expect(retried).toEqual({ status: 'succeeded', transactionNo: c.transactionNo });
@@ -513,12 +485,12 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     const c = await charge('qr');
     await fault('delay', { params: { ms: 120_000 } });
     await payTrade(c.id);
-    expect((await current(c.id)).status).toBe('pending');
+    expect((await current(c)).status).toBe('pending');
     core.clock.advance(119_999);
     await call(server, 'POST', '/api/v1/test_helpers/sandbox/alipay/notifications/deliver', {
       token: owner(),
     });
-    expect((await current(c.id)).status).toBe('pending');
+    expect((await current(c)).status).toBe('pending');
     core.clock.advance(1);
     const run = await call(server, 'POST', '/api/v1/test_helpers/sandbox/alipay/notifications/deliver', {
       token: owner(),
@@ -526,7 +498,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     expect(run.body.attempts).toContainEqual(
       expect.objectContaining({ status: 200, body: 'success', acknowledged: true }),
     );
-    expect((await current(c.id)).status).toBe('succeeded');
+    expect((await current(c)).status).toBe('succeeded');
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
@@ -534,9 +506,9 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     const c = await charge('qr');
     await fault('reorder');
     await payTrade(c.id);
-    expect((await current(c.id)).status).toBe('pending');
-    await poll(await current(c.id));
-    expect((await current(c.id)).status).toBe('succeeded');
+    expect((await current(c)).status).toBe('pending');
+    await poll(await current(c));
+    expect((await current(c)).status).toBe('succeeded');
     const refund = await createRefund(core, { chargeId: c.id });
     expect(refund.status).toBe('succeeded');
     const sent = (await notifications(c.id)).sort((a, b) => a.last_attempt_seq! - b.last_attempt_seq!);
@@ -546,7 +518,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     ]);
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
     expect(await events(refund.id)).toEqual(['refund.created', 'refund.succeeded']);
-    expect((await current(c.id)).amountRefunded).toBe(1000);
+    expect((await current(c)).amountRefunded).toBe(1000);
   });
 
   it('forged notify: the forged copy is refused and changes nothing; the genuine one is applied', async () => {
@@ -603,9 +575,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
       ...form,
       sign: rsa2Sign(signContent(form, ['sign', 'sign_type']), key),
     });
-    const logged: Array<{ msg: string; reason?: string }> = [];
-    const quiet = core.log;
-    core.log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const log = captureLog(core, 'warn');
     // Signed with somebody else's key.
     expect(await post(signed(genuine, stranger.privateKey))).toEqual([400, 'fail']);
     // Alipay's signature, then the amount changed.
@@ -630,11 +600,11 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
         signed({ ...genuine, out_trade_no: 'ch_000000000000000000000000' }, sandbox.alipayPrivateKey),
       ),
     ).toEqual([400, 'fail']);
-    core.log = quiet;
-    expect(await current(c.id)).toMatchObject({ status: 'pending', transactionNo: null });
+    log.restore();
+    expect(await current(c)).toMatchObject({ status: 'pending', transactionNo: null });
     expect(await events(c.id)).toEqual(['charge.created']);
     // Every refusal is logged with its reason.
-    expect(logged.filter((l) => l.msg === 'alipay notify refused').map((l) => l.reason)).toEqual([
+    expect(log.lines.filter((l) => l.msg === 'alipay notify refused').map((l) => l.reason)).toEqual([
       'bad_signature',
       'bad_signature',
       'amount_mismatch',
@@ -647,7 +617,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     // The genuine notice applies; replaying it is acknowledged and changes nothing.
     expect(await post(signed(genuine, sandbox.alipayPrivateKey))).toEqual([200, 'success']);
     expect(await post(signed(genuine, sandbox.alipayPrivateKey))).toEqual([200, 'success']);
-    expect(await current(c.id)).toMatchObject({ status: 'succeeded', transactionNo: genuine.trade_no });
+    expect(await current(c)).toMatchObject({ status: 'succeeded', transactionNo: genuine.trade_no });
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
@@ -655,16 +625,16 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     const c = await charge('qr');
     await fault('drop');
     await fetch(c.credential!.qr_code as string, { redirect: 'manual' });
-    const paid = await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, { token: owner() });
+    const paid = await testHelper(c, 'pay');
     expect(paid.body).toMatchObject({ status: 'pending', applied: false });
     expect((await notifications(c.id)).map((n) => [n.state, n.attempts])).toEqual([['dropped', 0]]);
     // Face-to-face QR payments are polled (Alipay's advice for precreate): first question after 5 s.
     core.clock.advance(4_999);
     await pollDue(core);
-    expect((await current(c.id)).status).toBe('pending');
+    expect((await current(c)).status).toBe('pending');
     core.clock.advance(1);
     await pollDue(core);
-    expect(await current(c.id)).toMatchObject({
+    expect(await current(c)).toMatchObject({
       status: 'succeeded',
       transactionNo: expect.stringMatching(/^\d{28}$/),
     });
@@ -676,13 +646,13 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
   it('lost notify of a page payment: a query (the expiry close asks one at the latest) applies it once', async () => {
     const c = await charge('page');
     await fault('drop');
-    const paid = await call(server, 'POST', `/api/v1/test_helpers/charges/${c.id}/pay`, { token: owner() });
+    const paid = await testHelper(c, 'pay');
     expect(paid.body).toMatchObject({ status: 'pending', applied: false });
     expect((await notifications(c.id)).map((n) => [n.state, n.attempts])).toEqual([['dropped', 0]]);
-    const { result, applied } = await poll(await current(c.id));
+    const { result, applied } = await poll(await current(c));
     expect(result).toMatchObject({ status: 'succeeded', transactionNo: expect.stringMatching(/^\d{28}$/) });
     expect(applied.applied).toBe(true);
-    expect((await poll(await current(c.id))).applied.applied).toBe(false);
+    expect((await poll(await current(c))).applied.applied).toBe(false);
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
@@ -694,10 +664,10 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     // The simulator did create the trade; only its answer is late.
     await fault('drop');
     await payTrade(c.id);
-    expect((await current(c.id)).status).toBe('pending');
+    expect((await current(c)).status).toBe('pending');
     core.clock.advance(5_000);
     await pollDue(core);
-    expect((await current(c.id)).status).toBe('succeeded');
+    expect((await current(c)).status).toBe('succeeded');
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
@@ -710,7 +680,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     await expect(
       wrongKey.exec('alipay.trade.query', { bizContent: { out_trade_no: c.id } }, { validateSign: true }),
     ).rejects.toThrow(/验签失败/);
-    expect((await current(c.id)).status).toBe('pending');
+    expect((await current(c)).status).toBe('pending');
     expect(await events(c.id)).toEqual(['charge.created']);
   });
 
@@ -786,7 +756,7 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
       ]);
       // The in-process transport keeps the client's timeout.
       await fault('timeout', { method: 'alipay.trade.query', params: { ms: 1500 } });
-      expect((await poll(await current(c.id))).result).toMatchObject({
+      expect((await poll(await current(c))).result).toMatchObject({
         status: 'unknown',
         needsPolling: true,
       });
@@ -914,36 +884,31 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     });
     expect(simulated.status).toBe(201);
     expect(simulated.body.private_key).toBeNull();
-    const saved = await call(server, 'POST', '/api/v1/channel_configs', {
-      token: owner(),
-      body: {
-        app: appId,
-        mode: 'test',
-        provider: 'alipay',
-        settings: { app_id: simulated.body.app_id, gateway_url: simulated.body.gateway_url },
-        // As Alipay's key tool prints them: bare base64, PKCS#8 private key, SPKI public key.
-        secrets: {
-          private_key: createPrivateKey(stranger.privateKey)
-            .export({ type: 'pkcs8', format: 'der' })
-            .toString('base64'),
-          alipay_public_key: (simulated.body.alipay_public_key as string).replace(/-----[^-]+-----|\s/g, ''),
-        },
+    const configId = await configureChannel(
+      gateway.appId,
+      'alipay',
+      { app_id: simulated.body.app_id, gateway_url: simulated.body.gateway_url },
+      // As Alipay's key tool prints them: bare base64, PKCS#8 private key, SPKI public key.
+      {
+        private_key: createPrivateKey(stranger.privateKey)
+          .export({ type: 'pkcs8', format: 'der' })
+          .toString('base64'),
+        alipay_public_key: (simulated.body.alipay_public_key as string).replace(/-----[^-]+-----|\s/g, ''),
       },
-    });
-    expect(saved.status).toBeLessThan(300);
+    );
     try {
       const c = await charge('qr');
       const trade = (await sim().findTrade(simulated.body.app_id, c.id))!;
-      expect(trade.notifyUrl).toBe(`${server.url}/notify/alipay/${saved.body.id}`);
+      expect(trade.notifyUrl).toBe(`${server.url}/notify/alipay/${configId}`);
       await fetch(c.credential!.qr_code as string, { redirect: 'manual' });
       await payTrade(trade.tradeNo);
-      expect((await current(c.id)).status).toBe('succeeded');
+      expect((await current(c)).status).toBe('succeeded');
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
       // The default sandbox app's notice is not valid for this app's charges.
-      const config = (await findChannelConfigById(core.db, core.box, saved.body.id))!;
+      const config = (await findChannelConfigById(core.db, core.box, configId))!;
       expect(config.settings.app_id).toBe(simulated.body.app_id);
     } finally {
-      await core.db.query('DELETE FROM channel_configs WHERE id = $1', [saved.body.id]);
+      await core.db.query('DELETE FROM channel_configs WHERE id = $1', [configId]);
     }
   });
 });
