@@ -6,20 +6,20 @@
  * goes deeper: notification faults (duplicate, out-of-order, forged, lost, delayed),
  * upstream timeouts and the provider's refusal codes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cancelCharge } from '../../src/core/payments/cancel-charge.js';
 import { type ChargeCreateParams, createCharge } from '../../src/core/payments/create-charge.js';
 import { expireCharges } from '../../src/core/payments/expire-charges.js';
 import { syncChargeFromChannel, syncRefundFromChannel } from '../../src/core/payments/sync-from-channel.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
-import { findCharge, findRefund } from '../../src/db/charges.js';
+import { findRefund } from '../../src/db/charges.js';
 import type { Charge, Refund } from '../../src/domain/charge.js';
 import type { Method, Provider } from '../../src/domain/channels.js';
 import { actAsPayer } from '../../src/sandbox/payer.js';
-import { type TestCore, testCore } from '../support/core.js';
+import { useChannelGateway } from '../support/channel-gateway.js';
+import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
-import { type TestServer, testServer } from '../support/server.js';
+import type { TestServer } from '../support/server.js';
 
 interface Subject {
   provider: Provider;
@@ -68,32 +68,13 @@ const SUBJECTS: Subject[] = [
 ];
 
 describe.each(engines())('channel conformance (%s)', (engine) => {
+  const gateway = useChannelGateway(engine, { merchant: 'Conformance merchant' });
+  const { events, current } = gateway;
   let core: TestCore;
   let server: TestServer;
   let appId: string;
   let counter = 0;
-
-  beforeAll(async () => {
-    core = await testCore(engine);
-    server = await testServer(core);
-    core.publicUrl = server.url;
-    const app = await core.db.tx(async (q) => {
-      const merchant = await createMerchant(q, core, { name: 'Conformance merchant' });
-      return createApp(q, core, { merchantId: merchant.id, name: 'Shop' });
-    });
-    appId = app.id;
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await core?.drop();
-  });
-
-  const current = async (c: Charge) => (await findCharge(core.db, c.id))!;
-  const events = async (id: string) =>
-    (
-      await core.db.query<{ type: string }>('SELECT type FROM events WHERE object_id = $1 ORDER BY seq', [id])
-    ).map((e) => e.type);
+  beforeAll(() => void ({ core, server, appId } = gateway));
 
   async function charge(subject: Subject, index = 0, overrides: Partial<ChargeCreateParams> = {}) {
     counter += 1;
