@@ -28,6 +28,7 @@ import {
 } from '../../src/sandbox/paypal/simulator.js';
 import { captureLog } from '../support/capture-log.js';
 import { useChannelGateway } from '../support/channel-gateway.js';
+import { deliveredWhenDue, expectFoundByPolling } from '../support/channel-scenarios.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { numberedCharges } from '../support/numbered-charges.js';
@@ -512,18 +513,8 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
 
     it('delay: the approval arrives when the business clock reaches it', async () => {
       const c = await charge();
-      sim.faults.add('delay', 1, 120_000);
-      const before = sim.deliveries.length;
-      await approve(c);
-      await sim.runDue();
-      expect(deliveriesSince(before)).toEqual([]);
-      core.clock.advance(120_000);
-      await sim.runDue();
-      expect(
-        deliveriesSince(before)
-          .map((d) => [d.eventType, d.status])
-          .sort(),
-      ).toEqual([
+      const sent = await deliveredWhenDue(gateway, sim, () => approve(c));
+      expect(sent.map((d) => [d.eventType, d.status]).sort()).toEqual([
         ['CHECKOUT.ORDER.APPROVED', 200],
         ['PAYMENT.CAPTURE.COMPLETED', 200],
       ]);
@@ -535,14 +526,7 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
       sim.faults.add('drop', 2);
       await approve(c);
       await sim.runDue();
-      expect((await current(c)).status).toBe('pending');
-      core.clock.advance(6_000);
-      await pollDue(core);
-      expect(await current(c)).toMatchObject({
-        status: 'succeeded',
-        transactionNo: (await order(c)).capture_id,
-      });
-      expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
+      await expectFoundByPolling(gateway, c, async () => (await order(c)).capture_id);
     });
 
     it("retries on PayPal's schedule (25 attempts over about 3 days), then gives up", async () => {

@@ -39,6 +39,13 @@ import {
   unionpaySimulatorOf,
 } from '../../src/sandbox/unionpay/simulator.js';
 import { useChannelGateway } from '../support/channel-gateway.js';
+import {
+  deliveredWhenDue,
+  expectCancelRefusedAsPaid,
+  expectFailedByQuery,
+  expectFoundByPolling,
+  expectRefundedInTwoParts,
+} from '../support/channel-scenarios.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { numberedCharges } from '../support/numbered-charges.js';
@@ -298,10 +305,7 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
       const before = sim.deliveries.length;
       expect(await decline(c)).toMatchObject({ ok: true });
       expect(deliveriesSince(before)).toEqual([]);
-      expect((await current(c)).status).toBe('pending');
-      expect(await syncChargeFromChannel(core, c.id)).toMatchObject({ status: 'failed', failureCode: '01' });
-      expect(await current(c)).toMatchObject({ status: 'failed', failureCode: '01', failureMsg: '交易失败' });
-      expect(await events(c.id)).toEqual(['charge.created', 'charge.failed']);
+      await expectFailedByQuery(gateway, c, { failureCode: '01', failureMsg: '交易失败' });
     });
 
     it('the admin test helper pays a web charge (posting its form first) and declines an Apple Pay one', async () => {
@@ -333,9 +337,7 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
       const p = await charge('app');
       sim.faults.add('drop');
       await pay(p);
-      expect((await current(p)).status).toBe('pending');
-      const error = await cancelCharge(core, p.id).catch((e: unknown) => e);
-      expect((error as JuheError).code).toBe('charge_already_paid');
+      await expectCancelRefusedAsPaid(gateway, p);
       expect(await current(p)).toMatchObject({
         status: 'succeeded',
         transactionNo: (await txn(p.orderSn)).query_id,
@@ -423,13 +425,7 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
 
     it('partial refunds up to the amount paid (web and Apple Pay); UnionPay refuses more than the rest', async () => {
       const c = await paid(1000, 'page');
-      const first = await createRefund(core, { chargeId: c.id, amount: 300 });
-      const second = await createRefund(core, { chargeId: c.id, amount: 700 });
-      await sim.runDue();
-      for (const r of [first, second]) expect((await findRefund(core.db, r.id))!.status).toBe('succeeded');
-      expect((await current(c)).amountRefunded).toBe(1000);
-      const over = await createRefund(core, { chargeId: c.id, amount: 1 }).catch((e: unknown) => e);
-      expect((over as JuheError).code).toBe('refund_exceeds_amount');
+      await expectRefundedInTwoParts(gateway, c, sim.runDue);
       // UnionPay itself refuses a refund beyond the refundable rest.
       const refused = await merchantRequest('backTransReq.do', {
         txnType: '04',
@@ -552,14 +548,8 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
 
     it('delay: the notice arrives when the business clock reaches it', async () => {
       const c = await charge('app');
-      sim.faults.add('delay', 1, 120_000);
-      const before = sim.deliveries.length;
-      await pay(c);
-      await sim.runDue();
-      expect(deliveriesSince(before)).toEqual([]);
-      core.clock.advance(120_000);
-      await sim.runDue();
-      expect(deliveriesSince(before)).toEqual([expect.objectContaining({ status: 200 })]);
+      const sent = await deliveredWhenDue(gateway, sim, () => pay(c));
+      expect(sent).toEqual([expect.objectContaining({ status: 200 })]);
       expect((await current(c)).status).toBe('succeeded');
     });
 
@@ -567,14 +557,7 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
       const d = await charge('app');
       sim.faults.add('drop');
       await pay(d);
-      expect((await current(d)).status).toBe('pending');
-      core.clock.advance(6_000);
-      await pollDue(core);
-      expect(await current(d)).toMatchObject({
-        status: 'succeeded',
-        transactionNo: (await txn(d.orderSn)).query_id,
-      });
-      expect(await events(d.id)).toEqual(['charge.created', 'charge.succeeded']);
+      await expectFoundByPolling(gateway, d, async () => (await txn(d.orderSn)).query_id);
     });
 
     it('forged, tampered or malformed notices change nothing and get a non-200', async () => {

@@ -37,6 +37,13 @@ import { pollDue } from '../../src/core/payments/poll.js';
 import { selfSignedCertificate } from '../../src/sandbox/wechatpay/x509.js';
 import { captureLog } from '../support/capture-log.js';
 import { useChannelGateway } from '../support/channel-gateway.js';
+import {
+  deliveredWhenDue,
+  expectCancelRefusedAsPaid,
+  expectFailedByQuery,
+  expectFoundByPolling,
+  expectRefundedInTwoParts,
+} from '../support/channel-scenarios.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { numberedCharges } from '../support/numbered-charges.js';
@@ -262,17 +269,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       const before = sim.deliveries.length;
       expect(await decline(c)).toEqual({ ok: true });
       expect(deliveriesSince(before)).toEqual([]);
-      expect((await current(c)).status).toBe('pending');
-      expect(await syncChargeFromChannel(core, c.id)).toMatchObject({
-        status: 'failed',
-        failureCode: 'PAYERROR',
-      });
-      expect(await current(c)).toMatchObject({
-        status: 'failed',
-        failureCode: 'PAYERROR',
-        failureMsg: '用户取消支付',
-      });
-      expect(await events(c.id)).toEqual(['charge.created', 'charge.failed']);
+      await expectFailedByQuery(gateway, c, { failureCode: 'PAYERROR', failureMsg: '用户取消支付' });
     });
 
     it('barcode: the payer cancels the password prompt; polling fails the charge', async () => {
@@ -326,9 +323,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       const c = await charge('qr');
       sim.faults.add('drop');
       await pay(c);
-      expect((await current(c)).status).toBe('pending');
-      const error = await cancelCharge(core, c.id).catch((e: unknown) => e);
-      expect((error as JuheError).code).toBe('charge_already_paid');
+      await expectCancelRefusedAsPaid(gateway, c);
       expect((await current(c)).status).toBe('succeeded');
       expect((await order(c)).trade_state).toBe('SUCCESS');
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
@@ -424,13 +419,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
 
     it('partial refunds up to the amount paid; WeChat refuses more than the refundable rest', async () => {
       const c = await paid(1000);
-      const first = await createRefund(core, { chargeId: c.id, amount: 300 });
-      const second = await createRefund(core, { chargeId: c.id, amount: 700 });
-      await sim.runDue();
-      for (const r of [first, second]) expect((await findRefund(core.db, r.id))!.status).toBe('succeeded');
-      expect((await current(c)).amountRefunded).toBe(1000);
-      const over = await createRefund(core, { chargeId: c.id, amount: 1 }).catch((e: unknown) => e);
-      expect((over as JuheError).code).toBe('refund_exceeds_amount');
+      await expectRefundedInTwoParts(gateway, c, sim.runDue);
       // WeChat itself refuses a refund beyond what is left (asked directly, with the official client).
       const error = await officialClient()
         .chain('v3/refund/domestic/refunds')
@@ -564,14 +553,8 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
 
     it('delay: the callback arrives when the business clock reaches it', async () => {
       const c = await charge('h5');
-      sim.faults.add('delay', 1, 120_000);
-      const before = sim.deliveries.length;
-      await pay(c);
-      await sim.runDue();
-      expect(deliveriesSince(before)).toEqual([]);
-      core.clock.advance(120_000);
-      await sim.runDue();
-      expect(deliveriesSince(before)).toEqual([expect.objectContaining({ status: 204 })]);
+      const sent = await deliveredWhenDue(gateway, sim, () => pay(c));
+      expect(sent).toEqual([expect.objectContaining({ status: 204 })]);
       expect((await current(c)).status).toBe('succeeded');
     });
 
@@ -579,14 +562,7 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       const c = await charge('qr');
       sim.faults.add('drop');
       await pay(c);
-      expect((await current(c)).status).toBe('pending');
-      core.clock.advance(6_000);
-      await pollDue(core);
-      expect(await current(c)).toMatchObject({
-        status: 'succeeded',
-        transactionNo: (await order(c)).transaction_id,
-      });
-      expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
+      await expectFoundByPolling(gateway, c, async () => (await order(c)).transaction_id);
     });
 
     it('forged, replayed, stale or malformed callbacks change nothing and are refused', async () => {
