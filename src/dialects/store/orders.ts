@@ -361,8 +361,10 @@ export async function findOrderByOrdNo(
 ): Promise<StoreOrder | undefined> {
   // A payment's ord_no is its charge's order_sn; a refund's is its own column. Both unique.
   const rows = await q.query(
-    `SELECT so.* FROM store_orders so JOIN charges c ON c.id = so.charge_id
-       WHERE so.store_id = $1 AND so.ord_type = 1 AND c.order_sn = $2
+    // A payment's entry is keyed by its charge's store and order number (out_no).
+    `SELECT so.* FROM charges c
+       JOIN store_orders so ON so.store_id = c.store_id AND so.out_no = c.order_no AND so.charge_id = c.id
+       WHERE c.order_sn = $2 AND c.store_id = $1 AND so.ord_type = 1
      UNION ALL
      SELECT * FROM store_orders WHERE store_id = $1 AND ord_no = $2`,
     [storeId, ordNo],
