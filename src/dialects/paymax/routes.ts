@@ -10,7 +10,7 @@ import { JuheError } from '../../domain/errors.js';
 import { authenticate, checkRequestSign } from './auth.js';
 import { PaymaxError, toPaymaxError } from './errors.js';
 import { chargeObject, refundObject } from './objects.js';
-import { signSha1WithRsa } from './signature.js';
+import { signSha1WithRsaOffLoop } from './signature.js';
 import { type JsonBody, appOf, parseChargeRequest, parseJsonBody, parseRefundRequest } from './validation.js';
 
 /**
@@ -171,9 +171,13 @@ async function platformKeyOf(core: Core, credential: Credential<'paymax'>): Prom
   return platform.secrets.privateKeyPem;
 }
 
-function sendSigned(reply: FastifyReply, platformKey: string, object: Record<string, unknown>): FastifyReply {
+async function sendSigned(
+  reply: FastifyReply,
+  platformKey: string,
+  object: Record<string, unknown>,
+): Promise<FastifyReply> {
   const resData = JSON.stringify(object);
-  const sign = signSha1WithRsa(resData, platformKey);
+  const sign = await signSha1WithRsaOffLoop(resData, platformKey);
   return reply
     .status(200)
     .type(JSON_UTF8)

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { signSha1WithRsa, verifySha1WithRsa } from './signature.js';
+import { signSha1WithRsa, signSha1WithRsaOffLoop, verifySha1WithRsa } from './signature.js';
 
 /**
  * Golden vectors: two webhook deliveries captured from the real Paymax and the public key
@@ -19,6 +19,16 @@ const captures: Array<[string, Capture]> = [
 ];
 
 describe('paymax SHA1withRSA signatures', () => {
+  it('signs the same bytes on the thread pool as on the event loop (PKCS#1 v1.5 is deterministic)', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const answer = JSON.stringify({ id: 'ch_1', subject: '香烟', amount: 0.01 });
+    const offLoop = await signSha1WithRsaOffLoop(answer, privatePem);
+    expect(offLoop).toBe(signSha1WithRsa(answer, privatePem));
+    expect(verifySha1WithRsa(answer, offLoop, publicPem)).toBe(true);
+  });
+
   it.each(captures)('accepts the captured webhook %s with the captured public key', (_name, capture) => {
     const { content, headers } = capture.request;
     // Content-length in the capture counts UTF-8 bytes (the bodies contain Chinese text).

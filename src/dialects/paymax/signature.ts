@@ -22,6 +22,19 @@ export function signSha1WithRsa(data: string | Uint8Array, privateKeyPem: string
   return sign('sha1', bytes(data), toPrivateKey(privateKeyPem)).toString('base64');
 }
 
+/**
+ * The same signature, computed on libuv's thread pool: an RSA-2048 signature costs
+ * several hundred microseconds of CPU, which on the event loop would hold up every other
+ * request in the process meanwhile. Used for answers, one per request.
+ */
+export function signSha1WithRsaOffLoop(data: string | Uint8Array, privateKeyPem: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    sign('sha1', bytes(data), toPrivateKey(privateKeyPem), (error, signature) =>
+      error ? reject(error) : resolve(signature.toString('base64')),
+    );
+  });
+}
+
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /**
