@@ -9,6 +9,7 @@ import type { Charge } from '../../domain/charge.js';
 import { isChargeUnpaid } from '../../domain/status.js';
 import { type PaypalMerchant, paypalMerchantFor } from './client.js';
 import { captureResult, paypalOrderIdOf, refundResult } from './connector.js';
+import { transmissionLedger } from './transmissions.js';
 import { WebhookRejected, openWebhook } from './webhook.js';
 
 const header = (value: string | string[] | undefined): string | undefined =>
@@ -35,6 +36,7 @@ export async function paypalNotifyRoutes(app: FastifyInstance, { core }: { core:
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_request, body, done) =>
     done(null, body),
   );
+  const firstSighting = transmissionLedger(core.db);
   const fail = (reply: FastifyReply, status: number, message: string) =>
     reply.status(status).send({ name: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'INVALID_REQUEST', message });
   app.setErrorHandler((error, request, reply) => {
@@ -55,13 +57,18 @@ export async function paypalNotifyRoutes(app: FastifyInstance, { core }: { core:
     }
     let event;
     try {
-      event = await openWebhook(owner.merchant, raw, {
-        transmissionId: header(request.headers['paypal-transmission-id']),
-        transmissionTime: header(request.headers['paypal-transmission-time']),
-        transmissionSig: header(request.headers['paypal-transmission-sig']),
-        certUrl: header(request.headers['paypal-cert-url']),
-        authAlgo: header(request.headers['paypal-auth-algo']),
-      });
+      event = await openWebhook(
+        owner.merchant,
+        raw,
+        {
+          transmissionId: header(request.headers['paypal-transmission-id']),
+          transmissionTime: header(request.headers['paypal-transmission-time']),
+          transmissionSig: header(request.headers['paypal-transmission-sig']),
+          certUrl: header(request.headers['paypal-cert-url']),
+          authAlgo: header(request.headers['paypal-auth-algo']),
+        },
+        firstSighting,
+      );
     } catch (error) {
       if (!(error instanceof WebhookRejected)) throw error;
       log.warn({ reason: error.message }, 'rejected PayPal webhook');

@@ -5,6 +5,7 @@ import {
   verifyWebhookSignature,
   webhookSignedMessage,
 } from './protocol.js';
+import type { FirstSighting } from './transmissions.js';
 
 export interface WebhookHeaders {
   transmissionId?: string;
@@ -37,24 +38,6 @@ export class WebhookRejected extends Error {
  * signed when it is sent, so a genuine retry is always fresh (assumption, see README).
  */
 export const MAX_TRANSMISSION_SKEW_MS = 10 * 60 * 1000;
-
-/**
- * Transmission ids seen within the freshness window (this process): the same signed delivery
- * sent again is a replay, refused even though applying it would change nothing. Other nodes
- * may accept one copy; the transition it carries is idempotent there.
- */
-const seenTransmissions = new Map<string, number>();
-const SEEN_LIMIT = 10_000;
-
-function firstSighting(transmissionId: string, nowMs: number): boolean {
-  for (const [id, until] of seenTransmissions) {
-    if (until > nowMs && seenTransmissions.size < SEEN_LIMIT) break;
-    seenTransmissions.delete(id);
-  }
-  if (seenTransmissions.has(transmissionId)) return false;
-  seenTransmissions.set(transmissionId, nowMs + 2 * MAX_TRANSMISSION_SKEW_MS);
-  return true;
-}
 
 const certCache = new Map<string, string>();
 const CERT_CACHE_LIMIT = 32;
@@ -89,12 +72,14 @@ export function forgetPaypalCertificates(): void {
  * PAYPAL-* headers, SHA256withRSA, a fresh transmission time, the certificate from an
  * allow-listed URL and valid now, and the signature over
  * `<transmission id>|<transmission time>|<webhook id>|<crc32(raw body)>`. Postback: the
- * same headers and body sent to POST /v1/notifications/verify-webhook-signature.
+ * same headers and body sent to POST /v1/notifications/verify-webhook-signature. Either
+ * way a transmission id is accepted once (`firstSighting`, shared by every node).
  */
 export async function openWebhook(
   m: PaypalMerchant,
   rawBody: string,
   headers: WebhookHeaders,
+  firstSighting: FirstSighting,
   now = new Date(),
 ): Promise<WebhookEvent> {
   const { transmissionId, transmissionTime, transmissionSig, certUrl, authAlgo } = headers;
@@ -150,7 +135,8 @@ export async function openWebhook(
     }
     if (!event) throw new WebhookRejected(400, 'body is not JSON');
   }
-  if (!firstSighting(transmissionId, now.getTime())) {
+  // After the signature: only a genuine delivery may claim its transmission id.
+  if (!(await firstSighting(transmissionId, now))) {
     throw new WebhookRejected(409, 'PAYPAL-TRANSMISSION-ID already received (replay)');
   }
   if (
