@@ -482,7 +482,7 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
 
     it.each([
       ['status unknown', { status: 'paid' }, 5, 'PARAM_INVALID', /status/],
-      ['channel unknown', { channel: 'ali' }, 3, 'CHANNEL_INVALID', /channel/],
+      ['channel unknown', { channel: 'alipay' }, 3, 'CHANNEL_INVALID', /channel/],
       ['startTime as a date string', { startTime: '2026-03-01' }, 5, 'PARAM_INVALID', /startTime/],
       ['skip negative', { skip: -1 }, 5, 'PARAM_INVALID', /skip/],
       ['limit zero', { limit: 0 }, 5, 'PARAM_INVALID', /limit/],

@@ -21,6 +21,23 @@ export const MAXPAY_CHANNELS = {
 
 export type MaxpayChannel = keyof typeof MAXPAY_CHANNELS;
 
+/**
+ * Provider-wide codes, for filtering `records` only: the REST document's own example
+ * queries `channel: 'ali'`, meaning every Alipay bill (ali_app, ali_web, ali_qrcode).
+ * A bill still needs one concrete channel; `bill` with 'ali' is CHANNEL_INVALID.
+ */
+export const MAXPAY_PROVIDER_CODES = {
+  ali: 'alipay',
+  wx: 'wechatpay',
+  un: 'unionpay',
+} as const satisfies Record<string, Provider>;
+
+export type MaxpayProviderCode = keyof typeof MAXPAY_PROVIDER_CODES;
+
+export function isMaxpayProviderCode(value: unknown): value is MaxpayProviderCode {
+  return typeof value === 'string' && Object.hasOwn(MAXPAY_PROVIDER_CODES, value);
+}
+
 export const MAXPAY_CHANNEL_CODES = Object.keys(MAXPAY_CHANNELS) as MaxpayChannel[];
 
 export function isMaxpayChannel(value: unknown): value is MaxpayChannel {

@@ -4,6 +4,7 @@ import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import type { MaxpayChannel } from './channels.js';
 import {
+  MAX_RECORDS_TIME_MS,
   RECORD_STATUSES,
   billChannelData,
   chargeExtra,
@@ -97,6 +98,10 @@ describe('decodeBill', () => {
     ['subject blank', { ...base, subject: '  ' }, 'missing_parameter', 'subject'],
     ['subject an object', { ...base, subject: { a: 1 } }, 'invalid_parameter', 'subject'],
     ['subject too long', { ...base, subject: 's'.repeat(257) }, 'invalid_parameter', 'subject'],
+    ['subject with NUL', { ...base, subject: 'a\u0000b' }, 'invalid_parameter', 'subject'],
+    ['subject with a lone surrogate', { ...base, subject: '\ud800' }, 'invalid_parameter', 'subject'],
+    ['extras with NUL deep inside', { ...base, extras: { a: ['\u0000'] } }, 'invalid_parameter', 'extras'],
+    ['showUrl with NUL', { ...base, showUrl: 'http://a.cn/\u0000' }, 'invalid_parameter', 'showUrl'],
     ['extras an array', { ...base, extras: [1] }, 'invalid_parameter', 'extras'],
     ['extras a string', { ...base, extras: '{"a":1}' }, 'invalid_parameter', 'extras'],
     ['extras too big', { ...base, extras: { a: 'x'.repeat(9000) } }, 'invalid_parameter', 'extras'],
@@ -167,7 +172,8 @@ describe('decodeRecordsQuery', () => {
   });
 
   it.each([
-    ['channel unknown', { channel: 'ali' }, 'channel_not_supported', 'channel'],
+    ['channel unknown', { channel: 'alipay' }, 'channel_not_supported', 'channel'],
+    ['channel inherited name', { channel: 'toString' }, 'channel_not_supported', 'channel'],
     ['status unknown', { status: 'paid' }, 'invalid_parameter', 'status'],
     ['status inherited name', { status: 'toString' }, 'invalid_parameter', 'status'],
     ['startTime a string', { startTime: '1451890938648' }, 'invalid_parameter', 'startTime'],
@@ -179,8 +185,23 @@ describe('decodeRecordsQuery', () => {
     ['order unknown key', { order: '-billNum' }, 'invalid_parameter', 'order'],
     ['order inherited name', { order: '__proto__' }, 'invalid_parameter', 'order'],
     ['billNum a number', { billNum: 7 }, 'invalid_parameter', 'billNum'],
+    ['billNum with NUL', { billNum: 'B\u0000' }, 'invalid_parameter', 'billNum'],
+    ['startTime past year 9999', { startTime: MAX_RECORDS_TIME_MS + 1 }, 'invalid_parameter', 'startTime'],
+    ['endTime past year 9999', { endTime: 8.64e15 }, 'invalid_parameter', 'endTime'],
   ])('%s -> %s', (_name, body, code, param) => {
     expect(failure(() => decodeRecordsQuery(body as Record<string, unknown>))).toEqual({ code, param });
+  });
+
+  it("filters by provider for the document's example channel 'ali' (and 'wx', 'un')", () => {
+    expect(decodeRecordsQuery({ channel: 'ali' })).toEqual({
+      limit: 100,
+      order: 'desc',
+      sort: 'created',
+      channel: 'alipay',
+    });
+    expect(decodeRecordsQuery({ channel: 'wx' })).toMatchObject({ channel: 'wechatpay' });
+    expect(decodeRecordsQuery({ channel: 'un' })).toMatchObject({ channel: 'unionpay' });
+    expect(decodeRecordsQuery({ channel: 'wx' }).method).toBeUndefined();
   });
 });
 

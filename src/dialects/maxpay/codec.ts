@@ -4,11 +4,14 @@ import { JuheError } from '../../domain/errors.js';
 import { formatMinor, isPositiveMinor } from '../../domain/money.js';
 import type { ChargeStatus } from '../../domain/status.js';
 import { md5Hex } from './auth.js';
+import { isStorableText, unstorableTextAt } from './storable-text.js';
 import {
   MAXPAY_CHANNELS,
+  MAXPAY_PROVIDER_CODES,
   type MaxpayChannel,
   fromProviderMethod,
   isMaxpayChannel,
+  isMaxpayProviderCode,
   toProviderMethod,
 } from './channels.js';
 
@@ -29,6 +32,11 @@ const MAX_EXTRAS_BYTES = 8192;
 export const MAX_BILL_TIMEOUT_S = 15 * 24 * 3600;
 export const DEFAULT_RECORDS_LIMIT = 100;
 export const MAX_RECORDS_LIMIT = 1000;
+/**
+ * Latest startTime/endTime: 9999-12-31T23:59:59.999Z. A later JavaScript date is written
+ * with a six-digit year ("+275760-09-13T..."), which PostgreSQL cannot parse.
+ */
+export const MAX_RECORDS_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const ALIPAY_QR_PAY_MODES = ['0', '1', '2', '3', '4'];
 
 /** The request body as an object; an absent or blank body is `{}` (records with no filter). */
@@ -65,7 +73,16 @@ function stringField(body: Body, name: string, max: number): string | undefined 
   if (value.length > max) {
     throw new JuheError('invalid_parameter', `${name} must be at most ${max} characters`, name);
   }
+  if (!isStorableText(value)) throw unstorable(name);
   return value;
+}
+
+function unstorable(name: string): JuheError {
+  return new JuheError(
+    'invalid_parameter',
+    `${name} contains a NUL character or an unpaired UTF-16 surrogate`,
+    name.split(/[.[]/)[0],
+  );
 }
 
 function urlField(body: Body, name: string): string | undefined {
@@ -155,6 +172,8 @@ export function decodeBill(body: Body): BillInput {
     if (Buffer.byteLength(JSON.stringify(value)) > MAX_EXTRAS_BYTES) {
       throw new JuheError('invalid_parameter', `extras must be at most ${MAX_EXTRAS_BYTES} bytes`, 'extras');
     }
+    const bad = unstorableTextAt(value, 'extras');
+    if (bad !== undefined) throw unstorable(bad);
     extras = value as Record<string, unknown>;
   }
   const returnUrl = urlField(body, 'returnUrl');
@@ -246,11 +265,15 @@ export function decodeRecordsQuery(body: Body): ChargeListParams & { limit: numb
   };
   const billNum = stringField(body, 'billNum', 64);
   if (billNum !== undefined) params.orderNo = billNum;
-  const channel = channelField(body, false);
-  if (channel !== undefined) {
-    const { provider, method } = toProviderMethod(channel);
-    params.channel = provider;
-    params.method = method;
+  if (isMaxpayProviderCode(body.channel)) {
+    params.channel = MAXPAY_PROVIDER_CODES[body.channel];
+  } else {
+    const channel = channelField(body, false);
+    if (channel !== undefined) {
+      const { provider, method } = toProviderMethod(channel);
+      params.channel = provider;
+      params.method = method;
+    }
   }
   if (present(body, 'status')) {
     if (!isRecordStatus(body.status)) {
@@ -260,9 +283,9 @@ export function decodeRecordsQuery(body: Body): ChargeListParams & { limit: numb
     params.status = entry.statuses;
     if (entry.refunded !== undefined) params.refunded = entry.refunded;
   }
-  const startTime = intField(body, 'startTime', 0, 8.64e15);
+  const startTime = intField(body, 'startTime', 0, MAX_RECORDS_TIME_MS);
   if (startTime !== undefined) params.createdGte = new Date(startTime);
-  const endTime = intField(body, 'endTime', 0, 8.64e15);
+  const endTime = intField(body, 'endTime', 0, MAX_RECORDS_TIME_MS);
   if (endTime !== undefined) params.createdLte = new Date(endTime);
   const skip = intField(body, 'skip', 0, 1_000_000);
   if (skip !== undefined) params.offset = skip;
