@@ -59,7 +59,8 @@ export async function payTypes(core: Core, params: Params): Promise<UnifiedBody>
   return ok(available);
 }
 
-async function verifiedDomain(core: Core, params: Params): Promise<Domain> {
+/** The domain of a signed cashier request (the pay fields' signature checked). */
+export async function verifiedDomain(core: Core, params: Params): Promise<Domain> {
   const domain = await loadDomain(core, params);
   required(params, 'sign');
   if (!verifyPaySign(params, domain.domainSecret)) {

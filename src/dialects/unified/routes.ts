@@ -1,9 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { OPENID_COOKIE, openidCallback, openidRedirect, pay, payTypes, wechatQuery } from './cashier.js';
+import { cashierPageHtml } from './cashier-page.js';
 import { readCookie } from '../../http/admin/kit.js';
 import { toUnifiedError } from './errors.js';
 import { readParams } from './params.js';
+import { CASHIER_PAGES } from './entry-url.js';
+import type { PayScene } from './pay-types.js';
+import { wechatQrImage } from './qr-image.js';
 import { query, queryInfo } from './query.js';
 
 /**
@@ -13,6 +17,13 @@ import { query, queryInfo } from './query.js';
  */
 export async function unifiedRoutes(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   await app.register(cashierApi, { prefix: '/pay/api', core: opts.core });
+  // The document's entry URLs (pay.html#/?..., mpay.html#/?...): the cashier pages.
+  for (const [scene, path] of Object.entries(CASHIER_PAGES) as [PayScene, string][]) {
+    const html = cashierPageHtml(scene);
+    app.get(path, { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html),
+    );
+  }
 }
 
 async function cashierApi(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
@@ -61,6 +72,13 @@ async function cashierApi(app: FastifyInstance, { core }: { core: Core }): Promi
   app.post('/pc/pay', hidden, async (request) => pay(core, 'pc', fromBody(request), request.ip));
   app.post('/h5/pay', hidden, async (request) => pay(core, 'h5', fromBody(request), request.ip));
   app.get('/pc/wechatQuery', hidden, async (request) => wechatQuery(core, fromQuery(request)));
+  // The PC page's picture of the QR content pc/pay answered.
+  app.get('/pc/qrcode', hidden, async (request, reply) =>
+    reply
+      .type('image/svg+xml')
+      .header('cache-control', 'no-store')
+      .send(await wechatQrImage(core, fromQuery(request))),
+  );
   app.get('/h5/openid', hidden, async (request: FastifyRequest, reply: FastifyReply) => {
     const start = await openidRedirect(core, fromQuery(request), `${request.protocol}://${request.host}`);
     return reply

@@ -1,0 +1,168 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorRegistry } from '../../src/channels/registry.js';
+import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
+import { createApp, createMerchant, issueCredentials } from '../../src/core/apps/create-app.js';
+import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { toCharge } from '../../src/db/charges.js';
+import type { Charge } from '../../src/domain/charge.js';
+import { launchBrowser } from '../support/browser.js';
+import { type TestCore, testCore } from '../support/core.js';
+import { engines } from '../support/db.js';
+import { type TestServer, testServer } from '../support/server.js';
+import { type Dto, UnifiedClient } from './unified-client.js';
+
+/**
+ * The document's entry URLs (`pay.html#/?...` for PC, `mpay.html#/?...` for H5) are where
+ * a merchant sends the payer: the cashier pages must exist there and drive the REST API
+ * as the document's page does. Checked with a real browser opening the signed URL.
+ */
+describe.each(engines())('unified cashier pages (%s)', (engine) => {
+  let core: TestCore;
+  let server: TestServer;
+  let browser: Browser;
+  let client: UnifiedClient;
+  let appId: string;
+  let seq = 0;
+
+  const order = (extra: Partial<Dto> = {}): Partial<Dto> => ({
+    requestChannel: '1',
+    money: '1',
+    info: '这是你买的商品详单信息',
+    requestKey: `page${Date.now()}${++seq}`,
+    currencyType: 'CNY',
+    pageUrl: `${server.url}/healthz?page`,
+    bgUrl: 'http://www.sina.com',
+    dialogOkUrl: `${server.url}/healthz?ok`,
+    dialogFailUrl: `${server.url}/healthz?fail`,
+    rate: '6.8',
+    ...extra,
+  });
+
+  const attempts = async (requestKey: string): Promise<Charge[]> =>
+    (
+      await core.db.query('SELECT * FROM charges WHERE app_id = $1 AND order_no = $2 ORDER BY attempt', [
+        appId,
+        requestKey,
+      ])
+    ).map(toCharge);
+
+  beforeAll(async () => {
+    const sandbox = sandboxConnector();
+    core = await testCore(engine, {
+      connectors: connectorRegistry({
+        alipay: sandbox,
+        wechatpay: sandbox,
+        unionpay: sandbox,
+        paypal: sandbox,
+      }),
+    });
+    server = await testServer(core);
+    core.publicUrl = server.url;
+    const merchant = await createMerchant(core.db, core, { name: 'Marathon' });
+    appId = (await createApp(core.db, core, { merchantId: merchant.id, name: 'signup' })).id;
+    const test = await issueCredentials(core.db, core, { appId, livemode: false });
+    client = new UnifiedClient(server.url, test.unified.domainCode, test.unified.domainSecret);
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await core?.drop();
+  });
+
+  it("serves the document's entry URLs: pay.html (PC) and mpay.html (H5)", async () => {
+    for (const [page, scene] of [
+      ['pay.html', 'pc'],
+      ['mpay.html', 'h5'],
+    ] as const) {
+      // The document's own example URL, on this server (the fragment never reaches it).
+      const response = await fetch(
+        `${server.url}/${page}#/?domainCode=test&payTypeCode=&requestChannel=&money=1&requestKey=1464659622189`,
+      );
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const html = await response.text();
+      expect(html).toContain(`var SCENE = "${scene}";`);
+    }
+  });
+
+  it('draws the open WeChat QR code for the signed order; refuses a bad sign or an order not started', async () => {
+    const dto = { ...client.entry(order()), payTypeCode: 'Wechat' };
+    const notStarted = await client.get('/pay/api/pc/qrcode', dto);
+    expect(notStarted.body).toMatchObject({ errcode: '20003', obj: null });
+    expect((await client.pcPay(dto)).body.errcode).toBe('0');
+    const response = await fetch(`${server.url}/pay/api/pc/qrcode?${new URLSearchParams(dto)}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await response.text()).toMatch(/^<svg /);
+    const forged = await client.get('/pay/api/pc/qrcode', { ...dto, money: '2' });
+    expect(forged).toMatchObject({ status: 200, body: { errcode: '10010', obj: null } });
+  });
+
+  it('PC: the payer picks WeChat, scans the QR code, and the polling page goes on to dialogOkUrl', async () => {
+    const entry = client.entry(order({ money: '2' }));
+    const page = await browser.newPage();
+    try {
+      await page.goto(client.entryUrl('pc', entry));
+      await page.locator('#amount', { hasText: '¥0.02' }).waitFor();
+      await page.locator('button[data-pay-type="Wechat"]').click();
+      await page.locator('#qr:not([hidden])').waitFor();
+      await expect
+        .poll(() => page.locator('#qr-image').evaluate((img: HTMLImageElement) => img.naturalWidth))
+        .toBeGreaterThan(0);
+      const [charge] = await attempts(entry.requestKey!);
+      expect(charge).toMatchObject({ channel: 'wechatpay', method: 'qr', status: 'pending', amount: 2 });
+      await applyChargeResult(core, charge!.id, { status: 'succeeded', transactionNo: `tx_${charge!.id}` });
+      await page.waitForURL(`${server.url}/healthz?ok`, { timeout: 15_000 });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('PC: a payTypeCode the merchant signed starts at once; Alipay submits the answered form', async () => {
+    const entry = client.entry(order({ payTypeCode: 'Alipay' }));
+    const page = await browser.newPage();
+    try {
+      await page.goto(client.entryUrl('pc', entry));
+      await page.waitForURL(`${server.url}/sandbox/pay/ch_*`);
+      const [charge] = await attempts(entry.requestKey!);
+      expect(charge).toMatchObject({ channel: 'alipay', method: 'page', status: 'pending' });
+      // (A GET form submission leaves an empty query: "...?".)
+      expect(page.url().split('?')[0]).toBe(`${server.url}/sandbox/pay/${charge!.id}`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('H5: Alipay submits the wap form; WeChat outside WeChat shows the error and opens nothing', async () => {
+    const entry = client.entry(order());
+    const page = await browser.newPage();
+    try {
+      await page.goto(client.entryUrl('h5', entry));
+      await page.locator('button[data-pay-type="Wechat"]').click();
+      await page.locator('#message', { hasText: 'openid' }).waitFor();
+      expect(await attempts(entry.requestKey!)).toHaveLength(0);
+      await page.locator('button[data-pay-type="Alipay"]').click();
+      await page.waitForURL(`${server.url}/sandbox/pay/ch_*`);
+      const [charge] = await attempts(entry.requestKey!);
+      expect(charge).toMatchObject({ channel: 'alipay', method: 'wap' });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows the API refusal of a tampered URL instead of paying', async () => {
+    const entry = { ...client.entry(order()), money: '100' };
+    const page = await browser.newPage();
+    try {
+      await page.goto(client.entryUrl('pc', entry));
+      await page.locator('button[data-pay-type="Alipay"]').click();
+      await page.locator('#message', { hasText: '签名错误' }).waitFor();
+      expect(await attempts(entry.requestKey!)).toHaveLength(0);
+    } finally {
+      await page.close();
+    }
+  });
+});
