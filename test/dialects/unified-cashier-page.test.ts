@@ -154,7 +154,7 @@ describe.each(engines())('unified cashier pages (%s)', (engine) => {
   });
 
   it('shows the API refusal of a tampered URL instead of paying', async () => {
-    const entry = { ...client.entry(order()), money: '100' };
+    const entry: Dto = { ...client.entry(order()), money: '100' };
     const page = await browser.newPage();
     try {
       await page.goto(client.entryUrl('pc', entry));
