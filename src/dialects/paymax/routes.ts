@@ -11,6 +11,7 @@ import { authenticate, checkRequestSign } from './auth.js';
 import { PaymaxError, toPaymaxError } from './errors.js';
 import { chargeObject, refundObject } from './objects.js';
 import { signSha1WithRsaOffLoop } from './signature.js';
+import { isStorableText } from './storable-text.js';
 import { type JsonBody, appOf, parseChargeRequest, parseJsonBody, parseRefundRequest } from './validation.js';
 
 /**
@@ -121,12 +122,11 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
       const credential = await authenticate(core, request);
       const platformKey = await platformKeyOf(core, credential);
       const charge = await ownCharge(core, credential, request.params.id);
-      const refund = await findRefund(core.db, request.params.refundId);
+      // An id PostgreSQL cannot even compare (NUL) names no refund; asking would be a 500.
+      const refundId = request.params.refundId;
+      const refund = isStorableText(refundId) ? await findRefund(core.db, refundId) : null;
       if (!refund || refund.chargeId !== charge.id) {
-        throw new JuheError(
-          'refund_not_found',
-          `charge ${charge.id} has no refund ${request.params.refundId}`,
-        );
+        throw new JuheError('refund_not_found', `charge ${charge.id} has no refund ${refundId}`);
       }
       return sendSigned(reply, platformKey, refundObject(refund, { charge, publicUrl: core.publicUrl }));
     },
@@ -146,7 +146,8 @@ async function signedBody(
 
 /** A charge of the credential's app and mode; anyone else's is "no such order". */
 async function ownCharge(core: Core, credential: Credential<'paymax'>, id: string): Promise<Charge> {
-  const charge = await findCharge(core.db, id);
+  // An id PostgreSQL cannot even compare (NUL, "/v1/charges/ch_%00") names no charge.
+  const charge = isStorableText(id) ? await findCharge(core.db, id) : null;
   if (!charge || charge.appId !== credential.appId || charge.livemode !== credential.livemode) {
     throw new JuheError('charge_not_found', `no charge ${id}`);
   }

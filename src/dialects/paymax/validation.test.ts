@@ -130,6 +130,18 @@ describe('paymax request validation', () => {
     }
   });
 
+  it('refuses text PostgreSQL cannot store, in every stored field', () => {
+    illegal(() => charge({ ...base, subject: 'a\u0000' }, NOW), 'subject');
+    illegal(() => charge({ ...base, body: '\ud800' }, NOW), 'body');
+    illegal(() => charge({ ...base, description: 'x\udc00' }, NOW), 'description');
+    illegal(() => charge({ ...base, extra: { k: '\u0000' } }, NOW), 'extra.k');
+    illegal(() => charge({ ...base, metadata: { a: { b: ['\u0000'] } } }, NOW), 'metadata.a.b[0]');
+    illegal(() => refund({ description: 'r\u0000' }), 'description');
+    illegal(() => refund({ description: 'r', metadata: { '\u0000': 1 } }), 'metadata');
+    // Emoji (a paired surrogate) and CJK are ordinary text.
+    expect(charge({ ...base, subject: '香烟😀', metadata: { note: '😀' } }, NOW).subject).toBe('香烟😀');
+  });
+
   it('accepts cny in either case and nothing else', () => {
     expect(() => charge({ ...base, currency: 'CNY' }, NOW)).not.toThrow();
     expect(() => charge({ ...base, currency: 'cny' }, NOW)).not.toThrow();

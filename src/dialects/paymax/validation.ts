@@ -5,6 +5,7 @@ import { parseDecimal } from '../../domain/money.js';
 import { type PaymaxChannel, paymaxChannel } from './channels.js';
 import { illegalArgument } from './errors.js';
 import { topLevelNumberLiterals } from './json-literals.js';
+import { isStorableText, unstorableTextAt } from './storable-text.js';
 
 /**
  * Decoding and validating Paymax request bodies. Everything the document constrains is
@@ -57,7 +58,12 @@ function requiredString(body: Record<string, unknown>, name: string, max: number
   if (typeof value !== 'string') throw illegalArgument(`${name} must be a string`);
   if (value.trim() === '') throw illegalArgument(`${name} must not be blank`);
   if (charLength(value) > max) throw illegalArgument(`${name} must be at most ${max} characters`);
+  if (!isStorableText(value)) throw unstorable(name);
   return value;
+}
+
+function unstorable(name: string) {
+  return illegalArgument(`${name} contains a NUL character or an unpaired UTF-16 surrogate`);
 }
 
 function optionalString(body: Record<string, unknown>, name: string, max: number): string | null {
@@ -65,6 +71,7 @@ function optionalString(body: Record<string, unknown>, name: string, max: number
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw illegalArgument(`${name} must be a string`);
   if (charLength(value) > max) throw illegalArgument(`${name} must be at most ${max} characters`);
+  if (!isStorableText(value)) throw unstorable(name);
   return value;
 }
 
@@ -72,6 +79,8 @@ function optionalMap(body: Record<string, unknown>, name: string): Record<string
   const value = body[name];
   if (value === undefined || value === null) return {};
   if (!isPlainObject(value)) throw illegalArgument(`${name} must be a JSON object`);
+  const bad = unstorableTextAt(value, name);
+  if (bad !== undefined) throw unstorable(bad);
   return value;
 }
 

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { isStorableText, unstorableTextAt } from './storable-text.js';
+
+describe('text PostgreSQL can store', () => {
+  it('accepts ordinary text, CJK and paired surrogates (emoji)', () => {
+    for (const text of ['', 'book', '图书-支付战争', '😀 ok', 'tab\tand\nnewline']) {
+      expect(isStorableText(text), text).toBe(true);
+    }
+  });
+
+  it('refuses NUL and unpaired surrogates', () => {
+    for (const text of ['a\u0000b', '\ud800', 'x\udc00', '\ud83d']) {
+      expect(isStorableText(text), JSON.stringify(text)).toBe(false);
+    }
+  });
+
+  it('names the first unstorable string or key inside a JSON value', () => {
+    expect(unstorableTextAt({ a: 'ok', b: [1, { c: 'x' }] }, 'metadata')).toBeUndefined();
+    expect(unstorableTextAt({ a: 'ok', b: [1, { c: 'x\u0000' }] }, 'metadata')).toBe('metadata.b[1].c');
+    expect(unstorableTextAt({ 'k\ud800': 1 }, 'metadata')).toBe('metadata.k\ud800');
+    expect(unstorableTextAt('\udc00', 'subject')).toBe('subject');
+    expect(unstorableTextAt(7, 'subject')).toBeUndefined();
+  });
+});

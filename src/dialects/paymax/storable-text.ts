@@ -1,0 +1,28 @@
+/**
+ * Text PostgreSQL cannot store. JSON.parse accepts "\u0000" and an unpaired surrogate such
+ * as "\ud800", but a text column refuses NUL and jsonb refuses both, so a charge or refund
+ * carrying one would fail inside the insert (500 SYSTEM_ERROR) instead of being refused as
+ * 400 ILLEGAL_ARGUMENT. (The same check as maxpay's; one copy per dialect until the domain
+ * layer owns it.)
+ */
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !UNPAIRED_SURROGATE.test(text);
+}
+
+/**
+ * Where in a JSON value the first unstorable string or key is, e.g. `metadata.note`;
+ * undefined when everything can be stored.
+ */
+export function unstorableTextAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return isStorableText(value) ? undefined : path;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+    if (!Array.isArray(value) && !isStorableText(key)) return at;
+    const found = unstorableTextAt(item, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,145 @@
+/**
+ * Paymax requests the audit against paymax-api.md found mishandled: text that JSON allows
+ * but PostgreSQL cannot store (NUL, unpaired surrogates) in any stored field, and such a
+ * character in a charge or refund id of a GET. Each must be the documented 400 with nothing
+ * changed, never 500 SYSTEM_ERROR.
+ */
+import { createSign } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorRegistry } from '../../src/channels/registry.js';
+import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
+import {
+  type IssuedCredentials,
+  createApp,
+  createMerchant,
+  issueCredentials,
+} from '../../src/core/apps/create-app.js';
+import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { buildServer } from '../../src/http/server.js';
+import { type TestCore, testCore } from '../support/core.js';
+import { engines } from '../support/db.js';
+
+interface Answer {
+  status: number;
+  body: any;
+}
+
+describe.each(engines())('paymax compatibility gaps (%s)', (engine) => {
+  let core: TestCore;
+  let server: FastifyInstance;
+  let base: string;
+  let creds: IssuedCredentials;
+  let orderSeq = 0;
+
+  /** Signs and sends the exact JSON text given, as a Paymax SDK does. */
+  async function post(path: string, raw: string): Promise<Answer> {
+    const sign = createSign('RSA-SHA1')
+      .update(Buffer.from(raw, 'utf8'))
+      .sign(creds.paymax.merchantPrivateKeyPem!, 'base64');
+    const response = await fetch(base + path, {
+      method: 'POST',
+      headers: { Authorization: creds.paymax.secretKey, sign, 'Content-Type': 'application/json' },
+      body: Buffer.from(raw, 'utf8'),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  async function get(path: string): Promise<Answer> {
+    const response = await fetch(base + path, { headers: { Authorization: creds.paymax.secretKey } });
+    return { status: response.status, body: await response.json() };
+  }
+
+  const chargeBody = (overrides: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      order_no: `COMPAT${String(++orderSeq).padStart(6, '0')}`,
+      amount: 2.01,
+      subject: 'test',
+      body: 'test',
+      channel: 'alipay_app',
+      app: creds.paymax.app,
+      client_ip: '127.0.0.1',
+      ...overrides,
+    });
+
+  async function counts() {
+    const [row] = await core.db.query<Record<string, number>>(
+      `SELECT (SELECT count(*)::int FROM charges) AS charges, (SELECT count(*)::int FROM refunds) AS refunds,
+              (SELECT count(*)::int FROM events) AS events`,
+    );
+    return row;
+  }
+
+  async function refused(status: number, code: string, send: () => Promise<Answer>): Promise<Answer> {
+    const before = await counts();
+    const answer = await send();
+    expect(answer.body, JSON.stringify(answer.body)).toEqual({
+      failure_code: code,
+      failure_msg: expect.any(String),
+    });
+    expect(answer.status).toBe(status);
+    expect(await counts()).toEqual(before);
+    return answer;
+  }
+
+  async function paidCharge(): Promise<string> {
+    const created = await post('/v1/charges', chargeBody());
+    expect(created.status).toBe(200);
+    const { id } = JSON.parse(created.body.res_data);
+    await applyChargeResult(core, id, { status: 'succeeded', transactionNo: `TX${id}` });
+    return id;
+  }
+
+  beforeAll(async () => {
+    const sandbox = sandboxConnector();
+    core = await testCore(engine, {
+      connectors: connectorRegistry({ alipay: sandbox, wechatpay: sandbox, lakala: sandbox }),
+    });
+    const merchant = await createMerchant(core.db, core, { name: 'Shop' });
+    const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'Shop app' });
+    creds = await issueCredentials(core.db, core, { appId: app.id, livemode: false });
+    server = await buildServer({ core });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const address = server.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await core?.drop();
+  });
+
+  it.each([
+    ['subject with NUL', { subject: 'te\u0000st' }, 'subject'],
+    ['subject with an unpaired surrogate', { subject: 'test\ud800' }, 'subject'],
+    ['body with NUL', { body: 'te\u0000st' }, 'body'],
+    ['description with an unpaired surrogate', { description: '\udc00' }, 'description'],
+    ['an extra value with NUL', { channel: 'lakala_web', extra: { user_id: 'a\u0000' } }, 'extra.user_id'],
+    ['a metadata key with NUL', { metadata: { 'k\u0000': 1 } }, 'metadata'],
+    ['a nested metadata value with NUL', { metadata: { a: [{ b: '\u0000' }] } }, 'metadata.a[0].b'],
+  ])('create charge: %s -> 400 ILLEGAL_ARGUMENT, nothing created', async (_name, overrides, field) => {
+    const answer = await refused(400, 'ILLEGAL_ARGUMENT', () => post('/v1/charges', chargeBody(overrides)));
+    expect(answer.body.failure_msg).toContain(field);
+  });
+
+  it('create refund: NUL in description or metadata -> 400 ILLEGAL_ARGUMENT, nothing refunded', async () => {
+    const id = await paidCharge();
+    await refused(400, 'ILLEGAL_ARGUMENT', () =>
+      post(`/v1/charges/${id}/refunds`, JSON.stringify({ description: 'a\u0000' })),
+    );
+    await refused(400, 'ILLEGAL_ARGUMENT', () =>
+      post(`/v1/charges/${id}/refunds`, JSON.stringify({ description: 'a', metadata: { x: '\u0000' } })),
+    );
+    const refund = await post(`/v1/charges/${id}/refunds`, JSON.stringify({ description: '退款' }));
+    expect(refund.status).toBe(200);
+  });
+
+  it('retrieve: an id with NUL names no charge or refund -> 400 ORDER_NO_NOT_EXIST', async () => {
+    const id = await paidCharge();
+    await refused(400, 'ORDER_NO_NOT_EXIST', () => get('/v1/charges/ch_%00'));
+    await refused(400, 'ORDER_NO_NOT_EXIST', () => get(`/v1/charges/${id}/refunds/re_%00`));
+    await refused(400, 'ORDER_NO_NOT_EXIST', () =>
+      post('/v1/charges/ch_%00/refunds', JSON.stringify({ description: 'x' })),
+    );
+  });
+});
