@@ -122,6 +122,27 @@ describe.each(engines())('paymax compatibility gaps (%s)', (engine) => {
     expect(answer.body.failure_msg).toContain(field);
   });
 
+  it('create charge and refund: maps nested deeper than 64 levels -> 400 ILLEGAL_ARGUMENT', async () => {
+    // JSON text, not objects: JSON.stringify itself overflows the stack on the deepest.
+    const nested = (depth: number) => '['.repeat(depth - 1) + ']'.repeat(depth - 1);
+    const withMap = (name: string, depth: number) =>
+      chargeBody().replace(/}$/, `,"${name}":{"a":${nested(depth)}}}`);
+    // 10000 levels and more were 500 SYSTEM_ERROR.
+    for (const depth of [65, 10_000, 200_000]) {
+      const answer = await refused(400, 'ILLEGAL_ARGUMENT', () =>
+        post('/v1/charges', withMap('metadata', depth)),
+      );
+      expect(answer.body.failure_msg).toContain('metadata');
+    }
+    await refused(400, 'ILLEGAL_ARGUMENT', () => post('/v1/charges', withMap('extra', 100_000)));
+    const id = await paidCharge();
+    await refused(400, 'ILLEGAL_ARGUMENT', () =>
+      post(`/v1/charges/${id}/refunds`, `{"description":"d","metadata":{"a":${nested(65)}}}`),
+    );
+    const stored = await post('/v1/charges', withMap('metadata', 64));
+    expect(stored.status).toBe(200);
+  });
+
   it('create refund: NUL in description or metadata -> 400 ILLEGAL_ARGUMENT, nothing refunded', async () => {
     const id = await paidCharge();
     await refused(400, 'ILLEGAL_ARGUMENT', () =>

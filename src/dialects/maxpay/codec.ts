@@ -4,7 +4,7 @@ import { JuheError } from '../../domain/errors.js';
 import { formatMinor, isPositiveMinor } from '../../domain/money.js';
 import type { ChargeStatus } from '../../domain/status.js';
 import { md5Hex } from './auth.js';
-import { isStorableText, unstorableTextAt } from './storable-text.js';
+import { MAX_JSON_NESTING, isStorableText, nestedDeeperThan, unstorableTextAt } from './storable-text.js';
 import {
   MAXPAY_CHANNELS,
   MAXPAY_PROVIDER_CODES,
@@ -168,6 +168,14 @@ export function decodeBill(body: Body): BillInput {
     const value = body.extras;
     if (typeof value !== 'object' || Array.isArray(value)) {
       throw new JuheError('invalid_parameter', 'extras must be a JSON object', 'extras');
+    }
+    // Depth first: JSON.stringify of a value nested ~10^5 deep overflows the stack.
+    if (nestedDeeperThan(value, MAX_JSON_NESTING)) {
+      throw new JuheError(
+        'invalid_parameter',
+        `extras must nest at most ${MAX_JSON_NESTING} levels`,
+        'extras',
+      );
     }
     if (Buffer.byteLength(JSON.stringify(value)) > MAX_EXTRAS_BYTES) {
       throw new JuheError('invalid_parameter', `extras must be at most ${MAX_EXTRAS_BYTES} bytes`, 'extras');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStorableText, unstorableTextAt } from './storable-text.js';
+import { isStorableText, nestedDeeperThan, unstorableTextAt } from './storable-text.js';
 
 describe('text PostgreSQL can store', () => {
   it('accepts ordinary text, CJK and paired surrogates (emoji)', () => {
@@ -20,5 +20,16 @@ describe('text PostgreSQL can store', () => {
     expect(unstorableTextAt({ 'k\ud800': 1 }, 'extras')).toBe('extras.k\ud800');
     expect(unstorableTextAt('\udc00', 'subject')).toBe('subject');
     expect(unstorableTextAt(7, 'subject')).toBeUndefined();
+  });
+
+  it('measures nesting without walking past the limit', () => {
+    expect(nestedDeeperThan('text', 0)).toBe(false);
+    expect(nestedDeeperThan({}, 1)).toBe(false);
+    expect(nestedDeeperThan({}, 0)).toBe(true);
+    expect(nestedDeeperThan({ a: [1, { b: 2 }] }, 3)).toBe(false);
+    expect(nestedDeeperThan({ a: [1, { b: 2 }] }, 2)).toBe(true);
+    // Far deeper than the call stack allows: answered after max + 1 levels.
+    const deep = JSON.parse('['.repeat(200_000) + ']'.repeat(200_000));
+    expect(nestedDeeperThan(deep, 64)).toBe(true);
   });
 });

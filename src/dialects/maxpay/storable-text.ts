@@ -1,9 +1,23 @@
 /**
- * Text PostgreSQL cannot store. JSON.parse accepts "\u0000" and an unpaired surrogate such
+ * Valid JSON that PostgreSQL cannot store. JSON.parse accepts "\u0000" and an unpaired surrogate such
  * as "\ud800", but a text column refuses NUL and jsonb refuses both, so a bill carrying one
  * would fail inside the insert (RUN_TIME_ERROR) instead of being refused as PARAM_INVALID.
  */
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Deepest nesting of objects and arrays a stored map may have. PostgreSQL parses jsonb
+ * recursively: PGlite fails past ~4000 levels, and the body limit allows hundreds of
+ * thousands; real extras and metadata are a level or two deep.
+ */
+export const MAX_JSON_NESTING = 64;
+
+/** Whether a JSON value nests objects/arrays deeper than `max` (`{}` is 1, `{"a":[]}` is 2). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (max === 0) return true;
+  return Object.values(value).some((item) => nestedDeeperThan(item, max - 1));
+}
 
 export function isStorableText(text: string): boolean {
   return !text.includes('\u0000') && !UNPAIRED_SURROGATE.test(text);
@@ -11,7 +25,7 @@ export function isStorableText(text: string): boolean {
 
 /**
  * Where in a JSON value the first unstorable string or key is, e.g. `extras.note`;
- * undefined when everything can be stored.
+ * undefined when everything can be stored. Check nestedDeeperThan first: this recurses.
  */
 export function unstorableTextAt(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return isStorableText(value) ? undefined : path;

@@ -1,5 +1,5 @@
 /**
- * Text PostgreSQL cannot store. JSON.parse accepts "\u0000" and an unpaired surrogate such
+ * Valid JSON that PostgreSQL cannot store. JSON.parse accepts "\u0000" and an unpaired surrogate such
  * as "\ud800", but a text column refuses NUL and jsonb refuses both, so a charge or refund
  * carrying one would fail inside the insert (500 SYSTEM_ERROR) instead of being refused as
  * 400 ILLEGAL_ARGUMENT. (The same check as maxpay's; one copy per dialect until the domain
@@ -7,13 +7,27 @@
  */
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/**
+ * Deepest nesting of objects and arrays a stored map may have. PostgreSQL parses jsonb
+ * recursively: PGlite fails past ~4000 levels, and the body limit allows hundreds of
+ * thousands; real extras and metadata are a level or two deep.
+ */
+export const MAX_JSON_NESTING = 64;
+
+/** Whether a JSON value nests objects/arrays deeper than `max` (`{}` is 1, `{"a":[]}` is 2). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (max === 0) return true;
+  return Object.values(value).some((item) => nestedDeeperThan(item, max - 1));
+}
+
 export function isStorableText(text: string): boolean {
   return !text.includes('\u0000') && !UNPAIRED_SURROGATE.test(text);
 }
 
 /**
  * Where in a JSON value the first unstorable string or key is, e.g. `metadata.note`;
- * undefined when everything can be stored.
+ * undefined when everything can be stored. Check nestedDeeperThan first: this recurses.
  */
 export function unstorableTextAt(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return isStorableText(value) ? undefined : path;

@@ -5,7 +5,7 @@ import { parseDecimal } from '../../domain/money.js';
 import { type PaymaxChannel, paymaxChannel } from './channels.js';
 import { illegalArgument } from './errors.js';
 import { topLevelNumberLiterals } from './json-literals.js';
-import { isStorableText, unstorableTextAt } from './storable-text.js';
+import { MAX_JSON_NESTING, isStorableText, nestedDeeperThan, unstorableTextAt } from './storable-text.js';
 
 /**
  * Decoding and validating Paymax request bodies. Everything the document constrains is
@@ -79,6 +79,9 @@ function optionalMap(body: Record<string, unknown>, name: string): Record<string
   const value = body[name];
   if (value === undefined || value === null) return {};
   if (!isPlainObject(value)) throw illegalArgument(`${name} must be a JSON object`);
+  if (nestedDeeperThan(value, MAX_JSON_NESTING)) {
+    throw illegalArgument(`${name} must nest at most ${MAX_JSON_NESTING} levels`);
+  }
   const bad = unstorableTextAt(value, name);
   if (bad !== undefined) throw unstorable(bad);
   return value;
