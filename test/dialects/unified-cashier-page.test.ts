@@ -6,6 +6,8 @@ import { createApp, createMerchant, issueCredentials } from '../../src/core/apps
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
 import { toCharge } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
+import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
+import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
 import { launchBrowser } from '../support/browser.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
@@ -150,6 +152,42 @@ describe.each(engines())('unified cashier pages (%s)', (engine) => {
       expect(charge).toMatchObject({ channel: 'alipay', method: 'wap' });
     } finally {
       await page.close();
+    }
+  });
+
+  it('H5 inside WeChat: fetches the openid first, then pays through getBrandWCPayRequest', async () => {
+    const entry = client.entry(order());
+    const context = await browser.newContext({
+      userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.47',
+    });
+    // WeChat's in-app bridge: hands the sheet it is asked to open to the test, reports it paid.
+    const sheets: unknown[] = [];
+    await context.exposeFunction('recordSheet', (name: string, params: unknown) => {
+      sheets.push({ name, params });
+    });
+    await context.addInitScript(() => {
+      const w = window as unknown as Record<string, any>;
+      w.WeixinJSBridge = {
+        invoke: (name: string, params: unknown, done: (res: { err_msg: string }) => void) => {
+          void w.recordSheet(name, params).then(() => done({ err_msg: 'get_brand_wcpay_request:ok' }));
+        },
+      };
+    });
+    const page = await context.newPage();
+    try {
+      await page.goto(client.entryUrl('h5', entry));
+      // Back from WeChat's authorization with the payer's openid in the fragment.
+      await page.waitForURL(/&openid=/);
+      const sim = wechatSimulatorOf(core)!;
+      const openid = sandboxPayerOpenid(sim.keys, sim.keys.merchant.appid);
+      expect(new URLSearchParams(page.url().split('#/?')[1]).get('openid')).toBe(openid);
+      await page.locator('button[data-pay-type="Wechat"]').click();
+      await page.waitForURL(`${server.url}/healthz?ok`);
+      const [charge] = await attempts(entry.requestKey!);
+      expect(charge).toMatchObject({ channel: 'wechatpay', method: 'jsapi', extra: { openid } });
+      expect(sheets).toEqual([{ name: 'getBrandWCPayRequest', params: charge!.credential!.jsapi }]);
+    } finally {
+      await context.close();
     }
   });
 

@@ -100,6 +100,10 @@ export function cashierPageHtml(scene: PayScene): string {
     xhr.send(body === null ? null : JSON.stringify(body));
   }
   function isWeixin() { return /MicroMessenger/i.test(navigator.userAgent); }
+  // The H5 openid fetch: WeChat authorization, then back here with &openid=... added.
+  function fetchOpenid() {
+    location.href = API + 'openid?' + query({ domainCode: dto.domainCode, backUrl: location.href });
+  }
 
   $('info').textContent = dto.info || dto.infoEn;
   var minor = Number(dto.money);
@@ -132,10 +136,7 @@ export function cashierPageHtml(scene: PayScene): string {
     var order = {};
     Object.keys(dto).forEach(function (k) { order[k] = dto[k]; });
     order.payTypeCode = payTypeCode;
-    if (SCENE === 'h5' && payTypeCode === 'Wechat' && !order.openid && isWeixin()) {
-      location.href = API + 'openid?' + query({ domainCode: order.domainCode, backUrl: location.href });
-      return;
-    }
+    if (SCENE === 'h5' && payTypeCode === 'Wechat' && !order.openid && isWeixin()) return fetchOpenid();
     say('');
     setBusy(true);
     request('POST', API + 'pay', order, function (answer) {
@@ -184,6 +185,8 @@ export function cashierPageHtml(scene: PayScene): string {
   }
 
   if (!dto.domainCode) { $('types').textContent = ''; say('缺少参数domainCode'); return; }
+  // As the document's page: inside WeChat, the payer's openid is fetched before anything else.
+  if (SCENE === 'h5' && !dto.openid && isWeixin()) { fetchOpenid(); return; }
   request('GET', API + 'pay-types?' + query({ domainCode: dto.domainCode, paySceneName: SCENE }), null,
     function (answer) {
       if (answer.errcode === '0') showTypes(answer.obj || []);
