@@ -16,6 +16,7 @@ import {
   issueCredentials,
 } from '../../src/core/apps/create-app.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { JuheError } from '../../src/domain/errors.js';
 import { buildServer } from '../../src/http/server.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
@@ -92,8 +93,16 @@ describe.each(engines())('paymax compatibility gaps (%s)', (engine) => {
 
   beforeAll(async () => {
     const sandbox = sandboxConnector();
+    // Lakala's upstream refuses every order, as a channel that rejects the merchant does.
+    const refusing = {
+      ...sandbox,
+      name: 'lakala-refusing',
+      pay: async () => {
+        throw new JuheError('channel_error', 'LKL0001 merchant not activated');
+      },
+    };
     core = await testCore(engine, {
-      connectors: connectorRegistry({ alipay: sandbox, wechatpay: sandbox, lakala: sandbox }),
+      connectors: connectorRegistry({ alipay: sandbox, wechatpay: sandbox, lakala: refusing }),
     });
     const merchant = await createMerchant(core.db, core, { name: 'Shop' });
     const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'Shop app' });
@@ -162,5 +171,26 @@ describe.each(engines())('paymax compatibility gaps (%s)', (engine) => {
     await refused(400, 'ORDER_NO_NOT_EXIST', () =>
       post('/v1/charges/ch_%00/refunds', JSON.stringify({ description: 'x' })),
     );
+  });
+
+  it('retrieve as the document writes it, with a sign header: the secret key alone authenticates a GET', async () => {
+    const id = await paidCharge();
+    const response = await fetch(`${base}/v1/charges/${id}`, {
+      headers: {
+        Authorization: creds.paymax.secretKey,
+        sign: 'not-a-signature',
+        ContentType: 'application/json',
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(JSON.parse((await response.json()).res_data)).toMatchObject({ id, status: 'SUCCEED' });
+  });
+
+  it('a channel that refuses the order -> 400 CHANNEL_CHARGE_FAILED with its reason', async () => {
+    // The sandbox answers in process, before anything is written: nothing is kept.
+    const answer = await refused(400, 'CHANNEL_CHARGE_FAILED', () =>
+      post('/v1/charges', chargeBody({ channel: 'lakala_web', extra: { user_id: 'aaa111' } })),
+    );
+    expect(answer.body.failure_msg).toContain('LKL0001');
   });
 });
