@@ -4,7 +4,12 @@ import { JuheError } from '../../domain/errors.js';
 import { formatMinor, isPositiveMinor } from '../../domain/money.js';
 import type { ChargeStatus } from '../../domain/status.js';
 import { md5Hex } from './auth.js';
-import { MAX_JSON_NESTING, isStorableText, nestedDeeperThan, unstorableTextAt } from './storable-text.js';
+import {
+  MAX_JSON_NESTING,
+  isStorableText,
+  nestedDeeperThan,
+  unstorableTextAt,
+} from '../../domain/storable-text.js';
 import {
   MAXPAY_CHANNELS,
   MAXPAY_PROVIDER_CODES,

@@ -11,7 +11,7 @@ import { authenticate, checkRequestSign } from './auth.js';
 import { PaymaxError, toPaymaxError } from './errors.js';
 import { chargeObject, refundObject } from './objects.js';
 import { signSha1WithRsaOffLoop } from './signature.js';
-import { isStorableText } from './storable-text.js';
+import { isStorableText } from '../../domain/storable-text.js';
 import { type JsonBody, appOf, parseChargeRequest, parseJsonBody, parseRefundRequest } from './validation.js';
 
 /**

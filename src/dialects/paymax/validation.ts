@@ -5,7 +5,12 @@ import { parseDecimal } from '../../domain/money.js';
 import { type PaymaxChannel, paymaxChannel } from './channels.js';
 import { illegalArgument } from './errors.js';
 import { topLevelNumberLiterals } from './json-literals.js';
-import { MAX_JSON_NESTING, isStorableText, nestedDeeperThan, unstorableTextAt } from './storable-text.js';
+import {
+  MAX_JSON_NESTING,
+  isStorableText,
+  nestedDeeperThan,
+  unstorableTextAt,
+} from '../../domain/storable-text.js';
 
 /**
  * Decoding and validating Paymax request bodies. Everything the document constrains is

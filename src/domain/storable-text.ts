@@ -1,9 +1,8 @@
 /**
- * Valid JSON that PostgreSQL cannot store. JSON.parse accepts "\u0000" and an unpaired surrogate such
- * as "\ud800", but a text column refuses NUL and jsonb refuses both, so a charge or refund
- * carrying one would fail inside the insert (500 SYSTEM_ERROR) instead of being refused as
- * 400 ILLEGAL_ARGUMENT. (The same check as maxpay's; one copy per dialect until the domain
- * layer owns it.)
+ * Valid JSON that PostgreSQL cannot store. JSON.parse accepts "\u0000" and an unpaired
+ * surrogate such as "\ud800", but a text column refuses NUL and jsonb refuses both, so a
+ * request carrying one would fail inside the insert (a server error) instead of being
+ * refused as bad input in the dialect's own words. Dialects check their fields with these.
  */
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
