@@ -6,6 +6,7 @@ import { paymaxRoutes } from '../dialects/paymax/routes.js';
 import { storeRoutes } from '../dialects/store/routes.js';
 import { adminApi } from './admin/index.js';
 import { nativeErrorHandler } from './errors.js';
+import { frameworkErrorHandler } from './framework-errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { walletRoutes } from '../sandbox/wallet/routes.js';
@@ -42,6 +43,7 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
     },
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
+    frameworkErrors: frameworkErrorHandler,
     // Real maxpay clients send "application/json;charset=utf-8;": be liberal in what we parse.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   });
