@@ -1,3 +1,4 @@
+import { isStorableText } from '../../domain/storable-text.js';
 import { StoreError, type StoreErrorName } from './errors.js';
 
 /**
@@ -5,7 +6,9 @@ import { StoreError, type StoreErrorName } from './errors.js';
  * field arrives as `100` or `"100"`, unused optional fields as `""` or `null`. So:
  * numbers and strings are both accepted where the document says int, `""` and `null`
  * mean absent, and anything else (objects, arrays, booleans, "1.5", "-3") is refused with
- * the errcode the caller names for that field.
+ * the errcode the caller names for that field. So is text PostgreSQL cannot store (a NUL,
+ * an unpaired surrogate: valid in the decrypted JSON), which would otherwise fail inside
+ * the insert or lookup as a server error.
  */
 export class Params {
   constructor(private readonly data: Record<string, unknown>) {}
@@ -29,6 +32,9 @@ export class Params {
     if (typeof raw === 'string') value = raw;
     else if (typeof raw === 'number' && Number.isSafeInteger(raw)) value = String(raw);
     else throw new StoreError(rules.invalid, `${key}必须是字符串`);
+    if (!isStorableText(value)) {
+      throw new StoreError(rules.invalid, `${key}含有无效字符（NUL或不成对的UTF-16代理项）`);
+    }
     if ([...value].length > rules.max) throw new StoreError(rules.invalid, `${key}长度不能超过${rules.max}`);
     if (rules.pattern && !rules.pattern.test(value)) throw new StoreError(rules.invalid, `${key}格式错误`);
     return value;
