@@ -592,6 +592,41 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
         async () => client.wechatQuery({ ...client.entry(order()), payTypeCode: 'Wechat' }),
         '20003',
       ],
+      // Text PostgreSQL cannot store or look up: a NUL, an unpaired surrogate (valid JSON).
+      ...(['a\u0000b', 'a\ud800b'] as const).flatMap((bad): (typeof cases)[number][] => [
+        [
+          `info ${JSON.stringify(bad)}`,
+          async () => client.pcPay({ ...client.entry(order({ info: bad })), payTypeCode: 'Alipay' }),
+          '10002',
+        ],
+        [
+          `requestChannel ${JSON.stringify(bad)}`,
+          async () =>
+            client.pcPay({ ...client.entry(order({ requestChannel: bad })), payTypeCode: 'Alipay' }),
+          '10002',
+        ],
+        [
+          `openid ${JSON.stringify(bad)}`,
+          async () => client.h5Pay({ ...client.entry(order()), payTypeCode: 'Wechat', openid: bad }),
+          '10002',
+        ],
+      ]),
+      // (An unpaired surrogate cannot travel in a URL: it arrives as U+FFFD.)
+      ['query requestKey with a NUL', async () => client.query('a\u0000b'), '10002'],
+      ['pay-types domainCode with a NUL', async () => client.payTypes('pc', 'a\u0000b'), '10002'],
+      [
+        'openid callback whose own cookie names a domainCode with a NUL',
+        async () => {
+          const saved = { d: 'a\u0000b', b: `${client.base}/mpay.html` };
+          const cookie = `juhe_unified_oauth=s1.${Buffer.from(JSON.stringify(saved)).toString('base64url')}`;
+          const response = await fetch(`${client.base}/pay/api/h5/openid/callback?code=c1&state=s1`, {
+            headers: { cookie },
+            redirect: 'manual',
+          });
+          return { status: response.status, body: (await response.json()) as Body };
+        },
+        '10011',
+      ],
       [
         'wechatQuery with a bad sign',
         async () =>

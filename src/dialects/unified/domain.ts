@@ -5,6 +5,7 @@ import type { Queryable } from '../../db/db.js';
 import type { Charge } from '../../domain/charge.js';
 import type { Method } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
+import { isStorableText } from '../../domain/storable-text.js';
 import type { PayType } from './pay-types.js';
 import { type Params, required } from './params.js';
 import { orderScopeOf } from '../../core/payments/create-charge.js';
@@ -19,7 +20,10 @@ export interface Domain {
 
 export async function loadDomain(core: Core, params: Params): Promise<Domain> {
   const domainCode = required(params, 'domainCode');
-  const credential = await credentialByPublicId(core, 'unified', domainCode);
+  // (The openid callback reads it from a cookie, not through readParams.)
+  const credential = isStorableText(domainCode)
+    ? await credentialByPublicId(core, 'unified', domainCode)
+    : undefined;
   if (!credential) {
     throw new JuheError('invalid_credentials', `domainCode ${domainCode} is not registered`, 'domainCode');
   }

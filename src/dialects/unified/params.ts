@@ -1,4 +1,5 @@
 import { JuheError } from '../../domain/errors.js';
+import { isStorableText } from '../../domain/storable-text.js';
 import { type Currency, isCurrency } from '../../domain/money.js';
 import { type Rate, parseMoney, parseRate } from './amount.js';
 
@@ -8,7 +9,8 @@ export type Params = Record<string, string>;
  * Request parameters as flat strings, whether they came as a query string, a form or the
  * cashier page's JSON body (where `money` may be a number). Absent, null and undefined
  * all mean "empty", which the signature skips. A repeated or structured value is refused:
- * it has no single string the merchant could have signed.
+ * it has no single string the merchant could have signed. So is text PostgreSQL cannot
+ * store or look up (a NUL, an unpaired surrogate), which would fail as a server error.
  */
 export function readParams(source: unknown): Params {
   const out: Params = {};
@@ -22,6 +24,13 @@ export function readParams(source: unknown): Params {
     else if (typeof value === 'number' && Number.isFinite(value)) out[key] = String(value);
     else if (typeof value === 'boolean') out[key] = String(value);
     else throw new JuheError('invalid_parameter', `${key} must be a single text value`, key);
+    if (!isStorableText(out[key]!)) {
+      throw new JuheError(
+        'invalid_parameter',
+        `${key} contains a NUL character or an unpaired UTF-16 surrogate`,
+        key,
+      );
+    }
   }
   return out;
 }
