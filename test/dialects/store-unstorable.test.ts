@@ -99,6 +99,25 @@ describe.each(engines())('store dialect: unstorable text (%s)', (engine) => {
     ['paycancel out_no', (bad) => ({ out_no: bad }), 8001],
   ];
 
+  it('an open_id with a NUL is an unknown store (3002), in the body or the query string', async () => {
+    const before = await counts();
+    const { open_id: _openId, ...rest } = client.fields({});
+    const sends: [string, Record<string, string>][] = [
+      [`${client.base}/mct1/paylist`, { ...rest, open_id: 'a\u0000b' }],
+      [`${client.base}/mct1/paylist?open_id=a%00b`, rest],
+    ];
+    for (const [url, body] of sends) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body).toString(),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ errcode: 3002 });
+    }
+    expect(await counts()).toEqual(before);
+  });
+
   it.each(cases)('%s is refused with its errcode, nothing written', async (name, data, errcode) => {
     const path = name.split(' ')[0]!;
     for (const bad of UNSTORABLE) {

@@ -1,6 +1,7 @@
 import { storeByOpenId } from '../../core/apps/credential-cache.js';
 import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
+import { isStorableText } from '../../domain/storable-text.js';
 import { decryptData, verifySign } from './codec.js';
 import { StoreError } from './errors.js';
 import type { Fields } from './form.js';
@@ -36,7 +37,9 @@ export async function authenticate(
       '未收到open_id，请以application/x-www-form-urlencoded提交open_id、timestamp、data、sign',
     );
   }
-  const store = openId.length <= 128 ? await storeByOpenId(core, openId) : undefined;
+  // A NUL (open_id=%00) cannot even be looked up: no store has it.
+  const store =
+    openId.length <= 128 && isStorableText(openId) ? await storeByOpenId(core, openId) : undefined;
   if (!store) throw new StoreError('store_not_found', `open_id ${openId.slice(0, 64)}`);
   onStore(store);
 
