@@ -3,12 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/channels/_kit/connector.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
-import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
-import { createStore } from '../../src/core/apps/stores.js';
-import { buildServer } from '../../src/http/server.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { Mct1Client } from './store-client.js';
+import { listeningGateway, newShop } from './store-shop.js';
 
 /**
  * 4.5 paystatus is the document's "real time" status (4.4.1: "如需实时获取支付状态，请使用
@@ -70,16 +68,9 @@ describe.each(engines())('store paystatus asks the channel (%s)', (engine) => {
     refundsUpstream.clear();
     const channel = answeringChannel();
     core = await testCore(engine, { connectors: connectorRegistry({ alipay: channel, wechatpay: channel }) });
-    app = await buildServer({ core });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const merchant = await createMerchant(core.db, core, { name: '测试商户' });
-    const created = await createApp(core.db, core, { merchantId: merchant.id, name: 'pos' });
-    const store = await createStore(core.db, core, { appId: created.id, name: '门店', livemode: false });
-    client = new Mct1Client(base, store.openId, store.openKey, () =>
-      Math.floor(core.clock.now().getTime() / 1000),
-    );
+    let base: string;
+    ({ app, base } = await listeningGateway(core));
+    ({ client } = await newShop(core, base));
   });
 
   afterAll(async () => {

@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
-import { createStore } from '../../src/core/apps/stores.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
-import { buildServer } from '../../src/http/server.js';
 import { engines } from '../support/db.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { answer, deliveryRows, receiver, testEngine } from '../notify/support.js';
 import { Mct1Client, docSign } from './store-client.js';
+import { listeningGateway, newShop } from './store-shop.js';
 import { createHash } from 'node:crypto';
 import type { Connector } from '../../src/channels/_kit/connector.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
@@ -52,17 +50,7 @@ describe.each(engines())('store dialect refunds and notifications (%s)', (engine
   let base: string;
   const nowSec = () => Math.floor(core.clock.now().getTime() / 1000);
 
-  async function newStore(shopPassword?: string) {
-    const merchant = await createMerchant(core.db, core, { name: '测试商户' });
-    const created = await createApp(core.db, core, { merchantId: merchant.id, name: 'pos' });
-    const store = await createStore(core.db, core, {
-      appId: created.id,
-      name: '退款门店',
-      livemode: false,
-      shopPassword,
-    });
-    return { store, client: new Mct1Client(base, store.openId, store.openKey, nowSec) };
-  }
+  const newStore = (shopPassword?: string) => newShop(core, base, { name: '退款门店', shopPassword });
 
   async function counts() {
     const [row] = await core.db.query(
@@ -124,10 +112,7 @@ describe.each(engines())('store dialect refunds and notifications (%s)', (engine
     core = await testCore(engine, {
       connectors: connectorRegistry({ alipay: sandboxConnector(), wechatpay: decliningWechat() }),
     });
-    app = await buildServer({ core });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    ({ app, base } = await listeningGateway(core));
   });
 
   afterAll(async () => {

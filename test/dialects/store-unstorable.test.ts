@@ -2,12 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
-import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
-import { createStore } from '../../src/core/apps/stores.js';
-import { buildServer } from '../../src/http/server.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { Mct1Client } from './store-client.js';
+import { listeningGateway, newShop } from './store-shop.js';
 
 /**
  * The decrypted `data` is JSON, which can carry text PostgreSQL cannot store or compare: a
@@ -27,16 +25,9 @@ describe.each(engines())('store dialect: unstorable text (%s)', (engine) => {
   beforeAll(async () => {
     const sandbox = sandboxConnector();
     core = await testCore(engine, { connectors: connectorRegistry({ alipay: sandbox, wechatpay: sandbox }) });
-    app = await buildServer({ core });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const merchant = await createMerchant(core.db, core, { name: '测试商户' });
-    const created = await createApp(core.db, core, { merchantId: merchant.id, name: 'pos' });
-    const store = await createStore(core.db, core, { appId: created.id, name: '门店', livemode: false });
-    client = new Mct1Client(base, store.openId, store.openKey, () =>
-      Math.floor(core.clock.now().getTime() / 1000),
-    );
+    let base: string;
+    ({ app, base } = await listeningGateway(core));
+    ({ client } = await newShop(core, base));
     const paid = await client.call('payorder', {
       out_no: 'PAID1',
       pmt_tag: 'Cash',

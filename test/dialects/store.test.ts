@@ -2,14 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
-import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
-import { createStore } from '../../src/core/apps/stores.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
 import { forgetChannelConfigs } from '../../src/core/apps/credential-cache.js';
-import { buildServer } from '../../src/http/server.js';
 import { engines } from '../support/db.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { Mct1Client, docEncrypt, docSign } from './store-client.js';
+import { listeningGateway, newShop } from './store-shop.js';
 
 /**
  * The `store` dialect end to end: a client written from the document (store-client.ts)
@@ -24,16 +22,8 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
   let storeId: string;
   const nowSec = () => Math.floor(core.clock.now().getTime() / 1000);
 
-  async function newStore(options: { livemode?: boolean; name?: string } = {}) {
-    const merchant = await createMerchant(core.db, core, { name: '测试商户' });
-    const created = await createApp(core.db, core, { merchantId: merchant.id, name: 'pos' });
-    const store = await createStore(core.db, core, {
-      appId: created.id,
-      name: options.name ?? '专用测试门店',
-      livemode: options.livemode ?? false,
-    });
-    return { store, appId: created.id, client: new Mct1Client(base, store.openId, store.openKey, nowSec) };
-  }
+  const newStore = (options: { livemode?: boolean; name?: string } = {}) =>
+    newShop(core, base, { name: '专用测试门店', ...options });
 
   async function counts() {
     const [row] = await core.db.query(
@@ -83,10 +73,7 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
     // simulator-backed connectors the registry gains.
     const sandbox = sandboxConnector();
     core = await testCore(engine, { connectors: connectorRegistry({ alipay: sandbox, wechatpay: sandbox }) });
-    app = await buildServer({ core });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    ({ app, base } = await listeningGateway(core));
     const made = await newStore();
     client = made.client;
     storeId = made.store.id;
