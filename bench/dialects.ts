@@ -81,7 +81,7 @@ const poolFor = (g: LoadGenerator, fallbackRps: number) =>
 async function bracketed(
   admin: LoadGenerator,
   subject: LoadGenerator,
-  options: { buildBeforehand: boolean; rate?: number },
+  options: { buildBeforehand: boolean; rate?: number; afterEachRun?: () => void },
 ): Promise<Series> {
   const run = async (g: LoadGenerator) => {
     const fallback = lastRates.get(admin) ?? 1000;
@@ -99,6 +99,7 @@ async function bracketed(
   let before = await run(admin);
   for (let round = 0; round < ROUNDS; round++) {
     const measured = await run(subject);
+    options.afterEachRun?.();
     const after = await run(admin);
     series.runs.push(measured);
     series.brackets.push([before, after]);
@@ -195,16 +196,25 @@ export async function runDialectBench(): Promise<Record<string, number>> {
         // busy (the CPU per request of a server falls as its load rises: more work per wake-up).
         // The ratio is the admin create's CPU per request over Paymax's without its RSA.
         const rate = Math.floor(0.7 * median(series.runs.map((r) => r.rps)));
-        const even = await bracketed(admin, subject, { buildBeforehand: true, rate });
-        const rsa = rsaCosts();
-        const rsaPerRequest = rsa.sign + 2 * rsa.verify; // server: verify + sign; client: verify
+        // RSA timed right after each Paymax run, under the same load on the machine.
+        const rsaByRound: Array<{ sign: number; verify: number }> = [];
+        const even = await bracketed(admin, subject, {
+          buildBeforehand: true,
+          rate,
+          afterEachRun: () => rsaByRound.push(rsaCosts()),
+        });
+        // Server: verify + sign; client: verify.
+        const rsaOf = (i: number) => rsaByRound[i]!.sign + 2 * rsaByRound[i]!.verify;
         const asideRatios = even.runs.map((run, i) => {
           const [before, after] = even.brackets[i]!;
           const adminCpu = (before.cpuUs.total + after.cpuUs.total) / 2;
-          return adminCpu / (run.cpuUs.total - rsaPerRequest);
+          return adminCpu / (run.cpuUs.total - rsaOf(i));
         });
         ratios.paymaxRsaAside = median(asideRatios);
-        const middle = even.runs[asideRatios.indexOf(ratios.paymaxRsaAside)]!;
+        const middleIndex = asideRatios.indexOf(ratios.paymaxRsaAside);
+        const middle = even.runs[middleIndex]!;
+        const rsa = rsaByRound[middleIndex]!;
+        const rsaPerRequest = rsaOf(middleIndex);
         console.log(
           `create-charge (paymax), RSA aside: both offered ${rate}/s; CPU per request ` +
             `${middle.cpuUs.total.toFixed(0)} us minus ${rsaPerRequest.toFixed(0)} us of RSA ` +
