@@ -24,7 +24,8 @@ describe.each(engines())('dialects over the real connectors (%s)', (engine) => {
   let keys: Credentials;
   let store: Mct1Client;
   let counter = 0;
-  const next = () => `RC${Date.now() % 1_000_000}${(counter += 1)}`;
+  // Zero-padded: Paymax wants at least 8 characters, and the clock's remainder may be short.
+  const next = () => `RC${String(Date.now() % 1_000_000).padStart(6, '0')}${(counter += 1)}`;
 
   beforeAll(async () => {
     core = await testCore(engine);
