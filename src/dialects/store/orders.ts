@@ -72,6 +72,21 @@ export interface OrderReservation {
   tradeNo?: string | null;
 }
 
+/** What the client sent beside the order (absent: null), in the column order of DETAIL_COLUMNS. */
+function orderDetails(r: OrderReservation) {
+  return {
+    diyPmtName: r.diyPmtName ?? null,
+    ordName: r.ordName ?? null,
+    remark: r.remark ?? null,
+    tag: r.tag ?? null,
+    tradeAccount: r.tradeAccount ?? null,
+    tradeNo: r.tradeNo ?? null,
+  };
+}
+
+const DETAIL_COLUMNS = 'diy_pmt_name, ord_name, remark, tag, trade_account, trade_no';
+const detailParams = (r: OrderReservation) => Object.values(orderDetails(r));
+
 /** A reservation this old without its charge or refund is a crash remnant, not a request in flight. */
 const ORPHAN_AFTER_MS = 60_000;
 
@@ -151,7 +166,7 @@ export async function reserveOrder(
       const ordNo = r.ordType === 2 ? await freshOrdNo(q, core, now) : null;
       const [row] = await q.query(
         `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_no, ord_mct_id, ord_shop_id, pmt_tag,
-           diy_pmt_name, ord_name, remark, tag, trade_account, trade_no, created_at)
+           ${DETAIL_COLUMNS}, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
         [
           store.id,
@@ -162,12 +177,7 @@ export async function reserveOrder(
           ordMctId,
           ordShopId,
           r.pmtTag,
-          r.diyPmtName ?? null,
-          r.ordName ?? null,
-          r.remark ?? null,
-          r.tag ?? null,
-          r.tradeAccount ?? null,
-          r.tradeNo ?? null,
+          ...detailParams(r),
           now,
         ],
       );
@@ -198,26 +208,13 @@ export function paymentOrderInsert(
       sql: (first) => {
         const at = (i: number) => `$${first + i}`;
         return `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_mct_id, ord_shop_id, pmt_tag,
-           diy_pmt_name, ord_name, remark, tag, trade_account, trade_no, created_at)
+           ${DETAIL_COLUMNS}, created_at)
          SELECT ${at(0)}, ${at(1)}, 1, ${at(2)}, nextval(('serial_merchant_' || merchant_id)::regclass),
                 nextval(('serial_store_' || ${at(0)}::text)::regclass), ${at(3)}, ${at(4)}, ${at(5)}, ${at(6)},
                 ${at(7)}, ${at(8)}, ${at(9)}, ${at(10)}
          FROM apps WHERE id = ${at(11)} RETURNING ord_mct_id, ord_shop_id`;
       },
-      params: [
-        store.id,
-        r.outNo,
-        r.chargeId,
-        r.pmtTag,
-        r.diyPmtName ?? null,
-        r.ordName ?? null,
-        r.remark ?? null,
-        r.tag ?? null,
-        r.tradeAccount ?? null,
-        r.tradeNo ?? null,
-        now,
-        store.appId,
-      ],
+      params: [store.id, r.outNo, r.chargeId, r.pmtTag, ...detailParams(r), now, store.appId],
       // Only the serials are new; the rest is what was sent (no need to read it back).
       inserted: (serials) => {
         written = {
@@ -230,12 +227,7 @@ export function paymentOrderInsert(
           ordMctId: Number(serials.ord_mct_id),
           ordShopId: Number(serials.ord_shop_id),
           pmtTag: r.pmtTag,
-          diyPmtName: r.diyPmtName ?? null,
-          ordName: r.ordName ?? null,
-          remark: r.remark ?? null,
-          tag: r.tag ?? null,
-          tradeAccount: r.tradeAccount ?? null,
-          tradeNo: r.tradeNo ?? null,
+          ...orderDetails(r),
           createdAt: now,
         };
       },
