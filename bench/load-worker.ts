@@ -35,10 +35,14 @@ export type LoadCommand =
       /** Requests per second to offer (at most `concurrency` in flight); as fast as it goes when absent. */
       rate?: number;
     }
-  | { type: 'cost'; rounds: number };
+  | { type: 'cost'; rounds: number }
+  /** The CPU window is closed: check the answers held back during the run. */
+  | { type: 'check' };
 
 export type LoadReply =
   | { type: 'measuring' }
+  /** The measured window is over; the answers are checked once the parent says `check`. */
+  | { type: 'measured' }
   | { type: 'result'; rps: number; p99: number; requests: number; clientUsPerRequest: number }
   | { type: 'cost'; usPerRequest: number }
   | { type: 'error'; message: string };
@@ -48,14 +52,34 @@ const subject = buildSubject(spec);
 const pool = new Pool(url, { connections: concurrency });
 const name = spec.kind;
 
+interface Answer {
+  status: number;
+  text: string;
+}
+
+/**
+ * Answers wait here to be checked after the measured window: the merchant's own checking
+ * (a signature, a decryption) is client work, like building the requests, and on this
+ * shared machine it would otherwise take the gateway's CPU. Every answer is still checked
+ * before the run's result is given.
+ */
+let unchecked: Answer[] = [];
+
 async function send(prepared: Prepared): Promise<void> {
   const response = await pool.request({ method: 'POST', ...prepared });
-  const text = await response.body.text();
-  try {
-    subject.check(response.statusCode, text);
-  } catch (error) {
-    if (error instanceof BenchAbort) throw error;
-    fail(name, response.statusCode, text, `unreadable answer: ${(error as Error).message}`);
+  unchecked.push({ status: response.statusCode, text: await response.body.text() });
+}
+
+function checkAnswers(): void {
+  const answers = unchecked;
+  unchecked = [];
+  for (const { status, text } of answers) {
+    try {
+      subject.check(status, text);
+    } catch (error) {
+      if (error instanceof BenchAbort) throw error;
+      fail(name, status, text, `unreadable answer: ${(error as Error).message}`);
+    }
   }
 }
 
@@ -114,11 +138,17 @@ async function run(command: Extract<LoadCommand, { type: 'run' }>): Promise<Load
     command.rate ? paced(once, command.rate, seconds) : loop(once, concurrency, seconds);
   // One request alone first, so a misconfigured subject fails with its own answer.
   await once();
+  checkAnswers();
   await drive(command.warmupSeconds);
+  checkAnswers();
   parentPort!.postMessage({ type: 'measuring' } satisfies LoadReply);
   const before = performance.eventLoopUtilization();
   const measured = await drive(command.seconds);
   const used = performance.eventLoopUtilization(before);
+  const checkNow = new Promise<void>((resolve) => (checkRequested = resolve));
+  parentPort!.postMessage({ type: 'measured' } satisfies LoadReply);
+  await checkNow;
+  checkAnswers();
   const requests = Math.round(measured.rps * command.seconds);
   return {
     type: 'result',
@@ -135,7 +165,14 @@ function cost(rounds: number): LoadReply {
   return { type: 'cost', usPerRequest: ((performance.now() - started) * 1000) / rounds };
 }
 
+/** Resolved when the parent has closed its CPU window (the `check` command). */
+let checkRequested: (() => void) | null = null;
+
 parentPort!.on('message', (command: LoadCommand) => {
+  if (command.type === 'check') {
+    checkRequested?.();
+    return;
+  }
   const reply = command.type === 'run' ? run(command) : Promise.resolve(cost(command.rounds));
   reply.then(
     (message) => parentPort!.postMessage(message),

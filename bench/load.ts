@@ -6,7 +6,7 @@ import type { Measured } from './support.js';
 
 export interface LoadResult extends Measured {
   requests: number;
-  /** Client thread time per request (building, signing, sending, checking), microseconds. */
+  /** Client thread time per request in the measured window (sending; building past the prebuilt pool), microseconds. */
   clientUs: number;
   /** CPU per request over the measured window: this process (all threads) and PostgreSQL. */
   cpuUs: { process: number; postgres: number; total: number };
@@ -57,13 +57,18 @@ export function loadGenerator(url: string, spec: ClientSpec, concurrency: number
   return {
     run({ seconds, warmupSeconds, prebuilt, rate }) {
       let start: CpuMark | null = null;
+      let used: ReturnType<typeof cpuSince> | null = null;
       const firstIndex = nextBlock++ * BLOCK;
       return ask<LoadResult>(
         { type: 'run', seconds, warmupSeconds, firstIndex, prebuilt, rate },
         (reply, done) => {
           if (reply.type === 'measuring') start = cpuNow();
-          if (reply.type !== 'result' || !start) return;
-          const used = cpuSince(start);
+          if (reply.type === 'measured' && start) {
+            // The window closes before the worker checks the answers it held back.
+            used = cpuSince(start);
+            worker.postMessage({ type: 'check' } satisfies LoadCommand);
+          }
+          if (reply.type !== 'result' || !used) return;
           const per = (us: number) => us / Math.max(reply.requests, 1);
           done({
             rps: reply.rps,
