@@ -15,6 +15,8 @@ export interface Store {
 
 export interface StoreWithKey extends Store {
   openKey: string;
+  /** The merchant of the store's app: its orders are numbered merchant-wide too (ord_mct_id). */
+  merchantId: string;
 }
 
 function toStore(r: Record<string, any>): Store {
@@ -40,8 +42,13 @@ export async function createStore(
   core: Core,
   params: { appId: string; name: string; livemode: boolean; shopPassword?: string },
 ): Promise<StoreWithKey> {
+  const [app] = await q.query<{ merchant_id: string }>('SELECT merchant_id FROM apps WHERE id = $1', [
+    params.appId,
+  ]);
+  if (!app) throw new Error(`no app ${params.appId}`);
   const store: StoreWithKey = {
     id: core.ids.next('store'),
+    merchantId: app.merchant_id,
     appId: params.appId,
     name: params.name,
     livemode: params.livemode,
@@ -75,8 +82,13 @@ export async function findStoreByOpenId(
   box: SecretBox,
   openId: string,
 ): Promise<StoreWithKey | undefined> {
-  const [row] = await q.query('SELECT * FROM stores WHERE open_id = $1', [openId]);
-  return row ? { ...toStore(row), openKey: box.open(row.open_key_enc) } : undefined;
+  const [row] = await q.query(
+    'SELECT s.*, a.merchant_id FROM stores s JOIN apps a ON a.id = s.app_id WHERE s.open_id = $1',
+    [openId],
+  );
+  return row
+    ? { ...toStore(row), openKey: box.open(row.open_key_enc), merchantId: row.merchant_id }
+    : undefined;
 }
 
 export async function findStore(q: Queryable, id: string): Promise<Store | undefined> {

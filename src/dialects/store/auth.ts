@@ -45,9 +45,8 @@ export async function authenticate(
 
   const given = fields.sign;
   if (!given) throw new StoreError('bad_sign', 'sign不能为空');
-  const signed: Fields = { ...fields };
-  delete signed.sign;
-  if (!/^[0-9a-fA-F]{32}$/.test(given) || !verifySign(signed, given, store.openKey)) {
+  // The signing string leaves `sign` itself out.
+  if (!/^[0-9a-fA-F]{32}$/.test(given) || !verifySign(fields, given, store.openKey)) {
     throw new StoreError('bad_sign');
   }
 

@@ -114,12 +114,6 @@ async function ensureSequences(q: Queryable, merchantId: string, storeId: string
   }
 }
 
-async function merchantOf(q: Queryable, appId: string): Promise<string> {
-  const [app] = await q.query<{ merchant_id: string }>('SELECT merchant_id FROM apps WHERE id = $1', [appId]);
-  if (!app) throw new StoreError('store_not_found'); // the store's app is gone
-  return app.merchant_id;
-}
-
 async function nextSerials(q: Queryable, merchantId: string, storeId: string): Promise<[number, number]> {
   const [row] = await q.query<{ m: string; s: string }>(
     'SELECT nextval($1::regclass) AS m, nextval($2::regclass) AS s',
@@ -140,9 +134,8 @@ export async function reserveOrder(
   r: OrderReservation,
 ): Promise<StoreOrderRow> {
   const duplicate = r.ordType === 1 ? 'out_no_exists' : 'refund_no_exists';
-  const merchantId = await merchantOf(core.db, store.appId);
   // Outside the transaction: a failed statement would end it.
-  await ensureSequences(core.db, merchantId, store.id);
+  await ensureSequences(core.db, store.merchantId, store.id);
   try {
     return await core.db.tx(async (q) => {
       const [taken] = await q.query<{ created_at: Date; orphan: boolean }>(
@@ -162,7 +155,7 @@ export async function reserveOrder(
         if (!(taken.orphan && stale)) throw new StoreError(duplicate, `${r.outNo}`);
         await q.query('DELETE FROM store_orders WHERE store_id = $1 AND out_no = $2', [store.id, r.outNo]);
       }
-      const [ordMctId, ordShopId] = await nextSerials(q, merchantId, store.id);
+      const [ordMctId, ordShopId] = await nextSerials(q, store.merchantId, store.id);
       const ordNo = r.ordType === 2 ? await freshOrdNo(q, core, now) : null;
       const [row] = await q.query(
         `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_no, ord_mct_id, ord_shop_id, pmt_tag,
@@ -209,12 +202,20 @@ export function paymentOrderInsert(
         const at = (i: number) => `$${first + i}`;
         return `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_mct_id, ord_shop_id, pmt_tag,
            ${DETAIL_COLUMNS}, created_at)
-         SELECT ${at(0)}, ${at(1)}, 1, ${at(2)}, nextval(('serial_merchant_' || merchant_id)::regclass),
-                nextval(('serial_store_' || ${at(0)}::text)::regclass), ${at(3)}, ${at(4)}, ${at(5)}, ${at(6)},
-                ${at(7)}, ${at(8)}, ${at(9)}, ${at(10)}
-         FROM apps WHERE id = ${at(11)} RETURNING ord_mct_id, ord_shop_id`;
+         VALUES (${at(0)}, ${at(1)}, 1, ${at(2)}, nextval(${at(3)}::regclass), nextval(${at(4)}::regclass),
+                ${at(5)}, ${at(6)}, ${at(7)}, ${at(8)}, ${at(9)}, ${at(10)}, ${at(11)}, ${at(12)})
+         RETURNING ord_mct_id, ord_shop_id`;
       },
-      params: [store.id, r.outNo, r.chargeId, r.pmtTag, ...detailParams(r), now, store.appId],
+      params: [
+        store.id,
+        r.outNo,
+        r.chargeId,
+        serialSequence('merchant', store.merchantId),
+        serialSequence('store', store.id),
+        r.pmtTag,
+        ...detailParams(r),
+        now,
+      ],
       // Only the serials are new; the rest is what was sent (no need to read it back).
       inserted: (serials) => {
         written = {
@@ -233,7 +234,7 @@ export function paymentOrderInsert(
       },
     },
     row: () => {
-      if (!written) throw new StoreError('store_not_found'); // the store's app is gone
+      if (!written) throw new Error('the order book entry was not written with its charge');
       return written;
     },
   };
@@ -244,7 +245,7 @@ export const isMissingSequence = (error: unknown) => (error as { code?: string }
 
 /** Creates the serial sequences a store's orders draw from (its first order, or its merchant's). */
 export async function prepareSerials(core: Core, store: StoreWithKey): Promise<void> {
-  await ensureSequences(core.db, await merchantOf(core.db, store.appId), store.id);
+  await ensureSequences(core.db, store.merchantId, store.id);
 }
 
 /** Whether out_no is held by a reservation whose charge never came to be (a crash remnant). */
