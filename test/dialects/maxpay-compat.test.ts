@@ -3,69 +3,39 @@
  * own `records` example (`channel: 'ali'`), and input that JSON allows but PostgreSQL
  * cannot store, which must be PARAM_INVALID (HTTP 200, nothing changed), never RUN_TIME_ERROR.
  */
-import http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectorRegistry } from '../../src/channels/registry.js';
-import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
-import { createApp, createMerchant, issueCredentials, rsaKeyPair } from '../../src/core/apps/create-app.js';
-import { buildServer } from '../../src/http/server.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
-
-const { publicKeyPem: merchantPublicKeyPem } = rsaKeyPair();
-
-interface Answer {
-  status: number;
-  body: any;
-}
+import { startGateway } from './gateway.js';
+import {
+  type MaxpayAnswer as Answer,
+  type MaxpayKeys,
+  genericSandboxes,
+  maxpayKeys,
+  newMaxpayApp,
+  postRaw,
+} from './maxpay-app.js';
+import { rowCounts } from './row-counts.js';
 
 describe.each(engines())('maxpay compatibility gaps (%s)', (engine) => {
   let core: TestCore;
   let server: FastifyInstance;
   let port: number;
-  let keys: { appId: string; masterKey: string; sessionToken: string };
+  let keys: MaxpayKeys;
 
   /** POST the exact JSON text given, as the PHP client does (trailing-semicolon content type). */
   function post(path: string, payload: string): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const request = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path,
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/json;charset=utf-8;',
-            'X-ML-AppId': keys.appId,
-            'X-ML-MasterKey': keys.masterKey,
-            'Content-Length': Buffer.byteLength(payload),
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () =>
-            resolve({
-              status: response.statusCode!,
-              body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
-            }),
-          );
-        },
-      );
-      request.on('error', reject);
-      request.end(payload);
+    return postRaw(port, path, payload, {
+      'Content-Type': 'application/json;charset=utf-8;',
+      'X-ML-AppId': keys.appId,
+      'X-ML-MasterKey': keys.masterKey,
     });
   }
   const bill = (params: Record<string, unknown>) => post('/2.0/maxpay/bill', JSON.stringify(params));
   const records = (params: Record<string, unknown>) => post('/2.0/maxpay/records', JSON.stringify(params));
 
-  async function counts() {
-    const [row] = await core.db.query<{ charges: number; events: number }>(
-      'SELECT (SELECT count(*)::int FROM charges) AS charges, (SELECT count(*)::int FROM events) AS events',
-    );
-    return row;
-  }
+  const counts = () => rowCounts(core, ['charges', 'events']);
 
   async function refusedAsParamInvalid(send: () => Promise<Answer>, err: RegExp): Promise<void> {
     const before = await counts();
@@ -76,16 +46,9 @@ describe.each(engines())('maxpay compatibility gaps (%s)', (engine) => {
   }
 
   beforeAll(async () => {
-    const generic = sandboxConnector();
-    core = await testCore(engine, {
-      connectors: connectorRegistry({ alipay: generic, wechatpay: generic, unionpay: generic }),
-    });
-    const merchant = await createMerchant(core.db, core, { name: 'Bookshop' });
-    const appId = (await createApp(core.db, core, { merchantId: merchant.id, name: 'Books' })).id;
-    keys = (await issueCredentials(core.db, core, { appId, livemode: false, merchantPublicKeyPem })).maxpay;
-    server = await buildServer({ core });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    port = (server.server.address() as { port: number }).port;
+    core = await testCore(engine, { connectors: genericSandboxes() });
+    keys = await maxpayKeys(core, await newMaxpayApp(core), false);
+    ({ server, port } = await startGateway(core));
   });
 
   afterAll(async () => {

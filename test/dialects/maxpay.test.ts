@@ -8,33 +8,26 @@ import http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector, PayResult } from '../../src/channels/_kit/connector.js';
-import { connectorRegistry } from '../../src/channels/registry.js';
-import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
-import { createApp, createMerchant, issueCredentials, rsaKeyPair } from '../../src/core/apps/create-app.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
 import { createCharge } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { findCharge } from '../../src/db/charges.js';
 import { METHODS } from '../../src/domain/channels.js';
 import { JuheError } from '../../src/domain/errors.js';
-import { buildServer } from '../../src/http/server.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
+import { startGateway } from './gateway.js';
+import {
+  type MaxpayAnswer as Answer,
+  type MaxpayKeys as Keys,
+  genericSandboxes,
+  maxpayKeys,
+  newMaxpayApp,
+  postRaw,
+} from './maxpay-app.js';
+import { rowCounts } from './row-counts.js';
 
-/** One merchant key for every app here, so issueCredentials only generates the platform pair. */
-const { publicKeyPem: merchantPublicKeyPem } = rsaKeyPair();
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
-
-interface Keys {
-  appId: string;
-  masterKey: string;
-  sessionToken: string;
-}
-
-interface Answer {
-  status: number;
-  body: any;
-}
 
 const REAL_CLIENT_HEADERS = {
   'Content-Type': 'application/json;charset=utf-8;',
@@ -48,11 +41,9 @@ const REAL_CLIENT_HEADERS = {
 type Upstream = (charge: Parameters<Connector['pay']>[0]['charge']) => Promise<PayResult>;
 
 function switchableConnectors() {
-  // Pinned to the generic sandbox: this suite tests the dialect's mapping against core's
-  // contract, whatever simulator-backed connectors the registry gains (those are covered
-  // by the channel conformance suites; rich credentials are scripted below).
-  const generic = sandboxConnector();
-  const sandbox = connectorRegistry({ alipay: generic, wechatpay: generic, unionpay: generic });
+  // Pinned to the generic sandbox (the channel conformance suites cover the simulators;
+  // rich credentials are scripted below).
+  const sandbox = genericSandboxes();
   let upstream: Upstream | null = null;
   const connector: Connector = {
     name: 'scripted',
@@ -83,32 +74,7 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
   /** POST like the real clients: raw JSON text (or the exact string given) and their headers. */
   function post(path: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
     const payload = typeof body === 'string' ? body : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const request = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path,
-          method: 'POST',
-          agent,
-          headers: { ...REAL_CLIENT_HEADERS, ...headers, 'Content-Length': Buffer.byteLength(payload) },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            try {
-              resolve({ status: response.statusCode!, body: JSON.parse(text) });
-            } catch {
-              resolve({ status: response.statusCode!, body: text });
-            }
-          });
-        },
-      );
-      request.on('error', reject);
-      request.end(payload);
-    });
+    return postRaw(port, path, payload, { ...REAL_CLIENT_HEADERS, ...headers }, agent);
   }
 
   const session = (k: Keys) => ({ 'X-ML-AppId': k.appId, 'X-ML-Session-Token': k.sessionToken });
@@ -128,12 +94,7 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
   const records = (params: Record<string, unknown>, headers: Record<string, string> = master(keys)) =>
     post('/2.0/maxpay/records', params, headers);
 
-  async function counts(): Promise<{ charges: number; events: number }> {
-    const [row] = await core.db.query<{ charges: number; events: number }>(
-      'SELECT (SELECT count(*)::int FROM charges) AS charges, (SELECT count(*)::int FROM events) AS events',
-    );
-    return row;
-  }
+  const counts = () => rowCounts(core, ['charges', 'events']);
 
   /** Sends a bad request and proves it changed nothing. */
   async function refused(
@@ -156,14 +117,10 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
 
   beforeAll(async () => {
     core = await testCore(engine, { connectors: upstream.registry });
-    const merchant = await createMerchant(core.db, core, { name: 'Bookshop' });
-    appId = (await createApp(core.db, core, { merchantId: merchant.id, name: 'Books' })).id;
-    keys = (await issueCredentials(core.db, core, { appId, livemode: false, merchantPublicKeyPem })).maxpay;
-    liveKeys = (await issueCredentials(core.db, core, { appId, livemode: true, merchantPublicKeyPem }))
-      .maxpay;
-    server = await buildServer({ core });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    port = (server.server.address() as { port: number }).port;
+    appId = await newMaxpayApp(core);
+    keys = await maxpayKeys(core, appId, false);
+    liveKeys = await maxpayKeys(core, appId, true);
+    ({ server, port } = await startGateway(core));
   });
 
   afterAll(async () => {
@@ -615,11 +572,8 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
     let t0: number;
 
     beforeAll(async () => {
-      const merchant = await createMerchant(core.db, core, { name: 'Records' });
-      otherApp = (await createApp(core.db, core, { merchantId: merchant.id, name: 'R' })).id;
-      other = (
-        await issueCredentials(core.db, core, { appId: otherApp, livemode: false, merchantPublicKeyPem })
-      ).maxpay;
+      otherApp = await newMaxpayApp(core, { merchant: 'Records', app: 'R' });
+      other = await maxpayKeys(core, otherApp, false);
       const asOther = (params: Record<string, unknown>) =>
         post('/2.0/maxpay/bill', php(other, params), session(other)).then((a) => {
           expect(a.body.code).toBe(0);
@@ -730,14 +684,7 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
 
     it("lists only the app's own MaxPay bills in the credential's mode, newest first", async () => {
       expect(await list({})).toEqual([ids.b5, ids.b4, ids.b3, ids.b2, ids.b1]);
-      const live = await post(
-        '/2.0/maxpay/records',
-        {},
-        master(
-          (await issueCredentials(core.db, core, { appId: otherApp, livemode: true, merchantPublicKeyPem }))
-            .maxpay,
-        ),
-      );
+      const live = await post('/2.0/maxpay/records', {}, master(await maxpayKeys(core, otherApp, true)));
       expect(live.body.results.map((r: any) => [r.billNum, r.channel, r.status, r.money])).toEqual([
         ['R-LIVE', 'cash_offline', 'success', '7.00 CNY'],
       ]);
