@@ -40,6 +40,11 @@ export const ERROR_CATALOG = {
   ambiguous_reference: { status: 409, message: 'The reference matches more than one object.' },
   channel_not_available: { status: 400, message: 'The channel is not available for this app.' },
   channel_not_supported: { status: 400, message: 'The channel does not support this operation.' },
+  // The app's channel config holds a key or certificate that cannot be read (MaxPay's CERT_FILE_ERROR).
+  channel_certificate_invalid: {
+    status: 400,
+    message: "A key or certificate in the channel's configuration cannot be read.",
+  },
   channel_error: { status: 502, message: 'The payment channel returned an error.' },
   unsupported_media_type: { status: 415, message: 'The content type is not supported.' },
   rate_limited: { status: 429, message: 'Too many requests.' },

@@ -735,16 +735,29 @@ describe.each(engines())('lakala connector against the simulator (%s)', (engine)
       }
     });
 
-    it('a config without what Lakala needs is refused as channel_not_available, never sent upstream', async () => {
+    it('a config without what Lakala needs is channel_not_available, one with an unreadable key or certificate channel_certificate_invalid; neither is sent upstream', async () => {
       const other = await newApp('Broken merchant', 'Broken shop');
-      await configureChannel(
-        other,
-        'lakala',
-        { appid: 'OP1', serial_no: 'ab', merchant_no: '8221' },
-        { private_key: 'nope', platform_certificate: 'not a certificate' },
-      );
-      const error = await charge('page', { appId: other }).catch((e: unknown) => e);
-      expect((error as JuheError).code).toBe('channel_not_available');
+      const settings = { appid: 'OP1', serial_no: 'ab', merchant_no: '8221' };
+      await configureChannel(other, 'lakala', settings, { private_key: 'nope' });
+      const missing = await charge('page', { appId: other }).catch((e: unknown) => e);
+      expect((missing as JuheError).code).toBe('channel_not_available');
+
+      const { merchant } = sim.keys;
+      await configureChannel(other, 'lakala', settings, {
+        private_key: merchant.privateKeyPem,
+        platform_certificate: 'not a certificate',
+      });
+      const unreadableCert = await charge('page', { appId: other }).catch((e: unknown) => e);
+      expect((unreadableCert as JuheError).code).toBe('channel_certificate_invalid');
+      expect((unreadableCert as JuheError).message).toContain('secrets.platform_certificate');
+
+      await configureChannel(other, 'lakala', settings, {
+        private_key: 'nope',
+        platform_certificate: sim.keys.platform.certificatePem,
+      });
+      const unreadableKey = await charge('page', { appId: other }).catch((e: unknown) => e);
+      expect((unreadableKey as JuheError).code).toBe('channel_certificate_invalid');
+      expect((unreadableKey as JuheError).message).toContain('secrets.private_key');
     });
   });
 

@@ -844,18 +844,22 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
   });
 
   describe('an unusable channel config', () => {
-    it('is refused as channel_not_available, never sent upstream or left unknown', async () => {
+    it('with an unreadable key or certificate is channel_certificate_invalid (MaxPay CERT_FILE_ERROR), never sent upstream or left unknown', async () => {
       const { merchant, platform } = sim.keys;
       const other = await newApp('Broken config merchant', 'Broken shop');
       const good = { private_key: merchant.privateKeyPem, api_v3_key: merchant.apiV3Key };
-      for (const secrets of [
-        { ...good, platform_certificate: 'not a certificate' },
-        { ...good, platform_certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' },
-        { ...good, platform_certificate: platform.certificatePem, private_key: 'not a key' },
-      ]) {
+      for (const [secrets, named] of [
+        [{ ...good, platform_certificate: 'not a certificate' }, 'platform_certificate'],
+        [
+          { ...good, platform_certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' },
+          'platform_certificate',
+        ],
+        [{ ...good, platform_certificate: platform.certificatePem, private_key: 'not a key' }, 'private_key'],
+      ] as const) {
         await configureChannel(other, 'wechatpay', sandboxSettings(), secrets);
         const error = await charge('qr', { appId: other }).catch((e: unknown) => e);
-        expect((error as JuheError).code).toBe('channel_not_available');
+        expect((error as JuheError).code).toBe('channel_certificate_invalid');
+        expect((error as JuheError).message).toContain(`secrets.${named}`);
       }
       const [{ count }] = await core.db.query<{ count: string }>(
         `SELECT count(*) FROM wxsim_orders o JOIN charges c ON c.order_sn = o.out_trade_no WHERE c.app_id = $1`,

@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { unreadableSecret } from '../_kit/config-keys.js';
 import { AlipaySdk, type AlipaySdkCommonResult, type AlipaySdkConfig } from 'alipay-sdk';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
@@ -498,9 +499,20 @@ export function alipaySdk(config: {
  */
 function parsedKeysInto(sdk: AlipaySdk): void {
   const config = (sdk as unknown as { config?: Record<string, unknown> }).config;
-  if (typeof config?.privateKey === 'string') config.privateKey = createPrivateKey(config.privateKey);
+  // A key that does not parse is the merchant's configuration error, named as such.
+  if (typeof config?.privateKey === 'string') {
+    try {
+      config.privateKey = createPrivateKey(config.privateKey);
+    } catch {
+      throw unreadableSecret('private_key', 'a readable RSA private key (PKCS#1 or PKCS#8)');
+    }
+  }
   if (typeof config?.alipayPublicKey === 'string') {
-    config.alipayPublicKey = createPublicKey(config.alipayPublicKey);
+    try {
+      config.alipayPublicKey = createPublicKey(config.alipayPublicKey);
+    } catch {
+      throw unreadableSecret('alipay_public_key', "a readable public key (Alipay's RSA2 public key)");
+    }
   }
 }
 

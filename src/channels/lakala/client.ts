@@ -1,4 +1,5 @@
 import type { ChannelConfig } from '../_kit/connector.js';
+import { readablePrivateKey, unreadableSecret } from '../_kit/config-keys.js';
 import { JuheError } from '../../domain/errors.js';
 import { type SandboxHandle, sandboxFor } from '../../sandbox/lakala/registry.js';
 import { authorization, certificatesBySerial, envelope, responseProblem } from './protocol.js';
@@ -52,11 +53,7 @@ export function merchantFor(config: ChannelConfig | null, livemode: boolean, pub
       platformCerts = {};
     }
     if (Object.keys(platformCerts).length === 0) {
-      throw new JuheError(
-        'channel_not_available',
-        'secrets.platform_certificate holds no readable PEM certificate',
-        'channel',
-      );
+      throw unreadableSecret('platform_certificate', 'a readable PEM certificate');
     }
     return {
       configId: config.id,
@@ -64,7 +61,7 @@ export function merchantFor(config: ChannelConfig | null, livemode: boolean, pub
       serialNo: str(s.serial_no),
       merchantNo: str(s.merchant_no),
       termNo: str(s.term_no),
-      privateKeyPem: secrets.private_key,
+      privateKeyPem: readablePrivateKey(secrets.private_key, 'private_key'),
       platformCerts,
       baseUrl: (str(s.base_url) || PRODUCTION_BASE_URL).replace(/\/+$/, ''),
       timeoutMs: Number(s.timeout_ms) > 0 ? Number(s.timeout_ms) : DEFAULT_TIMEOUT_MS,

@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { readablePrivateKey, unreadableSecret } from '../_kit/config-keys.js';
 import type { ChannelConfig } from '../_kit/connector.js';
 import type { Provider } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
@@ -58,7 +59,7 @@ export function merchantFor(
       try {
         certId = certIdOf(secrets.sign_cert);
       } catch {
-        certId = '';
+        throw unreadableSecret('sign_cert', 'a readable PEM certificate (the signing certificate)');
       }
     }
     if (!/^\d{15}$/.test(str(s.mer_id)) || !/^\d+$/.test(certId) || missing.length) {
@@ -75,7 +76,7 @@ export function merchantFor(
       configId: config.id,
       merId: str(s.mer_id),
       certId,
-      privateKeyPem: secrets.sign_private_key,
+      privateKeyPem: readablePrivateKey(secrets.sign_private_key, 'sign_private_key'),
       trust: {
         middleCertPem: secrets.middle_cert,
         rootCertPem: secrets.root_cert,

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { readablePrivateKey, unreadableSecret } from '../_kit/config-keys.js';
 import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
 import WechatpayPlugin from 'wechatpay-axios-plugin';
 import type { ChannelConfig } from '../_kit/connector.js';
@@ -63,10 +64,9 @@ function configuredPlatformCerts(text: string, serialHint: string): Record<strin
     certs = {};
   }
   if (Object.keys(certs).length === 0) {
-    throw new JuheError(
-      'channel_not_available',
-      'secrets.platform_certificate holds no readable PEM certificate (or public key with settings.platform_serial)',
-      'channel',
+    throw unreadableSecret(
+      'platform_certificate',
+      'a readable PEM certificate (or a public key with settings.platform_serial)',
     );
   }
   return certs;
@@ -91,7 +91,7 @@ export function merchantFor(config: ChannelConfig | null, livemode: boolean, pub
       appid: str(s.appid),
       miniAppid: str(s.mini_appid) || str(s.appid),
       serialNo: str(s.serial_no),
-      privateKeyPem: secrets.private_key,
+      privateKeyPem: readablePrivateKey(secrets.private_key, 'private_key'),
       apiV3Key: secrets.api_v3_key,
       apiV2Key: secrets.api_v2_key ?? '',
       v2SignType: s.v2_sign_type === 'MD5' ? 'MD5' : 'HMAC-SHA256',

@@ -33,6 +33,7 @@ describe('maxpay errors', () => {
     ['stale_timestamp', 'APP_INVALID', 1],
     ['channel_not_available', 'PAY_FACTOR_NOT_SET', 2],
     ['channel_not_supported', 'CHANNEL_INVALID', 3],
+    ['channel_certificate_invalid', 'CERT_FILE_ERROR', 6],
     ['missing_parameter', 'MISS_PARAM', 4],
     ['invalid_parameter', 'PARAM_INVALID', 5],
     ['invalid_amount', 'PARAM_INVALID', 5],

@@ -23,8 +23,7 @@ export type MaxpayMsg = keyof typeof MAXPAY_CODES;
  * The one table from Juhe's error catalog to MaxPay codes. A catalog code added later and
  * not yet listed here falls back by its HTTP status (401/403 APP_INVALID, other 4xx
  * PARAM_INVALID, 5xx RUN_TIME_ERROR), so growth of the catalog never breaks this dialect;
- * errors.test.ts pins the mapping of every code. CERT_FILE_ERROR (6) has no Juhe
- * counterpart yet: a connector that cannot load a certificate reports channel_not_available.
+ * errors.test.ts pins the mapping of every code.
  */
 export const CATALOG_TO_MAXPAY: Partial<Record<ErrorCode, MaxpayMsg>> = {
   invalid_request: 'PARAM_INVALID',
@@ -58,6 +57,8 @@ export const CATALOG_TO_MAXPAY: Partial<Record<ErrorCode, MaxpayMsg>> = {
   channel_not_available: 'PAY_FACTOR_NOT_SET',
   // an unknown channel code, or a channel that cannot do what was asked
   channel_not_supported: 'CHANNEL_INVALID',
+  // the channel config's private key or certificate cannot be read: "证书错误"
+  channel_certificate_invalid: 'CERT_FILE_ERROR',
   channel_error: 'CHANNEL_ERROR',
   unsupported_media_type: 'PARAM_INVALID',
   rate_limited: 'RUN_TIME_ERROR',

@@ -75,6 +75,8 @@ const FROM_CATALOG: Partial<Record<ErrorCode, [number, PaymaxCode]>> = {
   charge_not_refundable: [400, 'AMOUNT_NOT_ENOUGH'],
   channel_not_available: [400, 'CHANNEL_NOT_AVAILABLE'],
   channel_not_supported: [400, 'CHANNEL_NOT_AVAILABLE'],
+  // A channel whose configured key or certificate is unreadable is not open for payments.
+  channel_certificate_invalid: [400, 'CHANNEL_NOT_AVAILABLE'],
   channel_error: [400, 'CHANNEL_CHARGE_FAILED'],
   invalid_request: [400, 'ILLEGAL_ARGUMENT'],
   missing_parameter: [400, 'ILLEGAL_ARGUMENT'],

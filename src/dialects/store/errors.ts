@@ -88,6 +88,7 @@ const FROM_CORE: Record<Endpoint, Partial<Record<ErrorCode, StoreErrorName>>> = 
     invalid_amount: 'amount_invalid',
     invalid_currency: 'amount_invalid',
     channel_not_available: 'pmt_tag_unavailable',
+    channel_certificate_invalid: 'pmt_tag_unavailable',
     channel_not_supported: 'pmt_tag_unavailable',
     channel_error: 'pay_failed',
     missing_parameter: 'create_failed',
@@ -99,6 +100,7 @@ const FROM_CORE: Record<Endpoint, Partial<Record<ErrorCode, StoreErrorName>>> = 
     charge_not_cancelable: 'cancel_failed',
     channel_error: 'cancel_failed',
     channel_not_supported: 'cancel_failed',
+    channel_certificate_invalid: 'cancel_failed',
   },
   payrefund: {
     charge_not_found: 'original_not_found',
@@ -109,6 +111,7 @@ const FROM_CORE: Record<Endpoint, Partial<Record<ErrorCode, StoreErrorName>>> = 
     channel_error: 'refund_failed',
     channel_not_supported: 'refund_failed',
     channel_not_available: 'refund_failed',
+    channel_certificate_invalid: 'refund_failed',
   },
 };
 

@@ -41,6 +41,7 @@ const TABLE: Partial<Record<ErrorCode, { errcode: string; errormsg: string }>> =
   charge_not_found: { errcode: '20003', errormsg: '支付记录不存在' },
   not_found: { errcode: '20004', errormsg: '接口不存在' },
   channel_not_available: { errcode: '20010', errormsg: '支付方式不可用' },
+  channel_certificate_invalid: { errcode: '20010', errormsg: '支付方式不可用' },
   channel_not_supported: { errcode: '20011', errormsg: '不支持的支付方式' },
   channel_error: { errcode: '20012', errormsg: '支付渠道错误，请稍后再试' },
   rate_limited: { errcode: '20020', errormsg: '请求过于频繁' },

@@ -1,0 +1,27 @@
+import { toPrivateKey } from '../../core/crypto-keys.js';
+import { JuheError } from '../../domain/errors.js';
+
+/**
+ * A channel config's private key text, checked when the merchant of a call is resolved rather than
+ * at the first signature: a key pasted wrongly (truncated, another format, a certificate
+ * in its place) is then a clear configuration error, `channel_certificate_invalid`
+ * (MaxPay's CERT_FILE_ERROR), not an internal error from deep inside a signer. Parsed keys
+ * are cached by their text, so this costs nothing after the first call.
+ */
+export function readablePrivateKey(text: string, secret: string): string {
+  try {
+    toPrivateKey(text);
+  } catch {
+    throw unreadableSecret(secret, 'a readable private key (PEM, or base64 PKCS#8)');
+  }
+  return text;
+}
+
+/** The error for a configured key or certificate that cannot be read; `secret` names it. */
+export function unreadableSecret(secret: string, expected: string): JuheError {
+  return new JuheError(
+    'channel_certificate_invalid',
+    `secrets.${secret} of the channel config is not ${expected}`,
+    'channel',
+  );
+}
