@@ -39,7 +39,7 @@ import { benchCore, report } from './support.js';
  */
 
 const CONCURRENCY = 16;
-const ROUNDS = 5;
+const ROUNDS = 7;
 const SECONDS = 3;
 const WARMUP_SECONDS = 1;
 const INITIAL_WARMUP_SECONDS = 5;
