@@ -4,22 +4,19 @@
  * character in a charge or refund id of a GET. Each must be the documented 400 with nothing
  * changed, never 500 SYSTEM_ERROR.
  */
-import { createSign } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
-import {
-  type IssuedCredentials,
-  createApp,
-  createMerchant,
-  issueCredentials,
-} from '../../src/core/apps/create-app.js';
+import type { IssuedCredentials } from '../../src/core/apps/create-app.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
 import { JuheError } from '../../src/domain/errors.js';
-import { buildServer } from '../../src/http/server.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
+import { startGateway } from './gateway.js';
+import { newPaymaxApp } from './paymax-app.js';
+import { merchantSign } from './paymax-client.js';
+import { rowCounts } from './row-counts.js';
 
 interface Answer {
   status: number;
@@ -35,9 +32,7 @@ describe.each(engines())('paymax compatibility gaps (%s)', (engine) => {
 
   /** Signs and sends the exact JSON text given, as a Paymax SDK does. */
   async function post(path: string, raw: string): Promise<Answer> {
-    const sign = createSign('RSA-SHA1')
-      .update(Buffer.from(raw, 'utf8'))
-      .sign(creds.paymax.merchantPrivateKeyPem!, 'base64');
+    const sign = merchantSign(raw, creds.paymax.merchantPrivateKeyPem!);
     const response = await fetch(base + path, {
       method: 'POST',
       headers: { Authorization: creds.paymax.secretKey, sign, 'Content-Type': 'application/json' },
@@ -63,13 +58,7 @@ describe.each(engines())('paymax compatibility gaps (%s)', (engine) => {
       ...overrides,
     });
 
-  async function counts() {
-    const [row] = await core.db.query<Record<string, number>>(
-      `SELECT (SELECT count(*)::int FROM charges) AS charges, (SELECT count(*)::int FROM refunds) AS refunds,
-              (SELECT count(*)::int FROM events) AS events`,
-    );
-    return row;
-  }
+  const counts = () => rowCounts(core, ['charges', 'refunds', 'events']);
 
   async function refused(status: number, code: string, send: () => Promise<Answer>): Promise<Answer> {
     const before = await counts();
@@ -104,13 +93,8 @@ describe.each(engines())('paymax compatibility gaps (%s)', (engine) => {
     core = await testCore(engine, {
       connectors: connectorRegistry({ alipay: sandbox, wechatpay: sandbox, lakala: refusing }),
     });
-    const merchant = await createMerchant(core.db, core, { name: 'Shop' });
-    const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'Shop app' });
-    creds = await issueCredentials(core.db, core, { appId: app.id, livemode: false });
-    server = await buildServer({ core });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    const address = server.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    creds = (await newPaymaxApp(core, false)).credentials;
+    ({ server, base } = await startGateway(core));
   });
 
   afterAll(async () => {

@@ -1,21 +1,17 @@
-import { createSign, createVerify } from 'node:crypto';
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
-import {
-  type IssuedCredentials,
-  createApp,
-  createMerchant,
-  issueCredentials,
-} from '../../src/core/apps/create-app.js';
+import type { IssuedCredentials } from '../../src/core/apps/create-app.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
-import { buildServer } from '../../src/http/server.js';
 import { createEndpoint } from '../../src/notify/endpoints.js';
 import { NotifyEngine } from '../../src/notify/worker.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
+import { startGateway } from './gateway.js';
+import { newPaymaxApp } from './paymax-app.js';
+import { merchantSign, platformSigned } from './paymax-client.js';
 
 /**
  * The whole Paymax loop on a real network: a merchant creates and refunds through the
@@ -44,9 +40,8 @@ describe.each(engines())('paymax webhooks delivered end to end (%s)', (engine) =
     // Connectors pinned to the sandbox: this suite is about the webhook loop, not a channel.
     const sandbox = sandboxConnector();
     core = await testCore(engine, { connectors: connectorRegistry({ alipay: sandbox, wechatpay: sandbox }) });
-    const merchant = await createMerchant(core.db, core, { name: 'Shop' });
-    const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'Shop app' });
-    creds = await issueCredentials(core.db, core, { appId: app.id, livemode: false });
+    const { appId, credentials } = await newPaymaxApp(core, false);
+    creds = credentials;
 
     receiver = createServer((request, response) => {
       const chunks: Buffer[] = [];
@@ -63,14 +58,11 @@ describe.each(engines())('paymax webhooks delivered end to end (%s)', (engine) =
     await createEndpoint(
       core.db,
       core,
-      { appId: app.id, url: receiverUrl, format: 'paymax', livemode: false },
+      { appId, url: receiverUrl, format: 'paymax', livemode: false },
       { allowPrivateTargets: true },
     );
 
-    api = await buildServer({ core });
-    await api.listen({ port: 0, host: '127.0.0.1' });
-    const apiAddress = api.server.address();
-    apiBase = `http://127.0.0.1:${typeof apiAddress === 'object' && apiAddress ? apiAddress.port : 0}`;
+    ({ server: api, base: apiBase } = await startGateway(core));
     notify = new NotifyEngine(core, { allowPrivateTargets: true });
   });
 
@@ -89,17 +81,12 @@ describe.each(engines())('paymax webhooks delivered end to end (%s)', (engine) =
     let raw: string | undefined;
     if (body !== undefined) {
       raw = JSON.stringify(body);
-      headers.sign = createSign('RSA-SHA1')
-        .update(raw, 'utf8')
-        .sign(creds.paymax.merchantPrivateKeyPem!, 'base64');
+      headers.sign = merchantSign(raw, creds.paymax.merchantPrivateKeyPem!);
     }
     const response = await fetch(apiBase + path, { method, headers, body: raw });
     const envelope = await response.json();
     expect(response.status, JSON.stringify(envelope)).toBe(200);
-    const ok = createVerify('RSA-SHA1')
-      .update(envelope.res_data, 'utf8')
-      .verify(creds.paymax.platformPublicKeyPem, envelope.sign, 'base64');
-    expect(ok).toBe(true);
+    expect(platformSigned(envelope.res_data, envelope.sign, creds.paymax.platformPublicKeyPem)).toBe(true);
     return JSON.parse(envelope.res_data);
   }
 
@@ -107,10 +94,7 @@ describe.each(engines())('paymax webhooks delivered end to end (%s)', (engine) =
   function verified(message: Received) {
     expect(message.headers['content-type']).toBe('application/json;charset=UTF-8');
     const sign = message.headers.sign as string;
-    const ok = createVerify('RSA-SHA1')
-      .update(message.raw)
-      .verify(creds.paymax.platformPublicKeyPem, sign, 'base64');
-    expect(ok).toBe(true);
+    expect(platformSigned(message.raw, sign, creds.paymax.platformPublicKeyPem)).toBe(true);
     return JSON.parse(message.raw.toString('utf8'));
   }
 

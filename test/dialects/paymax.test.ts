@@ -1,102 +1,19 @@
-import { createSign, createVerify, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/channels/_kit/connector.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
-import {
-  type IssuedCredentials,
-  createApp,
-  createMerchant,
-  issueCredentials,
-} from '../../src/core/apps/create-app.js';
+import type { IssuedCredentials } from '../../src/core/apps/create-app.js';
 import { getAppCredential, revokeCredential } from '../../src/core/apps/credentials.js';
 import { applyChargeResult, applyRefundResult } from '../../src/core/notify/apply-channel-result.js';
 import { findCharge } from '../../src/db/charges.js';
-import { buildServer } from '../../src/http/server.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
-
-/**
- * A Paymax client written from the document (specs/paymax-api.md + FACTS.md), with
- * node:crypto only: it signs the raw UTF-8 body with the merchant private key into the
- * `sign` header, sends the secret key as `Authorization`, and accepts a < 400 answer only
- * after verifying `sign` over `res_data` with the platform public key.
- */
-interface Answer {
-  status: number;
-  /** The verified, parsed res_data (status < 400). */
-  data?: any;
-  /** The bare error object (status >= 400). */
-  error?: { failure_code: string; failure_msg: string };
-  resData?: string;
-}
-
-interface SendOptions {
-  secretKey?: string | null;
-  /** Replaces the computed sign header (null: no header). */
-  sign?: string | null;
-  /** Alters the bytes after signing. */
-  tamper?: (raw: string) => string;
-  contentType?: string | null;
-  privateKeyPem?: string;
-}
-
-class PaymaxClient {
-  constructor(
-    readonly base: string,
-    readonly secretKey: string,
-    readonly privateKeyPem: string,
-    readonly platformPublicKeyPem: string,
-  ) {}
-
-  async post(path: string, body: unknown, options: SendOptions = {}): Promise<Answer> {
-    const raw = typeof body === 'string' ? body : JSON.stringify(body);
-    const signer = createSign('RSA-SHA1');
-    signer.update(Buffer.from(raw, 'utf8'));
-    const sign = signer.sign(options.privateKeyPem ?? this.privateKeyPem, 'base64');
-    const headers: Record<string, string> = {
-      'X-Paymax-Client-User-Agent': JSON.stringify({ lang: 'node', publisher: 'Paymax' }),
-    };
-    const contentType = options.contentType === undefined ? 'application/json' : options.contentType;
-    if (contentType !== null) headers['Content-Type'] = contentType;
-    const secretKey = options.secretKey === undefined ? this.secretKey : options.secretKey;
-    if (secretKey !== null) headers.Authorization = secretKey;
-    const signHeader = options.sign === undefined ? sign : options.sign;
-    if (signHeader !== null) headers.sign = signHeader;
-    const sent = options.tamper ? options.tamper(raw) : raw;
-    const response = await fetch(this.base + path, {
-      method: 'POST',
-      headers,
-      body: Buffer.from(sent, 'utf8'),
-    });
-    return this.read(response);
-  }
-
-  async get(path: string, options: { secretKey?: string | null } = {}): Promise<Answer> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    const secretKey = options.secretKey === undefined ? this.secretKey : options.secretKey;
-    if (secretKey !== null) headers.Authorization = secretKey;
-    return this.read(await fetch(this.base + path, { headers }));
-  }
-
-  private async read(response: Response): Promise<Answer> {
-    const text = await response.text();
-    const json = JSON.parse(text);
-    if (response.status >= 400) {
-      expect(Object.keys(json).sort()).toEqual(['failure_code', 'failure_msg']);
-      return { status: response.status, error: json };
-    }
-    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(Object.keys(json).sort()).toEqual(['res_data', 'sign']);
-    const verifier = createVerify('RSA-SHA1');
-    verifier.update(Buffer.from(json.res_data, 'utf8'));
-    if (!verifier.verify(this.platformPublicKeyPem, json.sign, 'base64')) {
-      throw new Error('Invalid Response.[Response Data And Sign Verify Failure.]');
-    }
-    return { status: response.status, data: JSON.parse(json.res_data), resData: json.res_data };
-  }
-}
+import { startGateway } from './gateway.js';
+import { newPaymaxApp } from './paymax-app.js';
+import { type Answer, type PaymaxClient, clientOf } from './paymax-client.js';
+import { rowCounts } from './row-counts.js';
 
 /** Alipay with merchant-confirmed refunds, as Alipay's instant-payment refunds were: refunds stay pending. */
 function confirmingAlipay(): Connector {
@@ -147,6 +64,10 @@ const REFUND_KEYS = [
   'transaction_no',
 ];
 
+/**
+ * The Paymax merchant API end to end, through a client written from the document
+ * (paymax-client.ts) against a listening server, on both engines.
+ */
 describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
   let core: TestCore;
   let server: FastifyInstance;
@@ -169,13 +90,7 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
     ...overrides,
   });
 
-  async function counts() {
-    const [row] = await core.db.query<Record<string, number>>(
-      `SELECT (SELECT count(*)::int FROM charges) AS charges, (SELECT count(*)::int FROM refunds) AS refunds,
-              (SELECT count(*)::int FROM events) AS events, (SELECT count(*)::int FROM outbox) AS outbox`,
-    );
-    return row;
-  }
+  const counts = () => rowCounts(core, ['charges', 'refunds', 'events', 'outbox']);
 
   /** Runs a request that must be refused with this status and code and change nothing. */
   async function refused(status: number, code: string, send: () => Promise<Answer>): Promise<Answer> {
@@ -209,24 +124,11 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
       lakala: sandbox,
     });
     core = await testCore(engine, { connectors });
-    const issue = async (livemode: boolean) => {
-      const merchant = await createMerchant(core.db, core, { name: 'Shop' });
-      const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'Shop app' });
-      return issueCredentials(core.db, core, { appId: app.id, livemode });
-    };
-    test = await issue(false);
-    other = await issue(false);
-    live = await issue(true);
-    server = await buildServer({ core });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    const address = server.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    client = new PaymaxClient(
-      base,
-      test.paymax.secretKey,
-      test.paymax.merchantPrivateKeyPem!,
-      test.paymax.platformPublicKeyPem,
-    );
+    test = (await newPaymaxApp(core, false)).credentials;
+    other = (await newPaymaxApp(core, false)).credentials;
+    live = (await newPaymaxApp(core, true)).credentials;
+    ({ server, base } = await startGateway(core));
+    client = clientOf(base, test);
   });
 
   afterAll(async () => {
@@ -726,12 +628,7 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
     });
 
     it('refuses a channel the app has not opened in live mode (400 CHANNEL_NOT_AVAILABLE)', async () => {
-      const liveClient = new PaymaxClient(
-        base,
-        live.paymax.secretKey,
-        live.paymax.merchantPrivateKeyPem!,
-        live.paymax.platformPublicKeyPem,
-      );
+      const liveClient = clientOf(base, live);
       await refused(400, 'CHANNEL_NOT_AVAILABLE', () =>
         liveClient.post('/v1/charges', chargeBody({ app: live.paymax.app, channel: 'wechat_app' })),
       );
@@ -745,23 +642,13 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
       expect((await client.post('/v1/charges', body)).status).toBe(200);
       await refused(400, 'ORDER_NO_DUPLICATE', () => client.post('/v1/charges', { ...body, amount: 9.99 }));
       // Order numbers are per app: another app may use the same one.
-      const otherClient = new PaymaxClient(
-        base,
-        other.paymax.secretKey,
-        other.paymax.merchantPrivateKeyPem!,
-        other.paymax.platformPublicKeyPem,
-      );
+      const otherClient = clientOf(base, other);
       expect((await otherClient.post('/v1/charges', { ...body, app: other.paymax.app })).status).toBe(200);
     });
 
     it('refuses unknown or foreign charges and refunds (400 ORDER_NO_NOT_EXIST)', async () => {
       const paid = await paidCharge();
-      const otherClient = new PaymaxClient(
-        base,
-        other.paymax.secretKey,
-        other.paymax.merchantPrivateKeyPem!,
-        other.paymax.platformPublicKeyPem,
-      );
+      const otherClient = clientOf(base, other);
       await refused(400, 'ORDER_NO_NOT_EXIST', () => client.get('/v1/charges/ch_000000000000000000000000'));
       await refused(400, 'ORDER_NO_NOT_EXIST', () => otherClient.get(`/v1/charges/${paid.id}`));
       await refused(400, 'ORDER_NO_NOT_EXIST', () =>
@@ -816,17 +703,13 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
     });
 
     it('fails before creating anything when the app cannot sign answers (500 SYSTEM_ERROR)', async () => {
-      const merchant = await createMerchant(core.db, core, { name: 'Keyless' });
-      const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'Keyless app' });
-      const keyless = await issueCredentials(core.db, core, { appId: app.id, livemode: false });
-      const platform = await getAppCredential(core.db, core.box, app.id, 'platform', false);
+      const { appId, credentials: keyless } = await newPaymaxApp(core, false, {
+        merchant: 'Keyless',
+        app: 'Keyless app',
+      });
+      const platform = await getAppCredential(core.db, core.box, appId, 'platform', false);
       await revokeCredential(core.db, platform!.id, core.clock.now());
-      const keylessClient = new PaymaxClient(
-        base,
-        keyless.paymax.secretKey,
-        keyless.paymax.merchantPrivateKeyPem!,
-        keyless.paymax.platformPublicKeyPem,
-      );
+      const keylessClient = clientOf(base, keyless);
       const answer = await refused(500, 'SYSTEM_ERROR', () =>
         keylessClient.post('/v1/charges', chargeBody({ app: keyless.paymax.app })),
       );
