@@ -1,18 +1,21 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectorRegistry } from '../../src/channels/registry.js';
-import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
-import { createApp, createMerchant, issueCredentials } from '../../src/core/apps/create-app.js';
 import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
-import { toCharge } from '../../src/db/charges.js';
-import type { Charge } from '../../src/domain/charge.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
 import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
 import { launchBrowser } from '../support/browser.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { type TestServer, testServer } from '../support/server.js';
-import { type Dto, UnifiedClient } from './unified-client.js';
+import type { Dto, UnifiedClient } from './unified-client.js';
+import {
+  attemptsOf,
+  documentOrder,
+  domainClient,
+  domainKeys,
+  genericSandboxes,
+  newDomainApp,
+} from './unified-domain.js';
 
 /**
  * The document's entry URLs (`pay.html#/?...` for PC, `mpay.html#/?...` for H5) are where
@@ -27,44 +30,33 @@ describe.each(engines())('unified cashier pages (%s)', (engine) => {
   let appId: string;
   let seq = 0;
 
-  const order = (extra: Partial<Dto> = {}): Partial<Dto> => ({
-    requestChannel: '1',
-    money: '1',
-    info: '这是你买的商品详单信息',
-    requestKey: `page${Date.now()}${++seq}`,
-    currencyType: 'CNY',
-    pageUrl: `${server.url}/healthz?page`,
-    bgUrl: 'http://www.sina.com',
-    dialogOkUrl: `${server.url}/healthz?ok`,
-    dialogFailUrl: `${server.url}/healthz?fail`,
-    rate: '6.8',
-    ...extra,
-  });
+  /** The document's order, with pages on this server so the browser can be seen arriving. */
+  const order = (extra: Partial<Dto> = {}) =>
+    documentOrder(`page${Date.now()}${++seq}`, {
+      pageUrl: `${server.url}/healthz?page`,
+      dialogOkUrl: `${server.url}/healthz?ok`,
+      dialogFailUrl: `${server.url}/healthz?fail`,
+      ...extra,
+    });
+  const attempts = (requestKey: string) => attemptsOf(core, appId, requestKey);
 
-  const attempts = async (requestKey: string): Promise<Charge[]> =>
-    (
-      await core.db.query('SELECT * FROM charges WHERE app_id = $1 AND order_no = $2 ORDER BY attempt', [
-        appId,
-        requestKey,
-      ])
-    ).map(toCharge);
+  /** Opens the signed entry URL in a new page of the browser, and closes the page whatever happens. */
+  async function onEntryPage(scene: 'pc' | 'h5', entry: Dto, run: (page: Page) => Promise<void>) {
+    const page = await browser.newPage();
+    try {
+      await page.goto(client.entryUrl(scene, entry));
+      await run(page);
+    } finally {
+      await page.close();
+    }
+  }
 
   beforeAll(async () => {
-    const sandbox = sandboxConnector();
-    core = await testCore(engine, {
-      connectors: connectorRegistry({
-        alipay: sandbox,
-        wechatpay: sandbox,
-        unionpay: sandbox,
-        paypal: sandbox,
-      }),
-    });
+    core = await testCore(engine, { connectors: genericSandboxes() });
     server = await testServer(core);
     core.publicUrl = server.url;
-    const merchant = await createMerchant(core.db, core, { name: 'Marathon' });
-    appId = (await createApp(core.db, core, { merchantId: merchant.id, name: 'signup' })).id;
-    const test = await issueCredentials(core.db, core, { appId, livemode: false });
-    client = new UnifiedClient(server.url, test.unified.domainCode, test.unified.domainSecret);
+    appId = await newDomainApp(core);
+    client = domainClient(server.url, await domainKeys(core, appId, false));
     browser = await launchBrowser();
   }, 60_000);
 
@@ -105,9 +97,7 @@ describe.each(engines())('unified cashier pages (%s)', (engine) => {
 
   it('PC: the payer picks WeChat, scans the QR code, and the polling page goes on to dialogOkUrl', async () => {
     const entry = client.entry(order({ money: '2' }));
-    const page = await browser.newPage();
-    try {
-      await page.goto(client.entryUrl('pc', entry));
+    await onEntryPage('pc', entry, async (page) => {
       await page.locator('#amount', { hasText: '¥0.02' }).waitFor();
       await page.locator('button[data-pay-type="Wechat"]').click();
       await page.locator('#qr:not([hidden])').waitFor();
@@ -118,31 +108,23 @@ describe.each(engines())('unified cashier pages (%s)', (engine) => {
       expect(charge).toMatchObject({ channel: 'wechatpay', method: 'qr', status: 'pending', amount: 2 });
       await applyChargeResult(core, charge!.id, { status: 'succeeded', transactionNo: `tx_${charge!.id}` });
       await page.waitForURL(`${server.url}/healthz?ok`, { timeout: 15_000 });
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   it('PC: a payTypeCode the merchant signed starts at once; Alipay submits the answered form', async () => {
     const entry = client.entry(order({ payTypeCode: 'Alipay' }));
-    const page = await browser.newPage();
-    try {
-      await page.goto(client.entryUrl('pc', entry));
+    await onEntryPage('pc', entry, async (page) => {
       await page.waitForURL(`${server.url}/sandbox/pay/ch_*`);
       const [charge] = await attempts(entry.requestKey!);
       expect(charge).toMatchObject({ channel: 'alipay', method: 'page', status: 'pending' });
       // (A GET form submission leaves an empty query: "...?".)
       expect(page.url().split('?')[0]).toBe(`${server.url}/sandbox/pay/${charge!.id}`);
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   it('H5: Alipay submits the wap form; WeChat outside WeChat shows the error and opens nothing', async () => {
     const entry = client.entry(order());
-    const page = await browser.newPage();
-    try {
-      await page.goto(client.entryUrl('h5', entry));
+    await onEntryPage('h5', entry, async (page) => {
       await page.locator('button[data-pay-type="Wechat"]').click();
       await page.locator('#message', { hasText: 'openid' }).waitFor();
       expect(await attempts(entry.requestKey!)).toHaveLength(0);
@@ -150,9 +132,7 @@ describe.each(engines())('unified cashier pages (%s)', (engine) => {
       await page.waitForURL(`${server.url}/sandbox/pay/ch_*`);
       const [charge] = await attempts(entry.requestKey!);
       expect(charge).toMatchObject({ channel: 'alipay', method: 'wap' });
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   it('H5 inside WeChat: fetches the openid first, then pays through getBrandWCPayRequest', async () => {
@@ -193,14 +173,10 @@ describe.each(engines())('unified cashier pages (%s)', (engine) => {
 
   it('shows the API refusal of a tampered URL instead of paying', async () => {
     const entry: Dto = { ...client.entry(order()), money: '100' };
-    const page = await browser.newPage();
-    try {
-      await page.goto(client.entryUrl('pc', entry));
+    await onEntryPage('pc', entry, async (page) => {
       await page.locator('button[data-pay-type="Alipay"]').click();
       await page.locator('#message', { hasText: '签名错误' }).waitFor();
       expect(await attempts(entry.requestKey!)).toHaveLength(0);
-    } finally {
-      await page.close();
-    }
+    });
   });
 });

@@ -3,19 +3,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector } from '../../src/channels/_kit/connector.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
-import { createApp, createMerchant, issueCredentials } from '../../src/core/apps/create-app.js';
 import { applyChargeResult, applyRefundResult } from '../../src/core/notify/apply-channel-result.js';
 import { createCharge } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
-import { toCharge } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { forgetChannelConfigs } from '../../src/core/apps/credential-cache.js';
-import { buildServer } from '../../src/http/server.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
 import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
+import { startGateway } from './gateway.js';
+import { rowCounts } from './row-counts.js';
 import { type Body, type Dto, UnifiedClient, docSign, fromFragment } from './unified-client.js';
+import {
+  attemptsOf,
+  documentOrder,
+  domainClient,
+  domainKeys,
+  genericSandboxes,
+  newDomainApp,
+} from './unified-domain.js';
 
 /**
  * What the cashier page must get for a charge, from the charge's credential: the QR
@@ -49,60 +56,23 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
   let seq = 0;
   const key = () => `rk${Date.now()}${++seq}`;
 
-  const order = (extra: Partial<Dto> = {}): Partial<Dto> => ({
-    requestChannel: '1',
-    money: '1',
-    info: '这是你买的商品详单信息',
-    requestKey: key(),
-    currencyType: 'CNY',
-    pageUrl: 'http://www.baidu.com',
-    bgUrl: 'http://www.sina.com',
-    dialogOkUrl: 'http://www.sohu.com',
-    dialogFailUrl: 'http://www.163.com',
-    rate: '6.8',
-    ...extra,
-  });
-
-  const attempts = async (requestKey: string): Promise<Charge[]> =>
-    (
-      await core.db.query('SELECT * FROM charges WHERE app_id = $1 AND order_no = $2 ORDER BY attempt', [
-        appId,
-        requestKey,
-      ])
-    ).map(toCharge);
-  const counts = async () => {
-    const [c] = await core.db.query<{ n: number }>('SELECT count(*)::int AS n FROM charges');
-    const [e] = await core.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
-    return { charges: c!.n, events: e!.n };
-  };
+  const order = (extra: Partial<Dto> = {}) => documentOrder(key(), extra);
+  const attempts = (requestKey: string) => attemptsOf(core, appId, requestKey);
+  const counts = () => rowCounts(core, ['charges', 'events']);
   const pay = async (charge: Charge) => {
     core.clock.advance(1000);
     await applyChargeResult(core, charge.id, { status: 'succeeded', transactionNo: `tx_${charge.id}` });
   };
 
   beforeAll(async () => {
-    // Connectors pinned to the generic sandbox: this suite tests the dialect against core's
-    // contract (it settles payments with applyChargeResult); the simulators have their own suites.
-    const sandbox = sandboxConnector();
-    core = await testCore(engine, {
-      connectors: connectorRegistry({
-        alipay: sandbox,
-        wechatpay: sandbox,
-        unionpay: sandbox,
-        paypal: sandbox,
-      }),
-    });
-    const merchant = await createMerchant(core.db, core, { name: 'Marathon' });
-    const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'signup' });
-    appId = app.id;
-    const test = await issueCredentials(core.db, core, { appId, livemode: false });
-    const live = await issueCredentials(core.db, core, { appId, livemode: true });
-    server = await buildServer({ core });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    const address = server.server.address() as { port: number };
-    const base = `http://127.0.0.1:${address.port}`;
-    client = new UnifiedClient(base, test.unified.domainCode, test.unified.domainSecret);
-    liveClient = new UnifiedClient(base, live.unified.domainCode, live.unified.domainSecret);
+    core = await testCore(engine, { connectors: genericSandboxes() });
+    appId = await newDomainApp(core);
+    const test = await domainKeys(core, appId, false);
+    const live = await domainKeys(core, appId, true);
+    const gateway = await startGateway(core);
+    server = gateway.server;
+    client = domainClient(gateway.base, test);
+    liveClient = domainClient(gateway.base, live);
   });
 
   afterAll(async () => {
@@ -748,13 +718,10 @@ describe.each(engines())('unified dialect with an unreachable channel (%s)', (en
       },
     };
     core = await testCore(engine, { connectors: connectorRegistry({ alipay: unreachable }) });
-    const merchant = await createMerchant(core.db, core, { name: 'Marathon' });
-    const app = await createApp(core.db, core, { merchantId: merchant.id, name: 'signup' });
-    const keys = (await issueCredentials(core.db, core, { appId: app.id, livemode: false })).unified;
-    server = await buildServer({ core });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = server.server.address() as { port: number };
-    client = new UnifiedClient(`http://127.0.0.1:${port}`, keys.domainCode, keys.domainSecret);
+    const keys = await domainKeys(core, await newDomainApp(core), false);
+    const gateway = await startGateway(core);
+    server = gateway.server;
+    client = domainClient(gateway.base, keys);
   });
 
   afterAll(async () => {
