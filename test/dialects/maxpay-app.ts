@@ -1,14 +1,14 @@
+/**
+ * What the MaxPay suites share: the app and credentials they bill as, and the raw HTTP
+ * POST their clients send (node:http, because fetch refuses the header values real MaxPay
+ * clients send, such as `Connection: keep-alive;`).
+ */
 import http from 'node:http';
 import { type ConnectorRegistry, connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import { createApp, createMerchant, issueCredentials, rsaKeyPair } from '../../src/core/apps/create-app.js';
 import type { TestCore } from '../support/core.js';
 
-/**
- * What the MaxPay suites share: the app and credentials they bill as, and the raw HTTP
- * POST their clients send (node:http, because fetch refuses the header values real MaxPay
- * clients send, such as `Connection: keep-alive;`).
- */
 export interface MaxpayKeys {
   appId: string;
   masterKey: string;

@@ -1,13 +1,13 @@
-import { createSign, createVerify } from 'node:crypto';
-import { expect } from 'vitest';
-import type { IssuedCredentials } from '../../src/core/apps/create-app.js';
-
 /**
  * A Paymax client written from the document (specs/paymax-api.md + FACTS.md), with
  * node:crypto only: it signs the raw UTF-8 body with the merchant private key into the
  * `sign` header, sends the secret key as `Authorization`, and accepts a < 400 answer only
  * after verifying `sign` over `res_data` with the platform public key.
  */
+import { createSign, createVerify } from 'node:crypto';
+import { expect } from 'vitest';
+import type { IssuedCredentials } from '../../src/core/apps/create-app.js';
+
 export interface Answer {
   status: number;
   /** The verified, parsed res_data (status < 400). */
