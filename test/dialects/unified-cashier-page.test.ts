@@ -8,14 +8,7 @@ import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { type TestServer, testServer } from '../support/server.js';
 import type { Dto, UnifiedClient } from './unified-client.js';
-import {
-  attemptsOf,
-  documentOrder,
-  domainClient,
-  domainKeys,
-  genericSandboxes,
-  newDomainApp,
-} from './unified-domain.js';
+import { attemptsOf, documentOrder, domainClient, genericSandboxes, newDomainApp } from './unified-domain.js';
 
 /**
  * The document's entry URLs (`pay.html#/?...` for PC, `mpay.html#/?...` for H5) are where
@@ -56,7 +49,7 @@ describe.each(engines())('unified cashier pages (%s)', (engine) => {
     server = await testServer(core);
     core.publicUrl = server.url;
     appId = await newDomainApp(core);
-    client = domainClient(server.url, await domainKeys(core, appId, false));
+    client = await domainClient(core, server.url, appId, false);
     browser = await launchBrowser();
   }, 60_000);
 

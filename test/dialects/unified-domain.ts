@@ -26,16 +26,17 @@ export async function newDomainApp(core: TestCore): Promise<string> {
   return (await createApp(core.db, core, { merchantId: merchant.id, name: 'signup' })).id;
 }
 
-/** The app's unified domain (domainCode, domainSecret) in one mode. */
-export async function domainKeys(core: TestCore, appId: string, livemode: boolean) {
-  return (await issueCredentials(core.db, core, { appId, livemode })).unified;
-}
-
-/** The document-written client of a domain, against the gateway at `base`. */
-export function domainClient(
+/**
+ * The document-written client of the app's unified domain in one mode (a new domainCode and
+ * domainSecret), against the gateway at `base`.
+ */
+export async function domainClient(
+  core: TestCore,
   base: string,
-  keys: { domainCode: string; domainSecret: string },
-): UnifiedClient {
+  appId: string,
+  livemode: boolean,
+): Promise<UnifiedClient> {
+  const keys = (await issueCredentials(core.db, core, { appId, livemode })).unified;
   return new UnifiedClient(base, keys.domainCode, keys.domainSecret);
 }
 

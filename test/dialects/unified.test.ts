@@ -15,14 +15,7 @@ import { engines } from '../support/db.js';
 import { startGateway } from './gateway.js';
 import { rowCounts } from './row-counts.js';
 import { type Body, type Dto, UnifiedClient, docSign, fromFragment } from './unified-client.js';
-import {
-  attemptsOf,
-  documentOrder,
-  domainClient,
-  domainKeys,
-  genericSandboxes,
-  newDomainApp,
-} from './unified-domain.js';
+import { attemptsOf, documentOrder, domainClient, genericSandboxes, newDomainApp } from './unified-domain.js';
 
 /**
  * What the cashier page must get for a charge, from the charge's credential: the QR
@@ -67,12 +60,10 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
   beforeAll(async () => {
     core = await testCore(engine, { connectors: genericSandboxes() });
     appId = await newDomainApp(core);
-    const test = await domainKeys(core, appId, false);
-    const live = await domainKeys(core, appId, true);
     const gateway = await startGateway(core);
     server = gateway.server;
-    client = domainClient(gateway.base, test);
-    liveClient = domainClient(gateway.base, live);
+    client = await domainClient(core, gateway.base, appId, false);
+    liveClient = await domainClient(core, gateway.base, appId, true);
   });
 
   afterAll(async () => {
@@ -718,10 +709,9 @@ describe.each(engines())('unified dialect with an unreachable channel (%s)', (en
       },
     };
     core = await testCore(engine, { connectors: connectorRegistry({ alipay: unreachable }) });
-    const keys = await domainKeys(core, await newDomainApp(core), false);
     const gateway = await startGateway(core);
     server = gateway.server;
-    client = domainClient(gateway.base, keys);
+    client = await domainClient(core, gateway.base, await newDomainApp(core), false);
   });
 
   afterAll(async () => {
