@@ -36,3 +36,24 @@ export class FaultQueue<K extends string> {
     this.list = [];
   }
 }
+
+/**
+ * The kinds every provider's simulator takes, in the order each lists them first (the
+ * admin API's schema enumerates them so): API call faults, then notification faults.
+ * Each provider's faults.ts appends the kinds of its own protocol.
+ */
+export const COMMON_FAULT_KINDS = [
+  'error_5xx',
+  'timeout',
+  'delay',
+  'duplicate',
+  'reorder',
+  'drop',
+  'forge',
+] as const;
+
+/** A type guard for one provider's kinds (the admin API checks a request's kind with it). */
+export const faultKindGuard =
+  <K extends string>(kinds: readonly K[]) =>
+  (v: unknown): v is K =>
+    kinds.includes(v as K);

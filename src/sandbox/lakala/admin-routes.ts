@@ -2,18 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { requirePermission } from '../../http/admin/kit.js';
+import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
 import { JuheError } from '../../domain/errors.js';
 import { FAULT_KINDS, isFaultKind } from './faults.js';
 import { BASE_PATH, simulatorOf } from './simulator.js';
-
-const FaultBody = Type.Object(
-  {
-    kind: Type.String({ enum: [...FAULT_KINDS] }),
-    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600 * 1000 })),
-  },
-  { additionalProperties: false },
-);
 
 /**
  * Admin API for the Lakala simulator (test helpers permission): its public identity
@@ -22,13 +14,17 @@ const FaultBody = Type.Object(
  * due work (settling refunds, delivering notifications whose time has come).
  */
 export async function lakalaSandboxAdminRoutes(app: FastifyInstance, { core }: { core: Core }) {
-  const simulator = () => {
-    const sim = simulatorOf(core);
-    if (!sim) throw new JuheError('not_found', 'The Lakala simulator is not running');
-    return sim;
-  };
+  const simulator = runningSimulator(() => simulatorOf(core), 'Lakala');
   const tags = ['test helpers'];
   const guard = { preHandler: requirePermission('test_helpers') };
+  const shared = {
+    path: '/sandbox/lakala',
+    kinds: FAULT_KINDS,
+    isKind: isFaultKind,
+    simulator,
+    tags,
+    ...guard,
+  };
 
   app.get('/sandbox/lakala', { schema: { tags }, ...guard }, async () => {
     const { keys, faults } = simulator();
@@ -44,23 +40,7 @@ export async function lakalaSandboxAdminRoutes(app: FastifyInstance, { core }: {
     };
   });
 
-  app.post(
-    '/sandbox/lakala/faults',
-    { schema: { tags, body: FaultBody }, ...guard },
-    async (request, reply) => {
-      const body = request.body as { kind: string; count?: number; ms?: number };
-      if (!isFaultKind(body.kind))
-        throw new JuheError('invalid_parameter', `Unknown fault ${body.kind}`, 'kind');
-      const sim = simulator();
-      sim.faults.add(body.kind, body.count ?? 1, body.ms ?? 0);
-      return reply.status(201).send({ faults: sim.faults.active() });
-    },
-  );
-
-  app.delete('/sandbox/lakala/faults', { schema: { tags }, ...guard }, async () => {
-    simulator().faults.clear();
-    return { faults: [] };
-  });
+  faultRoutes(app, shared);
 
   app.get(
     '/sandbox/lakala/orders/:outOrderNo',
@@ -84,10 +64,5 @@ export async function lakalaSandboxAdminRoutes(app: FastifyInstance, { core }: {
     },
   );
 
-  app.post('/sandbox/lakala/run', { schema: { tags }, ...guard }, async () => {
-    const sim = simulator();
-    const before = sim.deliveries.length;
-    await sim.runDue();
-    return { deliveries: sim.deliveries.slice(before) };
-  });
+  runRoute(app, shared);
 }

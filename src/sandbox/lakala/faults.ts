@@ -1,4 +1,4 @@
-import { type Fault as KitFault, FaultQueue } from '../_kit/faults.js';
+import { COMMON_FAULT_KINDS, type Fault as KitFault, FaultQueue, faultKindGuard } from '../_kit/faults.js';
 
 /**
  * Fault injection for the Lakala simulator: the next `count` API calls or notifications misbehave.
@@ -12,21 +12,11 @@ import { type Fault as KitFault, FaultQueue } from '../_kit/faults.js';
  * - refund_fail: refuse the next refunds with BBS11004 (a definite refund failure)
  * - refund_processing: answer the next refunds BBS11112 (processing); they settle after `ms`
  */
-export const FAULT_KINDS = [
-  'error_5xx',
-  'timeout',
-  'delay',
-  'duplicate',
-  'reorder',
-  'drop',
-  'forge',
-  'refund_fail',
-  'refund_processing',
-] as const;
+export const FAULT_KINDS = [...COMMON_FAULT_KINDS, 'refund_fail', 'refund_processing'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export type Fault = KitFault<FaultKind>;
 
-export const isFaultKind = (v: unknown): v is FaultKind => FAULT_KINDS.includes(v as FaultKind);
+export const isFaultKind = faultKindGuard(FAULT_KINDS);
 
 export class Faults extends FaultQueue<FaultKind> {}

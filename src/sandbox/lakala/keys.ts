@@ -1,5 +1,7 @@
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import type { Core } from '../../core/context.js';
+import { loadOrCreateSealedKeys } from '../_kit/sealed-keys.js';
+import { validAround } from '../_kit/validity.js';
 import { selfSignedCertificate } from '../wechatpay/x509.js';
 
 /** The simulator's one sandbox merchant: what a merchant gets when Lakala opens its account. */
@@ -28,29 +30,13 @@ export interface SandboxKeys {
   platform: SandboxPlatform;
 }
 
-const KEY_ROW = 'default';
-
 /**
  * Loads the simulator's keys, generating them at first start: RSA-2048 merchant and
  * platform pairs, each with a self-signed certificate. Sealed with the master key, never
  * committed; concurrent first starts agree on one set (the first insert wins).
  */
-export async function loadOrCreateKeys(core: Core): Promise<SandboxKeys> {
-  const existing = await readKeys(core);
-  if (existing) return existing;
-  await core.db.query(
-    'INSERT INTO lklsim_keys (id, sealed, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
-    [KEY_ROW, core.box.sealJson(generateKeys(core.clock.now())), core.clock.now()],
-  );
-  return (await readKeys(core))!;
-}
-
-async function readKeys(core: Core): Promise<SandboxKeys | undefined> {
-  const [row] = await core.db.query<{ sealed: string }>('SELECT sealed FROM lklsim_keys WHERE id = $1', [
-    KEY_ROW,
-  ]);
-  return row ? core.box.openJson<SandboxKeys>(row.sealed) : undefined;
-}
+export const loadOrCreateKeys = (core: Core): Promise<SandboxKeys> =>
+  loadOrCreateSealedKeys(core, 'lklsim_keys', generateKeys);
 
 /** A 9-byte serial like Lakala's (00dfba8194c41b84cf is 18 hex digits). */
 function shortSerial(): Buffer {
@@ -61,15 +47,11 @@ function shortSerial(): Buffer {
 
 function certified(commonName: string, now: Date) {
   const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const day = 24 * 3600 * 1000;
-  // Valid from a day before the earlier of the wall and business clocks: tests move the latter by hand.
-  const wall = Date.now();
   const certificate = selfSignedCertificate({
     ...pair,
     commonName,
     organization: 'Juhe Sandbox',
-    notBefore: new Date(Math.min(now.getTime(), wall) - day),
-    notAfter: new Date(Math.max(now.getTime(), wall) + 5 * 365 * day),
+    ...validAround(now, 5),
     serial: shortSerial(),
   });
   return {

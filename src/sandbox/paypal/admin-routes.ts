@@ -3,17 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { JuheError } from '../../domain/errors.js';
 import { requirePermission } from '../../http/admin/kit.js';
+import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
 import { PAYPAL_FAULT_KINDS, isPaypalFaultKind } from './faults.js';
 import { PAYPAL_BASE_PATH, paypalSimulatorOf } from './simulator.js';
-
-const FaultBody = Type.Object(
-  {
-    kind: Type.String({ enum: [...PAYPAL_FAULT_KINDS] }),
-    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600 * 1000 })),
-  },
-  { additionalProperties: false },
-);
 
 /**
  * Admin API for the PayPal simulator (test helpers permission): the REST app's public
@@ -21,13 +13,17 @@ const FaultBody = Type.Object(
  * fault injection, an order's state with its approve link, and a manual run of due work.
  */
 export async function paypalSandboxAdminRoutes(app: FastifyInstance, { core }: { core: Core }) {
-  const simulator = () => {
-    const sim = paypalSimulatorOf(core);
-    if (!sim) throw new JuheError('not_found', 'The PayPal simulator is not running');
-    return sim;
-  };
+  const simulator = runningSimulator(() => paypalSimulatorOf(core), 'PayPal');
   const tags = ['test helpers'];
   const guard = { preHandler: requirePermission('test_helpers') };
+  const shared = {
+    path: '/sandbox/paypal',
+    kinds: PAYPAL_FAULT_KINDS,
+    isKind: isPaypalFaultKind,
+    simulator,
+    tags,
+    ...guard,
+  };
   const base = () => `${core.publicUrl.replace(/\/+$/, '')}${PAYPAL_BASE_PATH}`;
 
   app.get('/sandbox/paypal', { schema: { tags }, ...guard }, async () => {
@@ -43,23 +39,7 @@ export async function paypalSandboxAdminRoutes(app: FastifyInstance, { core }: {
     };
   });
 
-  app.post(
-    '/sandbox/paypal/faults',
-    { schema: { tags, body: FaultBody }, ...guard },
-    async (request, reply) => {
-      const body = request.body as { kind: string; count?: number; ms?: number };
-      if (!isPaypalFaultKind(body.kind))
-        throw new JuheError('invalid_parameter', `Unknown fault ${body.kind}`, 'kind');
-      const sim = simulator();
-      sim.faults.add(body.kind, body.count ?? 1, body.ms ?? 0);
-      return reply.status(201).send({ faults: sim.faults.active() });
-    },
-  );
-
-  app.delete('/sandbox/paypal/faults', { schema: { tags }, ...guard }, async () => {
-    simulator().faults.clear();
-    return { faults: [] };
-  });
+  faultRoutes(app, shared);
 
   app.get(
     '/sandbox/paypal/orders/:orderId',
@@ -83,10 +63,5 @@ export async function paypalSandboxAdminRoutes(app: FastifyInstance, { core }: {
     },
   );
 
-  app.post('/sandbox/paypal/run', { schema: { tags }, ...guard }, async () => {
-    const sim = simulator();
-    const before = sim.deliveries.length;
-    await sim.runDue();
-    return { deliveries: sim.deliveries.slice(before) };
-  });
+  runRoute(app, shared);
 }

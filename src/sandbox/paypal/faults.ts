@@ -1,4 +1,4 @@
-import { type Fault as KitFault, FaultQueue } from '../_kit/faults.js';
+import { COMMON_FAULT_KINDS, type Fault as KitFault, FaultQueue, faultKindGuard } from '../_kit/faults.js';
 
 /**
  * Fault injection for the PayPal simulator: the next `count` API calls, webhooks, captures
@@ -16,13 +16,7 @@ import { type Fault as KitFault, FaultQueue } from '../_kit/faults.js';
  * - refund_failed: the next refund answers PENDING and then FAILS on the next run
  */
 export const PAYPAL_FAULT_KINDS = [
-  'error_5xx',
-  'timeout',
-  'delay',
-  'duplicate',
-  'reorder',
-  'drop',
-  'forge',
+  ...COMMON_FAULT_KINDS,
   'capture_declined',
   'capture_pending',
   'refund_pending',
@@ -32,7 +26,6 @@ export type PaypalFaultKind = (typeof PAYPAL_FAULT_KINDS)[number];
 
 export type PaypalFault = KitFault<PaypalFaultKind>;
 
-export const isPaypalFaultKind = (v: unknown): v is PaypalFaultKind =>
-  PAYPAL_FAULT_KINDS.includes(v as PaypalFaultKind);
+export const isPaypalFaultKind = faultKindGuard(PAYPAL_FAULT_KINDS);
 
 export class PaypalFaults extends FaultQueue<PaypalFaultKind> {}

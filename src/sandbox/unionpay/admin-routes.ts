@@ -3,17 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { requirePermission } from '../../http/admin/kit.js';
 import { JuheError } from '../../domain/errors.js';
+import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
 import { UNIONPAY_FAULT_KINDS, isUnionpayFaultKind } from './faults.js';
 import { BASE_PATH, unionpaySimulatorOf } from './simulator.js';
-
-const FaultBody = Type.Object(
-  {
-    kind: Type.String({ enum: [...UNIONPAY_FAULT_KINDS] }),
-    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600 * 1000 })),
-  },
-  { additionalProperties: false },
-);
 
 /**
  * Admin API for the UnionPay simulator (test helpers permission): its public identity
@@ -21,13 +13,17 @@ const FaultBody = Type.Object(
  * injection, an order's state, and a manual run of due work.
  */
 export async function unionpaySandboxAdminRoutes(app: FastifyInstance, { core }: { core: Core }) {
-  const simulator = () => {
-    const sim = unionpaySimulatorOf(core);
-    if (!sim) throw new JuheError('not_found', 'The UnionPay simulator is not running');
-    return sim;
-  };
+  const simulator = runningSimulator(() => unionpaySimulatorOf(core), 'UnionPay');
   const tags = ['test helpers'];
   const guard = requirePermission('test_helpers');
+  const shared = {
+    path: '/sandbox/unionpay',
+    kinds: UNIONPAY_FAULT_KINDS,
+    isKind: isUnionpayFaultKind,
+    simulator,
+    tags,
+    preHandler: guard,
+  };
 
   app.get('/sandbox/unionpay', { schema: { tags }, preHandler: guard }, async () => {
     const sim = simulator();
@@ -43,23 +39,7 @@ export async function unionpaySandboxAdminRoutes(app: FastifyInstance, { core }:
     };
   });
 
-  app.post(
-    '/sandbox/unionpay/faults',
-    { schema: { tags, body: FaultBody }, preHandler: guard },
-    async (request, reply) => {
-      const body = request.body as { kind: string; count?: number; ms?: number };
-      if (!isUnionpayFaultKind(body.kind))
-        throw new JuheError('invalid_parameter', `Unknown fault ${body.kind}`, 'kind');
-      const sim = simulator();
-      sim.faults.add(body.kind, body.count ?? 1, body.ms ?? 0);
-      return reply.status(201).send({ faults: sim.faults.active() });
-    },
-  );
-
-  app.delete('/sandbox/unionpay/faults', { schema: { tags }, preHandler: guard }, async () => {
-    simulator().faults.clear();
-    return { faults: [] };
-  });
+  faultRoutes(app, shared);
 
   app.get(
     '/sandbox/unionpay/orders/:orderId',
@@ -84,10 +64,5 @@ export async function unionpaySandboxAdminRoutes(app: FastifyInstance, { core }:
     },
   );
 
-  app.post('/sandbox/unionpay/run', { schema: { tags }, preHandler: guard }, async () => {
-    const sim = simulator();
-    const before = sim.deliveries.length;
-    await sim.runDue();
-    return { deliveries: sim.deliveries.slice(before) };
-  });
+  runRoute(app, shared);
 }

@@ -1,4 +1,4 @@
-import { type Fault as KitFault, FaultQueue } from '../_kit/faults.js';
+import { COMMON_FAULT_KINDS, type Fault as KitFault, FaultQueue, faultKindGuard } from '../_kit/faults.js';
 
 /**
  * Fault injection for the UnionPay simulator: the next `count` gateway calls or back
@@ -13,21 +13,11 @@ import { type Fault as KitFault, FaultQueue } from '../_kit/faults.js';
  *   UnionPay's name that no trusted middle certificate issued
  * - refund_fail: the next accepted refunds settle failed (origRespCode 01), no notification
  */
-export const UNIONPAY_FAULT_KINDS = [
-  'error_5xx',
-  'timeout',
-  'delay',
-  'duplicate',
-  'reorder',
-  'drop',
-  'forge',
-  'refund_fail',
-] as const;
+export const UNIONPAY_FAULT_KINDS = [...COMMON_FAULT_KINDS, 'refund_fail'] as const;
 export type UnionpayFaultKind = (typeof UNIONPAY_FAULT_KINDS)[number];
 
 export type UnionpayFault = KitFault<UnionpayFaultKind>;
 
-export const isUnionpayFaultKind = (v: unknown): v is UnionpayFaultKind =>
-  UNIONPAY_FAULT_KINDS.includes(v as UnionpayFaultKind);
+export const isUnionpayFaultKind = faultKindGuard(UNIONPAY_FAULT_KINDS);
 
 export class UnionpayFaults extends FaultQueue<UnionpayFaultKind> {}

@@ -1,6 +1,8 @@
 import { generateKeyPairSync, randomInt } from 'node:crypto';
 import type { Core } from '../../core/context.js';
 import { UNIONPAY_TEST_CN_NAME } from '../../channels/unionpay/protocol.js';
+import { loadOrCreateSealedKeys } from '../_kit/sealed-keys.js';
+import { validAround } from '../_kit/validity.js';
 import { type DistinguishedName, issueCertificate, randomPositiveSerial } from '../_kit/x509-chain.js';
 
 /**
@@ -19,25 +21,8 @@ export interface UnionpaySandboxKeys {
   merchant: { privateKeyPem: string; certPem: string; certId: string };
 }
 
-const KEY_ROW = 'default';
-
-export async function loadOrCreateUnionpayKeys(core: Core): Promise<UnionpaySandboxKeys> {
-  const existing = await readKeys(core);
-  if (existing) return existing;
-  const generated = generateKeys(core.clock.now());
-  await core.db.query(
-    'INSERT INTO upsim_keys (id, sealed, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
-    [KEY_ROW, core.box.sealJson(generated), core.clock.now()],
-  );
-  return (await readKeys(core))!;
-}
-
-async function readKeys(core: Core): Promise<UnionpaySandboxKeys | undefined> {
-  const [row] = await core.db.query<{ sealed: string }>('SELECT sealed FROM upsim_keys WHERE id = $1', [
-    KEY_ROW,
-  ]);
-  return row ? core.box.openJson<UnionpaySandboxKeys>(row.sealed) : undefined;
-}
+export const loadOrCreateUnionpayKeys = (core: Core): Promise<UnionpaySandboxKeys> =>
+  loadOrCreateSealedKeys(core, 'upsim_keys', generateKeys);
 
 const pem = (key: ReturnType<typeof generateKeyPairSync>['privateKey']) =>
   key.export({ type: 'pkcs8', format: 'pem' }) as string;
@@ -45,12 +30,7 @@ const pem = (key: ReturnType<typeof generateKeyPairSync>['privateKey']) =>
 function generateKeys(now: Date): UnionpaySandboxKeys {
   const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
   const [root, middle, unionpay, merchant] = [pair(), pair(), pair(), pair()];
-  const year = 365 * 24 * 60 * 60 * 1000;
-  // From a day before the earlier of the business clock and the wall clock: tests run on a
-  // hand-moved business clock, and connectors check validity against it.
-  const wall = Date.now();
-  const notBefore = new Date(Math.min(now.getTime(), wall) - 24 * 60 * 60 * 1000);
-  const notAfter = new Date(Math.max(now.getTime(), wall) + 10 * year);
+  const { notBefore, notAfter } = validAround(now, 10);
   const rootName: DistinguishedName = [
     ['C', 'CN'],
     ['O', 'Juhe Sandbox Certification Authority'],

@@ -3,17 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { requirePermission } from '../../http/admin/kit.js';
 import { JuheError } from '../../domain/errors.js';
+import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
 import { FAULT_KINDS, isFaultKind } from './faults.js';
 import { BASE_PATH, simulatorOf } from './simulator.js';
-
-const FaultBody = Type.Object(
-  {
-    kind: Type.String({ enum: [...FAULT_KINDS] }),
-    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600 * 1000 })),
-  },
-  { additionalProperties: false },
-);
 
 /**
  * Admin API for the WeChat Pay simulator (test helpers permission): its public identity
@@ -21,12 +13,16 @@ const FaultBody = Type.Object(
  * due work (settling refunds, delivering callbacks whose time has come).
  */
 export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { core }: { core: Core }) {
-  const simulator = () => {
-    const sim = simulatorOf(core);
-    if (!sim) throw new JuheError('not_found', 'The WeChat Pay simulator is not running');
-    return sim;
-  };
+  const simulator = runningSimulator(() => simulatorOf(core), 'WeChat Pay');
   const tags = ['test helpers'];
+  const shared = {
+    path: '/sandbox/wechatpay',
+    kinds: FAULT_KINDS,
+    isKind: isFaultKind,
+    simulator,
+    tags,
+    preHandler: requirePermission('test_helpers'),
+  };
 
   app.get(
     '/sandbox/wechatpay',
@@ -45,18 +41,7 @@ export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { core }
     },
   );
 
-  app.post(
-    '/sandbox/wechatpay/faults',
-    { schema: { tags, body: FaultBody }, preHandler: requirePermission('test_helpers') },
-    async (request, reply) => {
-      const body = request.body as { kind: string; count?: number; ms?: number };
-      if (!isFaultKind(body.kind))
-        throw new JuheError('invalid_parameter', `Unknown fault ${body.kind}`, 'kind');
-      const sim = simulator();
-      sim.faults.add(body.kind, body.count ?? 1, body.ms ?? 0);
-      return reply.status(201).send({ faults: sim.faults.active() });
-    },
-  );
+  faultRoutes(app, shared);
 
   // The order WeChat holds for an out_trade_no (a charge's order_sn), with its payer page.
   app.get(
@@ -85,24 +70,5 @@ export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { core }
     },
   );
 
-  app.delete(
-    '/sandbox/wechatpay/faults',
-    { schema: { tags }, preHandler: requirePermission('test_helpers') },
-    async () => {
-      const sim = simulator();
-      sim.faults.clear();
-      return { faults: [] };
-    },
-  );
-
-  app.post(
-    '/sandbox/wechatpay/run',
-    { schema: { tags }, preHandler: requirePermission('test_helpers') },
-    async () => {
-      const sim = simulator();
-      const before = sim.deliveries.length;
-      await sim.runDue();
-      return { deliveries: sim.deliveries.slice(before) };
-    },
-  );
+  runRoute(app, shared);
 }

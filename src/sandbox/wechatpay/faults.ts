@@ -1,4 +1,4 @@
-import { type Fault as KitFault, FaultQueue } from '../_kit/faults.js';
+import { COMMON_FAULT_KINDS, type Fault as KitFault, FaultQueue, faultKindGuard } from '../_kit/faults.js';
 
 /**
  * Fault injection, per simulator: the next `count` API calls or callbacks misbehave.
@@ -11,20 +11,11 @@ import { type Fault as KitFault, FaultQueue } from '../_kit/faults.js';
  * - forge: send the next callbacks' first attempt with a signature from a foreign key
  * - refund_abnormal: the next refunds settle ABNORMAL (REFUND.ABNORMAL callback)
  */
-export const FAULT_KINDS = [
-  'error_5xx',
-  'timeout',
-  'delay',
-  'duplicate',
-  'reorder',
-  'drop',
-  'forge',
-  'refund_abnormal',
-] as const;
+export const FAULT_KINDS = [...COMMON_FAULT_KINDS, 'refund_abnormal'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export type Fault = KitFault<FaultKind>;
 
-export const isFaultKind = (v: unknown): v is FaultKind => FAULT_KINDS.includes(v as FaultKind);
+export const isFaultKind = faultKindGuard(FAULT_KINDS);
 
 export class Faults extends FaultQueue<FaultKind> {}

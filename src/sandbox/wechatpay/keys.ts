@@ -1,6 +1,8 @@
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import type { Core } from '../../core/context.js';
 import { nonce } from '../../channels/wechatpay/protocol.js';
+import { loadOrCreateSealedKeys } from '../_kit/sealed-keys.js';
+import { validAround } from '../_kit/validity.js';
 import { randomSerial, selfSignedCertificate } from './x509.js';
 
 /** The simulator's one sandbox merchant: what a merchant gets from WeChat Pay's console. */
@@ -29,30 +31,13 @@ export interface SandboxKeys {
   platform: SandboxPlatform;
 }
 
-const KEY_ROW = 'default';
-
 /**
  * Loads the simulator's keys, generating them on first start (RSA-2048 pairs, a self-signed
  * platform certificate, random API v2/v3 keys). They are sealed with the master key and
  * never leave the database in plaintext; concurrent first starts agree on one set.
  */
-export async function loadOrCreateKeys(core: Core): Promise<SandboxKeys> {
-  const existing = await readKeys(core);
-  if (existing) return existing;
-  const generated = generateKeys(core.clock.now());
-  await core.db.query(
-    'INSERT INTO wxsim_keys (id, sealed, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
-    [KEY_ROW, core.box.sealJson(generated), core.clock.now()],
-  );
-  return (await readKeys(core))!;
-}
-
-async function readKeys(core: Core): Promise<SandboxKeys | undefined> {
-  const [row] = await core.db.query<{ sealed: string }>('SELECT sealed FROM wxsim_keys WHERE id = $1', [
-    KEY_ROW,
-  ]);
-  return row ? core.box.openJson<SandboxKeys>(row.sealed) : undefined;
-}
+export const loadOrCreateKeys = (core: Core): Promise<SandboxKeys> =>
+  loadOrCreateSealedKeys(core, 'wxsim_keys', generateKeys);
 
 function generateKeys(now: Date): SandboxKeys {
   const merchantPair = generateKeyPairSync('rsa', {
@@ -61,17 +46,12 @@ function generateKeys(now: Date): SandboxKeys {
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
   const platformPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const year = 365 * 24 * 60 * 60 * 1000;
-  // Valid from a day before the wall clock's now: tests run on a hand-moved business clock.
-  const wall = new Date();
-  const from = new Date(Math.min(now.getTime(), wall.getTime()) - 24 * 60 * 60 * 1000);
   const certificate = selfSignedCertificate({
     privateKey: platformPair.privateKey,
     publicKey: platformPair.publicKey,
     commonName: 'Juhe Sandbox WeChat Pay Platform',
     organization: 'Juhe Sandbox',
-    notBefore: from,
-    notAfter: new Date(Math.max(now.getTime(), wall.getTime()) + 5 * year),
+    ...validAround(now, 5),
   });
   return {
     merchant: {
