@@ -1,8 +1,17 @@
-import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { reachMerchant } from '../_kit/reach.js';
-import { releaseHeldNewestFirst } from '../_kit/outbox.js';
-import { simulatorLife } from '../_kit/lifecycle.js';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { dueWork } from '../_kit/due-work.js';
+import { foreignKey } from '../_kit/foreign-key.js';
 import { simulatorLink } from '../_kit/handles.js';
+import { simulatorLife } from '../_kit/lifecycle.js';
+import { noticeDelivery, type OwedNotice } from '../_kit/notice-delivery.js';
+import { queueUnderFaults } from '../_kit/notice-faults.js';
+import { reachMerchant } from '../_kit/reach.js';
+import {
+  putInService,
+  type SandboxSimulator,
+  sandboxSimulatorBase,
+  simulatorInstances,
+} from '../_kit/service.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
@@ -22,7 +31,7 @@ import {
   rsaVerify,
   timestampFresh,
 } from '../../channels/lakala/protocol.js';
-import { Faults, type Fault } from './faults.js';
+import { Faults } from './faults.js';
 import { type SandboxKeys, loadOrCreateKeys } from './keys.js';
 import { counterPage } from './pages.js';
 import { announceSandbox } from './registry.js';
@@ -115,13 +124,10 @@ interface RefundRow {
   created_at: Date | string;
 }
 
-interface NoticeRow {
-  id: string;
+interface NoticeRow extends OwedNotice {
   out_order_no: string;
   notify_url: string;
   body: string;
-  attempts: number;
-  flags: { duplicate?: boolean; forge?: boolean } | string;
 }
 
 export interface DeliveryRecord {
@@ -138,16 +144,7 @@ export interface DeliveryRecord {
 const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
 
 /** The simulator's handle: what tests, the admin API and the payer helper act through. */
-export interface LakalaSimulator {
-  core: Core;
-  keys: SandboxKeys;
-  faults: Faults;
-  /** Every notification delivery attempt made, in order. */
-  deliveries: DeliveryRecord[];
-  setTransport(transport: 'inject' | 'http'): void;
-  setClientTimeout(ms: number): void;
-  /** Settles due refunds and delivers due notifications (business clock). */
-  runDue(): Promise<void>;
+export interface LakalaSimulator extends SandboxSimulator<SandboxKeys, Faults, DeliveryRecord> {
   /** The payer pays / declines an order, as on the cashier page. */
   payerAct(
     outOrderNo: string,
@@ -159,8 +156,8 @@ export interface LakalaSimulator {
   ): Promise<{ merchantNo: string; status: string; total: number; counterUrl: string } | undefined>;
 }
 
-const simulators = new WeakMap<Core, LakalaSimulator>();
-export const simulatorOf = (core: Core): LakalaSimulator | undefined => simulators.get(core);
+const simulators = simulatorInstances<LakalaSimulator>();
+export const simulatorOf = simulators.of;
 
 const digits = (n: number): string => Array.from({ length: n }, () => randomInt(0, 10)).join('');
 const isHttpUrl = (v: unknown, max: number) =>
@@ -180,7 +177,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
   const keys = await loadOrCreateKeys(core);
   const merchantKey = publicKeyOf(keys.merchant.certificatePem);
   const platformKey = privateKeyOf(keys.platform.privateKeyPem);
-  let forgeKey: KeyObject | undefined;
+  const forgeKey = foreignKey();
   const faults = new Faults();
   const deliveries: DeliveryRecord[] = [];
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
@@ -630,24 +627,17 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
     const now = core.clock.now();
     const id = randomUUID();
     const body = JSON.stringify({ ...(await orderHead(q, o)), order_trade_info: payTrade(o) });
-    const fault: Fault | undefined = faults.take('delay', 'duplicate', 'reorder', 'drop', 'forge');
-    let status = 'pending';
-    let nextAt: Date | null = now;
-    const flags: Record<string, boolean> = {};
-    if (fault?.kind === 'delay') nextAt = new Date(now.getTime() + fault.ms);
-    if (fault?.kind === 'duplicate') flags.duplicate = true;
-    if (fault?.kind === 'forge') flags.forge = true;
-    if (fault?.kind === 'drop') [status, nextAt] = ['dropped', null];
-    if (fault?.kind === 'reorder') [status, nextAt] = ['held', null];
-    await q.query(
-      `INSERT INTO lklsim_notices (id, merchant_no, out_order_no, notify_url, body, status, next_at, flags, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [id, o.merchant_no, o.out_order_no, o.notify_url, body, status, nextAt, JSON.stringify(flags), now],
-    );
-    if (fault?.kind === 'reorder' && fault.remaining === 0) {
-      // The last held notification: release them all, newest first.
-      await releaseHeldNewestFirst(q, 'lklsim_notices', now);
-    }
+    await queueUnderFaults(q, {
+      table: 'lklsim_notices',
+      faults,
+      now,
+      insert: ({ status, nextAt, flags }) =>
+        q.query(
+          `INSERT INTO lklsim_notices (id, merchant_no, out_order_no, notify_url, body, status, next_at, flags, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [id, o.merchant_no, o.out_order_no, o.notify_url, body, status, nextAt, flags, now],
+        ),
+    });
     return id;
   };
 
@@ -667,67 +657,37 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
       : { status: null, ok: false };
   };
 
-  const signedHeaders = (body: string, forged: boolean) => {
-    if (forged && !forgeKey) forgeKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    return {
-      'content-type': 'application/json',
-      authorization: notifyAuthorization(body, forged ? forgeKey! : platformKey),
-    };
-  };
+  const signedHeaders = (body: string, forged: boolean) => ({
+    'content-type': 'application/json',
+    authorization: notifyAuthorization(body, forged ? forgeKey() : platformKey),
+  });
 
-  /** One attempt of a claimed notification; reschedules per Lakala's intervals on failure. */
-  const attempt = async (n: NoticeRow) => {
-    const flags = typeof n.flags === 'string' ? JSON.parse(n.flags) : (n.flags ?? {});
-    const number = n.attempts + 1;
-    const forged = !!flags.forge;
-    const first = await post(n.notify_url, n.body, signedHeaders(n.body, forged));
-    const record = (r: { status: number | null; ok: boolean }, f: boolean) =>
-      deliveries.push({
-        noticeId: n.id,
-        outOrderNo: n.out_order_no,
-        attempt: number,
-        status: r.status,
-        acknowledged: r.ok,
-        forged: f,
-      });
-    record(first, forged);
-    if (flags.duplicate) record(await post(n.notify_url, n.body, signedHeaders(n.body, false)), false);
-    const now = core.clock.now();
-    const delay = NOTIFY_RETRY_SCHEDULE_MS[number - 1];
-    await core.db.query(
-      `UPDATE lklsim_notices SET attempts = $2, status = $3, next_at = $4, flags = '{}', last_result = $5,
-         delivered_at = $6 WHERE id = $1`,
-      [
-        n.id,
-        number,
-        first.ok ? 'delivered' : delay === undefined ? 'failed' : 'pending',
-        first.ok || delay === undefined ? null : new Date(now.getTime() + delay),
-        first.status === null ? 'no answer' : `HTTP ${first.status}`,
-        first.ok ? now : null,
-      ],
-    );
-  };
+  /** One attempt of a claimed notification, acknowledged by {code: SUCCESS}; the kit reschedules it on failure. */
+  const notices = noticeDelivery<NoticeRow>(core, {
+    table: 'lklsim_notices',
+    retryScheduleMs: NOTIFY_RETRY_SCHEDULE_MS,
+    send: async (n, number, flags) => {
+      const forged = !!flags.forge;
+      const first = await post(n.notify_url, n.body, signedHeaders(n.body, forged));
+      const record = (r: { status: number | null; ok: boolean }, f: boolean) =>
+        deliveries.push({
+          noticeId: n.id,
+          outOrderNo: n.out_order_no,
+          attempt: number,
+          status: r.status,
+          acknowledged: r.ok,
+          forged: f,
+        });
+      record(first, forged);
+      if (flags.duplicate) record(await post(n.notify_url, n.body, signedHeaders(n.body, false)), false);
+      return first;
+    },
+  });
 
-  const deliverIfDue = async (id: string) => {
-    const [n] = await core.db.query<NoticeRow>(
-      `UPDATE lklsim_notices SET next_at = NULL WHERE id = $1 AND status = 'pending' AND next_at <= $2 RETURNING *`,
-      [id, core.clock.now()],
-    );
-    if (n) await attempt(n);
-  };
-
-  let running: Promise<void> = Promise.resolve();
-  const runDue = () => {
-    running = running.then(async () => {
-      await settleRefunds();
-      const due = await core.db.query<{ id: string }>(
-        `SELECT id FROM lklsim_notices WHERE status = 'pending' AND next_at <= $1 ORDER BY next_at, seq`,
-        [core.clock.now()],
-      );
-      for (const { id } of due) await deliverIfDue(id);
-    });
-    return running;
-  };
+  const due = dueWork(async () => {
+    await settleRefunds();
+    await notices.deliverDue();
+  });
 
   // ---- the payer ----
   const payerAct = async (outOrderNo: string, action: 'pay' | 'decline', payMode = 'WECHAT') => {
@@ -757,9 +717,9 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
       return { ok: true, noticeId: action === 'pay' ? await queueNotice(q, updated) : undefined };
     });
     if (outcome.ok && 'noticeId' in outcome && outcome.noticeId) {
-      await deliverIfDue(outcome.noticeId);
+      await notices.deliverIfDue(outcome.noticeId);
       // If the background run claimed it first, return only once that delivery is done too.
-      await running.catch(() => undefined);
+      await due.settled();
     }
     return { ok: outcome.ok, ...('reason' in outcome && outcome.reason ? { reason: outcome.reason } : {}) };
   };
@@ -811,13 +771,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
 
   // ---- wiring ----
   const simulator: LakalaSimulator = {
-    core,
-    keys,
-    faults,
-    deliveries,
-    setTransport: link.setTransport,
-    setClientTimeout: link.setClientTimeout,
-    runDue,
+    ...sandboxSimulatorBase({ core, keys, faults, deliveries, link, due }),
     payerAct,
     findOrder: async (outOrderNo) => {
       const row = await findOrder(core.db, keys.merchant.merchantNo, { out: outOrderNo });
@@ -831,17 +785,14 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
         : undefined;
     },
   };
-  simulators.set(core, simulator);
-  const withdraw = announceSandbox(link.handle);
-
-  life.start({
+  putInService({
+    core,
+    simulator,
+    instances: simulators,
+    announce: () => announceSandbox(link.handle),
+    life,
     tickMs: options.tickMs ?? 1000,
-    tick: runDue,
-    cleanup: async () => {
-      withdraw();
-      if (simulators.get(core) === simulator) simulators.delete(core);
-      await running.catch(() => undefined);
-    },
+    due,
   });
 }
 

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { simulatorLife } from '../_kit/lifecycle.js';
+import { dueWork } from '../_kit/due-work.js';
 import { simulatorLink } from '../_kit/handles.js';
+import { simulatorLife } from '../_kit/lifecycle.js';
+import {
+  putInService,
+  type SandboxSimulator,
+  sandboxSimulatorBase,
+  simulatorInstances,
+} from '../_kit/service.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ERROR_MESSAGES,
@@ -59,14 +66,7 @@ const notFound = (description: string) =>
   new PaypalError(404, 'RESOURCE_NOT_FOUND', [{ issue: 'INVALID_RESOURCE_ID', description }]);
 
 /** The simulator's handle: what tests, the admin API and the payer helper act through. */
-export interface PaypalSimulator {
-  core: Core;
-  keys: PaypalSandboxKeys;
-  faults: PaypalFaults;
-  deliveries: PaypalDelivery[];
-  setTransport(transport: 'inject' | 'http'): void;
-  setClientTimeout(ms: number): void;
-  runDue(): Promise<void>;
+export interface PaypalSimulator extends SandboxSimulator<PaypalSandboxKeys, PaypalFaults, PaypalDelivery> {
   /** The payer on the approve page: approve (pay) or cancel. Returns where the browser goes next. */
   payerAct(
     orderId: string,
@@ -87,8 +87,8 @@ export interface PaypalSimulator {
   >;
 }
 
-const simulators = new WeakMap<Core, PaypalSimulator>();
-export const paypalSimulatorOf = (core: Core): PaypalSimulator | undefined => simulators.get(core);
+const simulators = simulatorInstances<PaypalSimulator>();
+export const paypalSimulatorOf = simulators.of;
 
 /**
  * The PayPal simulator under /sandbox/paypal: OAuth 2.0 client credentials, Orders v2
@@ -691,17 +691,13 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     }
   };
 
-  let running: Promise<void> = Promise.resolve();
-  const runDue = () => {
-    running = running.then(async () => {
-      // Deliveries an answer set off (and those their handlers set off in turn) finish first.
-      await outbox.drain();
-      await settle();
-      await outbox.deliverDue();
-      await outbox.drain();
-    });
-    return running;
-  };
+  const due = dueWork(async () => {
+    // Deliveries an answer set off (and those their handlers set off in turn) finish first.
+    await outbox.drain();
+    await settle();
+    await outbox.deliverDue();
+    await outbox.drain();
+  });
 
   // ---- the payer ----
   const expired = (o: OrderRow) =>
@@ -787,13 +783,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
 
   // ---- wiring ----
   const simulator: PaypalSimulator = {
-    core,
-    keys,
-    faults,
-    deliveries: outbox.deliveries,
-    setTransport: link.setTransport,
-    setClientTimeout: link.setClientTimeout,
-    runDue,
+    ...sandboxSimulatorBase({ core, keys, faults, deliveries: outbox.deliveries, link, due }),
     payerAct,
     follow: (url) => outbox.reach('GET', url),
     async findOrder(orderId) {
@@ -810,17 +800,14 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         : undefined;
     },
   };
-  simulators.set(core, simulator);
-  const withdraw = announcePaypalSandbox(link.handle);
-
-  life.start({
+  putInService({
+    core,
+    simulator,
+    instances: simulators,
+    announce: () => announcePaypalSandbox(link.handle),
+    life,
     tickMs: options.tickMs ?? 1000,
-    tick: runDue,
-    cleanup: async () => {
-      withdraw();
-      if (simulators.get(core) === simulator) simulators.delete(core);
-      await outbox.drain();
-      await running.catch(() => undefined);
-    },
+    due,
+    drain: () => outbox.drain(),
   });
 }

@@ -1,6 +1,14 @@
-import { generateKeyPairSync, type KeyObject, createPrivateKey, randomUUID } from 'node:crypto';
+import { type KeyObject, createPrivateKey, randomUUID } from 'node:crypto';
+import { foreignKey } from '../_kit/foreign-key.js';
+import {
+  type AttemptOutcome,
+  type NoticeDelivery,
+  type NoticeFlags,
+  noticeDelivery,
+  type OwedNotice,
+} from '../_kit/notice-delivery.js';
+import { queueUnderFaults } from '../_kit/notice-faults.js';
 import { reachMerchant } from '../_kit/reach.js';
-import { releaseHeldNewestFirst } from '../_kit/outbox.js';
 import type { FastifyInstance } from 'fastify';
 import {
   WEBHOOK_AUTH_ALGO,
@@ -31,13 +39,10 @@ export interface PaypalDelivery {
   forged: boolean;
 }
 
-interface WebhookRow {
-  id: string;
+interface WebhookRow extends OwedNotice {
   event_type: string;
   url: string;
   body: string;
-  attempts: number;
-  flags: { duplicate?: boolean; forge?: boolean } | string;
 }
 
 export interface OutboxOptions {
@@ -61,11 +66,17 @@ export class WebhookOutbox {
   /** Every delivery attempt made, in order (tests and the admin API). */
   readonly deliveries: PaypalDelivery[] = [];
   private readonly signingKey: KeyObject;
-  private forgeKey: KeyObject | undefined;
+  private readonly forgeKey = foreignKey();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly delivery: NoticeDelivery;
 
   constructor(private readonly o: OutboxOptions) {
     this.signingKey = createPrivateKey(o.keys.signing.privateKeyPem);
+    this.delivery = noticeDelivery<WebhookRow>(o.core, {
+      table: 'ppsim_webhooks',
+      retryScheduleMs: WEBHOOK_RETRY_SCHEDULE_MS,
+      send: (w, number, flags) => this.send(w, number, flags),
+    });
   }
 
   certUrl(): string {
@@ -101,24 +112,17 @@ export class WebhookOutbox {
         { href: `${base}/v1/notifications/webhooks-events/${id}/resend`, rel: 'resend', method: 'POST' },
       ],
     });
-    const fault = this.o.faults.take('delay', 'duplicate', 'reorder', 'drop', 'forge');
-    let status = 'pending';
-    let nextAt: Date | null = now;
-    const flags: Record<string, boolean> = {};
-    if (fault?.kind === 'delay') nextAt = new Date(now.getTime() + fault.ms);
-    if (fault?.kind === 'duplicate') flags.duplicate = true;
-    if (fault?.kind === 'forge') flags.forge = true;
-    if (fault?.kind === 'drop') [status, nextAt] = ['dropped', null];
-    if (fault?.kind === 'reorder') [status, nextAt] = ['held', null];
-    await q.query(
-      `INSERT INTO ppsim_webhooks (id, event_type, url, body, status, next_at, flags, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [id, eventType, this.webhookUrl(), body, status, nextAt, JSON.stringify(flags), now],
-    );
-    if (fault?.kind === 'reorder' && fault.remaining === 0) {
-      // The last held webhook: release them all, newest first.
-      await releaseHeldNewestFirst(q, 'ppsim_webhooks', now);
-    }
+    await queueUnderFaults(q, {
+      table: 'ppsim_webhooks',
+      faults: this.o.faults,
+      now,
+      insert: ({ status, nextAt, flags }) =>
+        q.query(
+          `INSERT INTO ppsim_webhooks (id, event_type, url, body, status, next_at, flags, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [id, eventType, this.webhookUrl(), body, status, nextAt, flags, now],
+        ),
+    });
     return id;
   }
 
@@ -147,25 +151,21 @@ export class WebhookOutbox {
   private signedHeaders(body: string, forged: boolean): Record<string, string> {
     const transmissionId = randomUUID();
     const transmissionTime = paypalTime(new Date());
-    if (forged && !this.forgeKey) {
-      this.forgeKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    }
+    const signer = forged ? this.forgeKey() : this.signingKey;
     const message = webhookSignedMessage(transmissionId, transmissionTime, this.o.keys.webhookId, body);
     return {
       'content-type': 'application/json',
       'user-agent': 'PayPal/AUHD-214.0-58844304',
       'paypal-transmission-id': transmissionId,
       'paypal-transmission-time': transmissionTime,
-      'paypal-transmission-sig': signWebhook(message, forged ? this.forgeKey! : this.signingKey),
+      'paypal-transmission-sig': signWebhook(message, signer),
       'paypal-cert-url': this.certUrl(),
       'paypal-auth-algo': WEBHOOK_AUTH_ALGO,
     };
   }
 
-  /** One attempt of a claimed webhook; reschedules on the retry schedule when it is not acknowledged. */
-  private async attempt(w: WebhookRow): Promise<void> {
-    const flags = typeof w.flags === 'string' ? JSON.parse(w.flags) : (w.flags ?? {});
-    const number = w.attempts + 1;
+  /** One attempt of a claimed webhook (PayPal takes any 2xx); the kit reschedules it when not acknowledged. */
+  private async send(w: WebhookRow, number: number, flags: NoticeFlags): Promise<AttemptOutcome> {
     const forged = !!flags.forge;
     const status = await this.reach('POST', w.url, this.signedHeaders(w.body, forged), w.body);
     this.deliveries.push({ webhookId: w.id, eventType: w.event_type, attempt: number, status, forged });
@@ -179,30 +179,12 @@ export class WebhookOutbox {
         forged: false,
       });
     }
-    const ok = status !== null && status >= 200 && status < 300;
-    const now = this.o.core.clock.now();
-    const delay = WEBHOOK_RETRY_SCHEDULE_MS[number - 1];
-    await this.o.core.db.query(
-      `UPDATE ppsim_webhooks SET attempts = $2, status = $3, next_at = $4, flags = '{}', last_result = $5,
-         delivered_at = $6 WHERE id = $1`,
-      [
-        w.id,
-        number,
-        ok ? 'delivered' : delay === undefined ? 'failed' : 'pending',
-        ok || delay === undefined ? null : new Date(now.getTime() + delay),
-        status === null ? 'no answer' : `HTTP ${status}`,
-        ok ? now : null,
-      ],
-    );
+    return { status, ok: status !== null && status >= 200 && status < 300 };
   }
 
   /** Claims the webhook if it is due (so two runs never send one attempt twice) and sends it. */
-  async deliverIfDue(id: string): Promise<void> {
-    const [w] = await this.o.core.db.query<WebhookRow>(
-      `UPDATE ppsim_webhooks SET next_at = NULL WHERE id = $1 AND status = 'pending' AND next_at <= $2 RETURNING *`,
-      [id, this.o.core.clock.now()],
-    );
-    if (w) await this.attempt(w);
+  deliverIfDue(id: string): Promise<void> {
+    return this.delivery.deliverIfDue(id);
   }
 
   /** Webhooks owed by an API call go out after its answer, as PayPal's do. */
@@ -215,12 +197,8 @@ export class WebhookOutbox {
   }
 
   /** Every due webhook, oldest first. */
-  async deliverDue(): Promise<void> {
-    const due = await this.o.core.db.query<{ id: string }>(
-      `SELECT id FROM ppsim_webhooks WHERE status = 'pending' AND next_at <= $1 ORDER BY next_at, seq`,
-      [this.o.core.clock.now()],
-    );
-    for (const { id } of due) await this.deliverIfDue(id);
+  deliverDue(): Promise<void> {
+    return this.delivery.deliverDue();
   }
 
   /** Waits for deliveries in flight, and those their answers set off in turn. */

@@ -1,8 +1,16 @@
 import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { reachMerchant } from '../_kit/reach.js';
-import { releaseHeldNewestFirst } from '../_kit/outbox.js';
-import { simulatorLife } from '../_kit/lifecycle.js';
+import { dueWork } from '../_kit/due-work.js';
 import { simulatorLink } from '../_kit/handles.js';
+import { simulatorLife } from '../_kit/lifecycle.js';
+import { noticeDelivery, type OwedNotice } from '../_kit/notice-delivery.js';
+import { queueUnderFaults } from '../_kit/notice-faults.js';
+import { reachMerchant } from '../_kit/reach.js';
+import {
+  putInService,
+  type SandboxSimulator,
+  sandboxSimulatorBase,
+  simulatorInstances,
+} from '../_kit/service.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ACP_VERSION,
@@ -21,6 +29,7 @@ import {
 } from '../../channels/unionpay/protocol.js';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
+import { validAround } from '../_kit/validity.js';
 import { type DistinguishedName, issueCertificate } from '../_kit/x509-chain.js';
 import { UnionpayFaults } from './faults.js';
 import { type UnionpaySandboxKeys, loadOrCreateUnionpayKeys } from './keys.js';
@@ -86,13 +95,10 @@ interface TxnRow {
   outcome: string | null;
 }
 
-interface NoticeRow {
-  id: string;
+interface NoticeRow extends OwedNotice {
   order_id: string;
   back_url: string;
   fields: string;
-  attempts: number;
-  flags: string;
 }
 
 export interface NoticeDelivery {
@@ -104,16 +110,11 @@ export interface NoticeDelivery {
   forged: boolean;
 }
 
-export interface UnionpaySimulator {
-  core: Core;
-  keys: UnionpaySandboxKeys;
-  faults: UnionpayFaults;
-  /** Every notice delivery attempt, in order. */
-  deliveries: NoticeDelivery[];
-  setTransport(transport: 'inject' | 'http'): void;
-  setClientTimeout(ms: number): void;
-  /** Settles due refunds and delivers due notices (business clock). */
-  runDue(): Promise<void>;
+export interface UnionpaySimulator extends SandboxSimulator<
+  UnionpaySandboxKeys,
+  UnionpayFaults,
+  NoticeDelivery
+> {
   /** The payer pays or declines a consume, as on the cashier page. */
   payerAct(
     orderId: string,
@@ -134,8 +135,8 @@ export interface UnionpaySimulator {
   >;
 }
 
-const simulators = new WeakMap<Core, UnionpaySimulator>();
-export const unionpaySimulatorOf = (core: Core): UnionpaySimulator | undefined => simulators.get(core);
+const simulators = simulatorInstances<UnionpaySimulator>();
+export const unionpaySimulatorOf = simulators.of;
 
 class AcpRefusal extends Error {
   constructor(readonly resp: Resp) {
@@ -195,8 +196,6 @@ export async function unionpaySimulator(
     if (forged) return forged;
     const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
     const [middle, leaf] = [pair(), pair()];
-    const from = new Date(Math.min(Date.now(), core.clock.now().getTime()) - 86_400_000);
-    const to = new Date(Math.max(Date.now(), core.clock.now().getTime()) + 365 * 86_400_000);
     const middleName: DistinguishedName = [
       ['C', 'CN'],
       ['O', 'Juhe Sandbox Certification Authority'],
@@ -212,8 +211,7 @@ export async function unionpaySimulator(
       subjectPublicKey: leaf.publicKey,
       issuer: { name: middleName, privateKey: middle.privateKey },
       ca: false,
-      notBefore: from,
-      notAfter: to,
+      ...validAround(core.clock.now(), 1),
     });
     forged = {
       privateKeyPem: leaf.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
@@ -468,34 +466,17 @@ export async function unionpaySimulator(
   const queueNotice = async (q: Queryable, txn: TxnRow, fields: AcpFields): Promise<string> => {
     const now = core.clock.now();
     const id = randomUUID();
-    const fault = faults.take('delay', 'duplicate', 'reorder', 'drop', 'forge');
-    let status = 'pending';
-    let nextAt: Date | null = now;
-    const flags: Record<string, boolean> = {};
-    if (fault?.kind === 'delay') nextAt = new Date(now.getTime() + fault.ms);
-    if (fault?.kind === 'duplicate') flags.duplicate = true;
-    if (fault?.kind === 'forge') flags.forge = true;
-    if (fault?.kind === 'drop') [status, nextAt] = ['dropped', null];
-    if (fault?.kind === 'reorder') [status, nextAt] = ['held', null];
-    await q.query(
-      `INSERT INTO upsim_notices (id, mer_id, order_id, back_url, fields, status, next_at, flags, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        id,
-        txn.mer_id,
-        txn.order_id,
-        txn.back_url,
-        JSON.stringify(fields),
-        status,
-        nextAt,
-        JSON.stringify(flags),
-        now,
-      ],
-    );
-    if (fault?.kind === 'reorder' && fault.remaining === 0) {
-      // The last held notice: release them all, newest first.
-      await releaseHeldNewestFirst(q, 'upsim_notices', now);
-    }
+    await queueUnderFaults(q, {
+      table: 'upsim_notices',
+      faults,
+      now,
+      insert: ({ status, nextAt, flags }) =>
+        q.query(
+          `INSERT INTO upsim_notices (id, mer_id, order_id, back_url, fields, status, next_at, flags, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [id, txn.mer_id, txn.order_id, txn.back_url, JSON.stringify(fields), status, nextAt, flags, now],
+        ),
+    });
     return id;
   };
 
@@ -533,61 +514,38 @@ export async function unionpaySimulator(
     return answer?.status ?? null;
   };
 
-  const attempt = async (n: NoticeRow) => {
-    const flags = JSON.parse(n.flags || '{}') as { duplicate?: boolean; forge?: boolean };
-    const number = n.attempts + 1;
-    const fields = JSON.parse(n.fields) as AcpFields;
-    const forge = !!flags.forge;
-    const { signature: _s, signPubKeyCert: _c, ...unsigned } = fields;
-    const sent = forge ? signAsUnionpay(unsigned, true) : fields;
-    const status = await post(n.back_url, formEncode(sent));
-    deliveries.push({
-      noticeId: n.id,
-      orderId: n.order_id,
-      txnType: fields.txnType,
-      attempt: number,
-      status,
-      forged: forge,
-    });
-    if (flags.duplicate) {
-      const again = await post(n.back_url, formEncode(fields));
+  /** One attempt of a claimed notice (UnionPay takes HTTP 200 only); the kit reschedules it on failure. */
+  const notices = noticeDelivery<NoticeRow>(core, {
+    table: 'upsim_notices',
+    retryScheduleMs: NOTICE_RETRY_SCHEDULE_MS,
+    send: async (n, number, flags) => {
+      const fields = JSON.parse(n.fields) as AcpFields;
+      const forge = !!flags.forge;
+      const { signature: _s, signPubKeyCert: _c, ...unsigned } = fields;
+      const sent = forge ? signAsUnionpay(unsigned, true) : fields;
+      const status = await post(n.back_url, formEncode(sent));
       deliveries.push({
         noticeId: n.id,
         orderId: n.order_id,
         txnType: fields.txnType,
         attempt: number,
-        status: again,
-        forged: false,
+        status,
+        forged: forge,
       });
-    }
-    const ok = status === 200;
-    const now = core.clock.now();
-    const delay = NOTICE_RETRY_SCHEDULE_MS[number - 1];
-    await core.db.query(
-      `UPDATE upsim_notices SET attempts = $2, status = $3, next_at = $4, flags = '{}', last_result = $5, delivered_at = $6
-       WHERE id = $1`,
-      [
-        n.id,
-        number,
-        ok ? 'delivered' : delay === undefined ? 'failed' : 'pending',
-        ok || delay === undefined ? null : new Date(now.getTime() + delay),
-        status === null ? 'no answer' : `HTTP ${status}`,
-        ok ? now : null,
-      ],
-    );
-  };
-
-  const claim = async (id: string) =>
-    (
-      await core.db.query<NoticeRow>(
-        `UPDATE upsim_notices SET next_at = NULL WHERE id = $1 AND status = 'pending' AND next_at <= $2 RETURNING *`,
-        [id, core.clock.now()],
-      )
-    )[0];
-  const deliverIfDue = async (id: string) => {
-    const n = await claim(id);
-    if (n) await attempt(n);
-  };
+      if (flags.duplicate) {
+        const again = await post(n.back_url, formEncode(fields));
+        deliveries.push({
+          noticeId: n.id,
+          orderId: n.order_id,
+          txnType: fields.txnType,
+          attempt: number,
+          status: again,
+          forged: false,
+        });
+      }
+      return { status, ok: status === 200 };
+    },
+  });
 
   const settleRefunds = async () => {
     const due = await core.db.query<{ order_id: string }>(
@@ -616,18 +574,10 @@ export async function unionpaySimulator(
     }
   };
 
-  let running: Promise<void> = Promise.resolve();
-  const runDue = () => {
-    running = running.then(async () => {
-      await settleRefunds();
-      const due = await core.db.query<{ id: string }>(
-        `SELECT id FROM upsim_notices WHERE status = 'pending' AND next_at <= $1 ORDER BY next_at, seq`,
-        [core.clock.now()],
-      );
-      for (const { id } of due) await deliverIfDue(id);
-    });
-    return running;
-  };
+  const due = dueWork(async () => {
+    await settleRefunds();
+    await notices.deliverDue();
+  });
 
   // ---- the payer ----
   const payerAct = async (orderId: string, action: 'pay' | 'decline') => {
@@ -651,8 +601,8 @@ export async function unionpaySimulator(
       return { ok: true, noticeId, front: done.front_url ? fields : undefined };
     });
     if (outcome.ok && outcome.noticeId) {
-      await deliverIfDue(outcome.noticeId);
-      await running.catch(() => undefined);
+      await notices.deliverIfDue(outcome.noticeId);
+      await due.settled();
     }
     return {
       ok: outcome.ok,
@@ -715,13 +665,7 @@ export async function unionpaySimulator(
 
   // ---- wiring ----
   const simulator: UnionpaySimulator = {
-    core,
-    keys,
-    faults,
-    deliveries,
-    setTransport: link.setTransport,
-    setClientTimeout: link.setClientTimeout,
-    runDue,
+    ...sandboxSimulatorBase({ core, keys, faults, deliveries, link, due }),
     payerAct,
     submitFront: async (fields) => {
       const res = await app.inject({
@@ -746,16 +690,13 @@ export async function unionpaySimulator(
         : undefined;
     },
   };
-  simulators.set(core, simulator);
-  const withdraw = announceUnionpaySandbox(link.handle);
-
-  life.start({
+  putInService({
+    core,
+    simulator,
+    instances: simulators,
+    announce: () => announceUnionpaySandbox(link.handle),
+    life,
     tickMs: options.tickMs ?? 1000,
-    tick: runDue,
-    cleanup: async () => {
-      withdraw();
-      if (simulators.get(core) === simulator) simulators.delete(core);
-      await running.catch(() => undefined);
-    },
+    due,
   });
 }

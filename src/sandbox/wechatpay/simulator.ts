@@ -1,8 +1,17 @@
-import { generateKeyPairSync, type KeyObject, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { reachMerchant } from '../_kit/reach.js';
-import { releaseHeldNewestFirst } from '../_kit/outbox.js';
-import { simulatorLife } from '../_kit/lifecycle.js';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { dueWork } from '../_kit/due-work.js';
+import { foreignKey } from '../_kit/foreign-key.js';
 import { simulatorLink } from '../_kit/handles.js';
+import { simulatorLife } from '../_kit/lifecycle.js';
+import { noticeDelivery, type OwedNotice } from '../_kit/notice-delivery.js';
+import { queueUnderFaults } from '../_kit/notice-faults.js';
+import { reachMerchant } from '../_kit/reach.js';
+import {
+  putInService,
+  type SandboxSimulator,
+  sandboxSimulatorBase,
+  simulatorInstances,
+} from '../_kit/service.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
@@ -27,7 +36,7 @@ import {
   v2SignMatches,
   wallSeconds,
 } from '../../channels/wechatpay/protocol.js';
-import { Faults, type Fault } from './faults.js';
+import { Faults } from './faults.js';
 import { type SandboxKeys, loadOrCreateKeys } from './keys.js';
 import { wechatOauthRoutes } from './oauth.js';
 import { payerPage } from './pages.js';
@@ -106,15 +115,12 @@ interface RefundRow {
   created_at: Date | string;
 }
 
-interface CallbackRow {
-  id: string;
+interface CallbackRow extends OwedNotice {
   mchid: string;
   event_type: string;
   notify_url: string;
   body: string;
   status: string;
-  attempts: number;
-  flags: { duplicate?: boolean; forge?: boolean } | string;
 }
 
 export interface DeliveryRecord {
@@ -140,18 +146,7 @@ const TRADE_TYPES: Record<string, string> = { native: 'NATIVE', jsapi: 'JSAPI', 
 const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
 
 /** The simulator's handle: what tests, the admin API and the test helper act through. */
-export interface WechatpaySimulator {
-  core: Core;
-  keys: SandboxKeys;
-  faults: Faults;
-  /** Every callback delivery attempt made, in order (for tests and the admin API). */
-  deliveries: DeliveryRecord[];
-  /** inject: connector and callbacks in-process when URLs point at core.publicUrl; http: always sockets. */
-  setTransport(transport: 'inject' | 'http'): void;
-  /** The connector's timeout against this simulator (default merchant), ms. */
-  setClientTimeout(ms: number): void;
-  /** Settles due refunds and delivers due callbacks (business clock). */
-  runDue(): Promise<void>;
+export interface WechatpaySimulator extends SandboxSimulator<SandboxKeys, Faults, DeliveryRecord> {
   /** The payer pays / declines an order, as on the payer page. */
   payerAct(
     mchid: string,
@@ -165,8 +160,8 @@ export interface WechatpaySimulator {
   >;
 }
 
-const simulators = new WeakMap<Core, WechatpaySimulator>();
-export const simulatorOf = (core: Core): WechatpaySimulator | undefined => simulators.get(core);
+const simulators = simulatorInstances<WechatpaySimulator>();
+export const simulatorOf = simulators.of;
 
 /**
  * The WeChat Pay simulator, mounted under /sandbox/wechatpay: API v3 (native, JSAPI, app,
@@ -183,7 +178,7 @@ export async function wechatpaySimulator(
   const keys = await loadOrCreateKeys(core);
   const merchantKey = publicKeyOf(keys.merchant.publicKeyPem);
   const platformKey = privateKeyOf(keys.platform.privateKeyPem);
-  let forgeKey: KeyObject | undefined;
+  const forgeKey = foreignKey();
   const faults = new Faults();
   const deliveries: DeliveryRecord[] = [];
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
@@ -805,24 +800,17 @@ export async function wechatpaySimulator(
         nonce: iv,
       },
     });
-    const fault: Fault | undefined = faults.take('delay', 'duplicate', 'reorder', 'drop', 'forge');
-    let status = 'pending';
-    let nextAt: Date | null = now;
-    const flags: Record<string, boolean> = {};
-    if (fault?.kind === 'delay') nextAt = new Date(now.getTime() + fault.ms);
-    if (fault?.kind === 'duplicate') flags.duplicate = true;
-    if (fault?.kind === 'forge') flags.forge = true;
-    if (fault?.kind === 'drop') [status, nextAt] = ['dropped', null];
-    if (fault?.kind === 'reorder') [status, nextAt] = ['held', null];
-    await q.query(
-      `INSERT INTO wxsim_callbacks (id, mchid, event_type, notify_url, body, status, next_at, flags, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [id, mchid, eventType, notifyUrl, body, status, nextAt, JSON.stringify(flags), now],
-    );
-    if (fault?.kind === 'reorder' && fault.remaining === 0) {
-      // The last held callback: release them all, newest first.
-      await releaseHeldNewestFirst(q, 'wxsim_callbacks', now);
-    }
+    await queueUnderFaults(q, {
+      table: 'wxsim_callbacks',
+      faults,
+      now,
+      insert: ({ status, nextAt, flags }) =>
+        q.query(
+          `INSERT INTO wxsim_callbacks (id, mchid, event_type, notify_url, body, status, next_at, flags, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [id, mchid, eventType, notifyUrl, body, status, nextAt, flags, now],
+        ),
+    });
     return id;
   };
 
@@ -835,7 +823,7 @@ export async function wechatpaySimulator(
   const signedHeaders = (body: string, forged: boolean) => {
     const ts = String(wallSeconds());
     const n = nonce(32);
-    if (forged && !forgeKey) forgeKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const signer = forged ? forgeKey() : platformKey;
     return {
       'Content-Type': 'application/json',
       'User-Agent': 'Mozilla/4.0',
@@ -843,56 +831,31 @@ export async function wechatpaySimulator(
       'Wechatpay-Timestamp': ts,
       'Wechatpay-Serial': keys.platform.serial,
       'Wechatpay-Signature-Type': V3_SCHEME,
-      'Wechatpay-Signature': rsaSign(lines(ts, n, body), forged ? forgeKey! : platformKey),
+      'Wechatpay-Signature': rsaSign(lines(ts, n, body), signer),
     };
   };
 
-  /** One attempt of a claimed callback; reschedules per WeChat's intervals on failure. */
-  const attempt = async (cb: CallbackRow) => {
-    const flags = typeof cb.flags === 'string' ? JSON.parse(cb.flags) : (cb.flags ?? {});
-    const number = cb.attempts + 1;
-    const forged = !!flags.forge;
-    const status = await post(cb.notify_url, cb.body, signedHeaders(cb.body, forged));
-    deliveries.push({ callbackId: cb.id, eventType: cb.event_type, attempt: number, status, forged });
-    if (flags.duplicate) {
-      const again = await post(cb.notify_url, cb.body, signedHeaders(cb.body, false));
-      deliveries.push({
-        callbackId: cb.id,
-        eventType: cb.event_type,
-        attempt: number,
-        status: again,
-        forged: false,
-      });
-    }
-    const ok = status === 200 || status === 204;
-    const now = core.clock.now();
-    const delay = CALLBACK_RETRY_SCHEDULE_MS[number - 1];
-    await core.db.query(
-      `UPDATE wxsim_callbacks SET attempts = $2, status = $3, next_at = $4, flags = '{}', last_result = $5,
-         delivered_at = $6 WHERE id = $1`,
-      [
-        cb.id,
-        number,
-        ok ? 'delivered' : delay === undefined ? 'failed' : 'pending',
-        ok || delay === undefined ? null : new Date(now.getTime() + delay),
-        status === null ? 'no answer' : `HTTP ${status}`,
-        ok ? now : null,
-      ],
-    );
-  };
-
-  const claim = async (id: string) =>
-    (
-      await core.db.query<CallbackRow>(
-        `UPDATE wxsim_callbacks SET next_at = NULL WHERE id = $1 AND status = 'pending' AND next_at <= $2 RETURNING *`,
-        [id, core.clock.now()],
-      )
-    )[0];
-
-  const deliverIfDue = async (id: string) => {
-    const cb = await claim(id);
-    if (cb) await attempt(cb);
-  };
+  /** One attempt of a claimed callback (WeChat takes 200 or 204); the kit reschedules it on failure. */
+  const callbacks = noticeDelivery<CallbackRow>(core, {
+    table: 'wxsim_callbacks',
+    retryScheduleMs: CALLBACK_RETRY_SCHEDULE_MS,
+    send: async (cb, number, flags) => {
+      const forged = !!flags.forge;
+      const status = await post(cb.notify_url, cb.body, signedHeaders(cb.body, forged));
+      deliveries.push({ callbackId: cb.id, eventType: cb.event_type, attempt: number, status, forged });
+      if (flags.duplicate) {
+        const again = await post(cb.notify_url, cb.body, signedHeaders(cb.body, false));
+        deliveries.push({
+          callbackId: cb.id,
+          eventType: cb.event_type,
+          attempt: number,
+          status: again,
+          forged: false,
+        });
+      }
+      return { status, ok: status === 200 || status === 204 };
+    },
+  });
 
   const settleRefunds = async () => {
     const due = await core.db.query<{ refund_id: string }>(
@@ -941,18 +904,10 @@ export async function wechatpaySimulator(
     }
   };
 
-  let running: Promise<void> = Promise.resolve();
-  const runDue = () => {
-    running = running.then(async () => {
-      await settleRefunds();
-      const due = await core.db.query<{ id: string }>(
-        `SELECT id FROM wxsim_callbacks WHERE status = 'pending' AND next_at <= $1 ORDER BY next_at, seq`,
-        [core.clock.now()],
-      );
-      for (const { id } of due) await deliverIfDue(id);
-    });
-    return running;
-  };
+  const due = dueWork(async () => {
+    await settleRefunds();
+    await callbacks.deliverDue();
+  });
 
   // ---- the payer ----
   const payerAct = async (mchid: string, outTradeNo: string, action: 'pay' | 'decline') => {
@@ -991,9 +946,9 @@ export async function wechatpaySimulator(
       return { ok: true, callbackId };
     });
     if (outcome.ok && 'callbackId' in outcome && outcome.callbackId) {
-      await deliverIfDue(outcome.callbackId);
+      await callbacks.deliverIfDue(outcome.callbackId);
       // If the background run claimed it first, return only once that delivery is done too.
-      await running.catch(() => undefined);
+      await due.settled();
     }
     return { ok: outcome.ok, ...(outcome.reason ? { reason: outcome.reason } : {}) };
   };
@@ -1055,13 +1010,7 @@ export async function wechatpaySimulator(
 
   // ---- wiring ----
   const simulator: WechatpaySimulator = {
-    core,
-    keys,
-    faults,
-    deliveries,
-    setTransport: link.setTransport,
-    setClientTimeout: link.setClientTimeout,
-    runDue,
+    ...sandboxSimulatorBase({ core, keys, faults, deliveries, link, due }),
     payerAct,
     findOrderByOutTradeNo: async (outTradeNo) => {
       const [row] = await core.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE out_trade_no = $1', [
@@ -1078,17 +1027,14 @@ export async function wechatpaySimulator(
         : undefined;
     },
   };
-  simulators.set(core, simulator);
-  const withdraw = announceSandbox(link.handle);
-
-  life.start({
+  putInService({
+    core,
+    simulator,
+    instances: simulators,
+    announce: () => announceSandbox(link.handle),
+    life,
     tickMs: options.tickMs ?? 1000,
-    tick: runDue,
-    cleanup: async () => {
-      withdraw();
-      if (simulators.get(core) === simulator) simulators.delete(core);
-      await running.catch(() => undefined);
-    },
+    due,
   });
 }
 
