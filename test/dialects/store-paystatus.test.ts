@@ -6,7 +6,8 @@ import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { Mct1Client } from './store-client.js';
-import { listeningGateway, newShop } from './store-shop.js';
+import { startGateway } from './gateway.js';
+import { newShop } from './store-shop.js';
 
 /**
  * 4.5 paystatus is the document's "real time" status (4.4.1: "如需实时获取支付状态，请使用
@@ -69,7 +70,7 @@ describe.each(engines())('store paystatus asks the channel (%s)', (engine) => {
     const channel = answeringChannel();
     core = await testCore(engine, { connectors: connectorRegistry({ alipay: channel, wechatpay: channel }) });
     let base: string;
-    ({ app, base } = await listeningGateway(core));
+    ({ server: app, base } = await startGateway(core));
     ({ client } = await newShop(core, base));
   });
 

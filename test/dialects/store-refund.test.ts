@@ -5,7 +5,8 @@ import { engines } from '../support/db.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { answer, deliveryRows, receiver, testEngine } from '../notify/support.js';
 import { Mct1Client, docSign } from './store-client.js';
-import { listeningGateway, newShop } from './store-shop.js';
+import { startGateway } from './gateway.js';
+import { newShop } from './store-shop.js';
 import { createHash } from 'node:crypto';
 import type { Connector } from '../../src/channels/_kit/connector.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
@@ -112,7 +113,7 @@ describe.each(engines())('store dialect refunds and notifications (%s)', (engine
     core = await testCore(engine, {
       connectors: connectorRegistry({ alipay: sandboxConnector(), wechatpay: decliningWechat() }),
     });
-    ({ app, base } = await listeningGateway(core));
+    ({ server: app, base } = await startGateway(core));
   });
 
   afterAll(async () => {

@@ -1,17 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
 import { createStore } from '../../src/core/apps/stores.js';
-import { buildServer } from '../../src/http/server.js';
 import type { TestCore } from '../support/core.js';
 import { Mct1Client } from './store-client.js';
-
-/** The gateway listening on a free loopback port, and the base URL /mct1 clients use. */
-export async function listeningGateway(core: TestCore): Promise<{ app: FastifyInstance; base: string }> {
-  const app = await buildServer({ core });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  return { app, base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
-}
 
 /**
  * A new merchant and app with one store, and the document-written client of that store,

@@ -5,7 +5,8 @@ import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { Mct1Client } from './store-client.js';
-import { listeningGateway, newShop } from './store-shop.js';
+import { startGateway } from './gateway.js';
+import { newShop } from './store-shop.js';
 
 /**
  * The decrypted `data` is JSON, which can carry text PostgreSQL cannot store or compare: a
@@ -26,7 +27,7 @@ describe.each(engines())('store dialect: unstorable text (%s)', (engine) => {
     const sandbox = sandboxConnector();
     core = await testCore(engine, { connectors: connectorRegistry({ alipay: sandbox, wechatpay: sandbox }) });
     let base: string;
-    ({ app, base } = await listeningGateway(core));
+    ({ server: app, base } = await startGateway(core));
     ({ client } = await newShop(core, base));
     const paid = await client.call('payorder', {
       out_no: 'PAID1',

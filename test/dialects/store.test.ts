@@ -7,7 +7,8 @@ import { forgetChannelConfigs } from '../../src/core/apps/credential-cache.js';
 import { engines } from '../support/db.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { Mct1Client, docEncrypt, docSign } from './store-client.js';
-import { listeningGateway, newShop } from './store-shop.js';
+import { startGateway } from './gateway.js';
+import { newShop } from './store-shop.js';
 
 /**
  * The `store` dialect end to end: a client written from the document (store-client.ts)
@@ -73,7 +74,7 @@ describe.each(engines())('store dialect /mct1 (%s)', (engine) => {
     // simulator-backed connectors the registry gains.
     const sandbox = sandboxConnector();
     core = await testCore(engine, { connectors: connectorRegistry({ alipay: sandbox, wechatpay: sandbox }) });
-    ({ app, base } = await listeningGateway(core));
+    ({ server: app, base } = await startGateway(core));
     const made = await newStore();
     client = made.client;
     storeId = made.store.id;
