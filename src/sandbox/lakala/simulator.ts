@@ -1,10 +1,11 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { dueWork } from '../_kit/due-work.js';
 import { foreignKey } from '../_kit/foreign-key.js';
-import { simulatorLink } from '../_kit/handles.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
+import { linkFromOptions, type SimulatorOptions, tickMsOf } from '../_kit/options.js';
 import { noticeDelivery, type OwedNotice } from '../_kit/notice-delivery.js';
 import { queueUnderFaults } from '../_kit/notice-faults.js';
+import { rawBody, takeRawBodies } from '../_kit/raw-body.js';
 import { reachMerchant } from '../_kit/reach.js';
 import {
   putInService,
@@ -13,7 +14,6 @@ import {
   simulatorInstances,
 } from '../_kit/service.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
 import {
   CCSS_OK,
@@ -63,15 +63,8 @@ export const CODES = {
 } as const;
 type Code = (typeof CODES)[keyof typeof CODES];
 
-export interface LakalaSimulatorOptions {
-  core: Core;
-  /** Wall-clock ms between runs of due work (notifications, refund settlement); 0: only runDue(). */
-  tickMs?: number;
-  /** Serve the connector and reach the gateway's notify route in-process. Default true. */
-  inProcess?: boolean;
-  /** Connector timeout against the simulator, ms. Default 10000. */
-  clientTimeoutMs?: number;
-}
+/** Due work here: notifications, and refunds answered as processing. */
+export type LakalaSimulatorOptions = SimulatorOptions;
 
 /** An answer that is not a success: Lakala's {code, msg} with the HTTP status it goes out with. */
 class LklError extends Error {
@@ -181,21 +174,11 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
   const faults = new Faults();
   const deliveries: DeliveryRecord[] = [];
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
-  const link = simulatorLink(app, {
-    core,
-    keys,
-    baseUrl: () => `${publicUrl()}${BASE_PATH}`,
-    inProcess: options.inProcess ?? true,
-    timeoutMs: options.clientTimeoutMs ?? 10_000,
-  });
+  const link = linkFromOptions(app, options, keys, () => `${publicUrl()}${BASE_PATH}`);
   const life = simulatorLife(app, 'lakala', core.log);
 
   // Raw bodies: signatures cover the exact bytes. The cashier page's forms are parsed by hand.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_r, body, done) =>
-    done(null, body),
-  );
-  const rawBody = (r: FastifyRequest) => (typeof r.body === 'string' ? r.body : '');
+  takeRawBodies(app, 256 * 1024);
 
   const send = (reply: FastifyReply, httpStatus: number, code: string, msg: string, data: unknown) => {
     const text = JSON.stringify({ code, msg, resp_time: lakalaTime(core.clock.now()), resp_data: data });
@@ -791,7 +774,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
     instances: simulators,
     announce: () => announceSandbox(link.handle),
     life,
-    tickMs: options.tickMs ?? 1000,
+    tickMs: tickMsOf(options),
     due,
   });
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { dueWork } from '../_kit/due-work.js';
-import { simulatorLink } from '../_kit/handles.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
+import { linkFromOptions, type SimulatorOptions, tickMsOf } from '../_kit/options.js';
+import { rawBody, takeRawBodies } from '../_kit/raw-body.js';
 import {
   putInService,
   type SandboxSimulator,
@@ -20,7 +21,6 @@ import {
   verifyWebhookSignature,
   webhookSignedMessage,
 } from '../../channels/paypal/protocol.js';
-import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
 import { PaypalFaults } from './faults.js';
 import { type PaypalSandboxKeys, loadOrCreatePaypalKeys, paypalId } from './keys.js';
@@ -36,15 +36,8 @@ export const TOKEN_LIFETIME_S = 32_400;
 /** A payer has 3 hours from creation to approve an order (PayPal's default). */
 export const APPROVAL_WINDOW_MS = 3 * 3600_000;
 
-export interface PaypalSimulatorOptions {
-  core: Core;
-  /** Wall-clock ms between runs of due work (webhooks, pending captures/refunds); 0: only runDue(). */
-  tickMs?: number;
-  /** Serve the connector and reach the gateway in-process (fastify inject). Default true. */
-  inProcess?: boolean;
-  /** Connector timeout against the simulator, ms. Default 10000. */
-  clientTimeoutMs?: number;
-}
+/** Due work here: webhooks, and captures and refunds a fault left pending. */
+export type PaypalSimulatorOptions = SimulatorOptions;
 
 /** A PayPal REST error: HTTP status + {name, message, debug_id, details}. */
 class PaypalError extends Error {
@@ -102,21 +95,11 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   const faults = new PaypalFaults();
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
   const base = () => `${publicUrl()}${PAYPAL_BASE_PATH}`;
-  const link = simulatorLink(app, {
-    core,
-    keys,
-    baseUrl: () => base(),
-    inProcess: options.inProcess ?? true,
-    timeoutMs: options.clientTimeoutMs ?? 10_000,
-  });
+  const link = linkFromOptions(app, options, keys, base);
   const outbox = new WebhookOutbox({ core, keys, faults, app, inProcess: () => link.inProcess, base });
   const life = simulatorLife(app, 'paypal', core.log);
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_r, body, done) =>
-    done(null, body),
-  );
-  const rawBody = (r: FastifyRequest) => (typeof r.body === 'string' ? r.body : '');
+  takeRawBodies(app, 256 * 1024);
 
   const sendError = (reply: FastifyReply, error: PaypalError) =>
     reply.status(error.status).send({
@@ -806,7 +789,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     instances: simulators,
     announce: () => announcePaypalSandbox(link.handle),
     life,
-    tickMs: options.tickMs ?? 1000,
+    tickMs: tickMsOf(options),
     due,
     drain: () => outbox.drain(),
   });

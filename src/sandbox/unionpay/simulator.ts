@@ -1,9 +1,10 @@
 import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { dueWork } from '../_kit/due-work.js';
-import { simulatorLink } from '../_kit/handles.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
+import { linkFromOptions, type SimulatorOptions, tickMsOf } from '../_kit/options.js';
 import { noticeDelivery, type OwedNotice } from '../_kit/notice-delivery.js';
 import { queueUnderFaults } from '../_kit/notice-faults.js';
+import { rawBody, takeRawBodies } from '../_kit/raw-body.js';
 import { reachMerchant } from '../_kit/reach.js';
 import {
   putInService,
@@ -27,7 +28,6 @@ import {
   isTxnAmt,
   parseBeijingStamp,
 } from '../../channels/unionpay/protocol.js';
-import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
 import { validAround } from '../_kit/validity.js';
 import { type DistinguishedName, issueCertificate } from '../_kit/x509-chain.js';
@@ -63,14 +63,7 @@ export const RESP = {
 } as const;
 type Resp = (typeof RESP)[keyof typeof RESP];
 
-export interface UnionpaySimulatorOptions {
-  core: Core;
-  /** Wall-clock ms between runs of due work (notices, refund settlement); 0: only runDue(). Default 1000. */
-  tickMs?: number;
-  /** Serve the connector and reach the notify route in-process when URLs point at core.publicUrl. Default true. */
-  inProcess?: boolean;
-  /** Connector timeout against the simulator, ms. Default 10000. */
-  clientTimeoutMs?: number;
+export interface UnionpaySimulatorOptions extends SimulatorOptions {
   /** Business-clock ms before an accepted refund settles. Default 0 (the next run of due work). */
   refundSettleMs?: number;
 }
@@ -166,22 +159,12 @@ export async function unionpaySimulator(
   const deliveries: NoticeDelivery[] = [];
   const refundSettleMs = options.refundSettleMs ?? 0;
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
-  const link = simulatorLink(app, {
-    core,
-    keys,
-    baseUrl: () => `${publicUrl()}${API}/`,
-    inProcess: options.inProcess ?? true,
-    timeoutMs: options.clientTimeoutMs ?? 10_000,
-  });
+  const link = linkFromOptions(app, options, keys, () => `${publicUrl()}${API}/`);
   const life = simulatorLife(app, 'unionpay', core.log);
   let forged: { privateKeyPem: string; certPem: string } | undefined;
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_r, body, done) =>
-    done(null, body),
-  );
-  const fieldsOf = (request: FastifyRequest) =>
-    formDecode(typeof request.body === 'string' ? request.body : '');
+  takeRawBodies(app, 64 * 1024);
+  const fieldsOf = (request: FastifyRequest) => formDecode(rawBody(request));
 
   /** Signs as UnionPay: signPubKeyCert in the signed fields, signature over all of them. */
   const signAsUnionpay = (fields: AcpFields, forge = false): AcpFields => {
@@ -696,7 +679,7 @@ export async function unionpaySimulator(
     instances: simulators,
     announce: () => announceUnionpaySandbox(link.handle),
     life,
-    tickMs: options.tickMs ?? 1000,
+    tickMs: tickMsOf(options),
     due,
   });
 }

@@ -1,10 +1,11 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { dueWork } from '../_kit/due-work.js';
 import { foreignKey } from '../_kit/foreign-key.js';
-import { simulatorLink } from '../_kit/handles.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
+import { linkFromOptions, type SimulatorOptions, tickMsOf } from '../_kit/options.js';
 import { noticeDelivery, type OwedNotice } from '../_kit/notice-delivery.js';
 import { queueUnderFaults } from '../_kit/notice-faults.js';
+import { rawBody, takeRawBodies } from '../_kit/raw-body.js';
 import { reachMerchant } from '../_kit/reach.js';
 import {
   putInService,
@@ -13,7 +14,6 @@ import {
   simulatorInstances,
 } from '../_kit/service.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
 import {
   aesGcmEncrypt,
@@ -50,17 +50,7 @@ export const CALLBACK_RETRY_SCHEDULE_MS = [
   21600e3,
 ];
 
-export interface WechatpaySimulatorOptions {
-  core: Core;
-  /** Wall-clock ms between runs of due work (callbacks, refund settlement); 0: only runDue(). Default 1000. */
-  tickMs?: number;
-  /**
-   * Serve the connector and reach the gateway's notify route in-process (fastify inject)
-   * when URLs point at core.publicUrl. Default true; false sends everything over HTTP.
-   */
-  inProcess?: boolean;
-  /** Connector timeout against the simulator, ms. Default 10000. */
-  clientTimeoutMs?: number;
+export interface WechatpaySimulatorOptions extends SimulatorOptions {
   /** Business-clock ms before a refund settles (PROCESSING -> SUCCESS). Default 0. */
   refundSettleMs?: number;
 }
@@ -182,22 +172,11 @@ export async function wechatpaySimulator(
   const faults = new Faults();
   const deliveries: DeliveryRecord[] = [];
   const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
-  const link = simulatorLink(app, {
-    core,
-    keys,
-    baseUrl: () => `${publicUrl()}${BASE_PATH}/`,
-    inProcess: options.inProcess ?? true,
-    timeoutMs: options.clientTimeoutMs ?? 10_000,
-  });
+  const link = linkFromOptions(app, options, keys, () => `${publicUrl()}${BASE_PATH}/`);
   const life = simulatorLife(app, 'wechatpay', core.log);
 
   // ---- request parsing: raw bodies, since signatures cover the exact bytes ----
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_r, body, done) =>
-    done(null, body),
-  );
-
-  const rawBody = (request: FastifyRequest) => (typeof request.body === 'string' ? request.body : '');
+  takeRawBodies(app, 256 * 1024);
 
   // ---- v3: authenticate, answer signed ----
   const sendV3 = (reply: FastifyReply, status: number, body?: unknown) => {
@@ -1033,7 +1012,7 @@ export async function wechatpaySimulator(
     instances: simulators,
     announce: () => announceSandbox(link.handle),
     life,
-    tickMs: options.tickMs ?? 1000,
+    tickMs: tickMsOf(options),
     due,
   });
 }
