@@ -2,11 +2,12 @@ import { toPrivateKey } from '../../core/crypto-keys.js';
 import { JuheError } from '../../domain/errors.js';
 
 /**
- * A channel config's private key text, checked when the merchant of a call is resolved rather than
- * at the first signature: a key pasted wrongly (truncated, another format, a certificate
- * in its place) is then a clear configuration error, `channel_certificate_invalid`
- * (MaxPay's CERT_FILE_ERROR), not an internal error from deep inside a signer. Parsed keys
- * are cached by their text, so this costs nothing after the first call.
+ * A channel config's private key text, checked when the merchant of a call is resolved,
+ * not at the first signature: a key pasted wrongly (truncated, another format, a
+ * certificate in its place) is then a clear configuration error,
+ * `channel_certificate_invalid` (MaxPay's CERT_FILE_ERROR), not an internal error from
+ * deep inside a signer. Parsed keys are cached by their text: after the first call this
+ * is a lookup.
  */
 export function readablePrivateKey(text: string, secret: string): string {
   try {
