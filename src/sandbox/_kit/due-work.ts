@@ -9,14 +9,15 @@ export interface DueWork {
 /**
  * The ticker, the admin API's run route, tests and the payer's own delivery may all ask for
  * due work at once, and two passes must not overlap (each claims rows the other would), so
- * passes are chained. As each simulator did before this was shared: the chain does not
- * catch, so after a failed pass every later pass fails with the same error.
+ * passes are chained. A failed pass (a lost database connection, say) fails only its own
+ * caller: the next pass starts after it all the same, or one error would stop a simulator's
+ * settling and notifications until it restarted.
  */
 export function dueWork(pass: () => Promise<void>): DueWork {
   let running: Promise<void> = Promise.resolve();
   return {
     run() {
-      running = running.then(pass);
+      running = running.catch(() => undefined).then(pass);
       return running;
     },
     settled: () => running.catch(() => undefined),
