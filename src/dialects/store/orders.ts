@@ -183,61 +183,69 @@ export async function reserveOrder(
   }
 }
 
+/** The order book entry of a payment, numbered by its serial sequences ($1 store, $2 out_no, ...). */
+const PAYMENT_ENTRY_COLUMNS = `store_id, out_no, ord_type, charge_id, ord_mct_id, ord_shop_id, pmt_tag,
+  ${DETAIL_COLUMNS}, created_at`;
+
 /**
  * A payment's order book entry, written in the charge's own statement (createCharge
  * `alsoInsert`): entry, charge, event and outbox row commit together or not at all, so a
  * crash leaves no reservation without its charge. The serials come from sequences (no row
  * locks) inside that statement; a refused create skips them, as an auto-increment column
- * would. `row()` holds the entry once the create has written it.
+ * would. `row()` holds the entry once the create has written it. (A class, not closures:
+ * this is built on every payment, and each closure made per request costs its own name.)
  */
-export function paymentOrderInsert(
-  store: StoreWithKey,
-  r: OrderReservation,
-  now: Date,
-): { insert: NonNullable<ChargeCreateParams['alsoInsert']>; row: () => StoreOrderRow } {
-  let written: StoreOrderRow | undefined;
-  return {
-    insert: {
-      sql: (first) => {
-        const at = (i: number) => `$${first + i}`;
-        return `INSERT INTO store_orders (store_id, out_no, ord_type, charge_id, ord_mct_id, ord_shop_id, pmt_tag,
-           ${DETAIL_COLUMNS}, created_at)
-         VALUES (${at(0)}, ${at(1)}, 1, ${at(2)}, nextval(${at(3)}::regclass), nextval(${at(4)}::regclass),
-                ${at(5)}, ${at(6)}, ${at(7)}, ${at(8)}, ${at(9)}, ${at(10)}, ${at(11)}, ${at(12)})
-         RETURNING ord_mct_id, ord_shop_id`;
-      },
-      params: [
-        store.id,
-        r.outNo,
-        r.chargeId,
-        serialSequence('merchant', store.merchantId),
-        serialSequence('store', store.id),
-        r.pmtTag,
-        ...detailParams(r),
-        now,
-      ],
-      // Only the serials are new; the rest is what was sent (no need to read it back).
-      inserted: (serials) => {
-        written = {
-          storeId: store.id,
-          outNo: r.outNo,
-          ordType: 1,
-          chargeId: r.chargeId,
-          refundId: null,
-          ordNo: null,
-          ordMctId: Number(serials.ord_mct_id),
-          ordShopId: Number(serials.ord_shop_id),
-          pmtTag: r.pmtTag,
-          ...orderDetails(r),
-          createdAt: now,
-        };
-      },
-    },
-    row: () => {
-      if (!written) throw new Error('the order book entry was not written with its charge');
-      return written;
-    },
-  };
+export class PaymentOrderEntry implements NonNullable<ChargeCreateParams['alsoInsert']> {
+  readonly params: unknown[];
+  private written: StoreOrderRow | undefined;
+
+  constructor(
+    private readonly store: StoreWithKey,
+    private readonly order: OrderReservation,
+    private readonly now: Date,
+  ) {
+    this.params = [
+      store.id,
+      order.outNo,
+      order.chargeId,
+      serialSequence('merchant', store.merchantId),
+      serialSequence('store', store.id),
+      order.pmtTag,
+      ...detailParams(order),
+      now,
+    ];
+  }
+
+  sql(first: number): string {
+    const at: string[] = [];
+    for (let i = 0; i < this.params.length; i++) at.push(`$${first + i}`);
+    return `INSERT INTO store_orders (${PAYMENT_ENTRY_COLUMNS})
+      VALUES (${at[0]}, ${at[1]}, 1, ${at[2]}, nextval(${at[3]}::regclass), nextval(${at[4]}::regclass),
+              ${at.slice(5).join(', ')})
+      RETURNING ord_mct_id, ord_shop_id`;
+  }
+
+  /** Only the serials are new; the rest is what was sent (no need to read it back). */
+  inserted(serials: Record<string, unknown>): void {
+    this.written = {
+      storeId: this.store.id,
+      outNo: this.order.outNo,
+      ordType: 1,
+      chargeId: this.order.chargeId,
+      refundId: null,
+      ordNo: null,
+      ordMctId: Number(serials.ord_mct_id),
+      ordShopId: Number(serials.ord_shop_id),
+      pmtTag: this.order.pmtTag,
+      ...orderDetails(this.order),
+      createdAt: this.now,
+    };
+  }
+
+  row(): StoreOrderRow {
+    if (!this.written) throw new Error('the order book entry was not written with its charge');
+    return this.written;
+  }
 }
 
 /** Whether an error is a first order meeting no serial sequence yet (undefined_table). */

@@ -10,7 +10,7 @@ import {
   type StoreOrderRow,
   isMissingSequence,
   isOrphanReservation,
-  paymentOrderInsert,
+  PaymentOrderEntry,
   prepareSerials,
   releaseOrder,
   reserveOrder,
@@ -95,51 +95,50 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     tradeAccount,
     tradeNo: clientTradeNo,
   };
-  const create = (alsoInsert?: ChargeCreateParams['alsoInsert']) =>
-    createCharge(core, {
-      id: chargeId,
-      appId: store.appId,
-      storeId: store.id,
-      livemode: store.livemode,
-      dialect: 'store',
-      orderNo: outNo,
-      channel: tag.provider,
-      method,
-      amount: amounts.trade,
-      currency: 'CNY',
-      amountOriginal: amounts.original,
-      amountDiscount: amounts.discount,
-      amountIgnore: amounts.ignore,
-      subject: ordName ?? store.name,
-      description: remark ?? null,
-      clientIp: ctx.clientIp,
-      extra: {
-        ...extra,
-        pmt_tag: tag.tag,
-        ...(diyName && tag.provider === 'diy' ? { pmt_name: diyName } : {}),
-        ...(jumpUrl && !isOffline(tag) ? { jump_url: jumpUrl } : {}),
-      },
-      metadata: orderTag ? { tag: orderTag } : {},
-      notifyUrl: notifyUrl ?? null,
-      returnUrl: jumpUrl && !isOffline(tag) ? storeJumpReturnUrl(core.publicUrl, chargeId) : null,
-      // A WeChat jump_url order is paid by JSAPI, which needs the payer's openid: only the
-      // hosted pay page learns it (WeChat web authorization), so the payment starts there.
-      startLater: scenario === 'jump' && method === 'jsapi',
-      alsoInsert,
-    });
-
   // The order book entry is written in the charge's own statement (8045 if out_no is taken).
-  const entry = paymentOrderInsert(store, reservation, core.clock.now());
+  const entry = new PaymentOrderEntry(store, reservation, core.clock.now());
+  const params: ChargeCreateParams = {
+    id: chargeId,
+    appId: store.appId,
+    storeId: store.id,
+    livemode: store.livemode,
+    dialect: 'store',
+    orderNo: outNo,
+    channel: tag.provider,
+    method,
+    amount: amounts.trade,
+    currency: 'CNY',
+    amountOriginal: amounts.original,
+    amountDiscount: amounts.discount,
+    amountIgnore: amounts.ignore,
+    subject: ordName ?? store.name,
+    description: remark ?? null,
+    clientIp: ctx.clientIp,
+    extra: {
+      ...extra,
+      pmt_tag: tag.tag,
+      ...(diyName && tag.provider === 'diy' ? { pmt_name: diyName } : {}),
+      ...(jumpUrl && !isOffline(tag) ? { jump_url: jumpUrl } : {}),
+    },
+    metadata: orderTag ? { tag: orderTag } : {},
+    notifyUrl: notifyUrl ?? null,
+    returnUrl: jumpUrl && !isOffline(tag) ? storeJumpReturnUrl(core.publicUrl, chargeId) : null,
+    // A WeChat jump_url order is paid by JSAPI, which needs the payer's openid: only the
+    // hosted pay page learns it (WeChat web authorization), so the payment starts there.
+    startLater: scenario === 'jump' && method === 'jsapi',
+    alsoInsert: entry,
+  };
+
   let row: StoreOrderRow;
   let charge: Charge;
   try {
     try {
-      charge = await create(entry.insert);
+      charge = await createCharge(core, params);
     } catch (error) {
       if (!isMissingSequence(error)) throw error;
       // The store's (or its merchant's) first order: nothing was written; number it and go again.
       await prepareSerials(core, store);
-      charge = await create(entry.insert);
+      charge = await createCharge(core, params);
     }
     row = entry.row();
   } catch (error) {
@@ -151,7 +150,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     // A reservation left by a crash before this design: reclaim it the careful way.
     row = await reserveOrder(core, store, reservation);
     try {
-      charge = await create();
+      charge = await createCharge(core, { ...params, alsoInsert: undefined });
     } catch (retryError) {
       if (!(await findCharge(core.db, chargeId))) await releaseOrder(core.db, store.id, outNo, chargeId);
       throw fromCore(retryError, 'payorder') ?? retryError;
@@ -161,7 +160,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     throw new StoreError('pay_failed', charge.failureMsg ?? charge.failureCode ?? undefined);
   }
   return {
-    data: { ...orderView({ row, charge, refund: null }, store), ...scenarioData(scenario, charge) },
+    data: Object.assign(orderView({ row, charge, refund: null }, store), scenarioData(scenario, charge)),
   };
 }
 
