@@ -267,6 +267,22 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     expect(await events(c.id)).toEqual(['charge.created', 'charge.user_paying', 'charge.canceled']);
   });
 
+  it('a cancel Alipay does not confirm (a 5xx) leaves the charge open and payable; the next one ends it', async () => {
+    const c = await charge('barcode', { extra: { auth_code: '281234567890130000' } });
+    expect(c.status).toBe('user_paying');
+    await fault('error_5xx', { method: 'alipay.trade.cancel', params: { status: 503 } });
+    // Ended here but open upstream, a payment made next would meet a terminal charge.
+    await expect(cancelCharge(core, c.id)).rejects.toMatchObject({ code: 'channel_error' });
+    expect((await current(c)).status).toBe('user_paying');
+    expect((await sim().findTrade(sandbox.appId, c.id))!.status).not.toBe('TRADE_CLOSED');
+    expect(await events(c.id)).toEqual(['charge.created', 'charge.user_paying']);
+
+    const canceled = await cancelCharge(core, c.id);
+    expect(canceled.status).toBe('canceled');
+    expect((await sim().findTrade(sandbox.appId, c.id))!.status).toBe('TRADE_CLOSED');
+    expect(await events(c.id)).toEqual(['charge.created', 'charge.user_paying', 'charge.canceled']);
+  });
+
   it('barcode: a refused payment (balance too low) fails the charge with the sub code', async () => {
     const c = await charge('barcode', { extra: { auth_code: '281234567890129999' } });
     expect(c.status).toBe('failed');

@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Connector } from '../../src/channels/_kit/connector.js';
-import { connectorRegistry } from '../../src/channels/registry.js';
-import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import { applyChargeResult, applyRefundResult } from '../../src/core/notify/apply-channel-result.js';
 import { createCharge } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { forgetChannelConfigs } from '../../src/core/apps/credential-cache.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
+import { alipaySimulatorFor } from '../../src/sandbox/alipay/plugin.js';
 import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
@@ -699,19 +697,18 @@ describe.each(engines())('unified dialect with an unreachable channel (%s)', (en
   let client: UnifiedClient;
 
   beforeAll(async () => {
-    // Alipay through the sandbox, except that closing an order never reaches it.
-    const sandbox = sandboxConnector();
-    const unreachable: Connector = {
-      ...sandbox,
-      name: 'alipay-unreachable',
-      close: async () => {
-        throw new Error('connect ETIMEDOUT');
-      },
-    };
-    core = await testCore(engine, { connectors: connectorRegistry({ alipay: unreachable }) });
+    // The real Alipay and WeChat Pay connectors and simulators; Alipay's gateway answers
+    // every alipay.trade.close with a 503 (the simulator's fault), so closing never gets through.
+    core = await testCore(engine);
     const gateway = await startGateway(core);
+    core.publicUrl = gateway.base;
     server = gateway.server;
     client = await domainClient(core, gateway.base, await newDomainApp(core), false);
+    await alipaySimulatorFor(core).addFault('error_5xx', {
+      apiMethod: 'alipay.trade.close',
+      count: 1000,
+      params: { status: 503 },
+    });
   });
 
   afterAll(async () => {

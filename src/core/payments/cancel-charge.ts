@@ -11,7 +11,11 @@ import { serializeCharge } from '../serialize.js';
 /**
  * Ends an unpaid charge: `canceled` when the merchant asks, `closed` when it expires.
  * Where the provider can close orders, it is asked first; if it answers that the payer
- * already paid, that result is applied instead and the cancel is refused.
+ * already paid, that result is applied instead and the cancel is refused. If it does not
+ * confirm the order is over (unreachable, a 5xx: the result is `unknown`), the charge stays
+ * open and this throws `channel_error`: ended here but payable upstream, a payment made
+ * afterwards would meet a terminal charge and be lost. The caller tries again (the expiry
+ * worker on its next pass).
  */
 export async function endUnpaidCharge(
   core: Core,
@@ -39,6 +43,14 @@ export async function endUnpaidCharge(
         'charge_already_paid',
         'The payer paid before the cancel reached the channel',
         'id',
+      );
+    }
+    // 'unknown' is a close that was not confirmed (unreachable, a 5xx): the order may still
+    // be payable upstream. (Any other answer says it is over, or was never payable there.)
+    if (upstream.status === 'unknown') {
+      throw new JuheError(
+        'channel_error',
+        `The channel did not confirm that the payment is closed (${upstream.failureCode ?? upstream.status}); it stays open, try again`,
       );
     }
   }

@@ -201,7 +201,8 @@ async function closeAttempt(core: Core, charge: Charge): Promise<Charge> {
   try {
     return await endUnpaidCharge(core, charge.id, 'closed');
   } catch (error) {
-    if (error instanceof JuheError) throw error;
+    // The channel's own refusals pass through; not reaching it (or no confirmation) is ours to say.
+    if (error instanceof JuheError && error.code !== 'channel_error') throw error;
     core.log.warn({ err: error, charge: charge.id }, 'closing a superseded unified attempt failed');
     throw new JuheError('channel_error', 'The previous payment could not be closed yet, please try again');
   }
