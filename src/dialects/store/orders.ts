@@ -183,7 +183,7 @@ export async function reserveOrder(
   }
 }
 
-/** The order book entry of a payment, numbered by its serial sequences ($1 store, $2 out_no, ...). */
+/** The columns a payment's order book entry writes, in the order PaymentOrderEntry.sql gives them. */
 const PAYMENT_ENTRY_COLUMNS = `store_id, out_no, ord_type, charge_id, ord_mct_id, ord_shop_id, pmt_tag,
   ${DETAIL_COLUMNS}, created_at`;
 
