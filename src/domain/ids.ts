@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Object id prefixes, Stripe-style: the prefix tells a support engineer what an id is. */
-export const ID_PREFIX = {
+const ID_PREFIX = {
   merchant: 'mch',
   app: 'app',
   credential: 'key',

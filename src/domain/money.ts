@@ -25,20 +25,6 @@ export function parseDecimal(text: string, currency: Currency, param = 'amount')
   return minor;
 }
 
-/**
- * JSON numbers (Paymax sends `"amount": 2.01`) are converted through their shortest
- * round-trip decimal text, which is exactly what the sender wrote for <= 15 significant digits.
- */
-export function parseJsonAmount(value: unknown, currency: Currency, param = 'amount'): number {
-  if (typeof value === 'string') return parseDecimal(value.trim(), currency, param);
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new JuheError('invalid_amount', `${param} must be a number`, param);
-  }
-  const text = String(value);
-  if (/e/i.test(text)) throw new JuheError('invalid_amount', `${param} is out of range`, param);
-  return parseDecimal(text, currency, param);
-}
-
 /** 1234 CNY -> "12.34"; 5 -> "0.05". */
 export function formatMinor(minor: number, currency: Currency): string {
   if (!Number.isSafeInteger(minor)) throw new RangeError(`not an integer amount: ${minor}`);

@@ -1,7 +1,7 @@
 /**
  * Charge and refund lifecycles as one transition table each. Every state change in
- * the system goes through `canTransition`, and the database update is conditional on
- * the status read, so a duplicate or late channel result changes a charge at most once.
+ * the system goes through `canTransitionCharge` or `canTransitionRefund`, and the
+ * database update is conditional on the status read, so a duplicate or late channel result changes a charge at most once.
  */
 export const CHARGE_STATUSES = [
   'pending',
@@ -39,15 +39,6 @@ export function canTransitionCharge(from: ChargeStatus, to: ChargeStatus): boole
 
 export function canTransitionRefund(from: RefundStatus, to: RefundStatus): boolean {
   return REFUND_TRANSITIONS[from].includes(to);
-}
-
-/** Statuses from which a transition to `to` is allowed. */
-export function chargeStatusesLeadingTo(to: ChargeStatus): ChargeStatus[] {
-  return CHARGE_STATUSES.filter((from) => canTransitionCharge(from, to));
-}
-
-export function isChargeFinal(status: ChargeStatus): boolean {
-  return CHARGE_TRANSITIONS[status].length === 0;
 }
 
 export function isChargeUnpaid(status: ChargeStatus): boolean {
