@@ -11,10 +11,11 @@
  * Type-only imports count. `import type { Db } from '../db/db.js'` in domain/ still makes
  * domain mean nothing without db, and an interface a lower layer must implement is a
  * dependency on whoever declares it. One exception, named below: core programs against
- * the connector port (src/channels/_kit/connector.ts: Connector, ChannelConfig,
- * ChannelResult) type-only, because DESIGN puts that contract in channels/_kit while the
- * connectors that implement it sit above core. A value import of it from core is still
- * a violation.
+ * the connector contract in src/channels/_kit/ (Connector, ChannelConfig, ChannelResult
+ * in connector.ts) type-only, because DESIGN puts that contract in channels/_kit while
+ * the connectors that implement it sit above core. A value import from _kit (the signed
+ * HTTP client, key parsing) and any import of a connector or the registry from core are
+ * still violations.
  *
  * Today's code breaks some of these rules; those violations are listed in
  * .dependency-cruiser-known-violations.json and ignored (`--ignore-known`), so lint fails
@@ -36,8 +37,8 @@ const layer = {
   sandbox: '^src/sandbox/',
 };
 
-/** The connector port core may import type-only (see above). */
-const connectorPort = '^src/channels/_kit/connector\\.ts$';
+/** The connector contract core may import type-only (see above). */
+const connectorContract = '^src/channels/_kit/';
 
 /** Stateless helpers in core a connector may use (key parsing); anything else in core is its state. */
 const coreHelpersForChannels = '^src/core/crypto-keys\\.ts$';
@@ -82,18 +83,18 @@ module.exports = {
     {
       name: 'core-not-to-connectors',
       comment:
-        'core/ knows connectors only through the port channels/_kit/connector.ts; a connector or the registry is wired in by the caller.',
+        'core/ knows connectors only through the contract in channels/_kit/; a connector or the registry is wired in by the composition root.',
       severity: 'error',
       from: { path: layer.core },
-      to: { path: layer.channels, pathNot: connectorPort },
+      to: { path: layer.channels, pathNot: connectorContract },
     },
     {
-      name: 'core-port-type-only',
+      name: 'core-contract-type-only',
       comment:
-        'core/ may import the connector port for its types only (Connector, ChannelConfig, ChannelResult).',
+        'core/ may import the connector contract (channels/_kit/) for its types only: Connector, ChannelConfig, ChannelResult.',
       severity: 'error',
       from: { path: layer.core },
-      to: { path: connectorPort, dependencyTypesNot: ['type-only'] },
+      to: { path: connectorContract, dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'channels-not-to-state',

@@ -13,7 +13,7 @@ describe('layer rules (.dependency-cruiser.cjs)', () => {
         'channels-not-to-state: src/channels/alipay/connector.ts -> src/sandbox/alipay/keys.ts',
         'core-not-to-connectors: src/core/uses-connector.ts -> src/channels/alipay/connector.ts',
         'core-not-upward: src/core/uses-connector.ts -> src/dialects/paymax/routes.ts',
-        'core-port-type-only: src/core/port-value.ts -> src/channels/_kit/connector.ts',
+        'core-contract-type-only: src/core/contract-value.ts -> src/channels/_kit/connector.ts',
         'dialects-call-core-only: src/dialects/paymax/routes.ts -> src/db/db.ts',
         'domain-is-pure: src/domain/leaky.ts -> fs',
         'domain-is-pure: src/domain/leaky.ts -> src/db/db.ts',
