@@ -5,11 +5,11 @@
  * code, so the document shows what a client receives, fallbacks included.
  * `npm run docs:errors` writes the file; test/docs/errors-doc.test.ts fails when it is stale.
  */
-import { ERROR_CATALOG, type ErrorCode, JuheError } from '../src/domain/errors.ts';
-import { CATALOG_TO_MAXPAY, MAXPAY_CODES, maxpayMsgFor } from '../src/dialects/maxpay/errors.ts';
-import { fromJuheError } from '../src/dialects/paymax/errors.ts';
-import { type Endpoint, fromCore } from '../src/dialects/store/errors.ts';
-import { toUnifiedError } from '../src/dialects/unified/errors.ts';
+import { ERROR_CATALOG, type ErrorCode, JuheError } from '../src/domain/errors.js';
+import { CATALOG_TO_MAXPAY, MAXPAY_CODES, maxpayMsgFor } from '../src/dialects/maxpay/errors.js';
+import { fromJuheError } from '../src/dialects/paymax/errors.js';
+import { type Endpoint, fromCore } from '../src/dialects/store/errors.js';
+import { toUnifiedError } from '../src/dialects/unified/errors.js';
 
 /** Every store endpoint, in the document's order (the Record type makes a missing one a type error). */
 const STORE_ENDPOINTS = Object.keys({

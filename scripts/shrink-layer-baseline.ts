@@ -17,7 +17,7 @@ import {
   readBaseline,
   REPO_ROOT,
   violationKey,
-} from './layer-rules.ts';
+} from './layer-rules.js';
 
 function baselineText(violations: LayerViolation[]): string {
   const entries = violations.map((v) => ({

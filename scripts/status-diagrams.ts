@@ -8,7 +8,7 @@ import {
   REFUND_STATUSES,
   canTransitionCharge,
   canTransitionRefund,
-} from '../src/domain/status.ts';
+} from '../src/domain/status.js';
 
 function stateDiagram<S extends string>(
   statuses: readonly S[],

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chargeDiagram, refundDiagram } from '../../scripts/status-diagrams.ts';
+import { chargeDiagram, refundDiagram } from '../../scripts/status-diagrams.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const read = (file: string) => readFileSync(resolve(ROOT, file), 'utf8');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, it } from 'vitest';
-import { renderErrorsDoc } from '../../scripts/errors-doc.ts';
+import { renderErrorsDoc } from '../../scripts/errors-doc.js';
 
 it('docs/errors.md matches the error catalog and every dialect mapping (npm run docs:errors)', () => {
   const committed = readFileSync(resolve(import.meta.dirname, '../../docs/errors.md'), 'utf8');

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findLayerViolations, readBaseline, REPO_ROOT, violationKey } from '../../scripts/layer-rules.ts';
+import { findLayerViolations, readBaseline, REPO_ROOT, violationKey } from '../../scripts/layer-rules.js';
 
 const FIXTURE = resolve(REPO_ROOT, 'test/docs/fixtures/layers');
 
