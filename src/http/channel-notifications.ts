@@ -1,5 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Connector, NotificationAnswer, NotificationRefusal } from '../channels/_kit/connector.js';
+import type {
+  Connector,
+  NotificationAnswer,
+  NotificationInput,
+  NotificationRefusal,
+} from '../channels/_kit/connector.js';
 import { SANDBOX_CONFIG_ID } from '../channels/_kit/parse-notification-kit.js';
 import {
   type NotificationOutcome,
@@ -90,14 +95,14 @@ function notifiedConnector(core: Core, provider: string): Connector | undefined 
 
 function inputOf(
   request: FastifyRequest,
-  config: Parameters<typeof notificationOwner>[0] | 'unknown',
+  config: NotificationInput['config'],
   core: Core,
-) {
+): NotificationInput {
   return {
     config,
     method: request.method,
     headers: request.headers,
-    query: request.query as Record<string, string | undefined>,
+    query: (request.query ?? {}) as Record<string, string | undefined>,
     rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
     publicUrl: core.publicUrl,
     now: core.clock.now(),
