@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SANDBOX_CONFIG_ID } from '../channels/_kit/parse-notification-kit.js';
-import { PAYPAL_PAYER_CANCELLED, parsePaypalReturn } from '../channels/paypal/parse-notification.js';
+import { PAYPAL_PAYER_CANCELLED, parsePaypalReturn } from '../channels/paypal/parse-notification-return.js';
 import { notificationConfig, notificationOwner } from '../core/channel-notifications/notification-config.js';
 import type { Core } from '../core/context.js';
 import { chargeOfPayerReturn, payerCancelled, payerReturned } from '../core/payments/payer-return.js';
