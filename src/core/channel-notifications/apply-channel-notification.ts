@@ -92,7 +92,7 @@ async function applyPaymentNotice(
     const asked = await syncChargeFromChannel(core, charge.id);
     if (asked.status === 'unknown')
       return refused(503, 'capture outcome unknown; retry', { charge: charge.id });
-    return accepted(true);
+    return accepted((await findCharge(core.db, charge.id))?.status !== charge.status);
   }
   if (
     notice.failureAtExpiryCloses &&
