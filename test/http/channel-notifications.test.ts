@@ -15,6 +15,8 @@ import type {
 } from '../../src/channels/_kit/connector.js';
 import { refusedNotification, usableConfig } from '../../src/channels/_kit/parse-notification-kit.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
+import { createRefund } from '../../src/core/refunds/create-refund.js';
+import { findRefund } from '../../src/db/charges.js';
 import type { Db, Queryable } from '../../src/db/db.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { captureLog } from '../support/capture-log.js';
@@ -30,8 +32,9 @@ const ACK: NotificationAcknowledgement = {
 };
 
 /**
- * A provider whose notice is JSON {signature, order_sn, amount, transaction_no, replay?}:
- * "signed" means signature = `signed:<config id or sandbox>`.
+ * A provider whose notice is JSON {signature, order_sn, amount, transaction_no, replay?}, or
+ * for a refund {.., refund_id, upstream_refund_id}: "signed" means signature =
+ * `signed:<config id or sandbox>`.
  */
 async function parseStandIn(input: NotificationInput): Promise<ParsedNotification> {
   const usable = usableConfig(input, ['lakala']);
@@ -44,6 +47,22 @@ async function parseStandIn(input: NotificationInput): Promise<ParsedNotificatio
   }
   if (body.signature !== `signed:${usable.config?.id ?? 'sandbox'}`) {
     return refusedNotification(ACK, { status: 401, reason: 'signature does not verify' });
+  }
+  if (body.refund_id !== undefined) {
+    return {
+      acknowledgement: ACK,
+      outcome: 'notice',
+      channels: ['lakala'],
+      notice: {
+        kind: 'refund',
+        refund: { id: String(body.refund_id) },
+        charge: { orderSn: String(body.order_sn) },
+        amount: { amount: Number(body.amount) },
+        chargeTransactionNo: String(body.transaction_no),
+        extraIfSet: { upstream_refund_id: String(body.upstream_refund_id) },
+        result: { status: 'succeeded', transactionNo: String(body.upstream_refund_id) },
+      },
+    };
   }
   return {
     acknowledgement: ACK,
@@ -69,8 +88,10 @@ async function parseStandIn(input: NotificationInput): Promise<ParsedNotificatio
 
 const standIn: Connector = {
   name: 'lakala',
-  capabilities: { methods: ['page'], query: false, refund: false, close: false, notify: true },
+  capabilities: { methods: ['page'], query: false, refund: true, close: false, notify: true },
   pay: async () => ({ status: 'pending' }),
+  // Accepted upstream; the outcome comes in a notice. The upstream id is known already.
+  refund: async (ctx) => ({ status: 'pending', extra: { upstream_refund_id: `UR-${ctx.refund.id}` } }),
   parseNotification: parseStandIn,
 };
 
@@ -205,6 +226,42 @@ describe.each(engines())('/notify/:provider/:configId (%s)', (engine) => {
       status: 200,
     });
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
+  });
+
+  it('a refund notice settles the refund it names once, only for its charge, amount and upstream ids', async () => {
+    const c = await charges.create({ method: 'page' });
+    expect((await notify('lakala/sandbox', notice(c))).status).toBe(200);
+    const paid = await current(c);
+    const r = await createRefund(gateway.core, { chargeId: c.id, amount: 400 });
+    const other = await charges.create({ method: 'page' });
+    const refundNotice = (over: Record<string, unknown> = {}) => ({
+      ...notice(paid),
+      amount: 400,
+      transaction_no: paid.transactionNo,
+      refund_id: r.id,
+      upstream_refund_id: `UR-${r.id}`,
+      ...over,
+    });
+    const refusals = [
+      [await notify('lakala/sandbox', refundNotice({ refund_id: 're_000000000000000000000000' })), 404],
+      [await notify('lakala/sandbox', refundNotice({ order_sn: other.orderSn })), 404],
+      [await notify('lakala/sandbox', refundNotice({ upstream_refund_id: 'UR-another' })), 404],
+      [await notify('lakala/sandbox', refundNotice({ amount: 401 })), 400],
+      [await notify('lakala/sandbox', refundNotice({ transaction_no: 'T-another' })), 400],
+    ] as const;
+    expect(refusals.map(([answer, status]) => [answer.status, answer.body.ack, status])).toEqual(
+      refusals.map(([, status]) => [status, 'NO', status]),
+    );
+    expect(await findRefund(gateway.core.db, r.id)).toMatchObject({ status: 'pending' });
+    for (let i = 0; i < 2; i++) {
+      expect(await notify('lakala/sandbox', refundNotice())).toMatchObject({
+        status: 200,
+        body: { ack: 'OK' },
+      });
+    }
+    expect(await findRefund(gateway.core.db, r.id)).toMatchObject({ status: 'succeeded' });
+    expect(await current(c)).toMatchObject({ amountRefunded: 400 });
+    expect(await events(r.id)).toEqual(['refund.created', 'refund.succeeded']);
   });
 
   it('a transition that fails to commit is not acknowledged; the provider’s retry applies it once', async () => {
