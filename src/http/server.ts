@@ -11,17 +11,14 @@ import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { walletRoutes } from '../sandbox/wallet/routes.js';
 import { alipaySimulator } from '../sandbox/alipay/plugin.js';
-import { alipayNotifyRoutes } from '../channels/alipay/notify-route.js';
 import { wechatpaySimulator } from '../sandbox/wechatpay/simulator.js';
-import { wechatpayNotifyRoutes } from '../channels/wechatpay/notify-route.js';
 import { lakalaSimulator } from '../sandbox/lakala/simulator.js';
-import { lakalaNotifyRoutes } from '../channels/lakala/notify-route.js';
 import { unionpaySimulator } from '../sandbox/unionpay/simulator.js';
-import { unionpayNotifyRoutes } from '../channels/unionpay/notify-route.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
 import { cashierRoutes } from './cashier/routes.js';
 import { paypalSimulator } from '../sandbox/paypal/simulator.js';
-import { paypalNotifyRoutes } from '../channels/paypal/notify-route.js';
+import { channelNotificationRoutes } from './channel-notifications.js';
+import { paypalReturnRoutes } from './paypal-return.js';
 
 export interface ServerOptions {
   core: Core;
@@ -90,11 +87,7 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   await app.register(paypalSimulator, { core });
   // SANDBOX-END
   await app.register(cashierRoutes, { core });
-  await app.register(alipayNotifyRoutes, { core });
-  await app.register(wechatpayNotifyRoutes, { core });
-  await app.register(lakalaNotifyRoutes, { core });
-  await app.register(unionpayNotifyRoutes, { core });
-
-  await app.register(paypalNotifyRoutes, { core });
+  await app.register(channelNotificationRoutes, { core });
+  await app.register(paypalReturnRoutes, { core });
   return app;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REMEMBER_MS, transmissionLedger } from '../../src/channels/paypal/transmissions.js';
+import { REMEMBER_MS } from '../../src/channels/paypal/parse-notification.js';
+import { replayLedger } from '../../src/db/notification-replay-keys.js';
 import { type Engine, engines, freshDb } from '../support/db.js';
 
 /**
@@ -14,8 +15,8 @@ describe.each(engines())('PayPal webhook transmission ledger (%s)', (engine: Eng
   afterAll(() => db.drop());
 
   it('accepts a transmission id once, whichever node sees it first', async () => {
-    const nodeA = transmissionLedger(db.db);
-    const nodeB = transmissionLedger(db.db);
+    const nodeA = replayLedger(db.db, REMEMBER_MS);
+    const nodeB = replayLedger(db.db, REMEMBER_MS);
     const now = new Date('2026-11-22T08:00:00Z');
     expect(await nodeA('tx-1', now)).toBe(true);
     expect(await nodeB('tx-1', now)).toBe(false);
@@ -27,7 +28,7 @@ describe.each(engines())('PayPal webhook transmission ledger (%s)', (engine: Eng
   });
 
   it('lets an id go once it has expired, and prunes expired ids as deliveries arrive', async () => {
-    const node = transmissionLedger(db.db);
+    const node = replayLedger(db.db, REMEMBER_MS);
     const start = new Date('2026-11-22T09:00:00Z');
     expect(await node('tx-old', start)).toBe(true);
     const later = new Date(start.getTime() + REMEMBER_MS + 1);

@@ -76,4 +76,106 @@ export interface Connector {
   queryRefund?(ctx: RefundContext): Promise<RefundResult>;
   /** Close an unpaid order upstream (or reverse a barcode payment in progress). */
   close?(ctx: ConnectorContext): Promise<ChannelResult>;
+  /** Verifies and parses an inbound notification; no I/O on the gateway's tables. */
+  parseNotification?(input: NotificationInput): Promise<ParsedNotification>;
 }
+
+// ------------------------------------------------------------------ inbound notifications
+
+/** A notification as it reached `/notify/:provider/:configId`, untouched. */
+export interface NotificationInput {
+  /**
+   * The channel config the URL names, whatever its provider (a parser refuses one it cannot
+   * use); null for `sandbox`, the simulator's default merchant in test mode; 'unknown' when
+   * the URL names no config at all (the parser only answers its refusal).
+   */
+  config: ChannelConfig | null | 'unknown';
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, string | undefined>;
+  /** The body byte for byte: signatures are over it. */
+  rawBody: Buffer;
+  publicUrl: string;
+  now: Date;
+}
+
+/** One HTTP answer to the provider. */
+export interface NotificationAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  /** Text as is; an object is sent as JSON; undefined sends no body. */
+  body?: string | Record<string, unknown>;
+}
+
+/** Why a notification changes nothing: the status the provider is answered and a log reason. */
+export interface NotificationRefusal {
+  status: number;
+  /** Kept in the log line, e.g. `bad_signature` or `unknown platform serial ABC`. */
+  reason: string;
+  /** The log message when it is not the provider's usual refusal message. */
+  logMessage?: string;
+  details?: Record<string, unknown>;
+}
+
+/** How a provider wants to be answered: only `accepted` stops its retries. */
+export interface NotificationAcknowledgement {
+  accepted: NotificationAnswer;
+  refused(refusal: NotificationRefusal): NotificationAnswer;
+  /** The log message of a refusal, e.g. 'alipay notify refused'. */
+  refusalLogMessage: string;
+}
+
+/** A charge as a notification names it: by our id or by the order_sn sent upstream. */
+export type NotifiedCharge = { id: string } | { orderSn: string };
+
+/** An amount the stored object must carry; a currency only where the notification names one. */
+export interface NotifiedAmount {
+  amount: number;
+  currency?: string;
+}
+
+/** A payment's outcome: applied to the charge it names. */
+export interface PaymentNotice {
+  kind: 'payment';
+  charge: NotifiedCharge;
+  amount?: NotifiedAmount;
+  /** Values the charge's credential must hold (PayPal's order id): another order's notice is refused. */
+  credential?: Record<string, string>;
+  /** What happened; 'query' when the notice only says to ask the channel (PayPal's approval: capture). */
+  result: ChannelResult | 'query';
+  /** A failure of an unpaid charge at or past its expiry is the provider's own timeout: closed, not failed. */
+  failureAtExpiryCloses?: boolean;
+  /** A refund the same notice reports (Alipay): applied with the payment when it is the charge's. */
+  refund?: { id: string; result: RefundResult };
+}
+
+/** A refund's outcome: applied to the refund it names, which must be the named charge's. */
+export interface RefundNotice {
+  kind: 'refund';
+  refund: { id: string };
+  charge?: NotifiedCharge;
+  amount?: NotifiedAmount;
+  /** The upstream transaction the refund is of, where the notice names it (UnionPay's origQryId). */
+  chargeTransactionNo?: string;
+  /** Values the refund's extra must hold where it holds the key (PayPal's refund id). */
+  extraIfSet?: Record<string, string>;
+  result: RefundResult;
+}
+
+/**
+ * What `parseNotification` made of a notification: verified and parsed, nothing looked up.
+ * `channels` are the charge channels it may settle; `replayKey` is an id to accept once
+ * (PayPal's transmission id), seen at `seenAt` (by the clock the parser checked freshness
+ * with) and remembered until `expiresAt`.
+ */
+export type ParsedNotification = { acknowledgement: NotificationAcknowledgement } & (
+  | { outcome: 'refused'; refusal: NotificationRefusal }
+  | {
+      outcome: 'notice';
+      channels: readonly Provider[];
+      notice: PaymentNotice | RefundNotice;
+      replayKey?: { id: string; seenAt: Date; expiresAt: Date };
+      /** For the log: the provider's event id or notify id. */
+      eventId?: string;
+    }
+);

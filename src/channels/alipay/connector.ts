@@ -1,3 +1,4 @@
+import { parseAlipayNotification } from './parse-notification.js';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { unreadableSecret } from '../_kit/config-keys.js';
 import { AlipaySdk, type AlipaySdkCommonResult, type AlipaySdkConfig } from 'alipay-sdk';
@@ -68,6 +69,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
 
   return {
     name: 'alipay',
+    parseNotification: parseAlipayNotification,
     capabilities: {
       methods: ['app', 'page', 'wap', 'qr', 'barcode', 'jsapi', 'mini'],
       query: true,

@@ -3,7 +3,7 @@ import { readablePrivateKey, unreadableSecret } from '../_kit/config-keys.js';
 import { JuheError } from '../../domain/errors.js';
 import { type SandboxHandle, sandboxFor } from '../../sandbox/lakala/registry.js';
 import { authorization, certificatesBySerial, envelope, responseProblem } from './protocol.js';
-import { SANDBOX_CONFIG_ID } from '../_kit/notify-owner.js';
+import { SANDBOX_CONFIG_ID } from '../_kit/parse-notification-kit.js';
 
 export const PRODUCTION_BASE_URL = 'https://s2.lakala.com';
 export const DEFAULT_TIMEOUT_MS = 10_000;

@@ -1,3 +1,4 @@
+import { parseLakalaNotification } from './parse-notification.js';
 import type {
   ChannelResult,
   Connector,
@@ -51,6 +52,7 @@ export function lakalaConnector(): LakalaConnector {
     !ctx.config && !ctx.charge.livemode && !sandboxFor(ctx.publicUrl);
   return {
     name: 'lakala',
+    parseNotification: parseLakalaNotification,
     capabilities: { methods: ['page', 'h5', 'app'], query: true, refund: true, close: true, notify: true },
     pay: (ctx) => (standIn(ctx) ? stand.pay(ctx) : createOrder(ctx)),
     query: (ctx) => (standIn(ctx) ? stand.query!(ctx) : queryOrder(ctx)),

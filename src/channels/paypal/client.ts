@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ChannelConfig } from '../_kit/connector.js';
 import { JuheError } from '../../domain/errors.js';
 import { type PaypalSandboxHandle, paypalSandboxFor } from '../../sandbox/paypal/registry.js';
-import { SANDBOX_CONFIG_ID } from '../_kit/notify-owner.js';
+import { SANDBOX_CONFIG_ID } from '../_kit/parse-notification-kit.js';
 
 export const PRODUCTION_BASE_URL = 'https://api-m.paypal.com';
 export const DEFAULT_TIMEOUT_MS = 10_000;

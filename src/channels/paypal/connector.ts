@@ -1,3 +1,4 @@
+import { parsePaypalNotification } from './parse-notification.js';
 import type {
   ChannelResult,
   Connector,
@@ -41,6 +42,7 @@ export function paypalConnector(): PaypalConnector {
     !ctx.config && !ctx.charge.livemode && !paypalSandboxFor(ctx.publicUrl);
   return {
     name: 'paypal',
+    parseNotification: parsePaypalNotification,
     capabilities: { methods: ['page', 'wap', 'app'], query: true, refund: true, close: true, notify: true },
     pay: (ctx) => (standIn(ctx) ? stand.pay(ctx) : createOrder(ctx)),
     query: (ctx) => (standIn(ctx) ? stand.query!(ctx) : queryOrder(ctx, true)),

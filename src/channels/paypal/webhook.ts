@@ -5,7 +5,6 @@ import {
   verifyWebhookSignature,
   webhookSignedMessage,
 } from './protocol.js';
-import type { FirstSighting } from './transmissions.js';
 
 export interface WebhookHeaders {
   transmissionId?: string;
@@ -16,6 +15,8 @@ export interface WebhookHeaders {
 }
 
 export interface WebhookEvent {
+  /** PAYPAL-TRANSMISSION-ID: accepted once (the caller keeps it, see parse-notification.ts). */
+  transmissionId: string;
   id: string;
   eventType: string;
   resourceType: string;
@@ -25,7 +26,7 @@ export interface WebhookEvent {
 /** Why a webhook was refused, and the status we answer (PayPal retries anything but 2xx). */
 export class WebhookRejected extends Error {
   constructor(
-    readonly status: 400 | 401 | 409 | 503,
+    readonly status: 400 | 401 | 503,
     message: string,
   ) {
     super(message);
@@ -72,14 +73,13 @@ export function forgetPaypalCertificates(): void {
  * PAYPAL-* headers, SHA256withRSA, a fresh transmission time, the certificate from an
  * allow-listed URL and valid now, and the signature over
  * `<transmission id>|<transmission time>|<webhook id>|<crc32(raw body)>`. Postback: the
- * same headers and body sent to POST /v1/notifications/verify-webhook-signature. Either
- * way a transmission id is accepted once (`firstSighting`, shared by every node).
+ * same headers and body sent to POST /v1/notifications/verify-webhook-signature. The
+ * transmission id it returns is to be accepted once, which takes our tables: the caller's job.
  */
 export async function openWebhook(
   m: PaypalMerchant,
   rawBody: string,
   headers: WebhookHeaders,
-  firstSighting: FirstSighting,
   now = new Date(),
 ): Promise<WebhookEvent> {
   const { transmissionId, transmissionTime, transmissionSig, certUrl, authAlgo } = headers;
@@ -135,10 +135,6 @@ export async function openWebhook(
     }
     if (!event) throw new WebhookRejected(400, 'body is not JSON');
   }
-  // After the signature: only a genuine delivery may claim its transmission id.
-  if (!(await firstSighting(transmissionId, now))) {
-    throw new WebhookRejected(409, 'PAYPAL-TRANSMISSION-ID already received (replay)');
-  }
   if (
     typeof event?.id !== 'string' ||
     typeof event?.event_type !== 'string' ||
@@ -148,6 +144,7 @@ export async function openWebhook(
     throw new WebhookRejected(400, 'malformed webhook event');
   }
   return {
+    transmissionId,
     id: event.id,
     eventType: event.event_type,
     resourceType: String(event.resource_type ?? ''),

@@ -13,7 +13,7 @@ import {
   formEncode,
   parseAnswer,
 } from './protocol.js';
-import { SANDBOX_CONFIG_ID } from '../_kit/notify-owner.js';
+import { SANDBOX_CONFIG_ID } from '../_kit/parse-notification-kit.js';
 
 /** UnionPay's production gateway; its test environment is https://gateway.test.95516.com/gateway/api/. */
 export const PRODUCTION_BASE_URL = 'https://gateway.95516.com/gateway/api/';

@@ -1,3 +1,4 @@
+import { parseUnionpayNotification } from './parse-notification.js';
 import type {
   ChannelResult,
   Connector,
@@ -61,6 +62,7 @@ export function unionpayConnector(
     merchantFor(ctx.config, ctx.charge.livemode, ctx.publicUrl, provider);
   return {
     name: provider,
+    parseNotification: parseUnionpayNotification,
     capabilities: {
       methods: provider === 'applepay' ? ['app'] : ['app', 'page'],
       query: true,

@@ -6,7 +6,7 @@ import type { ChannelConfig } from '../_kit/connector.js';
 import { JuheError } from '../../domain/errors.js';
 import { type InjectResponse, type SandboxHandle, sandboxFor } from '../../sandbox/wechatpay/registry.js';
 import type { V2SignType } from './protocol.js';
-import { SANDBOX_CONFIG_ID } from '../_kit/notify-owner.js';
+import { SANDBOX_CONFIG_ID } from '../_kit/parse-notification-kit.js';
 
 export const PRODUCTION_BASE_URL = 'https://api.mch.weixin.qq.com/';
 export const DEFAULT_TIMEOUT_MS = 10_000;

@@ -1,3 +1,4 @@
+import { parseWechatpayNotification } from './parse-notification.js';
 import type {
   ChannelResult,
   Connector,
@@ -45,6 +46,7 @@ export function wechatpayConnector(): WechatpayConnector {
     !ctx.config && !ctx.charge.livemode && !sandboxFor(ctx.publicUrl);
   return {
     name: 'wechatpay',
+    parseNotification: parseWechatpayNotification,
     capabilities: {
       methods: ['qr', 'jsapi', 'mini', 'app', 'h5', 'barcode'],
       query: true,

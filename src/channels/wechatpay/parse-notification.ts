@@ -1,0 +1,136 @@
+import type {
+  NotificationAcknowledgement,
+  NotificationInput,
+  NotificationRefusal,
+  ParsedNotification,
+  RefundResult,
+} from '../_kit/connector.js';
+import {
+  headerOf,
+  notificationParser,
+  refusedNotification,
+  usableConfig,
+} from '../_kit/parse-notification-kit.js';
+import { CallbackRejected, openCallback } from './callback.js';
+import { type Merchant, merchantFor } from './client.js';
+import { parseRfc3339 } from './protocol.js';
+
+/** WeChat Pay stops retrying on a 2xx; a failure carries its {code: 'FAIL', message} shape. */
+export const WECHATPAY_ACKNOWLEDGEMENT: NotificationAcknowledgement = {
+  accepted: { status: 204 },
+  refused: (refusal) => ({
+    status: refusal.status,
+    body: { code: 'FAIL', message: refusal.status === 500 ? 'internal error' : refusal.reason },
+  }),
+  refusalLogMessage: 'WeChat Pay callback refused',
+};
+
+/**
+ * One WeChat Pay v3 callback at /notify/wechatpay/:configId: verified (Wechatpay-* headers,
+ * replay window, platform certificate) and decrypted with the API v3 key by openCallback,
+ * then read as a payment (TRANSACTION.SUCCESS, by out_trade_no = order_sn) or a refund
+ * (REFUND.*, by out_refund_no = the refund id).
+ */
+export const parseWechatpayNotification = notificationParser(WECHATPAY_ACKNOWLEDGEMENT, parse);
+
+async function parse(input: NotificationInput): Promise<ParsedNotification> {
+  const refuse = (status: number, reason: string, logMessage?: string, details?: Record<string, unknown>) =>
+    refusedNotification(WECHATPAY_ACKNOWLEDGEMENT, {
+      status,
+      reason,
+      logMessage,
+      details,
+    } satisfies NotificationRefusal);
+
+  const usable = usableConfig(input, ['wechatpay']);
+  let merchant: Merchant | undefined;
+  try {
+    merchant = usable && merchantFor(usable.config, usable.config?.livemode ?? false, input.publicUrl);
+  } catch {
+    merchant = undefined; // a config it cannot use is no config
+  }
+  if (!merchant) return refuse(404, 'unknown channel config', 'callback for an unknown WeChat Pay config');
+
+  let callback;
+  try {
+    callback = openCallback(
+      input.rawBody.toString('utf8'),
+      {
+        timestamp: headerOf(input, 'wechatpay-timestamp'),
+        nonce: headerOf(input, 'wechatpay-nonce'),
+        signature: headerOf(input, 'wechatpay-signature'),
+        serial: headerOf(input, 'wechatpay-serial'),
+      },
+      merchant.platformCerts,
+      merchant.apiV3Key,
+    );
+  } catch (error) {
+    if (!(error instanceof CallbackRejected)) throw error;
+    return refuse(error.status, error.message, 'rejected WeChat Pay callback');
+  }
+  const resource = callback.resource;
+  if (resource.mchid !== merchant.mchid) {
+    return refuse(400, 'mchid does not match', 'WeChat Pay callback for another merchant', {
+      mchid: resource.mchid,
+    });
+  }
+  const parsed = {
+    acknowledgement: WECHATPAY_ACKNOWLEDGEMENT,
+    outcome: 'notice',
+    channels: ['wechatpay'],
+  } as const;
+
+  if (callback.eventType === 'TRANSACTION.SUCCESS') {
+    const state = String(resource.trade_state ?? '');
+    if (state !== 'SUCCESS' && state !== 'REFUND') {
+      return refuse(
+        400,
+        `trade_state ${state} is not a payment`,
+        'WeChat Pay callback does not match the charge',
+      );
+    }
+    return {
+      ...parsed,
+      eventId: callback.id,
+      notice: {
+        kind: 'payment',
+        charge: { orderSn: String(resource.out_trade_no ?? '') },
+        amount: { amount: Number(resource.amount?.total) },
+        result: {
+          status: 'succeeded',
+          transactionNo: String(resource.transaction_id),
+          paidAt: parseRfc3339(resource.success_time),
+        },
+      },
+    };
+  }
+
+  if (callback.eventType.startsWith('REFUND.')) {
+    const status = String(resource.refund_status ?? '');
+    const extra = { refund_id: resource.refund_id, user_received_account: resource.user_received_account };
+    const result: RefundResult | undefined =
+      status === 'SUCCESS'
+        ? { status: 'succeeded', transactionNo: String(resource.refund_id), extra }
+        : status === 'ABNORMAL' || status === 'CLOSED'
+          ? { status: 'failed', failureCode: status, failureMessage: `WeChat Pay refund ${status}`, extra }
+          : undefined;
+    if (!result) return refuse(400, `unexpected refund_status ${status}`);
+    return {
+      ...parsed,
+      eventId: callback.id,
+      notice: {
+        kind: 'refund',
+        refund: { id: String(resource.out_refund_no ?? '') },
+        charge: { orderSn: String(resource.out_trade_no ?? '') },
+        amount: { amount: Number(resource.amount?.refund) },
+        result,
+      },
+    };
+  }
+
+  return refuse(
+    400,
+    `unhandled event_type ${callback.eventType}`,
+    'WeChat Pay callback of an unhandled event type',
+  );
+}
