@@ -1,0 +1,39 @@
+import { isJuheError } from '../domain/errors.js';
+import { databaseUnavailable, isConflict } from './transient.js';
+
+export interface ConflictRetryOptions {
+  /** Total tries, the first included. */
+  attempts?: number;
+  /** The n-th retry waits a random time in [0, baseDelayMs * 2^n): full jitter. */
+  baseDelayMs?: number;
+  /** Injected for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs one transaction again when PostgreSQL aborted it for a deadlock (40P01) or a
+ * serialization failure (40001). Those abort the whole transaction, so its database work
+ * can simply be redone; with jitter, the two sides of a deadlock do not collide again.
+ *
+ * Wrap only a `db.tx(...)` whose body is database work: never a body that calls a
+ * channel, sends a notification or changes anything outside the transaction, since that
+ * would happen twice. A conflict that outlives the retries becomes `database_unavailable`
+ * (retryable 503), never a raw driver error (a 500 that a client may "fix" by refunding again).
+ */
+export async function retryOnConflict<T>(
+  transaction: () => Promise<T>,
+  { attempts = 4, baseDelayMs = 20, sleep = sleepFor, random = Math.random }: ConflictRetryOptions = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      if (attempt >= attempts) throw isJuheError(error) ? error : databaseUnavailable(error);
+      await sleep(Math.floor(random() * baseDelayMs * 2 ** attempt));
+    }
+  }
+}
