@@ -37,3 +37,30 @@ export async function retryOnConflict<T>(
     }
   }
 }
+
+/**
+ * Runs idempotent database work again while the database is unavailable, for at most about
+ * `patienceMs` in all: for an answer that must not be lost to a restart lasting a moment,
+ * such as a channel's answer to a refund it has already made (applying it twice changes
+ * nothing the second time). A database that stays away (or frozen: one attempt already
+ * takes the timeouts) gets no further try; the last failure is thrown as it was.
+ */
+export async function retryWhileUnavailable<T>(
+  work: () => Promise<T>,
+  {
+    patienceMs = 2_000,
+    sleep = sleepFor,
+    now = Date.now,
+  }: { patienceMs?: number; sleep?: (ms: number) => Promise<void>; now?: () => number } = {},
+): Promise<T> {
+  const deadline = now() + patienceMs;
+  for (let wait = patienceMs / 8; ; wait *= 2) {
+    try {
+      return await work();
+    } catch (error) {
+      const unavailable = isJuheError(error) && error.code === 'database_unavailable' && !isConflict(error);
+      if (!unavailable || now() + wait > deadline) throw error;
+      await sleep(wait);
+    }
+  }
+}

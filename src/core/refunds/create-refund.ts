@@ -1,5 +1,5 @@
 import { findCharge } from '../../db/charges.js';
-import { retryOnConflict } from '../../db/conflict-retry.js';
+import { retryOnConflict, retryWhileUnavailable } from '../../db/conflict-retry.js';
 import { isUniqueViolation } from '../../db/db.js';
 import type { Refund } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
@@ -144,5 +144,7 @@ export async function createRefund(core: Core, params: RefundCreateParams): Prom
     );
     result = { status: 'unknown' as const, needsPolling: true };
   }
-  return (await applyRefundResult(core, refund.id, result)).refund;
+  // The channel has acted on the refund: a database restart of a moment must not turn its
+  // answer into an error the merchant may "fix" by refunding again. Applying is idempotent.
+  return (await retryWhileUnavailable(() => applyRefundResult(core, refund.id, result))).refund;
 }
