@@ -2,11 +2,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseMasterKey } from './core/secret-box.js';
+import { POSTGRES_DEFAULTS, type PostgresOptions } from './db/postgres.js';
 
 /** Every environment variable Juhe reads, in one place (the README's configuration table). */
 export interface Config {
   home: string;
   databaseUrl: string | null;
+  /** Pool size and timeouts for DATABASE_URL (JUHE_DB_*): a stuck database answers 503, not a hang. */
+  database: Required<PostgresOptions>;
   port: number;
   host: string;
   publicUrl: string;
@@ -27,6 +30,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     home,
     databaseUrl: env.DATABASE_URL || null,
+    database: {
+      poolSize: positiveInt(env, 'JUHE_DB_POOL_SIZE', POSTGRES_DEFAULTS.poolSize, 1),
+      connectTimeoutMs: positiveInt(env, 'JUHE_DB_CONNECT_TIMEOUT_MS', POSTGRES_DEFAULTS.connectTimeoutMs),
+      statementTimeoutMs: positiveInt(
+        env,
+        'JUHE_DB_STATEMENT_TIMEOUT_MS',
+        POSTGRES_DEFAULTS.statementTimeoutMs,
+      ),
+      lockTimeoutMs: positiveInt(env, 'JUHE_DB_LOCK_TIMEOUT_MS', POSTGRES_DEFAULTS.lockTimeoutMs),
+      idleInTransactionTimeoutMs: positiveInt(
+        env,
+        'JUHE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+        POSTGRES_DEFAULTS.idleInTransactionTimeoutMs,
+      ),
+    },
     port,
     host,
     publicUrl: (env.JUHE_PUBLIC_URL ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(
@@ -41,6 +59,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? env.JUHE_ALLOW_PRIVATE_TARGETS === 'true'
       : !production,
   };
+}
+
+/** An integer setting of at least `min` (0 turns a timeout off); a typo fails the start, loudly. */
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new Error(`${name} must be an integer of at least ${min}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
 }
 
 /**

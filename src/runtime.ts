@@ -14,7 +14,7 @@ import { randomIds } from './domain/ids.js';
 
 /** Opens the configured database: PostgreSQL when DATABASE_URL is set, else embedded PGlite in JUHE_HOME. */
 export async function openDatabase(config: Config): Promise<Db> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.database);
   mkdirSync(config.home, { recursive: true });
   return openPglite(join(config.home, 'pgdata'));
 }

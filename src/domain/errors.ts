@@ -50,6 +50,11 @@ export const ERROR_CATALOG = {
   rate_limited: { status: 429, message: 'Too many requests.' },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
   unavailable: { status: 503, message: 'The service is temporarily unavailable.' },
+  // The database restarted, refused, dropped or timed out the request: safe to retry shortly.
+  database_unavailable: {
+    status: 503,
+    message: 'The database is temporarily unavailable; try again shortly.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

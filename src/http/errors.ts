@@ -1,13 +1,17 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { asCallerError } from '../db/transient.js';
 import { JuheError } from '../domain/errors.js';
 
 /**
  * Native error shape: `{"error": {"code", "message", "param"}}`. Schema failures become
- * 400 `invalid_parameter` naming the offending field; anything unexpected is a logged 500
- * that reveals nothing. Dialects install their own handlers in their own scope.
+ * 400 `invalid_parameter` naming the offending field; a database that cannot answer is a
+ * retryable 503 `database_unavailable`; anything unexpected is a logged 500 that reveals
+ * nothing. Dialects install their own handlers in their own scope.
  */
 export function toNativeError(error: unknown): JuheError {
-  if (error instanceof JuheError) return error;
+  // A driver error that did not pass through the storage seam is still classified.
+  const classified = asCallerError(error);
+  if (classified instanceof JuheError) return classified;
   const e = error as FastifyError;
   if (e.validation) {
     const first = e.validation[0];
@@ -31,6 +35,12 @@ export function toNativeError(error: unknown): JuheError {
 
 export function nativeErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const mapped = toNativeError(error);
-  if (mapped.status >= 500) request.log.error({ err: error }, 'unhandled error');
+  if (mapped.code === 'database_unavailable') {
+    // Expected while the database restarts: no stack trace per request, the cause is enough.
+    request.log.warn(
+      { cause: String((error as { cause?: unknown }).cause ?? error) },
+      'database unavailable',
+    );
+  } else if (mapped.status >= 500) request.log.error({ err: error }, 'unhandled error');
   return reply.status(mapped.status).send(mapped.toJSON());
 }

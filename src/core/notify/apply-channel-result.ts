@@ -1,5 +1,7 @@
 import type { PayResult, RefundResult } from '../../channels/_kit/connector.js';
-import { findCharge, findRefund } from '../../db/charges.js';
+import { findCharge } from '../../db/charges.js';
+import { retryOnConflict } from '../../db/conflict-retry.js';
+import { lockRefundWithCharge } from '../../db/refund-locks.js';
 import type { Queryable } from '../../db/db.js';
 import type { Charge, Refund } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
@@ -106,7 +108,8 @@ export async function applyChargeResult(
     if (to === 'succeeded') await flagDuplicatePayment(tx, core, charge);
     return { charge, applied: true };
   };
-  return q ? run(q) : core.db.tx(run);
+  // Alone, it is its own transaction of pure database work: a deadlock is retried here.
+  return q ? run(q) : retryOnConflict(() => core.db.tx(run));
 }
 
 /**
@@ -177,9 +180,10 @@ export async function applyRefundResult(
     return outcome;
   };
   const transitionRefund = async (tx: Queryable) => {
-    const refund = await findRefund(tx, refundId, true);
-    if (!refund) throw new JuheError('refund_not_found', undefined, 'id');
-    const charge = (await findCharge(tx, refund.chargeId, true))!;
+    // Charge first, then refund: the one lock order (db/refund-locks.ts says why).
+    const locked = await lockRefundWithCharge(tx, refundId);
+    if (!locked) throw new JuheError('refund_not_found', undefined, 'id');
+    const { charge, refund } = locked;
     const now = core.clock.now();
     if (result.extra) {
       refund.extra = { ...refund.extra, ...result.extra };
@@ -235,5 +239,6 @@ export async function applyRefundResult(
     });
     return { charge, refund, applied: true };
   };
-  return q ? run(q) : core.db.tx(run);
+  // Alone, it is its own transaction of pure database work: a deadlock is retried here.
+  return q ? run(q) : retryOnConflict(() => core.db.tx(run));
 }

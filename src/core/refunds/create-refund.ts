@@ -1,4 +1,5 @@
 import { findCharge } from '../../db/charges.js';
+import { retryOnConflict, retryWhileUnavailable } from '../../db/conflict-retry.js';
 import { isUniqueViolation } from '../../db/db.js';
 import type { Refund } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
@@ -33,81 +34,84 @@ export async function createRefund(core: Core, params: RefundCreateParams): Prom
   }
   let refund: Refund;
   try {
-    refund = await core.db.tx(async (q) => {
-      const charge = await findCharge(q, params.chargeId, true);
-      if (!charge) throw new JuheError('charge_not_found', undefined, 'charge');
-      if (charge.status !== 'succeeded') {
-        throw new JuheError('charge_not_refundable', `Charge is ${charge.status}, not succeeded`, 'charge');
-      }
-      const [{ committed, pending }] = await q.query<{ committed: number; pending: string | null }>(
-        `SELECT COALESCE(SUM(amount), 0)::bigint AS committed, min(id) FILTER (WHERE status = 'pending') AS pending
+    // Database work only (the channel is asked after the commit), so a deadlock can be retried.
+    refund = await retryOnConflict(() =>
+      core.db.tx(async (q) => {
+        const charge = await findCharge(q, params.chargeId, true);
+        if (!charge) throw new JuheError('charge_not_found', undefined, 'charge');
+        if (charge.status !== 'succeeded') {
+          throw new JuheError('charge_not_refundable', `Charge is ${charge.status}, not succeeded`, 'charge');
+        }
+        const [{ committed, pending }] = await q.query<{ committed: number; pending: string | null }>(
+          `SELECT COALESCE(SUM(amount), 0)::bigint AS committed, min(id) FILTER (WHERE status = 'pending') AS pending
          FROM refunds WHERE charge_id = $1 AND status IN ('pending', 'succeeded')`,
-        [charge.id],
-      );
-      // Checked under the charge's lock, so two requests at once cannot both pass it.
-      if (params.oneAtATime && pending) {
-        throw new JuheError('refund_in_progress', `Refund ${pending} is still processing`, 'charge', {
-          refundId: pending,
-        });
-      }
-      const refundable = charge.amount - committed;
-      const amount = params.amount ?? refundable;
-      if (amount <= 0 || amount > refundable) {
-        throw new JuheError(
-          'refund_exceeds_amount',
-          `Refund of ${amount} exceeds the refundable ${refundable}`,
-          'amount',
-          { refundable },
+          [charge.id],
         );
-      }
-      const now = core.clock.now();
-      const id = core.ids.next('refund');
-      const created: Refund = {
-        id,
-        chargeId: charge.id,
-        appId: charge.appId,
-        livemode: charge.livemode,
-        refundNo: params.refundNo ?? id,
-        amount,
-        currency: charge.currency,
-        status: 'pending',
-        description: params.description ?? null,
-        metadata: params.metadata ?? {},
-        extra: {},
-        transactionNo: null,
-        failureCode: null,
-        failureMsg: null,
-        createdAt: now,
-        updatedAt: now,
-        succeededAt: null,
-      };
-      await q.query(
-        `INSERT INTO refunds (id, charge_id, app_id, livemode, refund_no, amount, currency, status, description,
+        // Checked under the charge's lock, so two requests at once cannot both pass it.
+        if (params.oneAtATime && pending) {
+          throw new JuheError('refund_in_progress', `Refund ${pending} is still processing`, 'charge', {
+            refundId: pending,
+          });
+        }
+        const refundable = charge.amount - committed;
+        const amount = params.amount ?? refundable;
+        if (amount <= 0 || amount > refundable) {
+          throw new JuheError(
+            'refund_exceeds_amount',
+            `Refund of ${amount} exceeds the refundable ${refundable}`,
+            'amount',
+            { refundable },
+          );
+        }
+        const now = core.clock.now();
+        const id = core.ids.next('refund');
+        const created: Refund = {
+          id,
+          chargeId: charge.id,
+          appId: charge.appId,
+          livemode: charge.livemode,
+          refundNo: params.refundNo ?? id,
+          amount,
+          currency: charge.currency,
+          status: 'pending',
+          description: params.description ?? null,
+          metadata: params.metadata ?? {},
+          extra: {},
+          transactionNo: null,
+          failureCode: null,
+          failureMsg: null,
+          createdAt: now,
+          updatedAt: now,
+          succeededAt: null,
+        };
+        await q.query(
+          `INSERT INTO refunds (id, charge_id, app_id, livemode, refund_no, amount, currency, status, description,
            metadata, extra, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, '{}', $10, $10)`,
-        [
-          id,
-          charge.id,
-          charge.appId,
-          charge.livemode,
-          created.refundNo,
-          amount,
-          charge.currency,
-          created.description,
-          JSON.stringify(created.metadata),
-          now,
-        ],
-      );
-      await appendEvent(q, core, {
-        appId: charge.appId,
-        livemode: charge.livemode,
-        type: 'refund.created',
-        objectType: 'refund',
-        objectId: id,
-        data: serializeRefund(created),
-      });
-      return created;
-    });
+          [
+            id,
+            charge.id,
+            charge.appId,
+            charge.livemode,
+            created.refundNo,
+            amount,
+            charge.currency,
+            created.description,
+            JSON.stringify(created.metadata),
+            now,
+          ],
+        );
+        await appendEvent(q, core, {
+          appId: charge.appId,
+          livemode: charge.livemode,
+          type: 'refund.created',
+          objectType: 'refund',
+          objectId: id,
+          data: serializeRefund(created),
+        });
+        return created;
+      }),
+    );
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new JuheError(
@@ -140,5 +144,7 @@ export async function createRefund(core: Core, params: RefundCreateParams): Prom
     );
     result = { status: 'unknown' as const, needsPolling: true };
   }
-  return (await applyRefundResult(core, refund.id, result)).refund;
+  // The channel has acted on the refund: a database restart of a moment must not turn its
+  // answer into an error the merchant may "fix" by refunding again. Applying is idempotent.
+  return (await retryWhileUnavailable(() => applyRefundResult(core, refund.id, result))).refund;
 }

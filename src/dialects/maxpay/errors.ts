@@ -64,6 +64,8 @@ export const CATALOG_TO_MAXPAY: Partial<Record<ErrorCode, MaxpayMsg>> = {
   rate_limited: 'RUN_TIME_ERROR',
   internal_error: 'RUN_TIME_ERROR',
   unavailable: 'RUN_TIME_ERROR',
+  // the document's only "try again" code; still HTTP 200 (the PHP client's transport rule)
+  database_unavailable: 'RUN_TIME_ERROR',
 };
 
 export function maxpayMsgFor(code: ErrorCode): MaxpayMsg {

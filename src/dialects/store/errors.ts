@@ -115,10 +115,15 @@ const FROM_CORE: Record<Endpoint, Partial<Record<ErrorCode, StoreErrorName>>> = 
   },
 };
 
+/** Core errors every endpoint answers alike: 系统繁忙，请稍后重试 (errcode 500, HTTP 200) is the retry hint. */
+const ON_EVERY_ENDPOINT: Partial<Record<ErrorCode, StoreErrorName>> = {
+  database_unavailable: 'server_error',
+};
+
 /** A core JuheError in this endpoint's errcodes, or null when it is not a client-facing one. */
 export function fromCore(error: unknown, endpoint: Endpoint): StoreError | null {
   if (error instanceof StoreError) return error;
   if (!(error instanceof JuheError)) return null;
-  const key = FROM_CORE[endpoint][error.code];
+  const key = FROM_CORE[endpoint][error.code] ?? ON_EVERY_ENDPOINT[error.code];
   return key ? new StoreError(key, error.message) : null;
 }

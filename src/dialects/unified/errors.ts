@@ -46,6 +46,7 @@ const TABLE: Partial<Record<ErrorCode, { errcode: string; errormsg: string }>> =
   channel_error: { errcode: '20012', errormsg: '支付渠道错误，请稍后再试' },
   rate_limited: { errcode: '20020', errormsg: '请求过于频繁' },
   unavailable: { errcode: '99998', errormsg: '服务暂不可用，请稍后再试' },
+  database_unavailable: { errcode: '99998', errormsg: '服务暂不可用，请稍后再试' },
   internal_error: { errcode: '99999', errormsg: '系统错误，请稍后再试' },
 };
 
