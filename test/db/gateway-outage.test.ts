@@ -15,12 +15,16 @@ import { type GatewayProcess, freePort, startGateway, waitForExit } from '../sup
  * the process must live on, and serve again within seconds of the database's return.
  */
 const TIMEOUTS = {
-  JUHE_DB_CONNECT_TIMEOUT_MS: '1000',
+  // Roomy enough for a 2-core CI machine where other suites share the server: a reconnect
+  // storm after a restart must finish its handshakes within the connect timeout.
+  JUHE_DB_CONNECT_TIMEOUT_MS: '3000',
   JUHE_DB_STATEMENT_TIMEOUT_MS: '1000',
   JUHE_DB_LOCK_TIMEOUT_MS: '1000',
 };
-/** Connect 1 s + the client's read timeout (statement 1 s + 2 s), with room for a loaded machine. */
-const LONGEST_ANSWER_MS = 7_000;
+/** Connect 3 s + the client's read timeout (statement 1 s + 2 s), with room for a loaded machine. */
+const LONGEST_ANSWER_MS = 8_000;
+/** "Within seconds of the database's return" (about 1 s measured on a quiet machine). */
+const RECOVERY_MS = 8_000;
 
 type Outcome = 'ok' | 'retryable' | 'wrong';
 interface Answer {
@@ -73,7 +77,12 @@ describe.skipIf(!engines().includes('postgres'))('gateway through PostgreSQL out
         const from = Date.now();
         const pending = new Set(requests.map(([kind]) => kind));
         while (pending.size > 0) {
-          if (Date.now() - from > 30_000) throw new Error(`not back after 30 s: ${[...pending].join(', ')}`);
+          if (Date.now() - from > 30_000) {
+            const last = answers.filter((a) => pending.has(a.kind)).slice(-6);
+            throw new Error(
+              `not back after 30 s: ${JSON.stringify(last)}\n${gateway.output().slice(-3_000)}`,
+            );
+          }
           await settle(100);
           for (const a of answers) if (a.at >= from && a.outcome === 'ok') pending.delete(a.kind);
         }
@@ -126,7 +135,7 @@ describe.skipIf(!engines().includes('postgres'))('gateway through PostgreSQL out
       expect(wrong.slice(0, 5)).toEqual([]);
       expect(tally.retryable).toBeGreaterThan(0);
       expect(slowest).toBeLessThan(LONGEST_ANSWER_MS);
-      for (const ms of Object.values(recovered)) expect(ms).toBeLessThan(5_000);
+      for (const ms of Object.values(recovered)) expect(ms).toBeLessThan(RECOVERY_MS);
       for (const ms of readinessWhileFrozen) expect(ms).toBeLessThan(1_000);
       // The workers (expiry, polling, delivery) and request handlers logged no crash.
       expect(gateway.output()).not.toMatch(/Unhandled|uncaught|FATAL/i);
