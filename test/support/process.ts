@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ensureBuilt } from './build.js';
@@ -25,7 +26,16 @@ export type Runtime = 'compiled' | 'tsx';
 
 /** node's arguments for the `juhe` command on a runtime (the subcommand follows). */
 export function juheArgs(runtime: Runtime): string[] {
-  return runtime === 'compiled' ? ['bin/juhe.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  return runtime === 'compiled' ? [...startOptions(), 'bin/juhe.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+}
+
+/** node's options in package.json's start script, so a compiled gateway here runs as `npm start` does. */
+function startOptions(): string[] {
+  const start: string = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts.start;
+  const options = /^node((?: --\S+)*) bin\/juhe\.js start$/.exec(start)?.[1];
+  if (options === undefined)
+    throw new Error(`start script is not "node [options] bin/juhe.js start": ${start}`);
+  return options.split(' ').filter(Boolean);
 }
 
 export interface GatewayProcess {
