@@ -7,16 +7,22 @@ import type { Core } from './core/context.js';
 import { secretBox } from './core/secret-box.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
-import { openPglite } from './db/pglite.js';
-import { openPostgres } from './db/postgres.js';
 import { systemClock } from './domain/clock.js';
 import { randomIds } from './domain/ids.js';
 
-/** Opens the configured database: PostgreSQL when DATABASE_URL is set, else embedded PGlite in JUHE_HOME. */
+/**
+ * Opens the configured database: PostgreSQL when DATABASE_URL is set, else embedded PGlite in
+ * JUHE_HOME. Each engine's driver is imported only when it is the one used (PGlite's module is
+ * not loaded by a node on PostgreSQL, nor pg by an embedded one).
+ */
 export async function openDatabase(config: Config): Promise<Db> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.database);
+  if (config.databaseUrl) {
+    const { openPostgres } = await import('./db/postgres.js');
+    return openPostgres(config.databaseUrl, config.database);
+  }
   mkdirSync(config.home, { recursive: true });
-  return openPglite(join(config.home, 'pgdata'));
+  const { openEmbedded } = await import('./db/embedded.js');
+  return openEmbedded(join(config.home, 'pgdata'));
 }
 
 /** Wires a Core for the running process and applies pending migrations. */

@@ -1,13 +1,13 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import type { Db } from './db.js';
 
 /**
  * Embedded PostgreSQL (WASM). One connection: PGlite serialises transactions itself,
  * which gives the same isolation our row locks give on a real server.
- * `dataDir` undefined means in-memory (tests).
+ * `dataDir` undefined means in-memory (tests); `options` are PGlite's own (memory settings).
  */
-export async function openPglite(dataDir?: string): Promise<Db> {
-  const pglite = await PGlite.create(dataDir);
+export async function openPglite(dataDir?: string, options?: PGliteOptions): Promise<Db> {
+  const pglite = await PGlite.create(dataDir, options);
   return {
     engine: 'pglite',
     query: async (sql, params) => (await pglite.query<any>(sql, params as unknown[])).rows,

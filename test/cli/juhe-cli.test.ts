@@ -4,18 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, startGateway, waitForExit } from '../support/process.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/build.js';
+import { freePort, juheArgs, startGateway, waitForExit } from '../support/process.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The `juhe` command as an operator types it, on a fresh embedded database. */
+/**
+ * The `juhe` command as an operator types it, on a fresh embedded database: the compiled
+ * JavaScript `npm start` ships (dist/, run by bin/juhe.js with plain node), built first if stale.
+ */
 describe('juhe CLI', () => {
   const home = mkdtempSync(join(tmpdir(), 'juhe-cli-'));
   const env = { ...process.env, JUHE_HOME: home, LOG_LEVEL: 'warn' };
   const juhe = (...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env });
+    run(process.execPath, [...juheArgs('compiled'), ...args], { cwd: ROOT, env });
+  beforeAll(() => ensureBuilt(), 300_000);
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it(
@@ -69,11 +74,24 @@ describe('juhe CLI', () => {
   );
 
   it('refuses to start in production without a master key', async () => {
-    const result = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'migrate'], {
+    const result = await run(process.execPath, [...juheArgs('compiled'), 'migrate'], {
       cwd: ROOT,
       env: { ...env, NODE_ENV: 'production', JUHE_MASTER_KEY: '' },
     }).catch((error: { stderr: string; code: number }) => error);
     expect((result as { code: number }).code).toBe(1);
     expect((result as { stderr: string }).stderr).toContain('JUHE_MASTER_KEY is required');
+  });
+
+  it('runs without tsx: the compiled command never loads it', async () => {
+    const log = join(home, 'imports.log');
+    const hook = new URL('./import-log.mjs', import.meta.url).href;
+    await run(process.execPath, ['--import', hook, ...juheArgs('compiled'), 'migrate'], {
+      cwd: ROOT,
+      env: { ...env, JUHE_IMPORT_LOG: log },
+    });
+    const imported = readFileSync(log, 'utf8').split('\n');
+    expect(imported).toContain(new URL('../../dist/cli/main.js', import.meta.url).href);
+    expect(imported.some((url) => url.includes('/node_modules/fastify/'))).toBe(true);
+    expect(imported.filter((url) => /\/node_modules\/(tsx|esbuild)\//.test(url))).toEqual([]);
   });
 });
