@@ -1,5 +1,7 @@
 import type { Charge, Refund } from '../domain/charge.js';
 import type { Queryable } from './db.js';
+import { beforeRow } from './keyset.js';
+import { rows, sql } from './sql.js';
 
 /** Row mappers and the queries every use case shares. Columns are snake_case, objects camelCase. */
 export function toCharge(r: Record<string, any>): Charge {
@@ -171,4 +173,29 @@ export async function insertCharge(
     ...values,
     ...recordedBy.params,
   ]);
+}
+
+export interface RefundFilter {
+  appId?: string;
+  chargeId?: string;
+  status?: string;
+  startingAfter?: string;
+}
+
+/** Newest first by (created_at, id); `limit + 1` rows so the caller knows whether there is more. */
+export async function listRefunds(q: Queryable, f: RefundFilter, limit: number): Promise<Refund[]> {
+  let query = sql.selectFrom('refunds').selectAll();
+  if (f.appId !== undefined) query = query.where('app_id', '=', f.appId);
+  if (f.chargeId !== undefined) query = query.where('charge_id', '=', f.chargeId);
+  if (f.status !== undefined) query = query.where('status', '=', f.status);
+  if (f.startingAfter !== undefined) query = query.where(beforeRow('refunds', f.startingAfter));
+  return (
+    await rows(
+      q,
+      query
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1),
+    )
+  ).map(toRefund);
 }
