@@ -5,6 +5,7 @@ import type { Currency } from '../domain/money.js';
 import type { ChargeStatus, RefundStatus } from '../domain/status.js';
 import type { Queryable } from './db.js';
 import { beforeRow } from './keyset.js';
+import { prepared } from './prepared.js';
 import type { Charges, DB, Refunds } from './schema.js';
 import { firstRow, rows, sql } from './sql.js';
 
@@ -83,15 +84,24 @@ export function toRefund(row: RefundRow | Record<string, any>): Refund {
   };
 }
 
+// Every use case reads charges and refunds by id: these are compiled once (prepared.ts).
+const byId = prepared<{ id: string }>();
+const chargeById = byId((p) => sql.selectFrom('charges').selectAll().where('id', '=', p.id));
+const chargeByIdLocked = byId((p) =>
+  sql.selectFrom('charges').selectAll().where('id', '=', p.id).forUpdate(),
+);
+const refundById = byId((p) => sql.selectFrom('refunds').selectAll().where('id', '=', p.id));
+const refundByIdLocked = byId((p) =>
+  sql.selectFrom('refunds').selectAll().where('id', '=', p.id).forUpdate(),
+);
+
 export async function findCharge(q: Queryable, id: string, lock = false): Promise<Charge | undefined> {
-  const query = sql.selectFrom('charges').selectAll().where('id', '=', id);
-  const row = await firstRow(q, lock ? query.forUpdate() : query);
+  const [row] = await (lock ? chargeByIdLocked : chargeById).run(q, { id });
   return row ? toCharge(row) : undefined;
 }
 
 export async function findRefund(q: Queryable, id: string, lock = false): Promise<Refund | undefined> {
-  const query = sql.selectFrom('refunds').selectAll().where('id', '=', id);
-  const row = await firstRow(q, lock ? query.forUpdate() : query);
+  const [row] = await (lock ? refundByIdLocked : refundById).run(q, { id });
   return row ? toRefund(row) : undefined;
 }
 
@@ -102,6 +112,17 @@ type RefundJson = Omit<RefundRow, 'created_at' | 'updated_at' | 'succeeded_at'> 
   succeeded_at: string | null;
 };
 
+const chargeWithRefundsById = byId((p) =>
+  sql
+    .selectFrom('charges as c')
+    .leftJoin('refunds as r', 'r.charge_id', 'c.id')
+    .selectAll('c')
+    .select(raw<RefundJson | null>`row_to_json(r)`.as('refund_json'))
+    .where('c.id', '=', p.id)
+    .orderBy('r.created_at')
+    .orderBy('r.id'),
+);
+
 /**
  * A charge and its refunds in one round trip (the retrieve endpoint's hot path): one row
  * per refund (or one with a null refund), refunds as JSON so their times are re-read.
@@ -110,17 +131,7 @@ export async function findChargeWithRefunds(
   q: Queryable,
   id: string,
 ): Promise<[Charge, Refund[]] | undefined> {
-  const found = await rows(
-    q,
-    sql
-      .selectFrom('charges as c')
-      .leftJoin('refunds as r', 'r.charge_id', 'c.id')
-      .selectAll('c')
-      .select(raw<RefundJson | null>`row_to_json(r)`.as('refund_json'))
-      .where('c.id', '=', id)
-      .orderBy('r.created_at')
-      .orderBy('r.id'),
-  );
+  const found = await chargeWithRefundsById.run(q, { id });
   if (found.length === 0) return undefined;
   const refunds = found
     .map((row) => row.refund_json)

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { cancelCharge } from '../../core/payments/cancel-charge.js';
@@ -10,7 +10,7 @@ import { findCharge, findChargeWithRefunds, listRefundsOfCharge } from '../../db
 import { METHODS, PROVIDERS } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { CURRENCIES, type Currency } from '../../domain/money.js';
-import { CHARGE_STATUSES } from '../../domain/status.js';
+import { CHARGE_STATUSES, type ChargeStatus } from '../../domain/status.js';
 import { audit, requirePermission } from './kit.js';
 
 const ChargeId = Type.Object({ id: Type.String({ pattern: '^ch_[0-9a-f]{24}$' }) });
@@ -39,17 +39,17 @@ export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core 
     '/charges',
     { schema: { tags: ['charges'], querystring: ChargeListQuery }, preHandler: requirePermission('read') },
     async (request) => {
-      const q = request.query as Record<string, any>;
+      const q = request.query as Static<typeof ChargeListQuery>;
       const page = await listCharges(core.db, {
         appId: q.app,
         storeId: q.store,
-        status: q.status,
+        status: q.status as ChargeStatus | undefined,
         channel: q.channel,
         orderNo: q.order_no,
         livemode: q.mode === undefined ? undefined : q.mode === 'live',
         createdGte: q.created_gte ? new Date(q.created_gte) : undefined,
         createdLte: q.created_lte ? new Date(q.created_lte) : undefined,
-        order: q.order,
+        order: q.order as 'asc' | 'desc' | undefined,
         limit: q.limit,
         cursor: q.cursor,
       });

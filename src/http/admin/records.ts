@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { serializeRefund } from '../../core/serialize.js';
@@ -11,6 +11,27 @@ import { requirePermission } from './kit.js';
 
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 100 }));
 
+const RefundListQuery = Type.Object({
+  app: Type.Optional(Type.String()),
+  charge: Type.Optional(Type.String()),
+  status: Type.Optional(Type.Union(['pending', 'succeeded', 'failed'].map((s) => Type.Literal(s)))),
+  limit: Limit,
+  starting_after: Type.Optional(Type.String({ pattern: '^re_[0-9a-f]{24}$' })),
+});
+const EventListQuery = Type.Object({
+  app: Type.Optional(Type.String()),
+  object_id: Type.Optional(Type.String()),
+  type: Type.Optional(Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)))),
+  limit: Limit,
+  starting_after: Type.Optional(Type.String({ pattern: '^evt_[0-9a-f]{24}$' })),
+});
+const AuditListQuery = Type.Object({
+  action: Type.Optional(Type.String({ maxLength: 100 })),
+  target_id: Type.Optional(Type.String({ maxLength: 100 })),
+  limit: Limit,
+  starting_after: Type.Optional(Type.String({ pattern: '^aud_[0-9a-f]{24}$' })),
+});
+
 /**
  * Read-only ledgers: refunds, events, audit log. Each pages newest-first by keyset:
  * `starting_after` is the last id of the previous page.
@@ -21,18 +42,12 @@ export async function recordRoutes(app: FastifyInstance, { core }: { core: Core 
     {
       schema: {
         tags: ['refunds'],
-        querystring: Type.Object({
-          app: Type.Optional(Type.String()),
-          charge: Type.Optional(Type.String()),
-          status: Type.Optional(Type.Union(['pending', 'succeeded', 'failed'].map((s) => Type.Literal(s)))),
-          limit: Limit,
-          starting_after: Type.Optional(Type.String({ pattern: '^re_[0-9a-f]{24}$' })),
-        }),
+        querystring: RefundListQuery,
       },
       preHandler: requirePermission('read'),
     },
     async (request) => {
-      const q = request.query as Record<string, any>;
+      const q = request.query as Static<typeof RefundListQuery>;
       const page = await listRefunds(
         core,
         { appId: q.app, chargeId: q.charge, status: q.status, startingAfter: q.starting_after },
@@ -63,18 +78,12 @@ export async function recordRoutes(app: FastifyInstance, { core }: { core: Core 
     {
       schema: {
         tags: ['events'],
-        querystring: Type.Object({
-          app: Type.Optional(Type.String()),
-          object_id: Type.Optional(Type.String()),
-          type: Type.Optional(Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)))),
-          limit: Limit,
-          starting_after: Type.Optional(Type.String({ pattern: '^evt_[0-9a-f]{24}$' })),
-        }),
+        querystring: EventListQuery,
       },
       preHandler: requirePermission('read'),
     },
     async (request) => {
-      const q = request.query as Record<string, any>;
+      const q = request.query as Static<typeof EventListQuery>;
       const page = await listEvents(
         core,
         { appId: q.app, objectId: q.object_id, type: q.type, startingAfter: q.starting_after },
@@ -105,17 +114,12 @@ export async function recordRoutes(app: FastifyInstance, { core }: { core: Core 
     {
       schema: {
         tags: ['audit'],
-        querystring: Type.Object({
-          action: Type.Optional(Type.String({ maxLength: 100 })),
-          target_id: Type.Optional(Type.String({ maxLength: 100 })),
-          limit: Limit,
-          starting_after: Type.Optional(Type.String({ pattern: '^aud_[0-9a-f]{24}$' })),
-        }),
+        querystring: AuditListQuery,
       },
       preHandler: requirePermission('audit.read'),
     },
     async (request) => {
-      const q = request.query as Record<string, any>;
+      const q = request.query as Static<typeof AuditListQuery>;
       const page = await listAuditEntries(
         core,
         { action: q.action, targetId: q.target_id, startingAfter: q.starting_after },
