@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { serializeRefund } from '../../core/serialize.js';
 import { type EventRow, listAuditEntries, listEvents, retrieveEvent } from '../../core/event-log.js';
-import { listRefunds } from '../../core/payments/list-refunds.js';
-import { findRefund } from '../../db/charges.js';
+import { listRefunds, retrieveRefund } from '../../core/payments/list-refunds.js';
 import { JuheError } from '../../domain/errors.js';
 import { EVENT_TYPES } from '../../domain/events.js';
 import { requirePermission } from './kit.js';
@@ -67,9 +66,7 @@ export async function recordRoutes(app: FastifyInstance, { core }: { core: Core 
       preHandler: requirePermission('read'),
     },
     async (request) => {
-      const refund = await findRefund(core.db, (request.params as { id: string }).id);
-      if (!refund) throw new JuheError('refund_not_found', undefined, 'id');
-      return serializeRefund(refund);
+      return serializeRefund(await retrieveRefund(core, (request.params as { id: string }).id));
     },
   );
 
