@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Core } from '../core/context.js';
+import { readGauges } from '../core/metrics.js';
 
 /**
  * Prometheus metrics at /metrics. A registry per server (not the global one), so two
@@ -59,17 +60,10 @@ export function registerMetrics(app: FastifyInstance, core: Core): void {
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     charges.reset();
-    const rows = await core.db.query<{ channel: string; status: string; n: number }>(
-      'SELECT channel, status, count(*)::int AS n FROM charges GROUP BY channel, status',
-    );
-    for (const r of rows) charges.set({ channel: r.channel, status: r.status }, r.n);
-    const [lag] = await core.db.query<{ lag: number | null; n: number }>(
-      `SELECT EXTRACT(EPOCH FROM ($1::timestamptz - min(available_at)))::float8 AS lag, count(*)::int AS n
-       FROM outbox WHERE processed_at IS NULL`,
-      [core.clock.now()],
-    );
-    outboxLag.set(Math.max(0, lag?.lag ?? 0));
-    outboxPending.set(lag?.n ?? 0);
+    const gauges = await readGauges(core);
+    for (const r of gauges.charges) charges.set({ channel: r.channel, status: r.status }, r.n);
+    outboxLag.set(Math.max(0, gauges.outbox.lag ?? 0));
+    outboxPending.set(gauges.outbox.n);
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

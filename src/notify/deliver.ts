@@ -2,15 +2,24 @@ import type { Dispatcher } from 'undici';
 import type { Core } from '../core/context.js';
 import { appendEvent } from '../core/events/append-event.js';
 import type { Queryable } from '../db/db.js';
+import {
+  type AttemptRecord,
+  cancelHeldDelivery,
+  claimDueDeliveries,
+  recordAttemptRows,
+} from '../db/deliveries.js';
+import { preferIndexLookups } from '../db/plans.js';
+import { countEndpointFailure, resetEndpointHealth } from '../db/webhook-endpoints.js';
 import type { Clock } from '../domain/clock.js';
 import type { OutgoingRequest, RetrySchedule, StoredEvent, Target } from './format.js';
 import { findFormat } from './formats/index.js';
-import { type WebhookEndpoint, effectiveSchedule, toEndpoint } from './endpoints.js';
+import { type EndpointColumns, type WebhookEndpoint, effectiveSchedule, toEndpoint } from './endpoints.js';
 import { toStoredEvent } from './dispatch.js';
 import { nextAttemptAt } from './schedule.js';
 import { type SendResult, sendRequest } from './send.js';
-import { LOOKUP_BY_ID } from './plans.js';
 import { serializeEndpoint } from './serialize.js';
+
+export type { AttemptRecord };
 
 export interface DeliveryEngineOptions {
   clock: Clock;
@@ -43,15 +52,6 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims and attempt records commit without waiting for their WAL flush
- * (synchronous_commit off for that one statement's own transaction). Safe because delivery
- * is at-least-once anyway: if the server crashes and loses such a commit, the delivery is
- * simply due again and sent again under the same notification id. Fan-out commits stay
- * synchronous: losing one after its deliveries went out would re-create them with new ids.
- */
-const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true) = 'off'`;
-
-/**
  * Claims up to `limit` due deliveries for this worker in one statement: candidate rows are
  * locked with SKIP LOCKED (no two nodes pick the same row), at most `perTarget.limit` minus
  * what this node already has in flight per target are picked, and the picked rows are leased
@@ -66,57 +66,21 @@ export async function claimDeliveries(
 ): Promise<ClaimedDelivery[]> {
   if (limit <= 0) return [];
   const now = options.clock.now();
-  const rows = await core.db.query(
-    `WITH c AS (
-       SELECT d.id, d.target_key, d.next_attempt_at, d.claimed_by AS previous_worker
-       FROM deliveries d
-       WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until <= $1)
-       ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE SKIP LOCKED
-     ), ranked AS (
-       SELECT c.*, row_number() OVER (PARTITION BY c.target_key ORDER BY c.next_attempt_at, c.id) AS rn FROM c
-     ), pick AS (
-       SELECT ranked.* FROM ranked LEFT JOIN jsonb_each_text($3::jsonb) busy ON busy.key = ranked.target_key
-       WHERE ranked.rn <= $4::int - COALESCE(busy.value::int, 0)
-       ORDER BY ranked.next_attempt_at, ranked.id LIMIT $5
-     ), claimed AS (
-       UPDATE deliveries d SET claimed_by = $6, claimed_until = $7,
-         attempts = d.attempts + CASE WHEN pick.previous_worker IS NULL THEN 0 ELSE 1 END
-       FROM pick WHERE d.id = pick.id
-       RETURNING d.*, pick.previous_worker
-     ), abandoned AS (
-       INSERT INTO delivery_attempts (delivery_id, number, outcome, trigger, worker, error, started_at, completed_at)
-       SELECT id, attempts, 'abandoned', 'schedule', previous_worker,
-         'the worker lease expired before the attempt was reported', $1, $1
-       FROM claimed WHERE previous_worker IS NOT NULL
-     )
-     SELECT claimed.id, claimed.target_key, claimed.format, claimed.url, claimed.schedule, claimed.attempts,
-       claimed.claimed_until,
-       claimed.round_attempts, claimed.round_started_at, claimed.endpoint_id, claimed.next_attempt_at,
-       e.id AS e_id, e.app_id AS e_app_id, e.livemode AS e_livemode, e.type AS e_type,
-       e.object_type AS e_object_type, e.object_id AS e_object_id, e.data AS e_data, e.created_at AS e_created_at,
-       to_jsonb(w) AS endpoint,
-       (SELECT jsonb_agg(s.secret_enc ORDER BY (s.expires_at IS NULL) DESC, s.created_at DESC, s.expires_at DESC)
-        FROM webhook_endpoint_secrets s
-        WHERE s.endpoint_id = claimed.endpoint_id AND (s.expires_at IS NULL OR s.expires_at > $1)) AS secrets
-     FROM claimed JOIN events e ON e.id = claimed.event_id AND ${ASYNC_COMMIT}
-     LEFT JOIN webhook_endpoints w ON w.id = claimed.endpoint_id
-     ORDER BY claimed.next_attempt_at, claimed.id`,
-    [
-      now,
-      Math.min(limit * 3, 500),
-      JSON.stringify(Object.fromEntries(perTarget.busy)),
-      perTarget.limit,
-      limit,
-      options.workerId,
-      new Date(now.getTime() + options.leaseMs),
-    ],
-  );
+  const rows = await claimDueDeliveries(core.db, {
+    now,
+    candidates: Math.min(limit * 3, 500),
+    busy: Object.fromEntries(perTarget.busy),
+    perTargetLimit: perTarget.limit,
+    limit,
+    workerId: options.workerId,
+    leasedUntil: new Date(now.getTime() + options.leaseMs),
+  });
   return rows.map((r) => ({
     id: r.id,
     targetKey: r.target_key,
     format: r.format,
     url: r.url,
-    schedule: r.schedule,
+    schedule: r.schedule as unknown as RetrySchedule,
     attempts: r.attempts,
     roundAttempts: r.round_attempts,
     roundStartedAt: r.round_started_at ? new Date(r.round_started_at) : null,
@@ -130,8 +94,8 @@ export async function claimDeliveries(
       data: r.e_data,
       created_at: r.e_created_at,
     }),
-    endpoint: r.endpoint ? toEndpoint(r.endpoint) : null,
-    secrets: ((r.secrets as string[] | null) ?? []).map((sealed) => core.box.open(sealed)),
+    endpoint: r.endpoint ? toEndpoint(r.endpoint as unknown as EndpointColumns) : null,
+    secrets: (r.secrets ?? []).map((sealed) => core.box.open(sealed)),
     leasedUntil: new Date(r.claimed_until),
   }));
 }
@@ -246,12 +210,7 @@ async function cancel(
   reason: string,
 ): Promise<AttemptOutcome> {
   const now = options.clock.now();
-  await core.db.query(
-    `UPDATE deliveries SET status = 'canceled', last_error = $3, next_attempt_at = NULL, completed_at = $2,
-       updated_at = $2, claimed_by = NULL, claimed_until = NULL
-     WHERE id = $1 AND claimed_by = $4 AND status = 'pending'`,
-    [d.id, now, reason, options.workerId],
-  );
+  await cancelHeldDelivery(core.db, d.id, options.workerId, now, reason);
   return {
     deliveryId: d.id,
     outcome: 'canceled',
@@ -341,101 +300,27 @@ async function finish(
   return core.db.tx(async (q) => {
     const [held] = await recordAttempts(q, options.workerId, [record]);
     if (!held || !d.endpoint) return outcome(held);
-    const [row] = ok
-      ? await q.query(
-          `WITH old AS (
-             SELECT id, health FROM webhook_endpoints
-             WHERE id = $1 AND (consecutive_failures <> 0 OR health <> 'active') FOR UPDATE)
-           UPDATE webhook_endpoints w SET consecutive_failures = 0, health = 'active', failing_since = NULL
-           FROM old WHERE w.id = old.id RETURNING old.health AS was, w.*`,
-          [d.endpoint.id],
-        )
-      : await q.query(
-          `WITH old AS (SELECT id, health FROM webhook_endpoints WHERE id = $1 FOR UPDATE)
-           UPDATE webhook_endpoints w SET consecutive_failures = w.consecutive_failures + 1,
-             health = CASE WHEN w.consecutive_failures + 1 >= $2 THEN 'failing' ELSE w.health END,
-             failing_since = CASE WHEN w.health = 'active' AND w.consecutive_failures + 1 >= $2 THEN $3::timestamptz
-                                  ELSE w.failing_since END
-           FROM old WHERE w.id = old.id RETURNING old.health AS was, w.*`,
-          [d.endpoint.id, options.failingThreshold, now],
-        );
+    const row = ok
+      ? await resetEndpointHealth(q, d.endpoint.id)
+      : await countEndpointFailure(q, d.endpoint.id, options.failingThreshold, now);
     if (row && row.was !== row.health) await raiseHealthEvent(q, core, options, toEndpoint(row));
     return outcome(true);
   });
-}
-
-/** One finished attempt: the delivery's next state and the attempt's log row. */
-export interface AttemptRecord {
-  id: string;
-  status: string;
-  attempts: number;
-  round_started_at: string;
-  next_attempt_at: string | null;
-  url: string;
-  completed_at: string | null;
-  outcome: 'succeeded' | 'failed';
-  trigger: 'schedule' | 'replay';
-  request_method: string | null;
-  request_url: string | null;
-  request_headers: Record<string, string> | null;
-  request_body: string | null;
-  response_status: number | null;
-  response_headers: Record<string, string>;
-  response_body: string;
-  response_truncated: boolean;
-  error: string | null;
-  latency_ms: number;
-  started_at: string;
-  finished_at: string;
 }
 
 /**
  * Records attempts in one statement: each delivery moves to its next state if this worker
  * still holds its lease, and each attempt is logged either way (a late one numbered after
  * whatever the new owner logged). Returns, per record, whether the lease was still ours.
- * Runs in the caller's transaction (see LOOKUP_BY_ID).
+ * Runs in the caller's transaction (see preferIndexLookups).
  */
 export async function recordAttempts(
   q: Queryable,
   workerId: string,
   records: AttemptRecord[],
 ): Promise<boolean[]> {
-  await q.query(LOOKUP_BY_ID);
-  const rows = await q.query<{ id: string }>(
-    `WITH x AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-         id text, status text, attempts int, round_started_at timestamptz, next_attempt_at timestamptz, url text,
-         completed_at timestamptz, outcome text, trigger text, request_method text, request_url text,
-         request_headers jsonb, request_body text, response_status int, response_headers jsonb, response_body text,
-         response_truncated boolean, error text, latency_ms int, started_at timestamptz, finished_at timestamptz)
-     ), upd AS (
-       UPDATE deliveries d SET status = x.status, attempts = x.attempts, round_attempts = d.round_attempts + 1,
-         round_started_at = x.round_started_at, last_attempt_at = x.started_at, next_attempt_at = x.next_attempt_at,
-         last_response_status = x.response_status, last_error = x.error, url = x.url, updated_at = x.finished_at,
-         completed_at = x.completed_at, claimed_by = NULL, claimed_until = NULL
-       FROM x WHERE d.id = x.id AND d.claimed_by = $2
-         -- the batch's rows looked up through the primary key (an array: no join to plan)
-         AND d.id = ANY (ARRAY(SELECT id FROM x))
-         -- = 'pending', spelled so that the planner does not scan the partial index of
-         -- pending rows (and every dead entry in it) instead
-         AND d.status NOT IN ('succeeded', 'failed', 'canceled')
-       RETURNING d.id
-     ), att AS (
-       INSERT INTO delivery_attempts (delivery_id, number, outcome, trigger, worker, request_method, request_url,
-         request_headers, request_body, response_status, response_headers, response_body, response_truncated, error,
-         latency_ms, started_at, completed_at)
-       SELECT x.id,
-         CASE WHEN x.id IN (SELECT id FROM upd) THEN x.attempts
-              ELSE (SELECT COALESCE(MAX(a.number), 0) + 1 FROM delivery_attempts a WHERE a.delivery_id = x.id) END,
-         x.outcome, x.trigger, $2, x.request_method, x.request_url, x.request_headers, x.request_body,
-         x.response_status, x.response_headers, x.response_body, x.response_truncated, x.error, x.latency_ms,
-         x.started_at, x.finished_at
-       FROM x
-     )
-     SELECT id FROM upd WHERE ${ASYNC_COMMIT}`,
-    [JSON.stringify(records), workerId],
-  );
-  const held = new Set(rows.map((r) => r.id));
+  await preferIndexLookups(q);
+  const held = await recordAttemptRows(q, workerId, records);
   return records.map((r) => held.has(r.id));
 }
 

@@ -1,6 +1,10 @@
 import type { Core } from '../core/context.js';
 import type { SecretBox } from '../core/secret-box.js';
+import { findApp } from '../db/apps.js';
 import type { Queryable } from '../db/db.js';
+import { cancelPendingOfEndpoint } from '../db/deliveries.js';
+import * as repo from '../db/webhook-endpoints.js';
+import type { WebhookEndpointRow } from '../db/webhook-endpoints.js';
 import { JuheError } from '../domain/errors.js';
 import type { RetrySchedule } from './format.js';
 import { ENDPOINT_FORMATS, type EndpointFormat, findFormat } from './formats/index.js';
@@ -28,19 +32,30 @@ export interface WebhookEndpoint {
   deletedAt: Date | null;
 }
 
-export function toEndpoint(r: Record<string, any>): WebhookEndpoint {
+/** An endpoint row, or the same row through to_jsonb (its times then strings). */
+export type EndpointColumns = Omit<
+  WebhookEndpointRow,
+  'failing_since' | 'created_at' | 'updated_at' | 'deleted_at'
+> & {
+  failing_since: Date | string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  deleted_at: Date | string | null;
+};
+
+export function toEndpoint(r: EndpointColumns): WebhookEndpoint {
   return {
     id: r.id,
     appId: r.app_id,
     url: r.url,
-    format: r.format,
+    format: r.format as EndpointFormat,
     livemode: r.livemode,
-    events: r.events,
-    headers: r.headers ?? {},
-    schedule: r.schedule ?? null,
+    events: r.events as string[],
+    headers: (r.headers ?? {}) as Record<string, string>,
+    schedule: (r.schedule ?? null) as RetrySchedule | null,
     description: r.description ?? null,
     enabled: r.enabled,
-    health: r.health,
+    health: r.health as WebhookEndpoint['health'],
     consecutiveFailures: r.consecutive_failures,
     failingSince: r.failing_since ? new Date(r.failing_since) : null,
     createdAt: new Date(r.created_at),
@@ -66,10 +81,7 @@ export async function findEndpoint(
   id: string,
   lock = false,
 ): Promise<WebhookEndpoint | undefined> {
-  const [row] = await q.query(
-    `SELECT * FROM webhook_endpoints WHERE id = $1 AND deleted_at IS NULL${lock ? ' FOR UPDATE' : ''}`,
-    [id],
-  );
+  const row = await repo.findEndpointRow(q, id, lock);
   return row ? toEndpoint(row) : undefined;
 }
 
@@ -77,13 +89,7 @@ export async function listEndpoints(
   q: Queryable,
   filter: { appId?: string; livemode?: boolean } = {},
 ): Promise<WebhookEndpoint[]> {
-  const rows = await q.query(
-    `SELECT * FROM webhook_endpoints WHERE deleted_at IS NULL
-       AND ($1::text IS NULL OR app_id = $1) AND ($2::boolean IS NULL OR livemode = $2)
-     ORDER BY created_at DESC, id DESC`,
-    [filter.appId ?? null, filter.livemode ?? null],
-  );
-  return rows.map(toEndpoint);
+  return (await repo.listEndpointRows(q, filter)).map(toEndpoint);
 }
 
 /** Secrets that sign right now: the current one first, then any still inside a rotation overlap. */
@@ -93,13 +99,7 @@ export async function activeSecrets(
   endpointId: string,
   now: Date,
 ): Promise<string[]> {
-  const rows = await q.query<{ secret_enc: string }>(
-    `SELECT secret_enc FROM webhook_endpoint_secrets
-     WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > $2)
-     ORDER BY (expires_at IS NULL) DESC, created_at DESC, expires_at DESC`,
-    [endpointId, now],
-  );
-  return rows.map((r) => box.open(r.secret_enc));
+  return (await repo.activeSecretsSealed(q, endpointId, now)).map((sealed) => box.open(sealed));
 }
 
 export interface EndpointCreateParams {
@@ -199,28 +199,22 @@ export async function createEndpoint(
   options: { allowPrivateTargets: boolean },
 ): Promise<{ endpoint: WebhookEndpoint; secret: string | null }> {
   validate(params, options.allowPrivateTargets);
-  const [app] = await q.query('SELECT id FROM apps WHERE id = $1', [params.appId]);
-  if (!app) throw new JuheError('app_not_found', undefined, 'app');
+  if (!(await findApp(q, params.appId))) throw new JuheError('app_not_found', undefined, 'app');
   const now = core.clock.now();
   const id = core.ids.next('endpoint');
-  const [row] = await q.query(
-    `INSERT INTO webhook_endpoints (id, app_id, url, format, livemode, events, headers, schedule, description,
-       enabled, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING *`,
-    [
-      id,
-      params.appId,
-      params.url,
-      params.format,
-      params.livemode,
-      JSON.stringify(params.events ?? ['*']),
-      JSON.stringify(params.headers ?? {}),
-      params.schedule ? JSON.stringify(params.schedule) : null,
-      params.description ?? null,
-      params.enabled ?? true,
-      now,
-    ],
-  );
+  const row = await repo.insertEndpoint(q, {
+    id,
+    appId: params.appId,
+    format: params.format,
+    url: params.url,
+    livemode: params.livemode,
+    events: params.events ?? ['*'],
+    headers: params.headers ?? {},
+    schedule: params.schedule ?? null,
+    description: params.description ?? null,
+    enabled: params.enabled ?? true,
+    now,
+  });
   let secret: string | null = null;
   if (params.format === 'native') {
     secret = newEndpointSecret(core);
@@ -230,10 +224,12 @@ export async function createEndpoint(
 }
 
 async function insertSecret(q: Queryable, core: Core, endpointId: string, secret: string, now: Date) {
-  await q.query(
-    'INSERT INTO webhook_endpoint_secrets (id, endpoint_id, secret_enc, created_at) VALUES ($1, $2, $3, $4)',
-    [core.ids.next('credential'), endpointId, core.box.seal(secret), now],
-  );
+  await repo.insertEndpointSecret(q, {
+    id: core.ids.next('credential'),
+    endpointId,
+    secretEnc: core.box.seal(secret),
+    createdAt: now,
+  });
 }
 
 export async function updateEndpoint(
@@ -255,21 +251,7 @@ export async function updateEndpoint(
     description: patch.description === undefined ? current.description : patch.description,
     enabled: patch.enabled ?? current.enabled,
   };
-  const [row] = await q.query(
-    `UPDATE webhook_endpoints SET url = $2, livemode = $3, events = $4, headers = $5, schedule = $6,
-       description = $7, enabled = $8, updated_at = $9 WHERE id = $1 RETURNING *`,
-    [
-      id,
-      next.url,
-      next.livemode,
-      JSON.stringify(next.events),
-      JSON.stringify(next.headers),
-      next.schedule ? JSON.stringify(next.schedule) : null,
-      next.description,
-      next.enabled,
-      core.clock.now(),
-    ],
-  );
+  const row = await repo.updateEndpointRow(q, id, next, core.clock.now());
   // Deliveries already planned for the other mode must not cross over: cancel them.
   if (next.livemode !== current.livemode) await cancelPending(q, core, id, 'endpoint switched mode');
   else if (current.enabled && !next.enabled) await cancelPending(q, core, id, 'endpoint disabled');
@@ -281,26 +263,14 @@ export async function deleteEndpoint(q: Queryable, core: Core, id: string): Prom
   const current = await findEndpoint(q, id, true);
   if (!current) throw new JuheError('not_found', 'No such webhook endpoint.', 'id');
   const now = core.clock.now();
-  const [row] = await q.query(
-    'UPDATE webhook_endpoints SET deleted_at = $2, updated_at = $2, enabled = false WHERE id = $1 RETURNING *',
-    [id, now],
-  );
+  const row = await repo.softDeleteEndpoint(q, id, now);
   await cancelPending(q, core, id, 'endpoint deleted');
-  await q.query(
-    'UPDATE webhook_endpoint_secrets SET expires_at = $2 WHERE endpoint_id = $1 AND expires_at IS NULL',
-    [id, now],
-  );
+  await repo.expireOpenSecrets(q, id, now);
   return toEndpoint(row);
 }
 
 async function cancelPending(q: Queryable, core: Core, endpointId: string, reason: string) {
-  const now = core.clock.now();
-  await q.query(
-    `UPDATE deliveries SET status = 'canceled', last_error = $3, next_attempt_at = NULL, completed_at = $2,
-       updated_at = $2, claimed_by = NULL, claimed_until = NULL
-     WHERE endpoint_id = $1 AND status = 'pending'`,
-    [endpointId, now, reason],
-  );
+  await cancelPendingOfEndpoint(q, endpointId, core.clock.now(), reason);
 }
 
 export const DEFAULT_ROTATION_OVERLAP_MS = 24 * SCHEDULE_UNITS.HOUR;
@@ -332,13 +302,9 @@ export async function rotateSecret(
     );
   const now = core.clock.now();
   const previousExpiresAt = new Date(now.getTime() + overlapMs);
-  await q.query(
-    `UPDATE webhook_endpoint_secrets SET expires_at = $3
-     WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > $3) AND (expires_at IS NULL OR expires_at > $2)`,
-    [id, now, previousExpiresAt],
-  );
+  await repo.endSecretsAt(q, id, now, previousExpiresAt);
   const secret = newEndpointSecret(core);
   await insertSecret(q, core, id, secret, now);
-  await q.query('UPDATE webhook_endpoints SET updated_at = $2 WHERE id = $1', [id, now]);
+  await repo.touchEndpoint(q, id, now);
   return { endpoint, secret, previousExpiresAt };
 }

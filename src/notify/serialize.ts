@@ -1,3 +1,4 @@
+import type { DeliveryAttemptRow, DeliveryRow } from '../db/deliveries.js';
 import type { WebhookEndpoint } from './endpoints.js';
 import { effectiveSchedule } from './endpoints.js';
 import { scheduleToJson } from './schedule-json.js';
@@ -28,7 +29,7 @@ export function serializeEndpoint(e: WebhookEndpoint): Record<string, unknown> {
   };
 }
 
-export function serializeDelivery(r: Record<string, any>): Record<string, unknown> {
+export function serializeDelivery(r: DeliveryRow): Record<string, unknown> {
   return {
     id: r.id,
     object: 'delivery',
@@ -50,7 +51,7 @@ export function serializeDelivery(r: Record<string, any>): Record<string, unknow
   };
 }
 
-export function serializeAttempt(r: Record<string, any>): Record<string, unknown> {
+export function serializeAttempt(r: DeliveryAttemptRow): Record<string, unknown> {
   return {
     number: r.number,
     outcome: r.outcome,

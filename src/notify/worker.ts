@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Core } from '../core/context.js';
 import type { Clock } from '../domain/clock.js';
+import { handBackDeliveries } from '../db/deliveries.js';
 import {
   AttemptRecorder,
   type AttemptOutcome,
@@ -243,10 +244,10 @@ export class NotifyEngine {
 
   /** Clears this worker's leases on deliveries it will not send, so any node claims them at once. */
   private async handBack(deliveries: ClaimedDelivery[]): Promise<void> {
-    await this.core.db.query(
-      `UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL
-       WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND claimed_by = $2 AND status = 'pending'`,
-      [JSON.stringify(deliveries.map((d) => d.id)), this.options.workerId],
+    await handBackDeliveries(
+      this.core.db,
+      deliveries.map((d) => d.id),
+      this.options.workerId,
     );
   }
 

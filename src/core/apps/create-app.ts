@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { insertApp } from '../../db/apps.js';
 import type { Queryable } from '../../db/db.js';
+import { insertMerchant } from '../../db/merchants.js';
 import type { Core } from '../context.js';
 import { insertCredential } from './credentials.js';
 
@@ -9,11 +11,7 @@ export interface MerchantCreateParams {
 
 export async function createMerchant(q: Queryable, core: Core, params: MerchantCreateParams) {
   const merchant = { id: core.ids.next('merchant'), name: params.name, createdAt: core.clock.now() };
-  await q.query('INSERT INTO merchants (id, name, created_at) VALUES ($1, $2, $3)', [
-    merchant.id,
-    merchant.name,
-    merchant.createdAt,
-  ]);
+  await insertMerchant(q, merchant);
   return merchant;
 }
 
@@ -35,12 +33,7 @@ export async function createApp(
     name: params.name,
     createdAt: core.clock.now(),
   };
-  await q.query('INSERT INTO apps (id, merchant_id, name, created_at) VALUES ($1, $2, $3, $4)', [
-    app.id,
-    app.merchantId,
-    app.name,
-    app.createdAt,
-  ]);
+  await insertApp(q, app);
   return app;
 }
 

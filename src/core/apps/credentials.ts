@@ -1,4 +1,14 @@
+import type { Selectable } from 'kysely';
+import {
+  findActiveCredentialByLookupHash,
+  findActiveCredentialByPublicId,
+  findNewestAppCredential,
+  insertAppCredential,
+  listActiveAppCredentials,
+  revokeAppCredential,
+} from '../../db/app-credentials.js';
 import type { Queryable } from '../../db/db.js';
+import type { AppCredentials } from '../../db/schema.js';
 import { tokenHash } from '../auth/tokens.js';
 import type { SecretBox } from '../secret-box.js';
 
@@ -27,18 +37,7 @@ export interface Credential<K extends CredentialKind = CredentialKind> {
   createdAt: Date;
 }
 
-interface CredentialRow {
-  id: string;
-  app_id: string;
-  kind: CredentialKind;
-  livemode: boolean;
-  public_id: string;
-  secrets_enc: string;
-  attrs: Record<string, unknown>;
-  created_at: Date;
-}
-
-const ACTIVE = 'revoked_at IS NULL';
+type CredentialRow = Selectable<AppCredentials>;
 
 function toCredential<K extends CredentialKind>(box: SecretBox, row: CredentialRow): Credential<K> {
   return {
@@ -48,7 +47,7 @@ function toCredential<K extends CredentialKind>(box: SecretBox, row: CredentialR
     livemode: row.livemode,
     publicId: row.public_id,
     secrets: box.openJson<CredentialSecrets[K]>(row.secrets_enc),
-    attrs: row.attrs ?? {},
+    attrs: (row.attrs ?? {}) as Record<string, any>,
     createdAt: row.created_at,
   };
 }
@@ -59,10 +58,7 @@ export async function findCredentialByPublicId<K extends CredentialKind>(
   kind: K,
   publicId: string,
 ): Promise<Credential<K> | undefined> {
-  const [row] = await q.query<CredentialRow>(
-    `SELECT * FROM app_credentials WHERE kind = $1 AND public_id = $2 AND ${ACTIVE}`,
-    [kind, publicId],
-  );
+  const row = await findActiveCredentialByPublicId(q, kind, publicId);
   return row ? toCredential<K>(box, row) : undefined;
 }
 
@@ -73,10 +69,7 @@ export async function findCredentialBySecret<K extends CredentialKind>(
   kind: K,
   secret: string,
 ): Promise<Credential<K> | undefined> {
-  const [row] = await q.query<CredentialRow>(
-    `SELECT * FROM app_credentials WHERE kind = $1 AND lookup_hash = $2 AND ${ACTIVE}`,
-    [kind, tokenHash(secret)],
-  );
+  const row = await findActiveCredentialByLookupHash(q, kind, tokenHash(secret));
   return row ? toCredential<K>(box, row) : undefined;
 }
 
@@ -87,20 +80,12 @@ export async function getAppCredential<K extends CredentialKind>(
   kind: K,
   livemode: boolean,
 ): Promise<Credential<K> | undefined> {
-  const [row] = await q.query<CredentialRow>(
-    `SELECT * FROM app_credentials WHERE app_id = $1 AND kind = $2 AND livemode = $3 AND ${ACTIVE}
-     ORDER BY created_at DESC LIMIT 1`,
-    [appId, kind, livemode],
-  );
+  const row = await findNewestAppCredential(q, appId, kind, livemode);
   return row ? toCredential<K>(box, row) : undefined;
 }
 
 export async function listAppCredentials(q: Queryable, box: SecretBox, appId: string): Promise<Credential[]> {
-  const rows = await q.query<CredentialRow>(
-    `SELECT * FROM app_credentials WHERE app_id = $1 AND ${ACTIVE} ORDER BY kind, livemode, created_at`,
-    [appId],
-  );
-  return rows.map((row) => toCredential(box, row));
+  return (await listActiveAppCredentials(q, appId)).map((row) => toCredential(box, row));
 }
 
 export interface CredentialInsert<K extends CredentialKind> {
@@ -121,23 +106,19 @@ export async function insertCredential<K extends CredentialKind>(
   box: SecretBox,
   c: CredentialInsert<K>,
 ): Promise<void> {
-  await q.query(
-    `INSERT INTO app_credentials (id, app_id, kind, livemode, public_id, lookup_hash, secrets_enc, attrs, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
-      c.id,
-      c.appId,
-      c.kind,
-      c.livemode,
-      c.publicId,
-      c.lookupSecret ? tokenHash(c.lookupSecret) : null,
-      box.sealJson(c.secrets),
-      JSON.stringify(c.attrs ?? {}),
-      c.now,
-    ],
-  );
+  await insertAppCredential(q, {
+    id: c.id,
+    appId: c.appId,
+    kind: c.kind,
+    livemode: c.livemode,
+    publicId: c.publicId,
+    lookupHash: c.lookupSecret ? tokenHash(c.lookupSecret) : null,
+    secretsEnc: box.sealJson(c.secrets),
+    attrs: c.attrs ?? {},
+    createdAt: c.now,
+  });
 }
 
 export async function revokeCredential(q: Queryable, id: string, now: Date): Promise<void> {
-  await q.query(`UPDATE app_credentials SET revoked_at = $2 WHERE id = $1 AND ${ACTIVE}`, [id, now]);
+  await revokeAppCredential(q, id, now);
 }

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../../db/db.js';
+import type { Selectable } from 'kysely';
+import { findApp } from '../../db/apps.js';
+import { type Queryable, isUniqueViolation } from '../../db/db.js';
+import type { Stores } from '../../db/schema.js';
+import * as stores from '../../db/stores.js';
+import { JuheError } from '../../domain/errors.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { Core } from '../context.js';
 import type { SecretBox } from '../secret-box.js';
@@ -19,7 +24,7 @@ export interface StoreWithKey extends Store {
   merchantId: string;
 }
 
-function toStore(r: Record<string, any>): Store {
+function toStore(r: Selectable<Stores>): Store {
   return {
     id: r.id,
     appId: r.app_id,
@@ -42,9 +47,7 @@ export async function createStore(
   core: Core,
   params: { appId: string; name: string; livemode: boolean; shopPassword?: string },
 ): Promise<StoreWithKey> {
-  const [app] = await q.query<{ merchant_id: string }>('SELECT merchant_id FROM apps WHERE id = $1', [
-    params.appId,
-  ]);
+  const app = await findApp(q, params.appId);
   if (!app) throw new Error(`no app ${params.appId}`);
   const store: StoreWithKey = {
     id: core.ids.next('store'),
@@ -60,20 +63,16 @@ export async function createStore(
     createdAt: core.clock.now(),
   };
   const shopPassHash = await hashPassword(sha1Hex(params.shopPassword ?? '123456'));
-  await q.query(
-    `INSERT INTO stores (id, app_id, name, livemode, open_id, open_key_enc, shop_pass_hash, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      store.id,
-      store.appId,
-      store.name,
-      store.livemode,
-      store.openId,
-      core.box.seal(store.openKey),
-      shopPassHash,
-      store.createdAt,
-    ],
-  );
+  await stores.insertStore(q, {
+    id: store.id,
+    appId: store.appId,
+    name: store.name,
+    livemode: store.livemode,
+    openId: store.openId,
+    openKeyEnc: core.box.seal(store.openKey),
+    shopPassHash,
+    createdAt: store.createdAt,
+  });
   return store;
 }
 
@@ -82,31 +81,54 @@ export async function findStoreByOpenId(
   box: SecretBox,
   openId: string,
 ): Promise<StoreWithKey | undefined> {
-  const [row] = await q.query(
-    'SELECT s.*, a.merchant_id FROM stores s JOIN apps a ON a.id = s.app_id WHERE s.open_id = $1',
-    [openId],
-  );
+  const row = await stores.findStoreByOpenId(q, openId);
   return row
     ? { ...toStore(row), openKey: box.open(row.open_key_enc), merchantId: row.merchant_id }
     : undefined;
 }
 
 export async function findStore(q: Queryable, id: string): Promise<Store | undefined> {
-  const [row] = await q.query('SELECT * FROM stores WHERE id = $1', [id]);
+  const row = await stores.findStore(q, id);
   return row ? toStore(row) : undefined;
 }
 
 export async function listStores(q: Queryable, appId?: string): Promise<Store[]> {
-  const rows = appId
-    ? await q.query('SELECT * FROM stores WHERE app_id = $1 ORDER BY created_at', [appId])
-    : await q.query('SELECT * FROM stores ORDER BY created_at');
-  return rows.map(toStore);
+  return (await stores.listStores(q, appId)).map(toStore);
 }
 
 /** `shopPassSha1` is what the client sends: sha1hex(password). */
 export async function verifyShopPass(q: Queryable, storeId: string, shopPassSha1: string): Promise<boolean> {
-  const [row] = await q.query<{ shop_pass_hash: string }>('SELECT shop_pass_hash FROM stores WHERE id = $1', [
-    storeId,
-  ]);
-  return row ? verifyPassword(shopPassSha1.toLowerCase(), row.shop_pass_hash) : false;
+  const hash = await stores.findShopPassHash(q, storeId);
+  return hash ? verifyPassword(shopPassSha1.toLowerCase(), hash) : false;
+}
+
+/** A store with its cashiers and terminals, for the console. */
+export async function findStoreDetail(q: Queryable, id: string) {
+  const store = await findStore(q, id);
+  if (!store) return undefined;
+  return { store, cashiers: await stores.listCashiers(q, id), terminals: await stores.listTerminals(q, id) };
+}
+
+/**
+ * Adds a cashier (by name) or a terminal (by serial) to a store; a name or serial already
+ * used in the store is `already_exists` on that field.
+ */
+export async function addStoreMember(
+  core: Core,
+  storeId: string,
+  member: { kind: 'cashier'; name: string } | { kind: 'terminal'; serial: string },
+): Promise<string> {
+  if (!(await findStore(core.db, storeId))) throw new JuheError('store_not_found', undefined, 'id');
+  const id = core.ids.next(member.kind);
+  const createdAt = core.clock.now();
+  try {
+    if (member.kind === 'cashier')
+      await stores.insertCashier(core.db, { id, storeId, name: member.name, createdAt });
+    else await stores.insertTerminal(core.db, { id, storeId, serial: member.serial, createdAt });
+  } catch (error) {
+    const field = member.kind === 'cashier' ? 'name' : 'serial';
+    if (isUniqueViolation(error)) throw new JuheError('already_exists', `${field} already used`, field);
+    throw error;
+  }
+  return id;
 }

@@ -1,4 +1,4 @@
-import { findCharge } from '../../db/charges.js';
+import { endCharge, findCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { isChargeUnpaid } from '../../domain/status.js';
@@ -61,11 +61,7 @@ export async function endUnpaidCharge(
       throw new JuheError('charge_not_cancelable', `Charge is ${current.status}`, 'id');
     }
     const now = core.clock.now();
-    await q.query('UPDATE charges SET status = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [
-      current.id,
-      to,
-      now,
-    ]);
+    await endCharge(q, current.id, to, now);
     const ended = { ...current, status: to, closedAt: now, updatedAt: now };
     await appendEvent(q, core, {
       appId: ended.appId,

@@ -1,3 +1,4 @@
+import { listExpiredUnpaid } from '../../db/charges.js';
 import type { Core } from '../context.js';
 import { startPeriodic } from '../periodic.js';
 import { endUnpaidCharge } from './cancel-charge.js';
@@ -8,11 +9,7 @@ import { endUnpaidCharge } from './cancel-charge.js';
  * so a charge paid at the last moment stays paid.
  */
 export async function expireCharges(core: Core, batch = 100): Promise<number> {
-  const due = await core.db.query<{ id: string }>(
-    `SELECT id FROM charges WHERE status IN ('pending', 'user_paying') AND expires_at <= $1
-     ORDER BY expires_at LIMIT $2`,
-    [core.clock.now(), batch],
-  );
+  const due = await listExpiredUnpaid(core.db, core.clock.now(), batch);
   let closed = 0;
   for (const { id } of due) {
     try {

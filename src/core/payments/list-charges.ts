@@ -1,4 +1,4 @@
-import { toCharge } from '../../db/charges.js';
+import { listChargeRows } from '../../db/charges.js';
 import type { Queryable } from '../../db/db.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
@@ -35,30 +35,6 @@ export interface ChargePage {
   nextCursor: string | null;
 }
 
-/** WHERE clause and arguments for the filters list and count share. */
-function chargeFilters(p: ChargeListParams): { where: string[]; args: unknown[] } {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    args.push(value);
-    where.push(sql.replace('?', `$${args.length}`));
-  };
-  if (p.appId) add('app_id = ?', p.appId);
-  if (p.storeId) add('store_id = ?', p.storeId);
-  if (p.status) add('status = ANY(?)', Array.isArray(p.status) ? p.status : [p.status]);
-  if (p.channel) add('channel = ANY(?)', Array.isArray(p.channel) ? p.channel : [p.channel]);
-  if (p.method) add('method = ?', p.method);
-  if (p.orderNo) add('order_no = ?', p.orderNo);
-  if (p.livemode !== undefined) add('livemode = ?', p.livemode);
-  if (p.dialect) add('dialect = ?', p.dialect);
-  if (p.refunded !== undefined) where.push(p.refunded ? 'amount_refunded > 0' : 'amount_refunded = 0');
-  if (p.createdGte) add('created_at >= ?', p.createdGte);
-  if (p.createdLte) add('created_at <= ?', p.createdLte);
-  return { where, args };
-}
-
-const whereSql = (where: string[]) => (where.length ? 'WHERE ' + where.join(' AND ') : '');
-
 /**
  * Keyset pagination over (created_at, id): stable under concurrent inserts and as fast on
  * page 1000 as on page 1. The cursor is base64url("<iso time>|<id>") of the last row.
@@ -66,23 +42,35 @@ const whereSql = (where: string[]) => (where.length ? 'WHERE ' + where.join(' AN
 export async function listCharges(q: Queryable, p: ChargeListParams): Promise<ChargePage> {
   const limit = Math.min(Math.max(p.limit ?? 20, 1), 1000);
   const order = p.order ?? 'desc';
-  const { where, args } = chargeFilters(p);
   if (p.cursor && p.sort === 'amount') {
     throw new JuheError('invalid_parameter', 'A cursor pages by creation time only', 'cursor');
   }
-  if (p.cursor) {
-    const [time, id] = decodeCursor(p.cursor);
-    args.push(time, id);
-    where.push(`(created_at, id) ${order === 'desc' ? '<' : '>'} ($${args.length - 1}, $${args.length})`);
-  }
-  args.push(limit + 1);
-  const amountFirst = p.sort === 'amount' ? `amount ${order}, ` : '';
-  let sql = `SELECT * FROM charges ${whereSql(where)} ORDER BY ${amountFirst}created_at ${order}, id ${order} LIMIT $${args.length}`;
-  if (p.offset) {
-    args.push(p.offset);
-    sql += ` OFFSET $${args.length}`;
-  }
-  const rows = (await q.query(sql, args)).map(toCharge);
+  const after = p.cursor ? decodeCursor(p.cursor) : undefined;
+  const asList = (v: string | string[] | undefined) =>
+    v === undefined ? undefined : Array.isArray(v) ? v : [v];
+  const rows = await listChargeRows(
+    q,
+    {
+      appId: p.appId,
+      storeId: p.storeId,
+      statuses: p.status ? asList(p.status) : undefined,
+      channels: p.channel ? asList(p.channel) : undefined,
+      method: p.method,
+      orderNo: p.orderNo,
+      livemode: p.livemode,
+      dialect: p.dialect,
+      refunded: p.refunded,
+      createdGte: p.createdGte,
+      createdLte: p.createdLte,
+    },
+    {
+      direction: order,
+      byAmount: p.sort === 'amount',
+      after: after && { createdAt: after[0], id: after[1] },
+      limit: limit + 1,
+      offset: p.offset,
+    },
+  );
   const hasMore = rows.length > limit;
   const data = rows.slice(0, limit);
   const last = data[data.length - 1];

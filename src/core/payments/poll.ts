@@ -1,3 +1,4 @@
+import { type PolledTable, claimDuePolls } from '../../db/polling.js';
 import { JuheError } from '../../domain/errors.js';
 import type { Core } from '../context.js';
 import { startPeriodic } from '../periodic.js';
@@ -10,24 +11,14 @@ import { syncChargeFromChannel, syncRefundFromChannel } from './sync-from-channe
  */
 export async function pollDue(core: Core, batch = 50): Promise<{ charges: number; refunds: number }> {
   const now = core.clock.now();
-  const claim = (table: 'charges' | 'refunds', unsettled: string) =>
-    core.db.tx((q) =>
-      q.query<{ id: string; poll_attempts: number }>(
-        `UPDATE ${table} SET poll_attempts = poll_attempts + 1,
-           next_poll_at = $1::timestamptz + make_interval(secs => 5 * power(2, LEAST(poll_attempts + 1, 7)))
-         WHERE id IN (SELECT id FROM ${table} WHERE next_poll_at <= $1 AND status IN (${unsettled})
-                      ORDER BY next_poll_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING id, poll_attempts`,
-        [now, batch],
-      ),
-    );
+  const claim = (table: PolledTable) => core.db.tx((q) => claimDuePolls(q, table, now, batch));
   // A channel that cannot be asked (no query capability) is simply not asked: its
   // notifications or the expiry worker settle the object instead.
-  const charges = await claim('charges', `'pending', 'user_paying'`);
+  const charges = await claim('charges');
   for (const { id } of charges) {
     await guarded(core, id, () => syncChargeFromChannel(core, id));
   }
-  const refunds = await claim('refunds', `'pending'`);
+  const refunds = await claim('refunds');
   for (const { id } of refunds) {
     await guarded(core, id, () => syncRefundFromChannel(core, id));
   }

@@ -1,4 +1,4 @@
-import { toCharge } from '../../db/charges.js';
+import { type ReferenceScope, findChargeByIdOrSn, newestAttemptsByOrderNo } from '../../db/charges.js';
 import type { Queryable } from '../../db/db.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
@@ -12,27 +12,11 @@ import { JuheError } from '../../domain/errors.js';
 export async function resolveChargeReference(
   q: Queryable,
   reference: string,
-  scope: { livemode?: boolean; appId?: string } = {},
+  scope: ReferenceScope = {},
 ): Promise<Charge> {
-  const args: unknown[] = [reference];
-  let filter = '';
-  if (scope.livemode !== undefined) {
-    args.push(scope.livemode);
-    filter += ` AND livemode = $${args.length}`;
-  }
-  if (scope.appId) {
-    args.push(scope.appId);
-    filter += ` AND app_id = $${args.length}`;
-  }
-  const direct = await q.query(`SELECT * FROM charges WHERE (id = $1 OR order_sn = $1)${filter}`, args);
-  if (direct[0]) return toCharge(direct[0]);
-  const byOrder = (
-    await q.query(
-      `SELECT DISTINCT ON (app_id, order_scope) * FROM charges WHERE order_no = $1${filter}
-       ORDER BY app_id, order_scope, attempt DESC`,
-      args,
-    )
-  ).map(toCharge);
+  const direct = await findChargeByIdOrSn(q, reference, scope);
+  if (direct) return direct;
+  const byOrder = await newestAttemptsByOrderNo(q, reference, scope);
   if (byOrder.length === 1) return byOrder[0]!;
   if (byOrder.length > 1) {
     throw new JuheError(

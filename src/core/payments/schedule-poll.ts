@@ -1,5 +1,6 @@
 import type { ChannelResult } from '../../channels/_kit/connector.js';
 import type { Queryable } from '../../db/db.js';
+import { clearPoll, schedulePollAt } from '../../db/polling.js';
 
 /**
  * Backoff between questions: 5 s * 2^attempts, capped at 2^7 (about 10 minutes): quick for
@@ -17,13 +18,9 @@ export async function schedulePoll(
   now: Date,
 ): Promise<void> {
   if (settled) {
-    await q.query(`UPDATE ${table} SET next_poll_at = NULL WHERE id = $1 AND next_poll_at IS NOT NULL`, [id]);
+    await clearPoll(q, table, id);
   } else if (result.status === 'unknown' || result.needsPolling) {
-    await q.query(
-      `UPDATE ${table} SET next_poll_at = $2::timestamptz + make_interval(secs => $3::float8 * power(2, LEAST(poll_attempts, 7)))
-       WHERE id = $1 AND next_poll_at IS NULL`,
-      [id, now, 5],
-      // first question after 5 s * 2^attempts (attempts is 0 for a fresh charge)
-    );
+    // first question after 5 s * 2^attempts (attempts is 0 for a fresh charge)
+    await schedulePollAt(q, table, id, now, 5);
   }
 }

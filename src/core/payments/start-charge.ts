@@ -1,5 +1,5 @@
 import { connectorConfigFor } from '../apps/channel-configs.js';
-import { findCharge } from '../../db/charges.js';
+import { findCharge, mergeChargeCredential, setChargeExtra } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import type { Core } from '../context.js';
@@ -53,11 +53,7 @@ export async function startCharge(core: Core, chargeId: string, payer: PayerDeta
       }
     }
     const extra = { ...current.extra, ...details };
-    await q.query('UPDATE charges SET extra = $2, updated_at = $3 WHERE id = $1', [
-      current.id,
-      JSON.stringify(extra),
-      core.clock.now(),
-    ]);
+    await setChargeExtra(q, current.id, extra, core.clock.now());
     return { ...current, extra };
   });
 
@@ -72,10 +68,7 @@ export async function startCharge(core: Core, chargeId: string, payer: PayerDeta
     result = { status: 'unknown' as const, needsPolling: true };
   }
   if (result.credential) {
-    await core.db.query(
-      `UPDATE charges SET credential = coalesce(credential, '{}'::jsonb) || $2::jsonb, updated_at = $3 WHERE id = $1`,
-      [charge.id, JSON.stringify(result.credential), core.clock.now()],
-    );
+    await mergeChargeCredential(core.db, charge.id, result.credential, core.clock.now());
   }
   return (await applyChargeResult(core, charge.id, { ...result, credential: undefined })).charge;
 }

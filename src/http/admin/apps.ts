@@ -1,14 +1,28 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { createApp, createMerchant, issueCredentials } from '../../core/apps/create-app.js';
+import {
+  createAppWithCredentials,
+  findApp,
+  listApps,
+  listMerchants,
+  rotateCredentials,
+} from '../../core/apps/apps.js';
+import { createMerchant } from '../../core/apps/create-app.js';
 import { forgetAppCredentials } from '../../core/apps/credential-cache.js';
-import { listAppCredentials, revokeCredential } from '../../core/apps/credentials.js';
+import { listAppCredentials } from '../../core/apps/credentials.js';
 import type { Core } from '../../core/context.js';
 import { JuheError } from '../../domain/errors.js';
 import { audit, requirePermission } from './kit.js';
 
 const IdParam = (prefix: string) => Type.Object({ id: Type.String({ pattern: `^${prefix}_[0-9a-f]{24}$` }) });
 const Mode = Type.Union([Type.Literal('test'), Type.Literal('live')]);
+
+const appView = (a: { id: string; merchantId: string; name: string; createdAt: Date }) => ({
+  id: a.id,
+  merchant: a.merchantId,
+  name: a.name,
+  created_at: a.createdAt,
+});
 
 /**
  * Merchants, apps and their dialect credentials. Listing shows only the public half of
@@ -17,7 +31,7 @@ const Mode = Type.Union([Type.Literal('test'), Type.Literal('live')]);
  */
 export async function appRoutes(app: FastifyInstance, { core }: { core: Core }) {
   app.get('/merchants', { schema: { tags: ['apps'] }, preHandler: requirePermission('read') }, async () => ({
-    data: await core.db.query('SELECT id, name, created_at FROM merchants ORDER BY created_at'),
+    data: await listMerchants(core),
   }));
 
   app.post(
@@ -44,17 +58,7 @@ export async function appRoutes(app: FastifyInstance, { core }: { core: Core }) 
     },
     async (request) => {
       const { merchant } = request.query as { merchant?: string };
-      const rows = merchant
-        ? await core.db.query('SELECT * FROM apps WHERE merchant_id = $1 ORDER BY created_at', [merchant])
-        : await core.db.query('SELECT * FROM apps ORDER BY created_at');
-      return {
-        data: rows.map((r) => ({
-          id: r.id,
-          merchant: r.merchant_id,
-          name: r.name,
-          created_at: r.created_at,
-        })),
-      };
+      return { data: (await listApps(core, merchant)).map(appView) };
     },
   );
 
@@ -74,24 +78,15 @@ export async function appRoutes(app: FastifyInstance, { core }: { core: Core }) 
     async (request, reply) => {
       const body = request.body as { merchant: string; name: string; merchant_public_key_pem?: string };
       const result = await core.db.tx(async (q) => {
-        const [merchant] = await q.query('SELECT id FROM merchants WHERE id = $1', [body.merchant]);
-        if (!merchant) throw new JuheError('not_found', 'No such merchant', 'merchant');
-        const created = await createApp(q, core, { merchantId: body.merchant, name: body.name });
-        const test = await issueCredentials(q, core, {
-          appId: created.id,
-          livemode: false,
+        const created = await createAppWithCredentials(q, core, {
+          merchantId: body.merchant,
+          name: body.name,
           merchantPublicKeyPem: body.merchant_public_key_pem,
         });
-        await audit(q, core, request, 'app.create', { type: 'app', id: created.id });
-        return { created, test };
+        await audit(q, core, request, 'app.create', { type: 'app', id: created.created.id });
+        return created;
       });
-      return reply.status(201).send({
-        id: result.created.id,
-        merchant: result.created.merchantId,
-        name: result.created.name,
-        created_at: result.created.createdAt,
-        credentials: { test: result.test },
-      });
+      return reply.status(201).send({ ...appView(result.created), credentials: { test: result.test } });
     },
   );
 
@@ -100,14 +95,11 @@ export async function appRoutes(app: FastifyInstance, { core }: { core: Core }) 
     { schema: { tags: ['apps'], params: IdParam('app') }, preHandler: requirePermission('read') },
     async (request) => {
       const { id } = request.params as { id: string };
-      const [row] = await core.db.query('SELECT * FROM apps WHERE id = $1', [id]);
-      if (!row) throw new JuheError('app_not_found', undefined, 'id');
+      const found = await findApp(core.db, id);
+      if (!found) throw new JuheError('app_not_found', undefined, 'id');
       const credentials = await listAppCredentials(core.db, core.box, id);
       return {
-        id: row.id,
-        merchant: row.merchant_id,
-        name: row.name,
-        created_at: row.created_at,
+        ...appView(found),
         credentials: credentials.map((c) => ({
           id: c.id,
           kind: c.kind,
@@ -139,16 +131,10 @@ export async function appRoutes(app: FastifyInstance, { core }: { core: Core }) 
       const body = request.body as { mode: 'test' | 'live'; merchant_public_key_pem?: string };
       const livemode = body.mode === 'live';
       const rotated = await core.db.tx(async (q) => {
-        const [row] = await q.query('SELECT id FROM apps WHERE id = $1 FOR UPDATE', [id]);
-        if (!row) throw new JuheError('app_not_found', undefined, 'id');
-        const old = (await listAppCredentials(q, core.box, id)).filter((c) => c.livemode === livemode);
-        for (const c of old) await revokeCredential(q, c.id, core.clock.now());
-        const issued = await issueCredentials(q, core, {
+        const issued = await rotateCredentials(q, core, {
           appId: id,
           livemode,
-          merchantPublicKeyPem:
-            body.merchant_public_key_pem ??
-            (old.find((c) => c.kind === 'paymax')?.attrs.merchantPublicKeyPem as string | undefined),
+          merchantPublicKeyPem: body.merchant_public_key_pem,
         });
         await audit(q, core, request, 'app.credentials.rotate', { type: 'app', id }, { mode: body.mode });
         return { credentials: { [body.mode]: issued } };

@@ -1,42 +1,25 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { hashPassword, verifyPassword } from '../../core/auth/passwords.js';
 import { tokenHash } from '../../core/auth/tokens.js';
+import {
+  SESSION_TTL_SECONDS,
+  createApiToken,
+  createUser,
+  findUserProfile,
+  listApiTokens,
+  listUsers,
+  login,
+  logout,
+  revokeApiToken,
+} from '../../core/auth/users.js';
 import type { Core } from '../../core/context.js';
-import { isUniqueViolation } from '../../db/db.js';
 import { JuheError } from '../../domain/errors.js';
 import { ROLES, SESSION_COOKIE, audit, forgetIdentity, readCookie, requirePermission } from './kit.js';
 
-const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 
-export async function createUser(
-  core: Core,
-  p: { email: string; password: string; role: string; name?: string },
-) {
-  const id = core.ids.next('user');
-  try {
-    await core.db.query(
-      'INSERT INTO users (id, email, name, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [id, p.email.toLowerCase(), p.name ?? null, await hashPassword(p.password), p.role, core.clock.now()],
-    );
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new JuheError('already_exists', `User ${p.email} exists`, 'email');
-    throw error;
-  }
-  return { id, email: p.email.toLowerCase(), role: p.role };
-}
-
-/** Issues an API token; the plaintext is returned once and stored only as a hash. */
-export async function createApiToken(core: Core, p: { userId: string; name: string; role: string }) {
-  const id = core.ids.next('apiToken');
-  const token = `jh_${core.ids.secret(24)}`;
-  await core.db.query(
-    'INSERT INTO api_tokens (id, user_id, name, token_hash, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-    [id, p.userId, p.name, tokenHash(token), p.role, core.clock.now()],
-  );
-  return { id, name: p.name, role: p.role, token };
-}
+// Kept here too: the CLI, test support and benchmarks create users and tokens through this module.
+export { createApiToken, createUser };
 
 export async function authRoutes(app: FastifyInstance, { core }: { core: Core }) {
   app.post(
@@ -50,38 +33,22 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
     },
     async (request, reply) => {
       const { email, password } = request.body as { email: string; password: string };
-      const [user] = await core.db.query<{ id: string; password_hash: string; role: string }>(
-        'SELECT id, password_hash, role FROM users WHERE email = $1 AND disabled_at IS NULL',
-        [email.toLowerCase()],
-      );
-      if (!user || !(await verifyPassword(password, user.password_hash))) {
-        throw new JuheError('invalid_credentials', 'Email or password is wrong');
-      }
-      const token = core.ids.secret(32);
-      const now = core.clock.now();
-      const expires = new Date(now.getTime() + SESSION_TTL_MS);
-      await core.db.query(
-        'INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
-        [core.ids.next('session'), tokenHash(token), user.id, now, expires],
-      );
-      request.actor = { type: 'user', id: user.id, userId: user.id, role: user.role as never };
+      const { user, token, expiresAt } = await login(core, email, password);
+      request.actor = { type: 'user', id: user.id, userId: user.id, role: user.role };
       await audit(core.db, core, request, 'user.login', { type: 'user', id: user.id });
       reply.header(
         'set-cookie',
-        `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_MS / 1000}` +
+        `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_SECONDS}` +
           (request.protocol === 'https' ? '; Secure' : ''),
       );
-      return {
-        user: { id: user.id, email: email.toLowerCase(), role: user.role },
-        expires_at: expires.toISOString(),
-      };
+      return { user, expires_at: expiresAt.toISOString() };
     },
   );
 
   app.post('/logout', { schema: { tags: ['auth'] } }, async (request, reply) => {
     const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
     if (cookie) {
-      await core.db.query('DELETE FROM sessions WHERE token_hash = $1', [tokenHash(cookie)]);
+      await logout(core, cookie);
       forgetIdentity(core, { credentialHash: tokenHash(cookie) });
     }
     reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
@@ -89,9 +56,7 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
   });
 
   app.get('/me', { schema: { tags: ['auth'] }, preHandler: requirePermission('read') }, async (request) => {
-    const [user] = await core.db.query('SELECT id, email, name, role FROM users WHERE id = $1', [
-      request.actor!.userId,
-    ]);
+    const user = await findUserProfile(core, request.actor!.userId);
     return { user, via: request.actor!.type };
   });
 
@@ -99,9 +64,7 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
     '/users',
     { schema: { tags: ['users'] }, preHandler: requirePermission('users.write') },
     async () => ({
-      data: await core.db.query(
-        'SELECT id, email, name, role, created_at, disabled_at FROM users ORDER BY created_at',
-      ),
+      data: await listUsers(core),
     }),
   );
 
@@ -134,11 +97,7 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
     '/api_tokens',
     { schema: { tags: ['auth'] }, preHandler: requirePermission('read') },
     async (request) => ({
-      data: await core.db.query(
-        `SELECT id, name, role, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1
-       ORDER BY created_at`,
-        [request.actor!.userId],
-      ),
+      data: await listApiTokens(core, request.actor!.userId),
     }),
   );
 
@@ -175,11 +134,7 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
     },
     async (request) => {
       const { id } = request.params as { id: string };
-      const rows = await core.db.query(
-        'UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id',
-        [id, request.actor!.userId, core.clock.now()],
-      );
-      if (rows.length === 0) throw new JuheError('not_found', 'No such API token', 'id');
+      await revokeApiToken(core, id, request.actor!.userId);
       forgetIdentity(core, { actorId: id });
       await audit(core.db, core, request, 'api_token.revoke', { type: 'api_token', id });
       return { id, revoked: true };

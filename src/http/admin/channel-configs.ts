@@ -3,12 +3,18 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { standsForSimulator } from '../../core/apps/channel-configs.js';
 import { forgetChannelConfigs } from '../../core/apps/credential-cache.js';
+import {
+  type ChannelConfigRow,
+  deleteChannelConfig,
+  listChannelConfigs,
+  saveChannelConfig,
+} from '../../core/apps/save-channel-config.js';
 import { PROVIDERS } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { audit, requirePermission } from './kit.js';
 
 /** Secrets are write-only: a config shows which secret names are set, never their values. */
-const view = (r: Record<string, any>, box: Core['box']) => ({
+const view = (r: ChannelConfigRow, box: Core['box']) => ({
   id: r.id,
   app: r.app_id,
   mode: r.livemode ? 'live' : 'test',
@@ -33,12 +39,7 @@ export async function channelConfigRoutes(app: FastifyInstance, { core }: { core
     },
     async (request) => {
       const { app: appId } = request.query as { app?: string };
-      const rows = appId
-        ? await core.db.query('SELECT * FROM channel_configs WHERE app_id = $1 ORDER BY provider, livemode', [
-            appId,
-          ])
-        : await core.db.query('SELECT * FROM channel_configs ORDER BY app_id, provider, livemode');
-      return { data: rows.map((r) => view(r, core.box)) };
+      return { data: (await listChannelConfigs(core, appId)).map((r) => view(r, core.box)) };
     },
   );
 
@@ -78,56 +79,26 @@ export async function channelConfigRoutes(app: FastifyInstance, { core }: { core
         );
       }
       const saved = await core.db.tx(async (q) => {
-        const [appRow] = await q.query('SELECT id FROM apps WHERE id = $1', [body.app]);
-        if (!appRow) throw new JuheError('app_not_found', undefined, 'app');
-        const [existing] = await q.query(
-          'SELECT * FROM channel_configs WHERE app_id = $1 AND livemode = $2 AND provider = $3 FOR UPDATE',
-          [body.app, livemode, body.provider],
-        );
-        const now = core.clock.now();
-        const secrets = {
-          ...(existing?.secrets_enc ? core.box.openJson<Record<string, string>>(existing.secrets_enc) : {}),
-          ...(body.secrets ?? {}),
-        };
-        const sealed = Object.keys(secrets).length ? core.box.sealJson(secrets) : null;
-        const [row] = existing
-          ? await q.query(
-              `UPDATE channel_configs SET enabled = $2, settings = $3, secrets_enc = $4, updated_at = $5
-               WHERE id = $1 RETURNING *`,
-              [
-                existing.id,
-                body.enabled ?? existing.enabled,
-                JSON.stringify(body.settings ?? existing.settings),
-                sealed,
-                now,
-              ],
-            )
-          : await q.query(
-              `INSERT INTO channel_configs (id, app_id, livemode, provider, enabled, settings, secrets_enc, created_at,
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING *`,
-              [
-                core.ids.next('channelConfig'),
-                body.app,
-                livemode,
-                body.provider,
-                body.enabled ?? true,
-                JSON.stringify(body.settings ?? {}),
-                sealed,
-                now,
-              ],
-            );
+        const { row, created } = await saveChannelConfig(q, core, {
+          appId: body.app,
+          livemode,
+          provider: body.provider,
+          enabled: body.enabled,
+          settings: body.settings,
+          secrets: body.secrets,
+        });
         await audit(
           q,
           core,
           request,
-          existing ? 'channel_config.update' : 'channel_config.create',
+          created ? 'channel_config.create' : 'channel_config.update',
           {
             type: 'channel_config',
-            id: row!.id,
+            id: row.id,
           },
           { provider: body.provider, mode: body.mode, secrets_changed: Object.keys(body.secrets ?? {}) },
         );
-        return view(row!, core.box);
+        return view(row, core.box);
       });
       forgetChannelConfigs(core); // this node uses the new config at once
       return saved;
@@ -145,8 +116,7 @@ export async function channelConfigRoutes(app: FastifyInstance, { core }: { core
     },
     async (request) => {
       const { id } = request.params as { id: string };
-      const rows = await core.db.query('DELETE FROM channel_configs WHERE id = $1 RETURNING id', [id]);
-      if (rows.length === 0) throw new JuheError('not_found', 'No such channel config', 'id');
+      await deleteChannelConfig(core, id);
       await audit(core.db, core, request, 'channel_config.delete', { type: 'channel_config', id });
       forgetChannelConfigs(core);
       return { id, deleted: true };

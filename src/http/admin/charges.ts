@@ -1,16 +1,15 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { cancelCharge } from '../../core/payments/cancel-charge.js';
 import { createCharge } from '../../core/payments/create-charge.js';
 import { listCharges } from '../../core/payments/list-charges.js';
+import { listChargeRefunds, retrieveChargeWithRefunds } from '../../core/payments/list-refunds.js';
 import { createRefund } from '../../core/refunds/create-refund.js';
 import { serializeCharge, serializeRefund } from '../../core/serialize.js';
-import { findCharge, findChargeWithRefunds, listRefundsOfCharge } from '../../db/charges.js';
 import { METHODS, PROVIDERS } from '../../domain/channels.js';
-import { JuheError } from '../../domain/errors.js';
 import { CURRENCIES, type Currency } from '../../domain/money.js';
-import { CHARGE_STATUSES } from '../../domain/status.js';
+import { CHARGE_STATUSES, type ChargeStatus } from '../../domain/status.js';
 import { audit, requirePermission } from './kit.js';
 
 const ChargeId = Type.Object({ id: Type.String({ pattern: '^ch_[0-9a-f]{24}$' }) });
@@ -39,17 +38,17 @@ export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core 
     '/charges',
     { schema: { tags: ['charges'], querystring: ChargeListQuery }, preHandler: requirePermission('read') },
     async (request) => {
-      const q = request.query as Record<string, any>;
+      const q = request.query as Static<typeof ChargeListQuery>;
       const page = await listCharges(core.db, {
         appId: q.app,
         storeId: q.store,
-        status: q.status,
+        status: q.status as ChargeStatus | undefined,
         channel: q.channel,
         orderNo: q.order_no,
         livemode: q.mode === undefined ? undefined : q.mode === 'live',
         createdGte: q.created_gte ? new Date(q.created_gte) : undefined,
         createdLte: q.created_lte ? new Date(q.created_lte) : undefined,
-        order: q.order,
+        order: q.order as 'asc' | 'desc' | undefined,
         limit: q.limit,
         cursor: q.cursor,
       });
@@ -61,9 +60,7 @@ export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core 
     '/charges/:id',
     { schema: { tags: ['charges'], params: ChargeId }, preHandler: requirePermission('read') },
     async (request) => {
-      const found = await findChargeWithRefunds(core.db, (request.params as { id: string }).id);
-      if (!found) throw new JuheError('charge_not_found', undefined, 'id');
-      const [charge, refunds] = found;
+      const [charge, refunds] = await retrieveChargeWithRefunds(core, (request.params as { id: string }).id);
       return { ...serializeCharge(charge), refunds: refunds.map(serializeRefund) };
     },
   );
@@ -135,8 +132,7 @@ export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core 
     { schema: { tags: ['refunds'], params: ChargeId }, preHandler: requirePermission('read') },
     async (request) => {
       const { id } = request.params as { id: string };
-      if (!(await findCharge(core.db, id))) throw new JuheError('charge_not_found', undefined, 'id');
-      return { data: (await listRefundsOfCharge(core.db, id)).map(serializeRefund) };
+      return { data: (await listChargeRefunds(core, id)).map(serializeRefund) };
     },
   );
 

@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/context.js';
+import {
+  claimIdempotencyKey,
+  releaseIdempotencyKey,
+  storeIdempotentResponse,
+} from '../../core/auth/idempotency.js';
 import { JuheError } from '../../domain/errors.js';
 import { sha256 } from './kit.js';
-
-const KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,29 +30,12 @@ export function registerIdempotency(app: FastifyInstance, core: Core): void {
     const actor = request.actor.id;
     const path = request.routeOptions.url ?? request.url;
     const requestHash = sha256(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`);
-    const now = core.clock.now();
-    await core.db.query('DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2 AND expires_at <= $3', [
-      actor,
-      key,
-      now,
-    ]);
-    const claimed = await core.db.query(
-      `INSERT INTO idempotency_keys (actor, key, method, path, request_hash, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (actor, key) DO NOTHING RETURNING key`,
-      [actor, key, request.method, path, requestHash, now, new Date(now.getTime() + KEY_TTL_MS)],
-    );
-    if (claimed.length > 0) {
+    const claim = await claimIdempotencyKey(core, { actor, key, method: request.method, path, requestHash });
+    if (claim.claimed) {
       request.idempotency = { actor, key };
       return;
     }
-    const [stored] = await core.db.query<{
-      request_hash: string;
-      response_status: number | null;
-      response_body: unknown;
-    }>(
-      'SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE actor = $1 AND key = $2',
-      [actor, key],
-    );
+    const stored = claim.stored;
     if (!stored || stored.request_hash !== requestHash) {
       throw new JuheError('idempotency_key_reused', undefined, 'Idempotency-Key');
     }
@@ -64,17 +50,11 @@ export function registerIdempotency(app: FastifyInstance, core: Core): void {
     if (!claim) return payload;
     request.idempotency = undefined;
     if (reply.statusCode >= 500) {
-      await core.db.query('DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2', [
-        claim.actor,
-        claim.key,
-      ]);
+      await releaseIdempotencyKey(core, claim.actor, claim.key);
       return payload;
     }
     const body = typeof payload === 'string' && payload.length > 0 ? payload : 'null';
-    await core.db.query(
-      'UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE actor = $1 AND key = $2',
-      [claim.actor, claim.key, reply.statusCode, body],
-    );
+    await storeIdempotentResponse(core, claim.actor, claim.key, reply.statusCode, body);
     return payload;
   });
 }

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { type Actor, sessionActor, tokenActor } from '../../core/auth/actors.js';
+import { recordAudit } from '../../core/auth/audit.js';
+import type { Role } from '../../core/auth/roles.js';
 import { tokenHash } from '../../core/auth/tokens.js';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
 import { JuheError } from '../../domain/errors.js';
 import { TtlCache } from '../../core/ttl-cache.js';
 
-export const ROLES = ['owner', 'admin', 'developer', 'finance', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from '../../core/auth/roles.js';
+export type { Actor } from '../../core/auth/actors.js';
 
 export type Permission =
   | 'read'
@@ -55,13 +58,6 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: ['read'],
 };
 
-export interface Actor {
-  type: 'user' | 'token';
-  id: string;
-  userId: string;
-  role: Role;
-}
-
 declare module 'fastify' {
   interface FastifyRequest {
     actor?: Actor;
@@ -104,43 +100,6 @@ export async function identify(core: Core, request: FastifyRequest): Promise<Act
   return actor;
 }
 
-async function tokenActor(core: Core, hash: string): Promise<Actor | undefined> {
-  const [row] = await core.db.query<{ id: string; user_id: string; role: Role; last_used_at: Date | null }>(
-    `SELECT t.id, t.user_id, t.role, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
-     WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`,
-    [hash],
-  );
-  if (!row) return undefined;
-  touchToken(core, row.id, row.last_used_at);
-  return { type: 'token', id: row.id, userId: row.user_id, role: row.role };
-}
-
-async function sessionActor(core: Core, hash: string): Promise<Actor | undefined> {
-  const [row] = await core.db.query<{ id: string; user_id: string; role: Role }>(
-    `SELECT s.id, s.user_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id
-     WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL`,
-    [hash, core.clock.now()],
-  );
-  return row ? { type: 'user', id: row.user_id, userId: row.user_id, role: row.role } : undefined;
-}
-
-const TOUCH_EVERY_MS = 60_000;
-
-/**
- * Records when a token was last used, at most once a minute and off the request path:
- * writing the row on every request would serialise all callers of one token on its lock.
- */
-function touchToken(core: Core, id: string, lastUsedAt: Date | null): void {
-  const now = core.clock.now();
-  if (lastUsedAt && now.getTime() - lastUsedAt.getTime() < TOUCH_EVERY_MS) return;
-  core.db
-    .query(
-      'UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)',
-      [id, now, new Date(now.getTime() - TOUCH_EVERY_MS)],
-    )
-    .catch((error) => core.log.warn({ err: error }, 'could not record token use'));
-}
-
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -169,21 +128,7 @@ export async function audit(
   target: { type: string; id: string } | null,
   data: Record<string, unknown> = {},
 ): Promise<void> {
-  await q.query(
-    `INSERT INTO audit_log (id, actor_type, actor_id, action, target_type, target_id, data, ip, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
-      core.ids.next('audit'),
-      request.actor?.type ?? 'anonymous',
-      request.actor?.id ?? null,
-      action,
-      target?.type ?? null,
-      target?.id ?? null,
-      JSON.stringify(data),
-      request.ip,
-      core.clock.now(),
-    ],
-  );
+  await recordAudit(q, core, { actor: request.actor, ip: request.ip, action, target, data });
 }
 
 export function sha256(text: string): string {

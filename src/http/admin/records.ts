@@ -1,13 +1,35 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { serializeRefund } from '../../core/serialize.js';
-import { findRefund, toRefund } from '../../db/charges.js';
+import { type EventRow, listAuditEntries, listEvents, retrieveEvent } from '../../core/event-log.js';
+import { listRefunds, retrieveRefund } from '../../core/payments/list-refunds.js';
 import { JuheError } from '../../domain/errors.js';
 import { EVENT_TYPES } from '../../domain/events.js';
 import { requirePermission } from './kit.js';
 
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 100 }));
+
+const RefundListQuery = Type.Object({
+  app: Type.Optional(Type.String()),
+  charge: Type.Optional(Type.String()),
+  status: Type.Optional(Type.Union(['pending', 'succeeded', 'failed'].map((s) => Type.Literal(s)))),
+  limit: Limit,
+  starting_after: Type.Optional(Type.String({ pattern: '^re_[0-9a-f]{24}$' })),
+});
+const EventListQuery = Type.Object({
+  app: Type.Optional(Type.String()),
+  object_id: Type.Optional(Type.String()),
+  type: Type.Optional(Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)))),
+  limit: Limit,
+  starting_after: Type.Optional(Type.String({ pattern: '^evt_[0-9a-f]{24}$' })),
+});
+const AuditListQuery = Type.Object({
+  action: Type.Optional(Type.String({ maxLength: 100 })),
+  target_id: Type.Optional(Type.String({ maxLength: 100 })),
+  limit: Limit,
+  starting_after: Type.Optional(Type.String({ pattern: '^aud_[0-9a-f]{24}$' })),
+});
 
 /**
  * Read-only ledgers: refunds, events, audit log. Each pages newest-first by keyset:
@@ -19,25 +41,18 @@ export async function recordRoutes(app: FastifyInstance, { core }: { core: Core 
     {
       schema: {
         tags: ['refunds'],
-        querystring: Type.Object({
-          app: Type.Optional(Type.String()),
-          charge: Type.Optional(Type.String()),
-          status: Type.Optional(Type.Union(['pending', 'succeeded', 'failed'].map((s) => Type.Literal(s)))),
-          limit: Limit,
-          starting_after: Type.Optional(Type.String({ pattern: '^re_[0-9a-f]{24}$' })),
-        }),
+        querystring: RefundListQuery,
       },
       preHandler: requirePermission('read'),
     },
     async (request) => {
-      const q = request.query as Record<string, any>;
-      const { sql, args } = keysetPage('refunds', q, [
-        ['app_id', q.app],
-        ['charge_id', q.charge],
-        ['status', q.status],
-      ]);
-      const rows = await core.db.query(sql, args);
-      return page(rows.map(toRefund).map(serializeRefund), q.limit);
+      const q = request.query as Static<typeof RefundListQuery>;
+      const page = await listRefunds(
+        core,
+        { appId: q.app, chargeId: q.charge, status: q.status, startingAfter: q.starting_after },
+        q.limit,
+      );
+      return { data: page.data.map(serializeRefund), has_more: page.hasMore };
     },
   );
 
@@ -51,9 +66,7 @@ export async function recordRoutes(app: FastifyInstance, { core }: { core: Core 
       preHandler: requirePermission('read'),
     },
     async (request) => {
-      const refund = await findRefund(core.db, (request.params as { id: string }).id);
-      if (!refund) throw new JuheError('refund_not_found', undefined, 'id');
-      return serializeRefund(refund);
+      return serializeRefund(await retrieveRefund(core, (request.params as { id: string }).id));
     },
   );
 
@@ -62,25 +75,18 @@ export async function recordRoutes(app: FastifyInstance, { core }: { core: Core 
     {
       schema: {
         tags: ['events'],
-        querystring: Type.Object({
-          app: Type.Optional(Type.String()),
-          object_id: Type.Optional(Type.String()),
-          type: Type.Optional(Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)))),
-          limit: Limit,
-          starting_after: Type.Optional(Type.String({ pattern: '^evt_[0-9a-f]{24}$' })),
-        }),
+        querystring: EventListQuery,
       },
       preHandler: requirePermission('read'),
     },
     async (request) => {
-      const q = request.query as Record<string, any>;
-      const { sql, args } = keysetPage('events', q, [
-        ['app_id', q.app],
-        ['object_id', q.object_id],
-        ['type', q.type],
-      ]);
-      const rows = await core.db.query(sql, args);
-      return page(rows.map(eventView), q.limit);
+      const q = request.query as Static<typeof EventListQuery>;
+      const page = await listEvents(
+        core,
+        { appId: q.app, objectId: q.object_id, type: q.type, startingAfter: q.starting_after },
+        q.limit,
+      );
+      return { data: page.data.map(eventView), has_more: page.hasMore };
     },
   );
 
@@ -94,9 +100,7 @@ export async function recordRoutes(app: FastifyInstance, { core }: { core: Core 
       preHandler: requirePermission('read'),
     },
     async (request) => {
-      const [row] = await core.db.query('SELECT * FROM events WHERE id = $1', [
-        (request.params as { id: string }).id,
-      ]);
+      const row = await retrieveEvent(core, (request.params as { id: string }).id);
       if (!row) throw new JuheError('not_found', 'No such event', 'id');
       return eventView(row);
     },
@@ -107,27 +111,23 @@ export async function recordRoutes(app: FastifyInstance, { core }: { core: Core 
     {
       schema: {
         tags: ['audit'],
-        querystring: Type.Object({
-          action: Type.Optional(Type.String({ maxLength: 100 })),
-          target_id: Type.Optional(Type.String({ maxLength: 100 })),
-          limit: Limit,
-          starting_after: Type.Optional(Type.String({ pattern: '^aud_[0-9a-f]{24}$' })),
-        }),
+        querystring: AuditListQuery,
       },
       preHandler: requirePermission('audit.read'),
     },
     async (request) => {
-      const q = request.query as Record<string, any>;
-      const { sql, args } = keysetPage('audit_log', q, [
-        ['action', q.action],
-        ['target_id', q.target_id],
-      ]);
-      return page(await core.db.query(sql, args), q.limit);
+      const q = request.query as Static<typeof AuditListQuery>;
+      const page = await listAuditEntries(
+        core,
+        { action: q.action, targetId: q.target_id, startingAfter: q.starting_after },
+        q.limit,
+      );
+      return { data: page.data, has_more: page.hasMore };
     },
   );
 }
 
-function eventView(r: Record<string, any>) {
+function eventView(r: EventRow) {
   return {
     id: r.id,
     object: 'event',
@@ -139,35 +139,4 @@ function eventView(r: Record<string, any>) {
     data: r.data,
     created_at: r.created_at,
   };
-}
-
-/**
- * Newest first, filters by equality, one extra row to know `has_more`. Events order by
- * their sequence number (commit order within one writer), the others by (created_at, id).
- */
-function keysetPage(
-  table: 'refunds' | 'events' | 'audit_log',
-  q: Record<string, any>,
-  filters: [string, unknown][],
-) {
-  const key = table === 'events' ? 'seq' : '(created_at, id)';
-  const where: string[] = [];
-  const args: unknown[] = [];
-  for (const [column, value] of filters) {
-    if (value === undefined) continue;
-    args.push(value);
-    where.push(`${column} = $${args.length}`);
-  }
-  if (q.starting_after) {
-    args.push(q.starting_after);
-    where.push(`${key} < (SELECT ${key.replace(/[()]/g, '')} FROM ${table} WHERE id = $${args.length})`);
-  }
-  args.push((q.limit ?? 20) + 1);
-  const sql = `SELECT * FROM ${table} ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-    ORDER BY ${table === 'events' ? 'seq DESC' : 'created_at DESC, id DESC'} LIMIT $${args.length}`;
-  return { sql, args };
-}
-
-function page<T>(rows: T[], limit = 20) {
-  return { data: rows.slice(0, limit), has_more: rows.length > limit };
 }

@@ -1,8 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { type Store, createStore, findStore, listStores } from '../../core/apps/stores.js';
+import { findApp } from '../../core/apps/apps.js';
+import {
+  type Store,
+  addStoreMember,
+  createStore,
+  findStoreDetail,
+  listStores,
+} from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
-import { isUniqueViolation } from '../../db/db.js';
 import { JuheError } from '../../domain/errors.js';
 import { audit, requirePermission } from './kit.js';
 
@@ -47,8 +53,7 @@ export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }
     async (request, reply) => {
       const body = request.body as { app: string; name: string; mode?: string; shop_password?: string };
       const store = await core.db.tx(async (q) => {
-        const [appRow] = await q.query('SELECT id FROM apps WHERE id = $1', [body.app]);
-        if (!appRow) throw new JuheError('app_not_found', undefined, 'app');
+        if (!(await findApp(q, body.app))) throw new JuheError('app_not_found', undefined, 'app');
         const created = await createStore(q, core, {
           appId: body.app,
           name: body.name,
@@ -68,22 +73,15 @@ export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }
     { schema: { tags: ['stores'], params: StoreId }, preHandler: requirePermission('read') },
     async (request) => {
       const { id } = request.params as { id: string };
-      const store = await findStore(core.db, id);
-      if (!store) throw new JuheError('store_not_found', undefined, 'id');
-      const cashiers = await core.db.query('SELECT id, name, created_at FROM cashiers WHERE store_id = $1', [
-        id,
-      ]);
-      const terminals = await core.db.query(
-        'SELECT id, serial, created_at FROM terminals WHERE store_id = $1',
-        [id],
-      );
-      return { ...view(store), cashiers, terminals };
+      const found = await findStoreDetail(core.db, id);
+      if (!found) throw new JuheError('store_not_found', undefined, 'id');
+      return { ...view(found.store), cashiers: found.cashiers, terminals: found.terminals };
     },
   );
 
-  for (const [kind, column, table, prefix] of [
-    ['cashiers', 'name', 'cashiers', 'cashier'],
-    ['terminals', 'serial', 'terminals', 'terminal'],
+  for (const [kind, column, prefix] of [
+    ['cashiers', 'name', 'cashier'],
+    ['terminals', 'serial', 'terminal'],
   ] as const) {
     app.post(
       `/stores/:id/${kind}`,
@@ -98,18 +96,11 @@ export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }
       async (request, reply) => {
         const { id } = request.params as { id: string };
         const value = (request.body as Record<string, string>)[column];
-        if (!(await findStore(core.db, id))) throw new JuheError('store_not_found', undefined, 'id');
-        const newId = core.ids.next(prefix);
-        try {
-          await core.db.query(
-            `INSERT INTO ${table} (id, store_id, ${column}, created_at) VALUES ($1, $2, $3, $4)`,
-            [newId, id, value, core.clock.now()],
-          );
-        } catch (error) {
-          if (isUniqueViolation(error))
-            throw new JuheError('already_exists', `${column} already used`, column);
-          throw error;
-        }
+        const newId = await addStoreMember(
+          core,
+          id,
+          prefix === 'cashier' ? { kind: prefix, name: value! } : { kind: prefix, serial: value! },
+        );
         await audit(
           core.db,
           core,

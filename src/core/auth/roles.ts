@@ -1,0 +1,2 @@
+export const ROLES = ['owner', 'admin', 'developer', 'finance', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
