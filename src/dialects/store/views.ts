@@ -2,7 +2,7 @@ import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Charge, Refund } from '../../domain/charge.js';
 import type { ChargeStatus, RefundStatus } from '../../domain/status.js';
 import { findPayTag, tagOfProvider } from './channels.js';
-import type { StoreOrder } from './orders.js';
+import type { StoreOrder } from '../../core/stores/store-order.js';
 
 /**
  * How store orders look on the wire. The document's examples write almost every value as

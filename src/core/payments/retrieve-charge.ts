@@ -1,0 +1,18 @@
+import { findCharge, findRefund, listRefundsOfCharge } from '../../db/charges.js';
+import type { Charge, Refund } from '../../domain/charge.js';
+import type { Core } from '../context.js';
+
+/** A charge by id, or undefined. */
+export async function retrieveCharge(core: Core, id: string): Promise<Charge | undefined> {
+  return findCharge(core.db, id);
+}
+
+/** A refund by id, or undefined. */
+export async function retrieveRefund(core: Core, id: string): Promise<Refund | undefined> {
+  return findRefund(core.db, id);
+}
+
+/** The refunds of a charge, oldest first. */
+export async function listChargeRefunds(core: Core, chargeId: string): Promise<Refund[]> {
+  return listRefundsOfCharge(core.db, chargeId);
+}
