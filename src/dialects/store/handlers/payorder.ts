@@ -150,7 +150,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     throw new StoreError('pay_failed', charge.failureMsg ?? charge.failureCode ?? undefined);
   }
   return {
-    data: Object.assign(orderView({ row, charge, refund: null }, store), scenarioData(scenario, charge)),
+    data: { ...orderView({ row, charge, refund: null }, store), ...scenarioData(scenario, charge) },
   };
 }
 
