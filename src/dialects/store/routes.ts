@@ -3,7 +3,7 @@ import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
 import { retrieveCharge } from '../../core/payments/retrieve-charge.js';
 import { storeOpenKey } from '../../core/stores/open-key.js';
-import { buildJumpUrl } from '../../notify/formats/store.js';
+import { buildJumpUrl } from './notification.js';
 import { authenticate } from './auth.js';
 import { encryptData, sign } from './codec.js';
 import { type Endpoint, StoreError, fromCore } from './errors.js';

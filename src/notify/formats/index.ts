@@ -1,13 +1,15 @@
 import type { FormatName, NotifyFormat } from '../format.js';
-import { maxpayFormat } from './maxpay.js';
+import { maxpayFormat } from '../../dialects/maxpay/notification.js';
+import { paymaxFormat } from '../../dialects/paymax/notification.js';
+import { storeFormat } from '../../dialects/store/notification.js';
+import { unifiedFormat } from '../../dialects/unified/notification.js';
 import { nativeFormat } from './native.js';
-import { paymaxFormat } from './paymax.js';
-import { storeFormat } from './store.js';
-import { unifiedFormat } from './unified.js';
 
 /**
  * Every notification format by name: an explicit map, no reflection. The engine looks a
  * delivery's format up here; a format missing from the map is never targeted.
+ * (Each dialect owns its format; this map still imports them. Building it where the
+ * process is wired and handing it to the delivery code is the step left to do.)
  */
 export const formats: Record<FormatName, NotifyFormat> = {
   native: nativeFormat,

@@ -24,7 +24,7 @@ import { orderView } from '../views.js';
 /**
  * Where a jump_url order's payer comes back to (the charge's return URL, handed to the
  * channel): it redirects to the merchant's jump_url with the signed parameters of
- * document 4.8.2 (routes.ts, notify/formats/store.ts buildJumpUrl).
+ * document 4.8.2 (routes.ts, notification.ts buildJumpUrl).
  */
 export function storeJumpReturnUrl(publicUrl: string, chargeId: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/mct1/jump/${chargeId}`;
