@@ -1,12 +1,60 @@
-import { sql as raw } from 'kysely';
+import { type Insertable, sql as raw } from 'kysely';
 import type { Charge } from '../domain/charge.js';
 import type { Queryable } from './db.js';
-import { type EventRecord, eventInsert, outboxInsert } from './event-records.js';
-import { firstRow, rows, sql } from './sql.js';
-import { type PaymentEntry, paymentEntryInsert } from './store-orders.js';
+import { EVENT_COLUMNS, type EventRecord, eventInsert, eventValues, outboxInsert } from './event-records.js';
+import type { Charges } from './schema.js';
+import { sql } from './sql.js';
+import { type Slot, slotsOf, statementTemplate } from './statement-template.js';
+import {
+  PAYMENT_ENTRY_COLUMNS,
+  type PaymentEntry,
+  paymentEntryInsert,
+  paymentEntryValues,
+} from './store-orders.js';
 
-function chargeInsert(c: Charge, orderScope: string) {
-  return sql.insertInto('charges').values({
+const CHARGE_COLUMNS = [
+  'id',
+  'app_id',
+  'store_id',
+  'livemode',
+  'dialect',
+  'order_no',
+  'order_scope',
+  'attempt',
+  'order_sn',
+  'channel',
+  'method',
+  'amount',
+  'amount_original',
+  'amount_discount',
+  'amount_ignore',
+  'amount_refunded',
+  'currency',
+  'subject',
+  'body',
+  'description',
+  'client_ip',
+  'extra',
+  'metadata',
+  'credential',
+  'status',
+  'transaction_no',
+  'failure_code',
+  'failure_msg',
+  'return_url',
+  'notify_url',
+  'created_at',
+  'updated_at',
+  'expires_at',
+  'paid_at',
+  'closed_at',
+] as const;
+
+function chargeValues(
+  c: Charge,
+  orderScope: string,
+): Insertable<Charges> & Record<(typeof CHARGE_COLUMNS)[number], unknown> {
+  return {
     id: c.id,
     app_id: c.appId,
     store_id: c.storeId,
@@ -42,8 +90,29 @@ function chargeInsert(c: Charge, orderScope: string) {
     expires_at: c.expiresAt,
     paid_at: c.paidAt,
     closed_at: c.closedAt,
-  });
+  };
 }
+
+/** Charge, event and outbox row as data-modifying CTEs of one statement. */
+const recorded = (slot: Slot) =>
+  sql
+    .with('charge_row', () =>
+      sql
+        .insertInto('charges')
+        .values(slotsOf(slot, 'charge', CHARGE_COLUMNS))
+        .returning('id'),
+    )
+    .with('event_row', () => eventInsert(slotsOf(slot, 'event', EVENT_COLUMNS)))
+    .with('outbox_row', () => outboxInsert(slot('event.created_at')));
+
+// Compiled once each: the create is the hot path (statement-template.ts).
+const chargeStatement = statementTemplate((slot) => recorded(slot).selectNoFrom(raw<number>`1`.as('one')));
+const storeChargeStatement = statementTemplate((slot) =>
+  recorded(slot)
+    .with('entry_row', () => paymentEntryInsert(slotsOf(slot, 'entry', PAYMENT_ENTRY_COLUMNS)))
+    .selectFrom('entry_row')
+    .selectAll(),
+);
 
 /**
  * Inserts a new charge with its `charge.created` event and outbox row, and a store
@@ -55,20 +124,17 @@ export async function insertChargeRecorded(
   q: Queryable,
   r: { charge: Charge; orderScope: string; event: EventRecord; storeEntry?: PaymentEntry },
 ): Promise<{ ordMctId: number; ordShopId: number } | undefined> {
-  const recorded = sql
-    .with('charge_row', () => chargeInsert(r.charge, r.orderScope).returning('id'))
-    .with('event_row', () => eventInsert(r.event))
-    .with('outbox_row', () => outboxInsert(r.event.createdAt));
+  const charge = chargeValues(r.charge, r.orderScope);
+  const event = eventValues(r.event);
   if (!r.storeEntry) {
-    await rows(q, recorded.selectNoFrom(raw<number>`1`.as('one')));
+    await chargeStatement.run(q, { charge, event });
     return undefined;
   }
-  const serials = await firstRow(
-    q,
-    recorded
-      .with('entry_row', () => paymentEntryInsert(r.storeEntry!))
-      .selectFrom('entry_row')
-      .selectAll(),
-  );
+  const entry = paymentEntryValues(r.storeEntry);
+  const [serials] = await storeChargeStatement.run<{ ord_mct_id: unknown; ord_shop_id: unknown }>(q, {
+    charge,
+    event,
+    entry,
+  });
   return { ordMctId: Number(serials!.ord_mct_id), ordShopId: Number(serials!.ord_shop_id) };
 }

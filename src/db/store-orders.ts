@@ -121,24 +121,60 @@ export interface PaymentEntry extends StoreOrderDetails {
   createdAt: Date;
 }
 
+export const PAYMENT_ENTRY_COLUMNS = [
+  'store_id',
+  'out_no',
+  'charge_id',
+  'merchant_sequence',
+  'store_sequence',
+  'pmt_tag',
+  'diy_pmt_name',
+  'ord_name',
+  'remark',
+  'tag',
+  'trade_account',
+  'trade_no',
+  'created_at',
+] as const;
+type PaymentEntryColumn = (typeof PAYMENT_ENTRY_COLUMNS)[number];
+
+/** The values of a payment entry's insert, by PAYMENT_ENTRY_COLUMNS (the sequences by name). */
+export function paymentEntryValues(e: PaymentEntry): Record<PaymentEntryColumn, unknown> {
+  return {
+    store_id: e.storeId,
+    out_no: e.outNo,
+    charge_id: e.chargeId,
+    merchant_sequence: serialSequence('merchant', e.merchantId),
+    store_sequence: serialSequence('store', e.storeId),
+    pmt_tag: e.pmtTag,
+    ...detailColumns(e),
+    created_at: e.createdAt,
+  };
+}
+
 /**
  * The payment entry's insert, for a data-modifying CTE in the charge's own statement
- * (db/charge-create.ts): the serials come from sequences (no row locks); a refused create
- * skips them, as an auto-increment column would.
+ * (db/charge-create.ts, which passes the values as template slots): the serials come from
+ * sequences (no row locks); a refused create skips them, as an auto-increment column would.
  */
-export function paymentEntryInsert(e: PaymentEntry) {
+export function paymentEntryInsert(v: Record<PaymentEntryColumn, never>) {
   return sql
     .insertInto('store_orders')
     .values({
-      store_id: e.storeId,
-      out_no: e.outNo,
-      ord_type: 1,
-      charge_id: e.chargeId,
-      ord_mct_id: nextval(serialSequence('merchant', e.merchantId)),
-      ord_shop_id: nextval(serialSequence('store', e.storeId)),
-      pmt_tag: e.pmtTag,
-      ...detailColumns(e),
-      created_at: e.createdAt,
+      store_id: v.store_id,
+      out_no: v.out_no,
+      ord_type: raw<number>`1`,
+      charge_id: v.charge_id,
+      ord_mct_id: nextval(v.merchant_sequence),
+      ord_shop_id: nextval(v.store_sequence),
+      pmt_tag: v.pmt_tag,
+      diy_pmt_name: v.diy_pmt_name,
+      ord_name: v.ord_name,
+      remark: v.remark,
+      tag: v.tag,
+      trade_account: v.trade_account,
+      trade_no: v.trade_no,
+      created_at: v.created_at,
     })
     .returning(['ord_mct_id', 'ord_shop_id']);
 }
