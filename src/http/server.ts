@@ -16,6 +16,8 @@ import { wechatpaySimulator } from '../sandbox/wechatpay/simulator.js';
 import { lakalaSimulator } from '../sandbox/lakala/simulator.js';
 import { unionpaySimulator } from '../sandbox/unionpay/simulator.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
+import { dialectNotificationFormats } from '../dialects/notification-formats.js';
+import { installFormats } from '../notify/formats/index.js';
 import { cashierRoutes } from './cashier/routes.js';
 import { paypalSimulator } from '../sandbox/paypal/simulator.js';
 import { channelNotificationRoutes } from './channel-notifications.js';
@@ -69,6 +71,8 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
 
   await app.register(adminApi, { prefix: '/api/v1', core });
 
+  // The dialects' notification formats, for the delivery code (notify never imports a dialect).
+  installFormats(dialectNotificationFormats);
   // Merchant API dialects: each registers its own routes, parsers and error shapes.
   // DIALECTS-BEGIN (one line per dialect: `await app.register(xRoutes, { core });`)
   await app.register(paymaxRoutes, { core });

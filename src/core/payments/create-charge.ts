@@ -1,6 +1,13 @@
 import type { ChannelConfig, PayResult } from '../../channels/_kit/connector.js';
-import { insertCharge, toCharge } from '../../db/charges.js';
+import { insertChargeRecorded } from '../../db/charge-create.js';
+import { orderAttempts } from '../../db/order-attempts.js';
 import { type Queryable, isForeignKeyViolation, isUniqueViolation } from '../../db/db.js';
+import {
+  type StoreOrderDetails,
+  type StoreOrderRow,
+  ensureSerialSequences,
+  isMissingSequence,
+} from '../../db/store-orders.js';
 import type { Charge, Dialect } from '../../domain/charge.js';
 import {
   type Method,
@@ -14,7 +21,7 @@ import { type Currency, isCurrency, isPositiveMinor } from '../../domain/money.j
 import { upstreamConfig } from '../apps/channel-configs.js';
 import { channelConfigOf } from '../apps/credential-cache.js';
 import type { Core } from '../context.js';
-import { eventCtes } from '../events/append-event.js';
+import { newEvent } from '../events/append-event.js';
 import { applyChargeResult } from '../notify/apply-channel-result.js';
 import { serializeCharge } from '../serialize.js';
 import { hostedPayUrl } from './start-charge.js';
@@ -59,16 +66,19 @@ export interface ChargeCreateParams {
    */
   startLater?: boolean;
   /**
-   * A dialect's own row written in the same atomic statement as the charge (e.g. the
-   * store's order book entry): `sql(n)` is an `INSERT ... RETURNING *` whose parameters
-   * start at $n; `inserted` receives the row. A conflict on its unique keys fails the
-   * create like a used order number.
+   * A store payment's order book entry (the `store` dialect): written in the charge's own
+   * statement, so entry, charge, event and outbox row commit together or not at all and a
+   * crash leaves no entry without its charge. Its out_no is the order number; a taken one
+   * fails the create like a used order number. Needs `storeId`.
    */
-  alsoInsert?: {
-    sql: (firstParam: number) => string;
-    params: unknown[];
-    inserted: (row: Record<string, unknown>) => void;
-  };
+  storeEntry?: StoreEntry;
+}
+
+/** The order book fields of a store payment beside the charge's own. */
+export interface StoreEntry extends StoreOrderDetails {
+  /** The store's merchant: its orders are numbered merchant-wide too (ord_mct_id). */
+  merchantId: string;
+  pmtTag: string;
 }
 
 /**
@@ -80,7 +90,16 @@ export interface ChargeCreateParams {
  * In-process connectors (cash, diy, sandbox) answer first and everything is one transaction.
  */
 export async function createCharge(core: Core, params: ChargeCreateParams): Promise<Charge> {
+  return (await createChargeWithEntry(core, params)).charge;
+}
+
+/** createCharge, also answering the store order book entry it wrote (`storeEntry`). */
+export async function createChargeWithEntry(
+  core: Core,
+  params: ChargeCreateParams,
+): Promise<{ charge: Charge; storeOrder: StoreOrderRow | null }> {
   validate(params);
+  if (params.storeEntry && !params.storeId) throw new Error('a store entry needs its store');
   const connector = core.connectors.resolve(params.channel, params.livemode);
   if (!connector.capabilities.methods.includes(params.method)) {
     throw new JuheError(
@@ -142,38 +161,33 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
   let created: Charge = charge;
   const settlesAtOnce =
     early && early.status !== 'unknown' && (early.status !== 'pending' || early.payerActing);
+  let storeOrder: StoreOrderRow | null = null;
   const record = async (q: Queryable) => {
-    const createdEvent = eventCtes(
-      core,
-      {
-        appId: charge.appId,
-        livemode: charge.livemode,
-        type: 'charge.created',
-        objectType: 'charge',
-        objectId: charge.id,
-        data: serializeCharge(charge),
-      },
-      36,
-    );
-    const also = params.alsoInsert;
-    const firstAlso = 36 + createdEvent.params.length;
-    const rows = await insertCharge(
-      q,
-      charge,
-      orderScope,
-      also
-        ? {
-            ctes: `${createdEvent.ctes}, also_row AS (${also.sql(firstAlso)})`,
-            params: [...createdEvent.params, ...also.params],
-            returning: 'also_row',
-          }
-        : createdEvent,
-    );
-    if (also && rows[0]) also.inserted(rows[0]);
+    const event = newEvent(core, {
+      appId: charge.appId,
+      livemode: charge.livemode,
+      type: 'charge.created',
+      objectType: 'charge',
+      objectId: charge.id,
+      data: serializeCharge(charge),
+    });
+    const entry = params.storeEntry && {
+      ...params.storeEntry,
+      storeId: charge.storeId!,
+      outNo: charge.orderNo,
+      chargeId: charge.id,
+      createdAt: now,
+    };
+    const serials = await insertChargeRecorded(q, { charge, orderScope, event, storeEntry: entry });
+    if (entry && serials) {
+      const { merchantId: _merchant, ...written } = entry;
+      storeOrder = { ...written, ordType: 1, refundId: null, ordNo: null, ...serials };
+    }
   };
   // A re-billable order is usually billed once: try it as the first attempt in one
   // statement, and take the locking re-bill path only when an earlier attempt exists.
   let rebill = false;
+  let serialsReady = false;
   // The system order number is random within its second; on the rare collision, draw again.
   for (let draw = 1; ; draw++) {
     try {
@@ -189,6 +203,12 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
       }
       break;
     } catch (error) {
+      if (params.storeEntry && isMissingSequence(error) && !serialsReady) {
+        // The store's (or its merchant's) first order: nothing was written; number it and go again.
+        await ensureSerialSequences(core.db, params.storeEntry.merchantId, params.storeId!);
+        serialsReady = true;
+        continue;
+      }
       if (isUniqueViolation(error, 'charges_order_sn_key') && draw < 5) {
         charge.orderSn = core.ids.orderSn(now);
         continue;
@@ -214,7 +234,7 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
       throw error;
     }
   }
-  if (early) return created;
+  if (early) return { charge: created, storeOrder };
 
   let result;
   try {
@@ -237,7 +257,7 @@ export async function createCharge(core: Core, params: ChargeCreateParams): Prom
     result = { status: 'unknown' as const, needsPolling: true };
   }
   const applied = await applyChargeResult(core, charge.id, result);
-  return applied.charge;
+  return { charge: applied.charge, storeOrder };
 }
 
 /**
@@ -282,16 +302,8 @@ async function channelConfigFor(core: Core, p: ChargeCreateParams): Promise<Chan
 }
 
 /** Re-billing: refuse once any attempt of the order is paid; else the next attempt number. */
-async function nextAttempt(
-  q: Parameters<typeof insertCharge>[0],
-  charge: Charge,
-  orderScope: string,
-): Promise<number> {
-  const rows = await q.query(
-    `SELECT * FROM charges WHERE app_id = $1 AND order_scope = $2 AND order_no = $3 ORDER BY attempt DESC FOR UPDATE`,
-    [charge.appId, orderScope, charge.orderNo],
-  );
-  const attempts = rows.map(toCharge);
+async function nextAttempt(q: Queryable, charge: Charge, orderScope: string): Promise<number> {
+  const attempts = await orderAttempts(q, { appId: charge.appId, orderScope, orderNo: charge.orderNo }, true);
   const paid = attempts.find((a) => a.status === 'succeeded');
   if (paid) {
     throw new JuheError('order_no_duplicate', `Order ${charge.orderNo} is already paid`, 'order_no', {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { type ChargeCreateParams, createCharge } from '../../core/payments/create-charge.js';
-import { listCharges } from '../../core/payments/list-charges.js';
+import { listChargePage } from '../../core/payments/retrieve-charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { authenticate } from './auth.js';
 import { toProviderMethod } from './channels.js';
@@ -111,7 +111,7 @@ async function createBill(core: Core, params: ChargeCreateParams) {
 async function records(core: Core, request: FastifyRequest, reply: FastifyReply) {
   const { credential } = await authenticate(core, request.headers);
   const query = decodeRecordsQuery(parseJsonBody(request.body));
-  const page = await listCharges(core.db, {
+  const page = await listChargePage(core, {
     ...query,
     appId: credential.appId,
     livemode: credential.livemode,

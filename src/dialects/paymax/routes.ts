@@ -3,9 +3,9 @@ import type { Credential } from '../../core/apps/credentials.js';
 import { appCredentialOf } from '../../core/apps/credential-cache.js';
 import type { Core } from '../../core/context.js';
 import { createCharge } from '../../core/payments/create-charge.js';
+import { listChargeRefunds, retrieveCharge, retrieveRefund } from '../../core/payments/retrieve-charge.js';
 import { createRefund } from '../../core/refunds/create-refund.js';
-import { findCharge, findRefund, listRefundsOfCharge } from '../../db/charges.js';
-import type { Charge } from '../../domain/charge.js';
+import type { Charge, Refund } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { authenticate, checkRequestSign } from './auth.js';
 import { PaymaxError, toPaymaxError } from './errors.js';
@@ -91,7 +91,7 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
     const credential = await authenticate(core, request);
     const platformKey = await platformKeyOf(core, credential);
     const charge = await ownCharge(core, credential, request.params.id);
-    const refunds = await listRefundsOfCharge(core.db, charge.id);
+    const refunds = await listChargeRefunds(core, charge.id);
     return sendSigned(reply, platformKey, chargeObject(charge, objectOptions(core, credential, refunds)));
   });
 
@@ -124,7 +124,7 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
       const charge = await ownCharge(core, credential, request.params.id);
       // An id PostgreSQL cannot even compare (NUL) names no refund; asking would be a 500.
       const refundId = request.params.refundId;
-      const refund = isStorableText(refundId) ? await findRefund(core.db, refundId) : null;
+      const refund = isStorableText(refundId) ? await retrieveRefund(core, refundId) : null;
       if (!refund || refund.chargeId !== charge.id) {
         throw new JuheError('refund_not_found', `charge ${charge.id} has no refund ${refundId}`);
       }
@@ -147,18 +147,14 @@ async function signedBody(
 /** A charge of the credential's app and mode; anyone else's is "no such order". */
 async function ownCharge(core: Core, credential: Credential<'paymax'>, id: string): Promise<Charge> {
   // An id PostgreSQL cannot even compare (NUL, "/v1/charges/ch_%00") names no charge.
-  const charge = isStorableText(id) ? await findCharge(core.db, id) : null;
+  const charge = isStorableText(id) ? await retrieveCharge(core, id) : null;
   if (!charge || charge.appId !== credential.appId || charge.livemode !== credential.livemode) {
     throw new JuheError('charge_not_found', `no charge ${id}`);
   }
   return charge;
 }
 
-function objectOptions(
-  core: Core,
-  credential: Credential<'paymax'>,
-  refunds: Awaited<ReturnType<typeof listRefundsOfCharge>>,
-) {
+function objectOptions(core: Core, credential: Credential<'paymax'>, refunds: Refund[]) {
   return { appKey: credential.publicId, refunds, publicUrl: core.publicUrl };
 }
 

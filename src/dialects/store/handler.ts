@@ -1,7 +1,8 @@
 import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
+import { findStoreOrder } from '../../core/stores/find-orders.js';
+import type { StoreOrder } from '../../core/stores/store-order.js';
 import { StoreError, type StoreErrorName } from './errors.js';
-import { findOrderByOrdNo, findOrderByOutNo, type StoreOrder } from './orders.js';
 import { Params } from './params.js';
 
 /** What every /mct1 endpoint gets: the authenticated store and its decrypted `data`. */
@@ -32,9 +33,7 @@ export async function lookupOrder(
   const ordNo = p.string('ord_no', { max: 64, invalid: errors.missing });
   const outNo = p.string('out_no', { max: 64, invalid: errors.missing });
   if (!ordNo && !outNo) throw new StoreError(errors.missing, 'ord_no和out_no必须填写一个');
-  const order = ordNo
-    ? await findOrderByOrdNo(ctx.core.db, ctx.store.id, ordNo)
-    : await findOrderByOutNo(ctx.core.db, ctx.store.id, outNo!);
+  const order = await findStoreOrder(ctx.core, ctx.store.id, ordNo ? { ordNo } : { outNo: outNo! });
   if (!order) throw new StoreError(errors.notFound, ordNo ? `ord_no ${ordNo}` : `out_no ${outNo}`);
   if (ordNo && outNo && order.row.outNo !== outNo) {
     throw new StoreError(errors.notFound, `ord_no ${ordNo}与out_no ${outNo}不是同一订单`);

@@ -2,7 +2,7 @@ import { syncChargeFromChannel, syncRefundFromChannel } from '../../core/payment
 import { isChargeUnpaid } from '../../domain/status.js';
 import { findPayTag, isOffline } from './channels.js';
 import type { StoreContext } from './handler.js';
-import type { StoreOrder } from './orders.js';
+import type { StoreOrder } from '../../core/stores/store-order.js';
 
 /**
  * Asks the channel where an unsettled order stands before paystatus answers. The document

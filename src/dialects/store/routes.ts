@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
-import { findCharge } from '../../db/charges.js';
-import { buildJumpUrl, storeOpenKey } from '../../notify/formats/store.js';
+import { retrieveCharge } from '../../core/payments/retrieve-charge.js';
+import { storeOpenKey } from '../../core/stores/open-key.js';
+import { buildJumpUrl } from './notification.js';
 import { authenticate } from './auth.js';
 import { encryptData, sign } from './codec.js';
 import { type Endpoint, StoreError, fromCore } from './errors.js';
@@ -79,11 +80,9 @@ export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }
       // pay page, and goes on to the merchant's jump_url with signed parameters.
       scope.get('/jump/:chargeId', { schema: { hide: true } }, async (request, reply) => {
         const { chargeId } = request.params as { chargeId: string };
-        const charge = /^ch_[0-9a-f]{24}$/.test(chargeId) ? await findCharge(core.db, chargeId) : undefined;
+        const charge = /^ch_[0-9a-f]{24}$/.test(chargeId) ? await retrieveCharge(core, chargeId) : undefined;
         const openKey =
-          charge?.dialect === 'store' && charge.storeId
-            ? await storeOpenKey(core.db, core.box, charge.storeId)
-            : null;
+          charge?.dialect === 'store' && charge.storeId ? await storeOpenKey(core, charge.storeId) : null;
         const target =
           charge && openKey
             ? buildJumpUrl(charge, openKey, { now: core.clock.now(), randStr: core.ids.secret(24) })

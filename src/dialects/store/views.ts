@@ -2,7 +2,7 @@ import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Charge, Refund } from '../../domain/charge.js';
 import type { ChargeStatus, RefundStatus } from '../../domain/status.js';
 import { findPayTag, tagOfProvider } from './channels.js';
-import type { StoreOrder } from './orders.js';
+import type { StoreOrder } from '../../core/stores/store-order.js';
 
 /**
  * How store orders look on the wire. The document's examples write almost every value as
@@ -13,18 +13,10 @@ import type { StoreOrder } from './orders.js';
 /** China Standard Time, the platform's clock: UTC+8, no daylight saving. */
 const CST_OFFSET_MS = 8 * 3600 * 1000;
 
-const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-
-/** "YYYY-MM-DD HH:mm:ss" in China time (three per order view: written out by hand, not via toISOString). */
+/** "YYYY-MM-DD HH:mm:ss" in China time. */
 export function formatTime(date: Date | null | undefined): string | null {
   if (!date) return null;
-  const t = new Date(date.getTime() + CST_OFFSET_MS);
-  const year = t.getUTCFullYear();
-  if (year < 1000 || year > 9999) return t.toISOString().slice(0, 19).replace('T', ' ');
-  return (
-    `${year}-${pad2(t.getUTCMonth() + 1)}-${pad2(t.getUTCDate())} ` +
-    `${pad2(t.getUTCHours())}:${pad2(t.getUTCMinutes())}:${pad2(t.getUTCSeconds())}`
-  );
+  return new Date(date.getTime() + CST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** Start of the China-time day `date` falls in. */

@@ -155,7 +155,7 @@ export async function pay(
   // Two requests for one requestKey at once (a double click) may both see no attempt: the
   // loser of the insert looks again once and reuses the winner's attempt.
   for (let round = 1; ; round++) {
-    const attempts = await findAttempts(core.db, domain, order.requestKey);
+    const attempts = await findAttempts(core, domain, order.requestKey);
     checkSameOrder(attempts, domain, order);
     const reusable = attempts.filter(twin).sort((a, b) => a.attempt - b.attempt)[0];
     if (reusable) return ok(payerObject(reusable, payType, scene));
@@ -182,7 +182,7 @@ export async function pay(
     // closes its own if that is another, so one QR code stays open, not two. The first
     // attempt is always the lowest, so only a later one needs to look.
     if (charge.status === 'failed' || charge.attempt === 1) return created(charge);
-    const first = (await findAttempts(core.db, domain, order.requestKey))
+    const first = (await findAttempts(core, domain, order.requestKey))
       .filter(twin)
       .sort((a, b) => a.attempt - b.attempt)[0];
     if (first && first.id !== charge.id) {
@@ -269,7 +269,7 @@ function payerObject(charge: Charge, payType: PayType, scene: PayScene): unknown
 export async function wechatQuery(core: Core, params: Params): Promise<UnifiedBody> {
   const domain = await verifiedDomain(core, params);
   const requestKey = required(params, 'requestKey');
-  const attempts = await domainAttempts(core.db, domain, requestKey);
+  const attempts = await domainAttempts(core, domain, requestKey);
   const paid = attempts.find((c) => c.status === 'succeeded');
   if (paid) return ok(payStatusOf(paid));
   const latest = attempts[0];

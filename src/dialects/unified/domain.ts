@@ -1,14 +1,12 @@
 import type { Core } from '../../core/context.js';
 import { channelConfigOf, credentialByPublicId } from '../../core/apps/credential-cache.js';
-import { toCharge } from '../../db/charges.js';
-import type { Queryable } from '../../db/db.js';
+import { listOrderAttempts } from '../../core/payments/order-attempts.js';
 import type { Charge } from '../../domain/charge.js';
 import type { Method } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { isStorableText } from '../../domain/storable-text.js';
 import type { PayType } from './pay-types.js';
 import { type Params, required } from './params.js';
-import { orderScopeOf } from '../../core/payments/create-charge.js';
 
 /** A domainCode resolved to the app and mode it belongs to. */
 export interface Domain {
@@ -40,17 +38,13 @@ export async function loadDomain(core: Core, params: Params): Promise<Domain> {
  * number, unique within the domain's app; the payer may switch pay types before paying,
  * and each switch is a new attempt of the same order.
  */
-export async function findAttempts(q: Queryable, domain: Domain, requestKey: string): Promise<Charge[]> {
-  const rows = await q.query(
-    `SELECT * FROM charges WHERE app_id = $1 AND order_scope = $3 AND order_no = $2 ORDER BY attempt DESC`,
-    [domain.appId, requestKey, orderScopeOf({ livemode: domain.livemode })],
-  );
-  return rows.map(toCharge);
+export async function findAttempts(core: Core, domain: Domain, requestKey: string): Promise<Charge[]> {
+  return listOrderAttempts(core, { appId: domain.appId, livemode: domain.livemode, orderNo: requestKey });
 }
 
 /** The attempts this domain's API made: a query never reports another API's or mode's payment. */
-export async function domainAttempts(q: Queryable, domain: Domain, requestKey: string): Promise<Charge[]> {
-  return (await findAttempts(q, domain, requestKey)).filter(
+export async function domainAttempts(core: Core, domain: Domain, requestKey: string): Promise<Charge[]> {
+  return (await findAttempts(core, domain, requestKey)).filter(
     (c) => c.dialect === 'unified' && c.livemode === domain.livemode,
   );
 }

@@ -16,7 +16,7 @@ import { type Params, required } from './params.js';
 export async function wechatQrImage(core: Core, params: Params): Promise<string> {
   const domain = await verifiedDomain(core, params);
   const requestKey = required(params, 'requestKey');
-  const open = (await domainAttempts(core.db, domain, requestKey)).find(
+  const open = (await domainAttempts(core, domain, requestKey)).find(
     (c) => isChargeUnpaid(c.status) && c.channel === 'wechatpay' && c.method === 'qr',
   );
   const content = open?.credential?.qr_code ?? open?.credential?.code_url;

@@ -1,6 +1,5 @@
 import type { Core } from '../../core/context.js';
-import { listRefundsOfCharge } from '../../db/charges.js';
-import type { Queryable } from '../../db/db.js';
+import { listChargeRefunds } from '../../core/payments/retrieve-charge.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { unifiedExtraOf } from './cashier.js';
@@ -24,7 +23,7 @@ async function verifiedQuery(core: Core, params: Params): Promise<{ domain: Doma
 /** GET pay/api/private/pay/query: obj true when the requestKey has a successful payment. */
 export async function query(core: Core, params: Params): Promise<UnifiedBody<boolean>> {
   const { domain, requestKey } = await verifiedQuery(core, params);
-  const attempts = await domainAttempts(core.db, domain, requestKey);
+  const attempts = await domainAttempts(core, domain, requestKey);
   return ok(firstPaid(attempts) !== undefined);
 }
 
@@ -43,13 +42,13 @@ export interface PaymentRecord {
 }
 
 export async function paymentRecord(
-  q: Queryable,
+  core: Core,
   charge: Charge,
   fallbackDomainCode: string,
 ): Promise<PaymentRecord> {
   const u = unifiedExtraOf(charge);
   const payType = payTypeOfProvider(charge.channel);
-  const refunds = await listRefundsOfCharge(q, charge.id);
+  const refunds = await listChargeRefunds(core, charge.id);
   return {
     currencyType: u.currencyType ?? charge.currency,
     payTypeCode: u.payTypeCode ?? payType?.code ?? charge.channel,
@@ -69,6 +68,6 @@ export async function paymentRecord(
  */
 export async function queryInfo(core: Core, params: Params): Promise<UnifiedBody<PaymentRecord>> {
   const { domain, requestKey } = await verifiedQuery(core, params);
-  const paid = firstPaid(await domainAttempts(core.db, domain, requestKey));
-  return ok(paid ? await paymentRecord(core.db, paid, domain.domainCode) : null);
+  const paid = firstPaid(await domainAttempts(core, domain, requestKey));
+  return ok(paid ? await paymentRecord(core, paid, domain.domainCode) : null);
 }

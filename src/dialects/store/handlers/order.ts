@@ -1,6 +1,6 @@
+import { type StoreOrderFilters, listStoreOrders } from '../../../core/stores/find-orders.js';
 import { StoreError } from '../errors.js';
 import type { StoreContext, StoreResult } from '../handler.js';
-import { countOrders, listOrders, type OrderFilters } from '../orders.js';
 import { Params } from '../params.js';
 import { orderView, parseTime } from '../views.js';
 
@@ -38,7 +38,7 @@ export async function order(ctx: StoreContext): Promise<StoreResult> {
   if (status !== undefined && ![1, 2, 4, 9].includes(status)) {
     throw new StoreError('invalid_parameter', 'status只能是1、2、4或9');
   }
-  const filters: OrderFilters = {
+  const filters: StoreOrderFilters = {
     outNo: p.string('out_no', { max: 64, invalid: 'invalid_parameter' }),
     tradeNo: p.string('trade_no', { max: 128, invalid: 'invalid_parameter' }),
     ordNo: p.string('ord_no', { max: 64, invalid: 'invalid_parameter' }),
@@ -48,12 +48,14 @@ export async function order(ctx: StoreContext): Promise<StoreResult> {
     from,
     to,
   };
-  const total = await countOrders(core.db, store.id, filters);
-  const rows = await listOrders(core.db, store.id, filters, pagesize, (page - 1) * pagesize);
+  const { total, orders } = await listStoreOrders(core, store.id, filters, {
+    limit: pagesize,
+    offset: (page - 1) * pagesize,
+  });
   // The document's example: totalnum a string, the others numbers. Its example names the
   // block `pages`, its field table `page`: both are sent.
   const pages = { totalnum: String(total), totalpage: Math.ceil(total / pagesize), pagesize, page };
-  return { data: { pages, page: pages, list: rows.map((o) => orderView(o, store)) } };
+  return { data: { pages, page: pages, list: orders.map((o) => orderView(o, store)) } };
 }
 
 function readTime(p: Params, key: string, bound: 'start' | 'end'): Date | undefined {

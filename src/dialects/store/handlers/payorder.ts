@@ -1,27 +1,30 @@
-import { findChannelConfig } from '../../../core/apps/channel-configs.js';
-import { findCharge } from '../../../db/charges.js';
-import { type ChargeCreateParams, createCharge } from '../../../core/payments/create-charge.js';
+import { channelConfigOf } from '../../../core/apps/credential-cache.js';
+import {
+  type ChargeCreateParams,
+  createCharge,
+  createChargeWithEntry,
+} from '../../../core/payments/create-charge.js';
+import { retrieveCharge } from '../../../core/payments/retrieve-charge.js';
+import {
+  OutNoTaken,
+  type OrderReservation,
+  isOrphanReservation,
+  releaseStoreOrder,
+  reserveStoreOrder,
+} from '../../../core/stores/reserve-order.js';
+import type { StoreOrderRow } from '../../../core/stores/store-order.js';
 import { JuheError } from '../../../domain/errors.js';
 import type { Charge } from '../../../domain/charge.js';
 import { findPayTag, isOffline, isTagAvailable, methodOf, type PayTag, type Scenario } from '../channels.js';
 import { StoreError, fromCore } from '../errors.js';
 import type { StoreContext, StoreResult } from '../handler.js';
-import {
-  type StoreOrderRow,
-  isMissingSequence,
-  isOrphanReservation,
-  PaymentOrderEntry,
-  prepareSerials,
-  releaseOrder,
-  reserveOrder,
-} from '../orders.js';
 import { OUT_NO, Params } from '../params.js';
 import { orderView } from '../views.js';
 
 /**
  * Where a jump_url order's payer comes back to (the charge's return URL, handed to the
  * channel): it redirects to the merchant's jump_url with the signed parameters of
- * document 4.8.2 (routes.ts, notify/formats/store.ts buildJumpUrl).
+ * document 4.8.2 (routes.ts, notification.ts buildJumpUrl).
  */
 export function storeJumpReturnUrl(publicUrl: string, chargeId: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/mct1/jump/${chargeId}`;
@@ -83,20 +86,14 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
       : methodOf(scenario, tag.provider);
 
   const chargeId = core.ids.next('charge');
-  const reservation = {
-    outNo,
-    ordType: 1 as const,
-    chargeId,
-    pmtTag: tag.tag,
-    diyPmtName: tag.provider === 'diy' ? diyName : null,
-    ordName,
-    remark,
-    tag: orderTag,
-    tradeAccount,
-    tradeNo: clientTradeNo,
+  const details = {
+    diyPmtName: tag.provider === 'diy' ? (diyName ?? null) : null,
+    ordName: ordName ?? null,
+    remark: remark ?? null,
+    tag: orderTag ?? null,
+    tradeAccount: tradeAccount ?? null,
+    tradeNo: clientTradeNo ?? null,
   };
-  // The order book entry is written in the charge's own statement (8045 if out_no is taken).
-  const entry = new PaymentOrderEntry(store, reservation, core.clock.now());
   const params: ChargeCreateParams = {
     id: chargeId,
     appId: store.appId,
@@ -126,42 +123,59 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     // A WeChat jump_url order is paid by JSAPI, which needs the payer's openid: only the
     // hosted pay page learns it (WeChat web authorization), so the payment starts there.
     startLater: scenario === 'jump' && method === 'jsapi',
-    alsoInsert: entry,
+    // The order book entry is written with the charge (8045 if out_no is taken).
+    storeEntry: { merchantId: store.merchantId, pmtTag: tag.tag, ...details },
   };
 
   let row: StoreOrderRow;
   let charge: Charge;
   try {
-    try {
-      charge = await createCharge(core, params);
-    } catch (error) {
-      if (!isMissingSequence(error)) throw error;
-      // The store's (or its merchant's) first order: nothing was written; number it and go again.
-      await prepareSerials(core, store);
-      charge = await createCharge(core, params);
-    }
-    row = entry.row();
+    const created = await createChargeWithEntry(core, params);
+    charge = created.charge;
+    row = created.storeOrder!;
   } catch (error) {
     const orphan =
       error instanceof JuheError &&
       error.code === 'order_no_duplicate' &&
-      (await isOrphanReservation(core.db, store.id, outNo));
+      (await isOrphanReservation(core, store.id, outNo));
     if (!orphan) throw fromCore(error, 'payorder') ?? error;
     // A reservation left by a crash before this design: reclaim it the careful way.
-    row = await reserveOrder(core, store, reservation);
-    try {
-      charge = await createCharge(core, { ...params, alsoInsert: undefined });
-    } catch (retryError) {
-      if (!(await findCharge(core.db, chargeId))) await releaseOrder(core.db, store.id, outNo, chargeId);
-      throw fromCore(retryError, 'payorder') ?? retryError;
-    }
+    ({ row, charge } = await reclaimOrphan(
+      ctx,
+      { outNo, ordType: 1, chargeId, pmtTag: tag.tag, ...details },
+      params,
+    ));
   }
   if (charge.status === 'failed') {
     throw new StoreError('pay_failed', charge.failureMsg ?? charge.failureCode ?? undefined);
   }
   return {
-    data: Object.assign(orderView({ row, charge, refund: null }, store), scenarioData(scenario, charge)),
+    data: { ...orderView({ row, charge, refund: null }, store), ...scenarioData(scenario, charge) },
   };
+}
+
+/** Reserves the out_no an orphan entry holds (if still orphaned), then creates the charge. */
+async function reclaimOrphan(
+  ctx: StoreContext,
+  reservation: OrderReservation,
+  params: ChargeCreateParams,
+): Promise<{ row: StoreOrderRow; charge: Charge }> {
+  const { core, store } = ctx;
+  let row: StoreOrderRow;
+  try {
+    row = await reserveStoreOrder(core, store, reservation);
+  } catch (error) {
+    if (error instanceof OutNoTaken) throw new StoreError('out_no_exists', error.outNo);
+    throw error;
+  }
+  try {
+    return { row, charge: await createCharge(core, { ...params, storeEntry: undefined }) };
+  } catch (error) {
+    if (!(await retrieveCharge(core, params.id!))) {
+      await releaseStoreOrder(core, store.id, reservation.outNo, params.id!);
+    }
+    throw fromCore(error, 'payorder') ?? error;
+  }
 }
 
 /**
@@ -172,13 +186,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
  */
 async function isMiniProgram(ctx: StoreContext, subAppid: unknown): Promise<boolean> {
   if (typeof subAppid !== 'string') return false;
-  const config = await findChannelConfig(
-    ctx.core.db,
-    ctx.core.box,
-    ctx.store.appId,
-    ctx.store.livemode,
-    'wechatpay',
-  );
+  const config = await channelConfigOf(ctx.core, ctx.store.appId, ctx.store.livemode, 'wechatpay');
   const mini = config?.settings.mini_appid;
   return typeof mini === 'string' && mini === subAppid && mini !== config?.settings.appid;
 }

@@ -1,19 +1,18 @@
 import { verifyShopPass } from '../../../core/apps/stores.js';
+import { listChargeRefunds } from '../../../core/payments/retrieve-charge.js';
 import { createRefund } from '../../../core/refunds/create-refund.js';
-import { listRefundsOfCharge } from '../../../db/charges.js';
+import { findStoreOrder } from '../../../core/stores/find-orders.js';
+import {
+  dayNetTakings,
+  linkStoreRefund,
+  settleFailedRefundOrder,
+} from '../../../core/stores/refund-order.js';
+import { OutNoTaken, reserveStoreOrder } from '../../../core/stores/reserve-order.js';
+import { refundNoOf } from '../../../core/stores/store-order.js';
 import type { Refund } from '../../../domain/charge.js';
 import { findPayTag, isOffline, tagOfProvider } from '../channels.js';
 import { StoreError, fromCore } from '../errors.js';
 import type { StoreContext, StoreResult } from '../handler.js';
-import {
-  findOrderByOrdNo,
-  findOrderByOutNo,
-  linkRefund,
-  netTakings,
-  refundNoOf,
-  releaseOrder,
-  reserveOrder,
-} from '../orders.js';
 import { OUT_NO, Params } from '../params.js';
 import { cstDayStart, formatTime, refundStatusCode, statusOf } from '../views.js';
 
@@ -54,9 +53,7 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
     throw new StoreError('shop_pass_wrong', 'shop_pass为主管密码的sha1值');
   }
 
-  const original = ordNo
-    ? await findOrderByOrdNo(core.db, store.id, ordNo)
-    : await findOrderByOutNo(core.db, store.id, outNo!);
+  const original = await findStoreOrder(core, store.id, ordNo ? { ordNo } : { outNo: outNo! });
   if (!original || (ordNo && outNo && original.row.outNo !== outNo)) {
     throw new StoreError('original_not_found', ordNo ? `ord_no ${ordNo}` : `out_no ${outNo}`);
   }
@@ -67,7 +64,7 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
   if (amount > charge.amount) {
     throw new StoreError('refund_exceeds_paid', `refund_amount(${amount}) > trade_amount(${charge.amount})`);
   }
-  const committed = (await listRefundsOfCharge(core.db, charge.id))
+  const committed = (await listChargeRefunds(core, charge.id))
     .filter((r) => r.status !== 'failed')
     .reduce((sum, r) => sum + r.amount, 0);
   if (amount > charge.amount - committed) {
@@ -78,7 +75,7 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
   if (!tag || !isOffline(tag)) {
     const now = core.clock.now();
     const dayStart = cstDayStart(now);
-    const net = await netTakings(core.db, {
+    const net = await dayNetTakings(core, {
       appId: charge.appId,
       livemode: charge.livemode,
       provider: charge.channel,
@@ -89,7 +86,7 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
       throw new StoreError('refund_exceeds_today', `今日该支付通道可退金额为${Math.max(net, 0)}`);
   }
 
-  const row = await reserveOrder(core, store, {
+  const row = await reserveStoreOrder(core, store, {
     outNo: refundOutNo,
     ordType: 2,
     chargeId: charge.id,
@@ -97,6 +94,8 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
     diyPmtName: original.row.diyPmtName,
     ordName: refundOrdName,
     remark,
+  }).catch((error: unknown) => {
+    throw error instanceof OutNoTaken ? new StoreError('refund_no_exists', error.outNo) : error;
   });
   const refundNo = refundNoOf(store.id, refundOutNo);
   let refund: Refund;
@@ -109,15 +108,10 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
       metadata: { store_out_no: refundOutNo, store_ord_no: row.ordNo },
     });
   } catch (error) {
-    const [made] = await core.db.query<{ id: string }>(
-      'SELECT id FROM refunds WHERE app_id = $1 AND refund_no = $2',
-      [charge.appId, refundNo],
-    );
-    if (made) await linkRefund(core.db, store.id, refundOutNo, made.id);
-    else await releaseOrder(core.db, store.id, refundOutNo, charge.id);
+    await settleFailedRefundOrder(core, { storeId: store.id, outNo: refundOutNo, chargeId: charge.id });
     throw fromCore(error, 'payrefund') ?? error;
   }
-  await linkRefund(core.db, store.id, refundOutNo, refund.id);
+  await linkStoreRefund(core, store.id, refundOutNo, refund.id);
   if (refund.status === 'failed')
     throw new StoreError('refund_failed', refund.failureMsg ?? refund.failureCode ?? undefined);
   const code = refundStatusCode(refund.status);

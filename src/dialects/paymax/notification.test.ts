@@ -15,12 +15,12 @@ import { applyChargeResult, applyRefundResult } from '../../core/notify/apply-ch
 import { endUnpaidCharge } from '../../core/payments/cancel-charge.js';
 import { type ChargeCreateParams, createCharge } from '../../core/payments/create-charge.js';
 import { createRefund } from '../../core/refunds/create-refund.js';
-import { verifySha1WithRsa } from '../../dialects/paymax/signature.js';
-import type { StoredEvent, Target } from '../format.js';
-import { PAYMAX_EVENT_TYPES, paymaxFormat } from './paymax.js';
+import { verifySha1WithRsa } from './signature.js';
+import type { StoredEvent, Target } from '../../notify/format.js';
+import { PAYMAX_EVENT_TYPES, paymaxFormat } from './notification.js';
 
 const captured = JSON.parse(
-  readFileSync(new URL('../../dialects/paymax/fixtures/success.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./fixtures/success.json', import.meta.url), 'utf8'),
 ).request;
 
 const target: Target = {

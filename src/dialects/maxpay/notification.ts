@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { getAppCredential } from '../../core/apps/credentials.js';
-import { findCharge } from '../../db/charges.js';
+import { retrieveCharge } from '../../core/payments/retrieve-charge.js';
 import { type Currency, formatMinor } from '../../domain/money.js';
-import { type MaxpayRecord, type RecordSource, toRecord } from '../../dialects/maxpay/codec.js';
-import type { NotifyFormat, StoredEvent } from '../format.js';
+import { type MaxpayRecord, type RecordSource, toRecord } from './codec.js';
+import type { NotifyFormat, StoredEvent } from '../../notify/format.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -100,7 +100,7 @@ export const maxpayFormat: NotifyFormat = {
     if (event.type === 'charge.succeeded') {
       bill = toRecord(recordSourceFromSnapshot(event.data));
     } else {
-      const charge = await findCharge(q, event.data.charge);
+      const charge = await retrieveCharge(core, event.data.charge);
       if (!charge) throw new Error(`charge ${event.data.charge} of refund ${event.objectId} not found`);
       bill = toRecord(charge);
       refund = refundPayload(event.data);

@@ -1,7 +1,7 @@
 import { findCredentialByPublicId, getAppCredential } from '../../core/apps/credentials.js';
-import { payTypeOfProvider } from '../../dialects/unified/pay-types.js';
-import { NOTIFY_SIGNED_FIELDS, signFields } from '../../dialects/unified/sign.js';
-import type { BuildContext, NotifyFormat, OutgoingRequest } from '../format.js';
+import { payTypeOfProvider } from './pay-types.js';
+import { NOTIFY_SIGNED_FIELDS, signFields } from './sign.js';
+import type { BuildContext, NotifyFormat, OutgoingRequest } from '../../notify/format.js';
 
 /**
  * The unified platform's bgUrl notification: a GET to the merchant's bgUrl with

@@ -5,13 +5,18 @@ import { revokeCredential } from '../../core/apps/credentials.js';
 import { applyChargeResult } from '../../core/notify/apply-channel-result.js';
 import { toCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
-import { pay } from '../../dialects/unified/cashier.js';
-import { signedEntryParams } from '../../dialects/unified/entry-url.js';
+import { pay } from './cashier.js';
+import { signedEntryParams } from './entry-url.js';
 import { answer, receiver, testEngine } from '../../../test/notify/support.js';
 import { engines } from '../../../test/support/db.js';
 import { type TestCore, testCore } from '../../../test/support/core.js';
-import type { StoredEvent, Target } from '../format.js';
-import { bgUrlBase, unifiedFormat } from './unified.js';
+import type { StoredEvent, Target } from '../../notify/format.js';
+import { bgUrlBase, unifiedFormat } from './notification.js';
+import { dialectNotificationFormats } from '../notification-formats.js';
+import { installFormats } from '../../notify/formats/index.js';
+
+// As the server does where the process is wired: these suites run the engine without one.
+installFormats(dialectNotificationFormats);
 
 /** The merchant's check, written from the document: sorted non-empty values + secret, sha1. */
 function merchantVerifies(query: URLSearchParams, secret: string): boolean {

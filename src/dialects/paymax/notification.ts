@@ -1,8 +1,8 @@
 import { getAppCredential } from '../../core/apps/credentials.js';
-import { findCharge, findRefund, listRefundsOfCharge } from '../../db/charges.js';
-import { chargeObject, refundObject } from '../../dialects/paymax/objects.js';
-import { signSha1WithRsa } from '../../dialects/paymax/signature.js';
-import type { NotifyFormat } from '../format.js';
+import { listChargeRefunds, retrieveCharge, retrieveRefund } from '../../core/payments/retrieve-charge.js';
+import { chargeObject, refundObject } from './objects.js';
+import { signSha1WithRsa } from './signature.js';
+import type { NotifyFormat } from '../../notify/format.js';
 
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
@@ -49,15 +49,15 @@ export const paymaxFormat: NotifyFormat = {
     let type: 'CHARGE' | 'REFUND';
     let data: Record<string, unknown>;
     if (event.objectType === 'charge') {
-      const charge = await findCharge(q, event.objectId);
+      const charge = await retrieveCharge(core, event.objectId);
       if (!charge) return null;
-      const refunds = await listRefundsOfCharge(q, charge.id);
+      const refunds = await listChargeRefunds(core, charge.id);
       const appKey = await appKeyOf(q, core.box, charge.appId, charge.livemode);
       data = chargeObject(charge, { appKey, refunds, publicUrl: core.publicUrl });
       type = 'CHARGE';
     } else if (event.objectType === 'refund') {
-      const refund = await findRefund(q, event.objectId);
-      const charge = refund && (await findCharge(q, refund.chargeId));
+      const refund = await retrieveRefund(core, event.objectId);
+      const charge = refund && (await retrieveCharge(core, refund.chargeId));
       if (!refund || !charge) return null;
       data = refundObject(refund, { charge, publicUrl: core.publicUrl });
       type = 'REFUND';

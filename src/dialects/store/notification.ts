@@ -1,7 +1,6 @@
-import type { Queryable } from '../../db/db.js';
-import type { SecretBox } from '../../core/secret-box.js';
-import { sign, verifySign } from '../../dialects/store/codec.js';
-import type { NotifyFormat } from '../format.js';
+import { storeOpenKey } from '../../core/stores/open-key.js';
+import { sign, verifySign } from './codec.js';
+import type { NotifyFormat } from '../../notify/format.js';
 
 /**
  * The `store` dialect's order notification (document 4.8.1): a GET to the order's
@@ -95,13 +94,6 @@ export function verifyCallbackUrl(callbackUrl: string, openKey: string): boolean
   return verifySign(params, given, openKey);
 }
 
-export async function storeOpenKey(q: Queryable, box: SecretBox, storeId: string): Promise<string | null> {
-  const [row] = await q.query<{ open_key_enc: string }>('SELECT open_key_enc FROM stores WHERE id = $1', [
-    storeId,
-  ]);
-  return row ? box.open(row.open_key_enc) : null;
-}
-
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
 
@@ -109,11 +101,11 @@ export const storeFormat: NotifyFormat = {
   name: 'store',
   defaultSchedule: { kind: 'linear', stepMs: 30 * SECOND, maxElapsedMs: 3 * HOUR },
   eventTypes: Object.keys(STORE_NOTIFY_STATUS),
-  async build({ q, core, event, target, now }) {
+  async build({ core, event, target, now }) {
     const status = STORE_NOTIFY_STATUS[event.type];
     const data = event.data;
     if (!status || event.objectType !== 'charge' || typeof data.store !== 'string') return null;
-    const openKey = await storeOpenKey(q, core.box, data.store);
+    const openKey = await storeOpenKey(core, data.store);
     if (!openKey) return null;
     const url = signedCallbackUrl(
       target.url,

@@ -8,8 +8,8 @@ import { createRefund } from '../../core/refunds/create-refund.js';
 import type { Charge } from '../../domain/charge.js';
 import { engines } from '../../../test/support/db.js';
 import { type TestCore, testCore } from '../../../test/support/core.js';
-import type { StoredEvent, Target } from '../format.js';
-import { maxpayFormat } from './maxpay.js';
+import type { StoredEvent, Target } from '../../notify/format.js';
+import { maxpayFormat } from './notification.js';
 
 /** One merchant key for every app here, so issueCredentials only generates the platform pair. */
 const { publicKeyPem: merchantPublicKeyPem } = rsaKeyPair();
