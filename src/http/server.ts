@@ -10,6 +10,7 @@ import { nativeErrorHandler } from './errors.js';
 import { frameworkErrorHandler } from './framework-errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { walletRoutes } from '../sandbox/wallet/routes.js';
 import { alipaySimulator } from '../sandbox/alipay/plugin.js';
 import { wechatpaySimulator } from '../sandbox/wechatpay/simulator.js';
@@ -57,6 +58,7 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
       .send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url}` } }),
   );
 
+  await registerSecurityHeaders(app);
   registerMetrics(app, core);
   await registerOpenApi(app);
 
