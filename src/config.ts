@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseMasterKey } from './core/secret-box.js';
 import { POSTGRES_DEFAULTS, type PostgresOptions } from './db/postgres.js';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './http/connection-limits.js';
 
 /** Every environment variable Juhe reads, in one place (the README's configuration table). */
 export interface Config {
@@ -10,6 +11,8 @@ export interface Config {
   databaseUrl: string | null;
   /** Pool size and timeouts for DATABASE_URL (JUHE_DB_*): a stuck database answers 503, not a hang. */
   database: Required<PostgresOptions>;
+  /** Request timeouts and the per-address connection cap (slow-body clients are cut off). */
+  limits: ConnectionLimits;
   port: number;
   host: string;
   publicUrl: string;
@@ -43,6 +46,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         env,
         'JUHE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
         POSTGRES_DEFAULTS.idleInTransactionTimeoutMs,
+      ),
+    },
+    limits: {
+      requestTimeoutMs: positiveInt(
+        env,
+        'JUHE_REQUEST_TIMEOUT_MS',
+        DEFAULT_CONNECTION_LIMITS.requestTimeoutMs,
+        1,
+      ),
+      headersTimeoutMs: positiveInt(
+        env,
+        'JUHE_HEADERS_TIMEOUT_MS',
+        DEFAULT_CONNECTION_LIMITS.headersTimeoutMs,
+        1,
+      ),
+      maxConnectionsPerIp: positiveInt(
+        env,
+        'JUHE_MAX_CONNECTIONS_PER_IP',
+        DEFAULT_CONNECTION_LIMITS.maxConnectionsPerIp,
+        1,
       ),
     },
     port,

@@ -13,7 +13,7 @@ import { seedDemoIfEmpty } from './seed.js';
 export async function serve(config: Config): Promise<void> {
   const core = await openCore(config);
   const demo = await seedDemoIfEmpty(core, config.home);
-  const app = await buildServer({ core, logger: { level: config.logLevel } });
+  const app = await buildServer({ core, logger: { level: config.logLevel }, limits: config.limits });
   const stopWorkers: (() => Promise<void>)[] = [];
   if (config.workers) {
     stopWorkers.push(startExpiryWorker(core), startPollingWorker(core));

@@ -11,6 +11,12 @@ import { frameworkErrorHandler } from './framework-errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import {
+  capConnectionsPerIp,
+  type ConnectionLimits,
+  DEFAULT_CONNECTION_LIMITS,
+  limitedServer,
+} from './connection-limits.js';
 import { walletRoutes } from '../sandbox/wallet/routes.js';
 import { alipaySimulator } from '../sandbox/alipay/plugin.js';
 import { wechatpaySimulator } from '../sandbox/wechatpay/simulator.js';
@@ -28,6 +34,8 @@ export interface ServerOptions {
   core: Core;
   /** pino options or false; tests pass false. */
   logger?: boolean | Record<string, unknown>;
+  /** Request timeouts and the per-address connection cap (defaults: DEFAULT_CONNECTION_LIMITS). */
+  limits?: Partial<ConnectionLimits>;
 }
 
 /**
@@ -35,8 +43,10 @@ export interface ServerOptions {
  * its own body parsers and error shapes), health and metrics. No listening here, so tests
  * can `inject` or `listen({port: 0})`.
  */
-export async function buildServer({ core, logger = false }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ core, logger = false, limits }: ServerOptions): Promise<FastifyInstance> {
+  const connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...limits };
   const app = Fastify({
+    serverFactory: limitedServer(connectionLimits),
     logger: logger === false ? false : logger === true ? { level: 'info' } : logger,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -48,6 +58,7 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
     // Real maxpay clients send "application/json;charset=utf-8;": be liberal in what we parse.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   });
+  capConnectionsPerIp(app, connectionLimits);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
