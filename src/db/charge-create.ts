@@ -1,10 +1,17 @@
 import { type Insertable, sql as raw } from 'kysely';
 import type { Charge } from '../domain/charge.js';
 import type { Queryable } from './db.js';
-import { EVENT_COLUMNS, type EventRecord, eventInsert, eventValues, outboxInsert } from './event-records.js';
+import {
+  EVENT_COLUMNS,
+  type EventRecord,
+  type EventValues,
+  eventInsert,
+  eventValues,
+  outboxInsert,
+} from './event-records.js';
+import { columnsOf, prepared } from './prepared.js';
 import type { Charges } from './schema.js';
 import { sql } from './sql.js';
-import { type Slot, slotsOf, statementTemplate } from './statement-template.js';
 import {
   PAYMENT_ENTRY_COLUMNS,
   type PaymentEntry,
@@ -50,10 +57,10 @@ const CHARGE_COLUMNS = [
   'closed_at',
 ] as const;
 
-function chargeValues(
-  c: Charge,
-  orderScope: string,
-): Insertable<Charges> & Record<(typeof CHARGE_COLUMNS)[number], unknown> {
+type PaymentEntryColumn = (typeof PAYMENT_ENTRY_COLUMNS)[number];
+type ChargeValues = Insertable<Charges> & Record<(typeof CHARGE_COLUMNS)[number], unknown>;
+
+function chargeValues(c: Charge, orderScope: string): ChargeValues {
   return {
     id: c.id,
     app_id: c.appId,
@@ -93,23 +100,29 @@ function chargeValues(
   };
 }
 
+/** The values of the one-statement create, by group: each is bound by its columns' names. */
+interface Recorded {
+  charge: ChargeValues;
+  event: EventValues;
+}
+
 /** Charge, event and outbox row as data-modifying CTEs of one statement. */
-const recorded = (slot: Slot) =>
+const recorded = (p: Recorded) =>
   sql
     .with('charge_row', () =>
-      sql
-        .insertInto('charges')
-        .values(slotsOf(slot, 'charge', CHARGE_COLUMNS))
-        .returning('id'),
+      sql.insertInto('charges').values(columnsOf(p.charge, CHARGE_COLUMNS)).returning('id'),
     )
-    .with('event_row', () => eventInsert(slotsOf(slot, 'event', EVENT_COLUMNS)))
-    .with('outbox_row', () => outboxInsert(slot('event.created_at')));
+    .with('event_row', () => eventInsert(columnsOf(p.event, EVENT_COLUMNS)))
+    .with('outbox_row', () => outboxInsert(p.event.created_at));
 
-// Compiled once each: the create is the hot path (statement-template.ts).
-const chargeStatement = statementTemplate((slot) => recorded(slot).selectNoFrom(raw<number>`1`.as('one')));
-const storeChargeStatement = statementTemplate((slot) =>
-  recorded(slot)
-    .with('entry_row', () => paymentEntryInsert(slotsOf(slot, 'entry', PAYMENT_ENTRY_COLUMNS)))
+// Compiled once each: the create is the hot path (prepared.ts).
+const chargeStatement = prepared<Recorded>()((p) => recorded(p).selectNoFrom(raw<number>`1`.as('one')));
+const storeChargeStatement = prepared<Recorded & { entry: Record<PaymentEntryColumn, unknown> }>()((p) =>
+  recorded(p)
+    .with('entry_row', () =>
+      // Its insert takes placeholders of any type: two of its values name sequences, not columns.
+      paymentEntryInsert(columnsOf(p.entry, PAYMENT_ENTRY_COLUMNS) as Record<PaymentEntryColumn, never>),
+    )
     .selectFrom('entry_row')
     .selectAll(),
 );
@@ -131,10 +144,6 @@ export async function insertChargeRecorded(
     return undefined;
   }
   const entry = paymentEntryValues(r.storeEntry);
-  const [serials] = await storeChargeStatement.run<{ ord_mct_id: unknown; ord_shop_id: unknown }>(q, {
-    charge,
-    event,
-    entry,
-  });
+  const [serials] = await storeChargeStatement.run(q, { charge, event, entry });
   return { ordMctId: Number(serials!.ord_mct_id), ordShopId: Number(serials!.ord_shop_id) };
 }

@@ -2,7 +2,7 @@ import { type Insertable, sql as raw } from 'kysely';
 import type { Queryable } from './db.js';
 import type { DB, Events } from './schema.js';
 import { sql, sqlBuilder } from './sql.js';
-import { slotsOf, statementTemplate } from './statement-template.js';
+import { columnsOf, prepared } from './prepared.js';
 
 /** An event row as appended: the record of one state change, the source of its notifications. */
 export interface EventRecord {
@@ -27,9 +27,11 @@ export const EVENT_COLUMNS = [
   'created_at',
 ] as const;
 
-export function eventValues(
-  e: EventRecord,
-): Insertable<Events> & Record<(typeof EVENT_COLUMNS)[number], unknown> {
+/** An event's insert, by EVENT_COLUMNS (created_at a Date: the outbox row's times are bound to it). */
+export type EventValues = Insertable<Events> &
+  Record<(typeof EVENT_COLUMNS)[number], unknown> & { created_at: Date };
+
+export function eventValues(e: EventRecord): EventValues {
   return {
     id: e.id,
     app_id: e.appId,
@@ -61,10 +63,10 @@ export function outboxInsert(at: Date) {
     );
 }
 
-const appendStatement = statementTemplate((slot) =>
+const appendStatement = prepared<{ event: EventValues }>()((p) =>
   sql
-    .with('event_row', () => eventInsert(slotsOf(slot, 'event', EVENT_COLUMNS)))
-    .with('outbox_row', () => outboxInsert(slot('event.created_at')))
+    .with('event_row', () => eventInsert(columnsOf(p.event, EVENT_COLUMNS)))
+    .with('outbox_row', () => outboxInsert(p.event.created_at))
     .selectNoFrom(raw<number>`1`.as('one')),
 );
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { findChargeWithRefunds, listChargeRows } from './charges.js';
+import type { Charge } from '../domain/charge.js';
+import { insertChargeRecorded } from './charge-create.js';
+import { findCharge, findChargeWithRefunds, listChargeRows } from './charges.js';
 import type { Queryable } from './db.js';
 import { claimDueDeliveries, recordAttemptRows } from './deliveries.js';
+import { type EventRecord, insertEvent } from './event-records.js';
 import { claimDueEvents, insertDeliveriesAndMarkProcessed } from './outbox.js';
 import { claimDuePolls } from './polling.js';
 
@@ -57,6 +60,7 @@ describe('hot-path statements', () => {
   });
 
   it('reads a charge with its refunds and lists charges with one text per filter shape', async () => {
+    await twice((q, n) => findCharge(q, `ch_${n}`));
     await twice((q, n) => findChargeWithRefunds(q, `ch_${n}`));
     await twice((q, n) =>
       listChargeRows(
@@ -65,5 +69,26 @@ describe('hot-path statements', () => {
         { direction: 'desc', byAmount: false, limit: n },
       ),
     );
+  });
+
+  it('creates a charge with its event and outbox row, or appends an event, in one statement', async () => {
+    const event = (n: number): EventRecord => ({
+      id: `evt_${n}`,
+      appId: `app_${n}`,
+      livemode: false,
+      type: 'charge.created',
+      objectType: 'charge',
+      objectId: `ch_${n}`,
+      data: { n },
+      createdAt: new Date(n),
+    });
+    const charge = (n: number) =>
+      ({ id: `ch_${n}`, extra: {}, metadata: {}, credential: null }) as unknown as Charge;
+    const create = await twice((q, n) =>
+      insertChargeRecorded(q, { charge: charge(n), orderScope: `app_${n}`, event: event(n) }),
+    );
+    expect(create).toMatch(/^with "charge_row" as \(insert into "charges"/);
+    const append = await twice((q, n) => insertEvent(q, event(n)));
+    expect(append).toMatch(/^with "event_row" as \(insert into "events"/);
   });
 });
