@@ -154,7 +154,7 @@ export function paymentEntryValues(e: PaymentEntry): Record<PaymentEntryColumn, 
 
 /**
  * The payment entry's insert, for a data-modifying CTE in the charge's own statement
- * (db/charge-create.ts, which passes the values as template slots): the serials come from
+ * (db/charge-create.ts, which binds the values as placeholders of prepared()): the serials come from
  * sequences (no row locks); a refused create skips them, as an auto-increment column would.
  */
 export function paymentEntryInsert(v: Record<PaymentEntryColumn, never>) {
