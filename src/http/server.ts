@@ -10,7 +10,7 @@ import { frameworkErrorHandler } from './framework-errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { walletRoutes } from '../sandbox/wallet/routes.js';
-import { alipaySimulator } from '../sandbox/alipay/plugin.js';
+import { alipayDefaultMerchant, alipaySimulator } from '../sandbox/alipay/plugin.js';
 import { alipayNotifyRoutes } from '../channels/alipay/notify-route.js';
 import { wechatpaySimulator } from '../sandbox/wechatpay/simulator.js';
 import { wechatpayNotifyRoutes } from '../channels/wechatpay/notify-route.js';
@@ -83,7 +83,10 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   // Upstream simulators and the sandbox payer wallet (test mode's providers), each its own scope.
   // SANDBOX-BEGIN (one line per simulator: `await app.register(xSimulator, { core });`)
   await app.register(walletRoutes, { core });
-  await app.register(alipaySimulator, { core });
+  await app.register(alipaySimulator, { ctx: core });
+  // Test-mode apps without a config use each simulator's default merchant, reached at its base URL.
+  const withdraw = [core.testModeConfigs?.provide('alipay', () => alipayDefaultMerchant(core))];
+  app.addHook('onClose', async () => withdraw.forEach((w) => w?.()));
   await app.register(wechatpaySimulator, { core });
   await app.register(lakalaSimulator, { core });
   await app.register(unionpaySimulator, { core });

@@ -1,12 +1,9 @@
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { unreadableSecret } from '../_kit/config-keys.js';
-import { AlipaySdk, type AlipaySdkCommonResult, type AlipaySdkConfig } from 'alipay-sdk';
+import { AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { formatMinor } from '../../domain/money.js';
-import type { Dispatcher } from 'undici';
-import { sandboxCredentialsFor, simulatorTransport } from '../../sandbox/alipay/link.js';
-import { sandboxConnector } from '../sandbox/sandbox.js';
 import type {
   ChannelResult,
   Connector,
@@ -17,8 +14,8 @@ import type {
 } from '../_kit/connector.js';
 
 export const ALIPAY_GATEWAY = 'https://openapi.alipay.com/gateway.do';
-/** The notify path segment for charges made with the simulator's default app (no config). */
-export const SANDBOX_CONFIG_ID = 'sandbox';
+/** The notify path segment of the test-mode default config (a simulator's default app). */
+export { DEFAULT_TEST_CONFIG_ID as SANDBOX_CONFIG_ID } from '../_kit/test-mode-configs.js';
 
 export interface AlipayConnectorOptions {
   /** Upstream call timeout; the channel config's settings.timeout_ms wins. Default 5000. */
@@ -45,13 +42,9 @@ export interface ResolvedAlipayApp {
  */
 export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayConnector {
   const resolve = (ctx: ConnectorContext) => resolveAlipayApp(ctx, options);
-  // Test mode with no config and no simulator in this process (core-only use, e.g. a
-  // CLI or a suite without the HTTP server): the generic sandbox stands in, as before.
-  const fallback = sandboxConnector();
 
   const query = async (ctx: ConnectorContext): Promise<ChannelResult> => {
-    const app = await resolve(ctx);
-    if (!app) return fallback.query!(ctx);
+    const app = resolve(ctx);
     const answer = await call(app, 'alipay.trade.query', { bizContent: { out_trade_no: ctx.charge.id } });
     if (answer.outcome === 'ok') return tradeResult(answer.data, ctx.charge);
     if (answer.outcome === 'refused' && answer.subCode === 'ACQ.TRADE_NOT_EXIST') {
@@ -78,8 +71,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
 
     async pay(ctx) {
       const { charge } = ctx;
-      const app = await resolve(ctx);
-      if (!app) return fallback.pay(ctx);
+      const app = resolve(ctx);
       const order = orderContent(charge);
       switch (charge.method) {
         case 'app': {
@@ -156,8 +148,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
     query,
 
     async refund(ctx) {
-      const app = await resolve(ctx);
-      if (!app) return fallback.refund!(ctx);
+      const app = resolve(ctx);
       const answer = await call(app, 'alipay.trade.refund', {
         bizContent: {
           out_trade_no: ctx.charge.id,
@@ -185,14 +176,11 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
     },
 
     async queryRefund(ctx) {
-      const app = await resolve(ctx);
-      if (!app) return { status: 'unknown', needsPolling: true };
-      return queryRefund(app, ctx);
+      return queryRefund(resolve(ctx), ctx);
     },
 
     async close(ctx) {
-      const app = await resolve(ctx);
-      if (!app) return fallback.close!(ctx);
+      const app = resolve(ctx);
       // A barcode payment in progress is reversed (cancel), which also refunds it if the
       // payer confirmed in the meantime; any other unpaid order is closed.
       const method = ctx.charge.method === 'barcode' ? 'alipay.trade.cancel' : 'alipay.trade.close';
@@ -438,23 +426,13 @@ function keyType(privateKey: string): 'PKCS1' | 'PKCS8' {
   }
 }
 
-const transportIds = new WeakMap<Dispatcher, number>();
-let nextTransportId = 0;
-
 export function alipaySdk(config: {
   appId: string;
   privateKey: string;
   alipayPublicKey: string;
   gateway: string;
   timeoutMs: number;
-  /** In-process transport to this process's simulator (see sandbox/alipay/link.ts). */
-  transport?: Dispatcher;
 }): AlipaySdk {
-  let transportId = 0;
-  if (config.transport) {
-    if (!transportIds.has(config.transport)) transportIds.set(config.transport, (nextTransportId += 1));
-    transportId = transportIds.get(config.transport)!;
-  }
   const cacheKey = createHash('sha256')
     .update(
       JSON.stringify([
@@ -463,7 +441,6 @@ export function alipaySdk(config: {
         config.alipayPublicKey,
         config.gateway,
         config.timeoutMs,
-        transportId,
       ]),
     )
     .digest('hex');
@@ -479,10 +456,6 @@ export function alipaySdk(config: {
       signType: 'RSA2',
       camelcase: false,
       timeout: config.timeoutMs,
-      // The SDK hands this to urllib as the undici dispatcher of every call.
-      ...(config.transport
-        ? { proxyAgent: config.transport as unknown as AlipaySdkConfig['proxyAgent'] }
-        : {}),
     });
     parsedKeysInto(sdk);
     if (sdks.size >= 200) sdks.delete(sdks.keys().next().value!);
@@ -518,47 +491,33 @@ function parsedKeysInto(sdk: AlipaySdk): void {
 
 /**
  * The app a charge uses: its channel config (settings.app_id, settings.gateway_url,
- * secrets.private_key, secrets.alipay_public_key), or in test mode without one the
- * default app of the simulator mounted at publicUrl.
+ * settings.timeout_ms, secrets.private_key, secrets.alipay_public_key). In test mode that
+ * config is whatever the app or the composition root gave: a simulator is just a gateway URL.
  */
-export async function resolveAlipayApp(
+export function resolveAlipayApp(
   ctx: ConnectorContext,
   options: AlipayConnectorOptions = {},
-): Promise<ResolvedAlipayApp | undefined> {
+): ResolvedAlipayApp {
   const { config } = ctx;
-  if (config) {
-    const appId = config.settings.app_id;
-    const privateKey = config.secrets.private_key;
-    const alipayPublicKey = config.secrets.alipay_public_key;
-    if (typeof appId !== 'string' || !privateKey || !alipayPublicKey) {
-      throw new JuheError(
-        'channel_not_available',
-        'The Alipay config needs settings.app_id, secrets.private_key and secrets.alipay_public_key',
-        'channel',
-      );
-    }
-    const gateway =
-      typeof config.settings.gateway_url === 'string' ? config.settings.gateway_url : ALIPAY_GATEWAY;
-    const timeoutMs = Number(config.settings.timeout_ms ?? options.timeoutMs ?? 5000);
-    const transport = config.livemode ? undefined : simulatorTransport(ctx.publicUrl, gateway);
-    return {
-      appId,
-      sdk: alipaySdk({ appId, privateKey, alipayPublicKey, gateway, timeoutMs, transport }),
-      notifyUrl: `${ctx.publicUrl}/notify/alipay/${config.id}`,
-    };
-  }
-  if (ctx.charge.livemode) {
+  if (!config) {
     throw new JuheError('channel_not_available', 'alipay is not configured for this app', 'channel');
   }
-  const sandbox = await sandboxCredentialsFor(ctx.publicUrl);
-  if (!sandbox) return undefined;
+  const appId = config.settings.app_id;
+  const privateKey = config.secrets.private_key;
+  const alipayPublicKey = config.secrets.alipay_public_key;
+  if (typeof appId !== 'string' || !privateKey || !alipayPublicKey) {
+    throw new JuheError(
+      'channel_not_available',
+      'The Alipay config needs settings.app_id, secrets.private_key and secrets.alipay_public_key',
+      'channel',
+    );
+  }
+  const gateway =
+    typeof config.settings.gateway_url === 'string' ? config.settings.gateway_url : ALIPAY_GATEWAY;
+  const timeoutMs = Number(config.settings.timeout_ms ?? options.timeoutMs ?? 5000);
   return {
-    appId: sandbox.appId,
-    sdk: alipaySdk({
-      ...sandbox,
-      timeoutMs: options.timeoutMs ?? 5000,
-      transport: simulatorTransport(ctx.publicUrl, sandbox.gateway),
-    }),
-    notifyUrl: `${ctx.publicUrl}/notify/alipay/${SANDBOX_CONFIG_ID}`,
+    appId,
+    sdk: alipaySdk({ appId, privateKey, alipayPublicKey, gateway, timeoutMs }),
+    notifyUrl: `${ctx.publicUrl}/notify/alipay/${config.id}`,
   };
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
 import type { Core } from '../../core/context.js';
 import { findCharge } from '../../db/charges.js';
-import { actAsPayer } from '../payer.js';
+import { actAsPayer } from '../../http/admin/sandbox-payer.js';
 import { walletPage } from './page.js';
 
 const Params = Type.Object({ id: Type.String({ pattern: '^ch_[0-9a-f]{24}$' }) });

@@ -1,0 +1,58 @@
+import type { Provider } from '../../domain/channels.js';
+import type { ChannelConfig } from './connector.js';
+
+/** The config id of a provider's test-mode default: its notify URL is `/notify/<provider>/sandbox`. */
+export const DEFAULT_TEST_CONFIG_ID = 'sandbox';
+
+/**
+ * What a provider's sandbox portal hands a developer: the settings (base URL, ids) and
+ * secrets (keys) of a channel config, in the config's own vocabulary.
+ */
+export interface SandboxCredentials {
+  settings: Record<string, unknown>;
+  secrets: Record<string, string>;
+}
+
+/**
+ * The test-mode channel configs a gateway uses for an app that configured none (or only
+ * `{"simulator": true}`): one source per provider, usually a mounted simulator's default
+ * merchant. Owned by one Core (never process-global), filled by the composition root.
+ */
+export interface TestModeConfigs {
+  /** The provider's default test config, or null when nothing provides one. */
+  configFor(provider: Provider): Promise<ChannelConfig | null>;
+  /** Installs the provider's source; the returned function withdraws it (unless replaced since). */
+  provide(provider: Provider, source: () => Promise<SandboxCredentials>): () => void;
+  /** Settings merged over every default's own (e.g. a suite's shorter `timeout_ms`). */
+  override(provider: Provider, settings: Record<string, unknown>): void;
+}
+
+export function testModeConfigs(): TestModeConfigs {
+  const sources = new Map<Provider, () => Promise<SandboxCredentials>>();
+  const overrides = new Map<Provider, Record<string, unknown>>();
+  return {
+    async configFor(provider) {
+      const source = sources.get(provider);
+      if (!source) return null;
+      const { settings, secrets } = await source();
+      return {
+        id: DEFAULT_TEST_CONFIG_ID,
+        appId: '',
+        livemode: false,
+        provider,
+        enabled: true,
+        settings: { ...settings, ...overrides.get(provider) },
+        secrets,
+      };
+    },
+    provide(provider, source) {
+      sources.set(provider, source);
+      return () => {
+        if (sources.get(provider) === source) sources.delete(provider);
+      };
+    },
+    override(provider, settings) {
+      overrides.set(provider, { ...overrides.get(provider), ...settings });
+    },
+  };
+}

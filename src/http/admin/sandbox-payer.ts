@@ -1,0 +1,77 @@
+import { request } from 'undici';
+import type { ChannelConfig } from '../../channels/_kit/connector.js';
+import { connectorConfigFor } from '../../core/apps/channel-configs.js';
+import type { Core } from '../../core/context.js';
+import { applyChargeResult } from '../../core/notify/apply-channel-result.js';
+import { findCharge } from '../../db/charges.js';
+import type { Charge } from '../../domain/charge.js';
+import { actAsWechatpayPayer } from '../../sandbox/wechatpay/payer.js';
+import { actAsLakalaPayer } from '../../sandbox/lakala/payer.js';
+import { actAsPaypalPayer } from '../../sandbox/paypal/payer.js';
+import { actAsUnionpayPayer } from '../../sandbox/unionpay/payer.js';
+
+/**
+ * Plays the payer of a test-mode charge, whoever asks (admin test helper, sandbox wallet).
+ * A charge made through a provider simulator is paid inside that simulator, through its
+ * payer API at the charge's config's base URL, so the change reaches us the way a real
+ * one does (signed notification, or a query); any other test charge is settled directly.
+ * Returns the charge as it stands afterwards.
+ */
+export async function actAsPayer(
+  core: Core,
+  charge: Charge,
+  action: 'pay' | 'decline',
+): Promise<{ charge: Charge; applied: boolean }> {
+  const simulators = {
+    alipay: actAsAlipayPayer,
+    wechatpay: actAsWechatpayPayer,
+    lakala: actAsLakalaPayer,
+    paypal: actAsPaypalPayer,
+    unionpay: actAsUnionpayPayer,
+    applepay: actAsUnionpayPayer,
+  } as const;
+  const simulated = simulators[charge.channel as keyof typeof simulators];
+  if (simulated && (await simulated(core, charge, action))) {
+    const after = (await findCharge(core.db, charge.id))!;
+    return { charge: after, applied: after.status !== charge.status };
+  }
+  return applyChargeResult(
+    core,
+    charge.id,
+    action === 'pay'
+      ? { status: 'succeeded', transactionNo: `sandbox_${charge.orderSn}` }
+      : { status: 'failed', failureCode: 'payer_declined', failureMessage: 'The payer declined the payment' },
+  );
+}
+
+/** The config the charge's connector used: the app's own, or the test-mode default. */
+async function testConfigOf(core: Core, charge: Charge): Promise<ChannelConfig | null> {
+  return (
+    (await connectorConfigFor(core.db, core.box, charge)) ??
+    (await core.testModeConfigs?.configFor(charge.channel)) ??
+    null
+  );
+}
+
+/**
+ * Alipay: the simulator's payer API beside the gateway.do the config points at. False
+ * when the config is no simulator's or the simulator has no way to reach the order.
+ */
+async function actAsAlipayPayer(core: Core, charge: Charge, action: 'pay' | 'decline'): Promise<boolean> {
+  const gateway = (await testConfigOf(core, charge))?.settings.gateway_url;
+  if (typeof gateway !== 'string' || !gateway.endsWith('/sandbox/alipay/gateway.do')) return false;
+  const credential = charge.credential ?? {};
+  const answer = await request(gateway.replace(/\/gateway\.do$/, `/payer/${action}`), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      out_trade_no: charge.id,
+      ...(typeof credential.order_string === 'string' ? { order_string: credential.order_string } : {}),
+      ...(typeof credential.pay_url === 'string' ? { pay_url: credential.pay_url } : {}),
+    }),
+    headersTimeout: 30_000,
+    bodyTimeout: 30_000,
+  });
+  await answer.body.dump();
+  return answer.statusCode === 200;
+}
