@@ -12,7 +12,12 @@ import { registerOpenApi } from './openapi.js';
 import { walletRoutes } from '../sandbox/wallet/routes.js';
 import { alipayDefaultMerchant, alipaySimulator } from '../sandbox/alipay/plugin.js';
 import { alipayNotifyRoutes } from '../channels/alipay/notify-route.js';
-import { wechatpaySimulator } from '../sandbox/wechatpay/simulator.js';
+import {
+  simulatorOf as wechatpaySimulatorOf,
+  wechatpayDefaultMerchant,
+  wechatpaySimulator,
+} from '../sandbox/wechatpay/simulator.js';
+import { announceTestModeDefaults } from '../channels/_kit/default-config-compat.js';
 import { wechatpayNotifyRoutes } from '../channels/wechatpay/notify-route.js';
 import { lakalaSimulator } from '../sandbox/lakala/simulator.js';
 import { lakalaNotifyRoutes } from '../channels/lakala/notify-route.js';
@@ -85,12 +90,16 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   await app.register(walletRoutes, { core });
   await app.register(alipaySimulator, { ctx: core });
   // Test-mode apps without a config use each simulator's default merchant, reached at its base URL.
-  const withdraw = [core.testModeConfigs?.provide('alipay', () => alipayDefaultMerchant(core))];
+  await app.register(wechatpaySimulator, { ctx: core });
+  const withdraw = [
+    core.testModeConfigs?.provide('alipay', () => alipayDefaultMerchant(core)),
+    core.testModeConfigs?.provide('wechatpay', () => wechatpayDefaultMerchant(wechatpaySimulatorOf(core)!)),
+    announceTestModeDefaults(core),
+  ];
   app.addHook('onClose', async () => withdraw.forEach((w) => w?.()));
-  await app.register(wechatpaySimulator, { core });
-  await app.register(lakalaSimulator, { core });
-  await app.register(unionpaySimulator, { core });
-  await app.register(paypalSimulator, { core });
+  await app.register(lakalaSimulator, { ctx: core });
+  await app.register(unionpaySimulator, { ctx: core });
+  await app.register(paypalSimulator, { ctx: core });
   // SANDBOX-END
   await app.register(cashierRoutes, { core });
   await app.register(alipayNotifyRoutes, { core });

@@ -21,29 +21,34 @@ export interface SandboxCredentials {
 export interface TestModeConfigs {
   /** The provider's default test config, or null when nothing provides one. */
   configFor(provider: Provider): Promise<ChannelConfig | null>;
+  /** The default when its source answers at once (a simulator whose keys are loaded), else null. */
+  peek(provider: Provider): ChannelConfig | null;
   /** Installs the provider's source; the returned function withdraws it (unless replaced since). */
-  provide(provider: Provider, source: () => Promise<SandboxCredentials>): () => void;
+  provide(provider: Provider, source: () => SandboxCredentials | Promise<SandboxCredentials>): () => void;
   /** Settings merged over every default's own (e.g. a suite's shorter `timeout_ms`). */
   override(provider: Provider, settings: Record<string, unknown>): void;
 }
 
 export function testModeConfigs(): TestModeConfigs {
-  const sources = new Map<Provider, () => Promise<SandboxCredentials>>();
+  const sources = new Map<Provider, () => SandboxCredentials | Promise<SandboxCredentials>>();
   const overrides = new Map<Provider, Record<string, unknown>>();
+  const config = (provider: Provider, { settings, secrets }: SandboxCredentials): ChannelConfig => ({
+    id: DEFAULT_TEST_CONFIG_ID,
+    appId: '',
+    livemode: false,
+    provider,
+    enabled: true,
+    settings: { ...settings, ...overrides.get(provider) },
+    secrets,
+  });
   return {
     async configFor(provider) {
       const source = sources.get(provider);
-      if (!source) return null;
-      const { settings, secrets } = await source();
-      return {
-        id: DEFAULT_TEST_CONFIG_ID,
-        appId: '',
-        livemode: false,
-        provider,
-        enabled: true,
-        settings: { ...settings, ...overrides.get(provider) },
-        secrets,
-      };
+      return source ? config(provider, await source()) : null;
+    },
+    peek(provider) {
+      const answer = sources.get(provider)?.();
+      return answer && !(answer instanceof Promise) ? config(provider, answer) : null;
     },
     provide(provider, source) {
       sources.set(provider, source);

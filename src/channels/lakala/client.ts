@@ -156,19 +156,6 @@ async function send(
   body: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; headers: Record<string, any>; text: string }> {
-  const inject = m.sandbox?.inject;
-  if (inject) {
-    // The simulator in this process: same bytes, same headers, no socket; the timeout still applies.
-    const base = new URL(m.baseUrl + '/');
-    let timer: NodeJS.Timeout | undefined;
-    const res = await Promise.race([
-      inject({ method: 'POST', url: base.pathname.replace(/\/$/, '') + path, headers, payload: body }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timeout of ${m.timeoutMs}ms exceeded`)), m.timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    return { status: res.statusCode, headers: res.headers, text: res.payload };
-  }
   const res = await fetch(m.baseUrl + path, {
     method: 'POST',
     headers,

@@ -140,35 +140,11 @@ function parse(text: string): unknown {
   }
 }
 
-/** One HTTP exchange: in-process with the simulator when it serves us that way, else fetch. */
+/** One HTTP exchange with PayPal (or the simulator at the merchant's base URL). */
 export async function send(
   m: PaypalMerchant,
   request: { method: string; url: string; headers: Record<string, string>; body?: string },
 ): Promise<PaypalResponse> {
-  const inject = m.sandbox?.inject;
-  const base = m.sandbox ? trim(m.sandbox.baseUrl) : '';
-  if (inject && request.url.startsWith(base + '/')) {
-    const origin = new URL(base).origin;
-    let timer: NodeJS.Timeout | undefined;
-    const answer = await Promise.race([
-      inject({
-        method: request.method,
-        url: request.url.slice(origin.length),
-        headers: request.headers,
-        payload: request.body,
-      }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new PaypalTransportError(`timeout of ${m.timeoutMs}ms exceeded`, true)),
-          m.timeoutMs,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(answer.headers))
-      if (v !== undefined) headers[k.toLowerCase()] = String(v);
-    return { status: answer.statusCode, headers, text: answer.payload, json: parse(answer.payload) };
-  }
   let response: Response;
   let text: string;
   try {

@@ -119,8 +119,6 @@ export class NoAnswer extends Error {}
 /**
  * Posts signed fields to an ACP endpoint as the SDK does (form-encoded, UTF-8) and parses
  * the `k=v&...` answer. No answer, a non-200 status or an empty body throws NoAnswer.
- * Against the in-process simulator the request goes through fastify inject, with the same
- * timeout.
  */
 export async function postAcp(m: UnionpayMerchant, endpoint: string, fields: AcpFields): Promise<AcpFields> {
   const url = m.baseUrl + endpoint;
@@ -128,32 +126,19 @@ export async function postAcp(m: UnionpayMerchant, endpoint: string, fields: Acp
   const headers = { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' };
   let status: number;
   let text: string;
-  const inject = m.sandbox?.inject;
-  if (inject) {
-    let timer: NodeJS.Timeout | undefined;
-    const answer = await Promise.race([
-      inject({ method: 'POST', url: new URL(url).pathname, headers, payload: body }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new NoAnswer(`timeout of ${m.timeoutMs}ms exceeded`)), m.timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    status = answer.statusCode;
-    text = answer.payload;
-  } else {
-    try {
-      const res = await request(url, {
-        method: 'POST',
-        headers,
-        body,
-        headersTimeout: m.timeoutMs,
-        bodyTimeout: m.timeoutMs,
-        signal: AbortSignal.timeout(m.timeoutMs),
-      });
-      status = res.statusCode;
-      text = await res.body.text();
-    } catch (error) {
-      throw new NoAnswer((error as Error).message);
-    }
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      headers,
+      body,
+      headersTimeout: m.timeoutMs,
+      bodyTimeout: m.timeoutMs,
+      signal: AbortSignal.timeout(m.timeoutMs),
+    });
+    status = res.statusCode;
+    text = await res.body.text();
+  } catch (error) {
+    throw new NoAnswer((error as Error).message);
   }
   if (status !== 200) throw new NoAnswer(`HTTP ${status}`);
   if (text.trim() === '') throw new NoAnswer('empty answer');

@@ -3,9 +3,9 @@ import type { ChannelConfig } from '../../channels/_kit/connector.js';
 import { connectorConfigFor } from '../../core/apps/channel-configs.js';
 import type { Core } from '../../core/context.js';
 import { applyChargeResult } from '../../core/notify/apply-channel-result.js';
+import { syncChargeFromChannel } from '../../core/payments/sync-from-channel.js';
 import { findCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
-import { actAsWechatpayPayer } from '../../sandbox/wechatpay/payer.js';
 import { actAsLakalaPayer } from '../../sandbox/lakala/payer.js';
 import { actAsPaypalPayer } from '../../sandbox/paypal/payer.js';
 import { actAsUnionpayPayer } from '../../sandbox/unionpay/payer.js';
@@ -61,14 +61,35 @@ async function actAsAlipayPayer(core: Core, charge: Charge, action: 'pay' | 'dec
   const gateway = (await testConfigOf(core, charge))?.settings.gateway_url;
   if (typeof gateway !== 'string' || !gateway.endsWith('/sandbox/alipay/gateway.do')) return false;
   const credential = charge.credential ?? {};
-  const answer = await request(gateway.replace(/\/gateway\.do$/, `/payer/${action}`), {
+  return postToPayer(gateway.replace(/\/gateway\.do$/, `/payer/${action}`), {
+    out_trade_no: charge.id,
+    ...(typeof credential.order_string === 'string' ? { order_string: credential.order_string } : {}),
+    ...(typeof credential.pay_url === 'string' ? { pay_url: credential.pay_url } : {}),
+  });
+}
+
+/**
+ * WeChat Pay: the simulator's payer API at the config's base_url. Paying sends the signed
+ * callback; the order is then queried once, as the polling worker would, so the charge
+ * also settles when a callback fault is active or the payer declined (WeChat sends no
+ * callback for that). False when the config is no simulator's or it holds no such order.
+ */
+async function actAsWechatpayPayer(core: Core, charge: Charge, action: 'pay' | 'decline'): Promise<boolean> {
+  const base = (await testConfigOf(core, charge))?.settings.base_url;
+  if (typeof base !== 'string' || !/\/sandbox\/wechatpay\/?$/.test(base)) return false;
+  if (!(await postToPayer(`${base.replace(/\/+$/, '')}/payer/${action}`, { out_trade_no: charge.orderSn }))) {
+    return false;
+  }
+  await syncChargeFromChannel(core, charge.id);
+  return true;
+}
+
+/** One call of a simulator's payer API: whether it found the order. */
+async function postToPayer(url: string, body: Record<string, unknown>): Promise<boolean> {
+  const answer = await request(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      out_trade_no: charge.id,
-      ...(typeof credential.order_string === 'string' ? { order_string: credential.order_string } : {}),
-      ...(typeof credential.pay_url === 'string' ? { pay_url: credential.pay_url } : {}),
-    }),
+    body: JSON.stringify(body),
     headersTimeout: 30_000,
     bodyTimeout: 30_000,
   });

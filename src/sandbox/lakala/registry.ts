@@ -1,9 +1,7 @@
 import { type SandboxHandle as KitHandle, handleRegistry } from '../_kit/handles.js';
 import type { SandboxKeys } from './keys.js';
 
-export type { InjectRequest, InjectResponse } from '../_kit/handles.js';
-
-/** The Lakala simulator in this process: base URL `${core.publicUrl}/sandbox/lakala`. */
+/** The Lakala simulator in this process: base URL `${ctx.publicUrl}/sandbox/lakala`. */
 export type SandboxHandle = KitHandle<SandboxKeys>;
 
 const registry = handleRegistry<SandboxHandle>();

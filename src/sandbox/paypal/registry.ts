@@ -1,9 +1,7 @@
 import { type SandboxHandle, handleRegistry } from '../_kit/handles.js';
 import type { PaypalSandboxKeys } from './keys.js';
 
-export type { InjectRequest, InjectResponse } from '../_kit/handles.js';
-
-/** The PayPal simulator in this process: base URL `${core.publicUrl}/sandbox/paypal`. */
+/** The PayPal simulator in this process: base URL `${ctx.publicUrl}/sandbox/paypal`. */
 export type PaypalSandboxHandle = SandboxHandle<PaypalSandboxKeys>;
 
 const registry = handleRegistry<PaypalSandboxHandle>();
