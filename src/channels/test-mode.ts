@@ -10,7 +10,7 @@ const CALLS = ['pay', 'query', 'refund', 'queryRefund', 'close'] as const;
  * Providers whose connectors take only a config. The others still find their simulator
  * themselves when given none (removed provider by provider: issue 11).
  */
-const CONFIG_ONLY: readonly Provider[] = ['alipay', 'wechatpay'];
+const CONFIG_ONLY: readonly Provider[] = ['alipay', 'wechatpay', 'unionpay', 'applepay'];
 
 /**
  * The composition root's wiring of test-mode defaults: a test-mode call that comes with

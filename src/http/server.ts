@@ -21,7 +21,11 @@ import { announceTestModeDefaults } from '../channels/_kit/default-config-compat
 import { wechatpayNotifyRoutes } from '../channels/wechatpay/notify-route.js';
 import { lakalaSimulator } from '../sandbox/lakala/simulator.js';
 import { lakalaNotifyRoutes } from '../channels/lakala/notify-route.js';
-import { unionpaySimulator } from '../sandbox/unionpay/simulator.js';
+import {
+  unionpayDefaultMerchant,
+  unionpaySimulator,
+  unionpaySimulatorOf,
+} from '../sandbox/unionpay/simulator.js';
 import { unionpayNotifyRoutes } from '../channels/unionpay/notify-route.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
 import { cashierRoutes } from './cashier/routes.js';
@@ -89,17 +93,19 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
   // SANDBOX-BEGIN (one line per simulator: `await app.register(xSimulator, { core });`)
   await app.register(walletRoutes, { core });
   await app.register(alipaySimulator, { ctx: core });
-  // Test-mode apps without a config use each simulator's default merchant, reached at its base URL.
   await app.register(wechatpaySimulator, { ctx: core });
-  const withdraw = [
-    core.testModeConfigs?.provide('alipay', () => alipayDefaultMerchant(core)),
-    core.testModeConfigs?.provide('wechatpay', () => wechatpayDefaultMerchant(wechatpaySimulatorOf(core)!)),
-    announceTestModeDefaults(core),
-  ];
-  app.addHook('onClose', async () => withdraw.forEach((w) => w?.()));
   await app.register(lakalaSimulator, { ctx: core });
   await app.register(unionpaySimulator, { ctx: core });
   await app.register(paypalSimulator, { ctx: core });
+  // Test-mode apps without a config use each simulator's default merchant, reached at its base URL.
+  const withdraw = [
+    core.testModeConfigs?.provide('alipay', () => alipayDefaultMerchant(core)),
+    core.testModeConfigs?.provide('wechatpay', () => wechatpayDefaultMerchant(wechatpaySimulatorOf(core)!)),
+    core.testModeConfigs?.provide('unionpay', () => unionpayDefaultMerchant(unionpaySimulatorOf(core)!)),
+    core.testModeConfigs?.provide('applepay', () => unionpayDefaultMerchant(unionpaySimulatorOf(core)!)),
+    announceTestModeDefaults(core),
+  ];
+  app.addHook('onClose', async () => withdraw.forEach((w) => w?.()));
   // SANDBOX-END
   await app.register(cashierRoutes, { core });
   await app.register(alipayNotifyRoutes, { core });

@@ -8,7 +8,6 @@ import { findCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { actAsLakalaPayer } from '../../sandbox/lakala/payer.js';
 import { actAsPaypalPayer } from '../../sandbox/paypal/payer.js';
-import { actAsUnionpayPayer } from '../../sandbox/unionpay/payer.js';
 
 /**
  * Plays the payer of a test-mode charge, whoever asks (admin test helper, sandbox wallet).
@@ -95,4 +94,22 @@ async function postToPayer(url: string, body: Record<string, unknown>): Promise<
   });
   await answer.body.dump();
   return answer.statusCode === 200;
+}
+
+/**
+ * UnionPay (and Apple Pay through it): the simulator's payer API beside the gateway/api the
+ * config points at. A web charge whose form the payer's browser never posted is submitted
+ * first, as the browser would. Paying sends the signed back notification; the transaction
+ * is then queried once, as the polling worker would, so the charge also settles when a
+ * notification fault is active or the payer declined (UnionPay notifies only successes).
+ */
+async function actAsUnionpayPayer(core: Core, charge: Charge, action: 'pay' | 'decline'): Promise<boolean> {
+  const base = (await testConfigOf(core, charge))?.settings.base_url;
+  if (typeof base !== 'string' || !/\/sandbox\/unionpay\/gateway\/api\/?$/.test(base)) return false;
+  const fields = charge.credential?.fields;
+  const url = `${base.replace(/\/gateway\/api\/?$/, '')}/payer/${action}`;
+  const body = { order_id: charge.orderSn, ...(fields && typeof fields === 'object' ? { fields } : {}) };
+  if (!(await postToPayer(url, body))) return false;
+  await syncChargeFromChannel(core, charge.id);
+  return true;
 }

@@ -4,7 +4,7 @@ import { simulatorLife } from '../_kit/lifecycle.js';
 import { linkFromOptions, type SimulatorOptions, tickMsOf } from '../_kit/options.js';
 import { noticeDelivery, type OwedNotice } from '../_kit/notice-delivery.js';
 import { queueUnderFaults } from '../_kit/notice-faults.js';
-import { rawBody, takeRawBodies } from '../_kit/raw-body.js';
+import { jsonBody, rawBody, takeRawBodies } from '../_kit/raw-body.js';
 import { reachMerchant } from '../_kit/reach.js';
 import {
   putInService,
@@ -34,7 +34,6 @@ import { type DistinguishedName, issueCertificate } from '../_kit/x509-chain.js'
 import { UnionpayFaults } from './faults.js';
 import { type UnionpaySandboxKeys, loadOrCreateUnionpayKeys } from './keys.js';
 import { cashierPage, errorPage, frontNotifyPage } from './pages.js';
-import { announceUnionpaySandbox } from './registry.js';
 
 export const BASE_PATH = '/sandbox/unionpay';
 const API = `${BASE_PATH}/gateway/api`;
@@ -672,13 +671,56 @@ export async function unionpaySimulator(
         : undefined;
     },
   };
+  // The payer API: plays the payer of a merchant order (test helpers, a wallet). A web order
+  // whose form no browser posted has no transaction yet: its fields are submitted first.
+  for (const action of ['pay', 'decline'] as const) {
+    app.post(`${BASE_PATH}/payer/${action}`, async (request, reply) => {
+      const body = jsonBody(request.body);
+      const orderId = typeof body.order_id === 'string' ? body.order_id : '';
+      const fields = body.fields && typeof body.fields === 'object' ? (body.fields as AcpFields) : undefined;
+      if (!orderId) return reply.status(404).send({ found: false });
+      if (!(await simulator.findTxn(orderId))) {
+        if (!fields || !(await simulator.submitFront(fields)))
+          return reply.status(404).send({ found: false });
+      }
+      const done = await payerAct(orderId, action);
+      if (!done.ok && !(await simulator.findTxn(orderId))) return reply.status(404).send({ found: false });
+      return reply.send({ found: true, ok: done.ok });
+    });
+  }
   putInService({
     ctx,
     simulator,
     instances: simulators,
-    announce: () => announceUnionpaySandbox(link.handle),
     life,
     tickMs: tickMsOf(options),
     due,
   });
+}
+
+/**
+ * The default merchant as UnionPay's merchant service portal hands it to a developer (merId,
+ * the signing key and its certId, the verification chain) with the simulator's gateway, in a
+ * channel config's vocabulary (also for Apple Pay, which goes through UnionPay).
+ */
+export function unionpayDefaultMerchant(sim: UnionpaySimulator): {
+  settings: Record<string, string | number | boolean>;
+  secrets: Record<string, string>;
+} {
+  const { keys } = sim;
+  return {
+    settings: {
+      mer_id: keys.merId,
+      cert_id: keys.merchant.certId,
+      base_url: `${sim.ctx.publicUrl.replace(/\/+$/, '')}${API}/`,
+      timeout_ms: sim.clientTimeoutMs(),
+      validate_cn_name: false,
+    },
+    secrets: {
+      sign_private_key: keys.merchant.privateKeyPem,
+      sign_cert: keys.merchant.certPem,
+      middle_cert: keys.middleCertPem,
+      root_cert: keys.rootCertPem,
+    },
+  };
 }
