@@ -10,11 +10,11 @@ const CALLS = ['pay', 'query', 'refund', 'queryRefund', 'close'] as const;
  * Providers whose connectors take only a config. The others still find their simulator
  * themselves when given none (removed provider by provider: issue 11).
  */
-const CONFIG_ONLY: readonly Provider[] = ['alipay', 'wechatpay', 'unionpay', 'applepay'];
+const CONFIG_ONLY: readonly Provider[] = ['alipay', 'wechatpay', 'unionpay', 'applepay', 'paypal'];
 
 /**
- * The composition root's wiring of test-mode defaults: a test-mode call that comes with
- * no config (the app configured none, or `{"simulator": true}`) gets the provider's
+ * The composition root's wiring of test-mode defaults: a test-mode call to a provider's
+ * own connector (named after it) that comes with no config (the app configured none, or `{"simulator": true}`) gets the provider's
  * default test config (a simulator's base URL and default merchant), so a connector
  * always works from an ordinary config. `standIn` answers where no default exists: only
  * test support registers one (core-only suites, with no simulator mounted); without it
@@ -29,7 +29,9 @@ export function withTestModeConfigs(
   return {
     resolve(provider, livemode) {
       const connector = registry.resolve(provider, livemode);
-      if (livemode || connector.inProcess || !CONFIG_ONLY.includes(provider)) return connector;
+      // A suite's scripted fake (named otherwise) or an in-process tender answers as it is.
+      const upstream = connector.name === provider && !connector.inProcess;
+      if (livemode || !upstream || !CONFIG_ONLY.includes(provider)) return connector;
       let test = wrapped.get(connector);
       if (!test) {
         test = withDefaults(provider, connector, configs, options.standIn);

@@ -29,7 +29,7 @@ import {
 import { unionpayNotifyRoutes } from '../channels/unionpay/notify-route.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
 import { cashierRoutes } from './cashier/routes.js';
-import { paypalSimulator } from '../sandbox/paypal/simulator.js';
+import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from '../sandbox/paypal/simulator.js';
 import { paypalNotifyRoutes } from '../channels/paypal/notify-route.js';
 
 export interface ServerOptions {
@@ -103,6 +103,7 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
     core.testModeConfigs?.provide('wechatpay', () => wechatpayDefaultMerchant(wechatpaySimulatorOf(core)!)),
     core.testModeConfigs?.provide('unionpay', () => unionpayDefaultMerchant(unionpaySimulatorOf(core)!)),
     core.testModeConfigs?.provide('applepay', () => unionpayDefaultMerchant(unionpaySimulatorOf(core)!)),
+    core.testModeConfigs?.provide('paypal', () => paypalDefaultMerchant(paypalSimulatorOf(core)!)),
     announceTestModeDefaults(core),
   ];
   app.addHook('onClose', async () => withdraw.forEach((w) => w?.()));

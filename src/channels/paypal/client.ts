@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ChannelConfig } from '../_kit/connector.js';
 import { JuheError } from '../../domain/errors.js';
-import { type PaypalSandboxHandle, paypalSandboxFor } from '../../sandbox/paypal/registry.js';
+import { defaultConfigAt } from '../_kit/default-config-compat.js';
 import { SANDBOX_CONFIG_ID } from '../_kit/notify-owner.js';
 
 export const PRODUCTION_BASE_URL = 'https://api-m.paypal.com';
@@ -31,19 +31,20 @@ export interface PaypalMerchant {
   timeoutMs: number;
   /** offline: check the signature here with the certificate; postback: ask verify-webhook-signature. */
   verification: 'offline' | 'postback';
-  sandbox?: PaypalSandboxHandle;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 const trim = (url: string) => url.replace(/\/+$/, '');
 
-/** Resolves the REST app of a call: its channel config, or in test mode the simulator's default app. */
+/** The REST app of a call, from its channel config; null is the transitional test-mode default (see default-config-compat). */
 export function paypalMerchantFor(
   config: ChannelConfig | null,
   livemode: boolean,
   publicUrl: string,
 ): PaypalMerchant {
-  if (config) {
+  const given = config ?? (livemode ? null : defaultConfigAt('paypal', publicUrl));
+  if (given) {
+    const config = given;
     const s = config.settings;
     const clientId = str(s.client_id);
     const webhookId = str(s.webhook_id);
@@ -54,7 +55,6 @@ export function paypalMerchantFor(
         'channel',
       );
     }
-    const sandbox = livemode ? undefined : paypalSandboxFor(publicUrl);
     const baseUrl = trim(str(s.base_url) || PRODUCTION_BASE_URL);
     return {
       configId: config.id,
@@ -64,30 +64,9 @@ export function paypalMerchantFor(
       baseUrl,
       timeoutMs: Number(s.timeout_ms) > 0 ? Number(s.timeout_ms) : DEFAULT_TIMEOUT_MS,
       verification: s.webhook_verification === 'postback' ? 'postback' : 'offline',
-      // A test-mode config pointed at the simulator reaches it in-process like the default app.
-      ...(sandbox && trim(sandbox.baseUrl) === baseUrl ? { sandbox } : {}),
     };
   }
-  const sandbox = livemode ? undefined : paypalSandboxFor(publicUrl);
-  if (!sandbox) {
-    throw new JuheError(
-      'channel_not_available',
-      livemode
-        ? 'PayPal is not configured for this app'
-        : 'PayPal is not configured for this app and the PayPal simulator is not running',
-      'channel',
-    );
-  }
-  return {
-    configId: SANDBOX_CONFIG_ID,
-    clientId: sandbox.keys.clientId,
-    clientSecret: sandbox.keys.clientSecret,
-    webhookId: sandbox.keys.webhookId,
-    baseUrl: trim(sandbox.baseUrl),
-    timeoutMs: sandbox.timeoutMs,
-    verification: 'offline',
-    sandbox,
-  };
+  throw new JuheError('channel_not_available', 'PayPal is not configured for this app', 'channel');
 }
 
 /**

@@ -7,7 +7,8 @@ import { syncChargeFromChannel } from '../../core/payments/sync-from-channel.js'
 import { findCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { actAsLakalaPayer } from '../../sandbox/lakala/payer.js';
-import { actAsPaypalPayer } from '../../sandbox/paypal/payer.js';
+import { paypalOrderIdOf } from '../../channels/paypal/connector.js';
+import { isChargeUnpaid } from '../../domain/status.js';
 
 /**
  * Plays the payer of a test-mode charge, whoever asks (admin test helper, sandbox wallet).
@@ -111,5 +112,22 @@ async function actAsUnionpayPayer(core: Core, charge: Charge, action: 'pay' | 'd
   const body = { order_id: charge.orderSn, ...(fields && typeof fields === 'object' ? { fields } : {}) };
   if (!(await postToPayer(url, body))) return false;
   await syncChargeFromChannel(core, charge.id);
+  return true;
+}
+
+/**
+ * PayPal: the simulator's payer API at the config's base_url, which approves (pay) or
+ * cancels on the checkout page and follows the redirect back to our return or cancel URL
+ * (capturing the order or recording the cancellation). A charge still unpaid afterwards is
+ * asked about once, as the polling worker would.
+ */
+async function actAsPaypalPayer(core: Core, charge: Charge, action: 'pay' | 'decline'): Promise<boolean> {
+  const base = (await testConfigOf(core, charge))?.settings.base_url;
+  const orderId = paypalOrderIdOf(charge);
+  if (typeof base !== 'string' || !/\/sandbox\/paypal\/?$/.test(base) || !orderId) return false;
+  const url = `${base.replace(/\/+$/, '')}/payer/${action === 'pay' ? 'pay' : 'cancel'}`;
+  if (!(await postToPayer(url, { order_id: orderId }))) return false;
+  const after = await findCharge(core.db, charge.id);
+  if (action === 'pay' && after && isChargeUnpaid(after.status)) await syncChargeFromChannel(core, charge.id);
   return true;
 }

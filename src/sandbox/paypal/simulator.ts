@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dueWork } from '../_kit/due-work.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
 import { linkFromOptions, type SimulatorOptions, tickMsOf } from '../_kit/options.js';
-import { rawBody, takeRawBodies } from '../_kit/raw-body.js';
+import { jsonBody, rawBody, takeRawBodies } from '../_kit/raw-body.js';
 import {
   putInService,
   type SandboxSimulator,
@@ -27,7 +27,6 @@ import { type PaypalSandboxKeys, loadOrCreatePaypalKeys, paypalId } from './keys
 import { approvePage } from './pages.js';
 import { type PaypalDelivery, WebhookOutbox } from './webhooks.js';
 import { type OrderRow, type RefundRow, paypalShapes } from './shapes.js';
-import { announcePaypalSandbox } from './registry.js';
 
 export const PAYPAL_BASE_PATH = '/sandbox/paypal';
 export { WEBHOOK_RETRY_SCHEDULE_MS } from './webhooks.js';
@@ -783,14 +782,44 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         : undefined;
     },
   };
+  // The payer API: plays the payer of an order as a browser would (approve or cancel on the
+  // checkout page, then follow the redirect back to the merchant's return or cancel URL).
+  for (const action of ['pay', 'cancel'] as const) {
+    app.post(`${PAYPAL_BASE_PATH}/payer/${action}`, async (req, reply) => {
+      const body = jsonBody(req.body);
+      const orderId = typeof body.order_id === 'string' ? body.order_id : '';
+      if (!orderId || !(await simulator.findOrder(orderId))) return reply.status(404).send({ found: false });
+      const result = await payerAct(orderId, action);
+      if (result.redirect) await simulator.follow(result.redirect);
+      return reply.send({ found: true, ok: result.ok });
+    });
+  }
   putInService({
     ctx,
     simulator,
     instances: simulators,
-    announce: () => announcePaypalSandbox(link.handle),
     life,
     tickMs: tickMsOf(options),
     due,
     drain: () => outbox.drain(),
   });
+}
+
+/**
+ * The default REST app as PayPal's developer dashboard shows it (client id and secret, the
+ * webhook id) with the simulator's base URL, in a channel config's vocabulary.
+ */
+export function paypalDefaultMerchant(sim: PaypalSimulator): {
+  settings: Record<string, string | number>;
+  secrets: Record<string, string>;
+} {
+  return {
+    settings: {
+      client_id: sim.keys.clientId,
+      webhook_id: sim.keys.webhookId,
+      base_url: `${sim.ctx.publicUrl.replace(/\/+$/, '')}${PAYPAL_BASE_PATH}`,
+      timeout_ms: sim.clientTimeoutMs(),
+    },
+    secrets: { client_secret: sim.keys.clientSecret },
+  };
 }
