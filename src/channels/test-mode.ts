@@ -7,12 +7,6 @@ import type { ConnectorRegistry } from './registry.js';
 const CALLS = ['pay', 'query', 'refund', 'queryRefund', 'close'] as const;
 
 /**
- * Providers whose connectors take only a config. The others still find their simulator
- * themselves when given none (removed provider by provider: issue 11).
- */
-const CONFIG_ONLY: readonly Provider[] = ['alipay', 'wechatpay', 'unionpay', 'applepay', 'paypal'];
-
-/**
  * The composition root's wiring of test-mode defaults: a test-mode call to a provider's
  * own connector (named after it) that comes with no config (the app configured none, or `{"simulator": true}`) gets the provider's
  * default test config (a simulator's base URL and default merchant), so a connector
@@ -31,7 +25,7 @@ export function withTestModeConfigs(
       const connector = registry.resolve(provider, livemode);
       // A suite's scripted fake (named otherwise) or an in-process tender answers as it is.
       const upstream = connector.name === provider && !connector.inProcess;
-      if (livemode || !upstream || !CONFIG_ONLY.includes(provider)) return connector;
+      if (livemode || !upstream) return connector;
       let test = wrapped.get(connector);
       if (!test) {
         test = withDefaults(provider, connector, configs, options.standIn);

@@ -19,7 +19,11 @@ import {
 } from '../sandbox/wechatpay/simulator.js';
 import { announceTestModeDefaults } from '../channels/_kit/default-config-compat.js';
 import { wechatpayNotifyRoutes } from '../channels/wechatpay/notify-route.js';
-import { lakalaSimulator } from '../sandbox/lakala/simulator.js';
+import {
+  lakalaDefaultMerchant,
+  lakalaSimulator,
+  simulatorOf as lakalaSimulatorOf,
+} from '../sandbox/lakala/simulator.js';
 import { lakalaNotifyRoutes } from '../channels/lakala/notify-route.js';
 import {
   unionpayDefaultMerchant,
@@ -104,6 +108,7 @@ export async function buildServer({ core, logger = false }: ServerOptions): Prom
     core.testModeConfigs?.provide('unionpay', () => unionpayDefaultMerchant(unionpaySimulatorOf(core)!)),
     core.testModeConfigs?.provide('applepay', () => unionpayDefaultMerchant(unionpaySimulatorOf(core)!)),
     core.testModeConfigs?.provide('paypal', () => paypalDefaultMerchant(paypalSimulatorOf(core)!)),
+    core.testModeConfigs?.provide('lakala', () => lakalaDefaultMerchant(lakalaSimulatorOf(core)!)),
     announceTestModeDefaults(core),
   ];
   app.addHook('onClose', async () => withdraw.forEach((w) => w?.()));

@@ -1,7 +1,7 @@
 import type { ChannelConfig } from '../_kit/connector.js';
 import { readablePrivateKey, unreadableSecret } from '../_kit/config-keys.js';
 import { JuheError } from '../../domain/errors.js';
-import { type SandboxHandle, sandboxFor } from '../../sandbox/lakala/registry.js';
+import { defaultConfigAt } from '../_kit/default-config-compat.js';
 import { authorization, certificatesBySerial, envelope, responseProblem } from './protocol.js';
 import { SANDBOX_CONFIG_ID } from '../_kit/notify-owner.js';
 
@@ -23,14 +23,15 @@ export interface Merchant {
   /** Without the /api/v3/... path, e.g. https://s2.lakala.com or https://test.wsmsd.cn/sit. */
   baseUrl: string;
   timeoutMs: number;
-  sandbox?: SandboxHandle;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
-/** Resolves the merchant of a call: its channel config, or in test mode the simulator's default merchant. */
+/** The merchant of a call, from its channel config; null is the transitional test-mode default (see default-config-compat). */
 export function merchantFor(config: ChannelConfig | null, livemode: boolean, publicUrl: string): Merchant {
-  if (config) {
+  const given = config ?? (livemode ? null : defaultConfigAt('lakala', publicUrl));
+  if (given) {
+    const config = given;
     const s = config.settings;
     const secrets = config.secrets;
     if (
@@ -67,29 +68,7 @@ export function merchantFor(config: ChannelConfig | null, livemode: boolean, pub
       timeoutMs: Number(s.timeout_ms) > 0 ? Number(s.timeout_ms) : DEFAULT_TIMEOUT_MS,
     };
   }
-  const sandbox = livemode ? undefined : sandboxFor(publicUrl);
-  if (!sandbox) {
-    throw new JuheError(
-      'channel_not_available',
-      livemode
-        ? 'Lakala is not configured for this app'
-        : 'Lakala is not configured for this app and the Lakala simulator is not running',
-      'channel',
-    );
-  }
-  const { merchant, platform } = sandbox.keys;
-  return {
-    configId: SANDBOX_CONFIG_ID,
-    appid: merchant.appid,
-    serialNo: merchant.serialNo,
-    merchantNo: merchant.merchantNo,
-    termNo: merchant.termNo,
-    privateKeyPem: merchant.privateKeyPem,
-    platformCerts: { [platform.serial]: platform.certificatePem },
-    baseUrl: sandbox.baseUrl,
-    timeoutMs: sandbox.timeoutMs,
-    sandbox,
-  };
+  throw new JuheError('channel_not_available', 'Lakala is not configured for this app', 'channel');
 }
 
 /**

@@ -8,8 +8,6 @@ import type {
 } from '../_kit/connector.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
-import { sandboxConnector } from '../sandbox/sandbox.js';
-import { sandboxFor } from '../../sandbox/lakala/registry.js';
 import { type CallOutcome, type Merchant, call, merchantFor } from './client.js';
 import { CCSS_OK, LABS_IN_PROGRESS, LABS_OK, fenOf, lakalaTime, parseLakalaTime, paths } from './protocol.js';
 
@@ -44,19 +42,14 @@ const ORDER_FAILURES: Record<string, [string, string]> = {
  * does not verify, a timeout or a 5xx is `unknown` (resolved by a query), never `failed`.
  */
 export function lakalaConnector(): LakalaConnector {
-  const stand = sandboxConnector();
-  // Test mode with no Lakala config and no simulator mounted in this process (a core used
-  // without its HTTP server): the generic sandbox plays Lakala, as before this connector.
-  const standIn = (ctx: ConnectorContext) =>
-    !ctx.config && !ctx.charge.livemode && !sandboxFor(ctx.publicUrl);
   return {
     name: 'lakala',
     capabilities: { methods: ['page', 'h5', 'app'], query: true, refund: true, close: true, notify: true },
-    pay: (ctx) => (standIn(ctx) ? stand.pay(ctx) : createOrder(ctx)),
-    query: (ctx) => (standIn(ctx) ? stand.query!(ctx) : queryOrder(ctx)),
-    close: (ctx) => (standIn(ctx) ? stand.close!(ctx) : closeOrder(ctx)),
-    refund: (ctx) => (standIn(ctx) ? stand.refund!(ctx) : refund(ctx)),
-    queryRefund: (ctx) => (standIn(ctx) ? Promise.resolve({ status: 'pending' as const }) : queryRefund(ctx)),
+    pay: createOrder,
+    query: queryOrder,
+    close: closeOrder,
+    refund,
+    queryRefund,
   };
 }
 

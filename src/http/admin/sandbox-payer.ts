@@ -6,7 +6,6 @@ import { applyChargeResult } from '../../core/notify/apply-channel-result.js';
 import { syncChargeFromChannel } from '../../core/payments/sync-from-channel.js';
 import { findCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
-import { actAsLakalaPayer } from '../../sandbox/lakala/payer.js';
 import { paypalOrderIdOf } from '../../channels/paypal/connector.js';
 import { isChargeUnpaid } from '../../domain/status.js';
 
@@ -129,5 +128,20 @@ async function actAsPaypalPayer(core: Core, charge: Charge, action: 'pay' | 'dec
   if (!(await postToPayer(url, { order_id: orderId }))) return false;
   const after = await findCharge(core.db, charge.id);
   if (action === 'pay' && after && isChargeUnpaid(after.status)) await syncChargeFromChannel(core, charge.id);
+  return true;
+}
+
+/**
+ * Lakala: the simulator's payer API at the config's base_url. Paying sends the signed
+ * notification; the order is then queried once, as the polling worker would, so the charge
+ * also settles when a notification fault is active or the payer declined (Lakala notifies
+ * successful payments only).
+ */
+async function actAsLakalaPayer(core: Core, charge: Charge, action: 'pay' | 'decline'): Promise<boolean> {
+  const base = (await testConfigOf(core, charge))?.settings.base_url;
+  if (typeof base !== 'string' || !/\/sandbox\/lakala\/?$/.test(base)) return false;
+  const url = `${base.replace(/\/+$/, '')}/payer/${action}`;
+  if (!(await postToPayer(url, { out_order_no: charge.orderSn }))) return false;
+  await syncChargeFromChannel(core, charge.id);
   return true;
 }

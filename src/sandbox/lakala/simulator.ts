@@ -5,7 +5,7 @@ import { simulatorLife } from '../_kit/lifecycle.js';
 import { linkFromOptions, type SimulatorOptions, tickMsOf } from '../_kit/options.js';
 import { noticeDelivery, type OwedNotice } from '../_kit/notice-delivery.js';
 import { queueUnderFaults } from '../_kit/notice-faults.js';
-import { rawBody, takeRawBodies } from '../_kit/raw-body.js';
+import { jsonBody, rawBody, takeRawBodies } from '../_kit/raw-body.js';
 import { reachMerchant } from '../_kit/reach.js';
 import {
   putInService,
@@ -34,7 +34,6 @@ import {
 import { Faults } from './faults.js';
 import { type SandboxKeys, loadOrCreateKeys } from './keys.js';
 import { counterPage } from './pages.js';
-import { announceSandbox } from './registry.js';
 
 export const BASE_PATH = '/sandbox/lakala';
 
@@ -767,11 +766,22 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
         : undefined;
     },
   };
+  // The payer API: plays the payer of a cashier order (test helpers, a wallet).
+  for (const action of ['pay', 'decline'] as const) {
+    app.post(`${BASE_PATH}/payer/${action}`, async (request, reply) => {
+      const body = jsonBody(request.body);
+      const outOrderNo = typeof body.out_order_no === 'string' ? body.out_order_no : '';
+      if (!outOrderNo || !(await simulator.findOrder(outOrderNo))) {
+        return reply.status(404).send({ found: false });
+      }
+      await simulator.payerAct(outOrderNo, action);
+      return reply.send({ found: true });
+    });
+  }
   putInService({
     ctx,
     simulator,
     instances: simulators,
-    announce: () => announceSandbox(link.handle),
     life,
     tickMs: tickMsOf(options),
     due,
@@ -785,3 +795,26 @@ const STATUS_REASON: Record<string, string> = {
   '6': '订单已退款',
   '7': '订单已关闭',
 };
+
+/**
+ * The default merchant as Lakala's open platform hands it to a developer (appid, the API
+ * certificate serial and key, merchant and terminal numbers, the platform certificate) with
+ * the simulator's base URL, in a channel config's vocabulary.
+ */
+export function lakalaDefaultMerchant(sim: LakalaSimulator): {
+  settings: Record<string, string | number>;
+  secrets: Record<string, string>;
+} {
+  const { merchant, platform } = sim.keys;
+  return {
+    settings: {
+      appid: merchant.appid,
+      serial_no: merchant.serialNo,
+      merchant_no: merchant.merchantNo,
+      term_no: merchant.termNo,
+      base_url: `${sim.ctx.publicUrl.replace(/\/+$/, '')}${BASE_PATH}`,
+      timeout_ms: sim.clientTimeoutMs(),
+    },
+    secrets: { private_key: merchant.privateKeyPem, platform_certificate: platform.certificatePem },
+  };
+}
