@@ -63,10 +63,6 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
     name: 'alipay',
     capabilities: {
       methods: ['app', 'page', 'wap', 'qr', 'barcode', 'jsapi', 'mini'],
-      query: true,
-      refund: true,
-      close: true,
-      notify: true,
     },
 
     async pay(ctx) {

@@ -44,7 +44,7 @@ const ORDER_FAILURES: Record<string, [string, string]> = {
 export function lakalaConnector(): LakalaConnector {
   return {
     name: 'lakala',
-    capabilities: { methods: ['page', 'h5', 'app'], query: true, refund: true, close: true, notify: true },
+    capabilities: { methods: ['page', 'h5', 'app'] },
     pay: createOrder,
     query: queryOrder,
     close: closeOrder,

@@ -34,7 +34,7 @@ export interface PaypalConnector extends Connector {
 export function paypalConnector(): PaypalConnector {
   return {
     name: 'paypal',
-    capabilities: { methods: ['page', 'wap', 'app'], query: true, refund: true, close: true, notify: true },
+    capabilities: { methods: ['page', 'wap', 'app'] },
     pay: createOrder,
     query: (ctx) => queryOrder(ctx, true),
     close: closeOrder,

@@ -45,7 +45,7 @@ const CHANNEL_MOBILE = '08';
  * ACP has no close for an unpaid order: an order the payer never submitted simply does not
  * exist upstream, and payTimeout (the charge's expiry) makes UnionPay refuse it after that.
  * `close` here only asks whether the payer already paid, so a cancel of a paid charge is
- * refused and the payment applied; capabilities.close is false.
+ * refused and the payment applied (implemented, so capabilitiesOf says close: true).
  */
 export function unionpayConnector(
   provider: Extract<Provider, 'unionpay' | 'applepay'> = 'unionpay',
@@ -56,10 +56,6 @@ export function unionpayConnector(
     name: provider,
     capabilities: {
       methods: provider === 'applepay' ? ['app'] : ['app', 'page'],
-      query: true,
-      refund: true,
-      close: false,
-      notify: true,
     },
     pay: (ctx) => pay(ctx, merchant(ctx), provider),
     query: (ctx) => query(ctx, merchant(ctx)),

@@ -40,10 +40,6 @@ export function wechatpayConnector(): WechatpayConnector {
     name: 'wechatpay',
     capabilities: {
       methods: ['qr', 'jsapi', 'mini', 'app', 'h5', 'barcode'],
-      query: true,
-      refund: true,
-      close: true,
-      notify: true,
     },
     pay: (ctx) => (ctx.charge.method === 'barcode' ? micropay(ctx) : v3Pay(ctx)),
     query: (ctx) => (ctx.charge.method === 'barcode' ? v2Query(ctx) : v3Query(ctx)),
