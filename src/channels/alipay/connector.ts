@@ -12,6 +12,7 @@ import type {
   RefundContext,
   RefundResult,
 } from '../_kit/connector.js';
+import { failed, pending, succeeded, unknown } from '../_kit/results.js';
 
 export const ALIPAY_GATEWAY = 'https://openapi.alipay.com/gateway.do';
 /** The notify path segment of the test-mode default config (a simulator's default app). */
@@ -51,12 +52,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
       // The payer has not scanned or opened it yet: nothing exists upstream to resolve.
       return { status: 'pending', needsPolling: ctx.charge.method === 'barcode' };
     }
-    return {
-      status: 'unknown',
-      needsPolling: true,
-      failureCode: answer.subCode,
-      failureMessage: answer.message,
-    };
+    return unknown(answer.message, answer.subCode);
   };
 
   return {
@@ -156,19 +152,14 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
       if (answer.outcome === 'ok') {
         // fund_change N: Alipay already had this request; only the refund query says whether money moved.
         if (answer.data.fund_change === 'Y') {
-          return { status: 'succeeded', transactionNo: String(answer.data.trade_no) };
+          return succeeded({ transactionNo: String(answer.data.trade_no) });
         }
         return queryRefund(app, ctx);
       }
       if (answer.outcome === 'refused') {
-        return { status: 'failed', failureCode: answer.subCode, failureMessage: answer.message };
+        return failed(answer.subCode, answer.message);
       }
-      return {
-        status: 'unknown',
-        needsPolling: true,
-        failureCode: answer.subCode,
-        failureMessage: answer.message,
-      };
+      return unknown(answer.message, answer.subCode);
     },
 
     async queryRefund(ctx) {
@@ -183,28 +174,19 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
       const answer = await call(app, method, { bizContent: { out_trade_no: ctx.charge.id } });
       if (answer.outcome === 'ok') {
         if (answer.data.action === 'refund') {
-          return {
-            status: 'failed',
-            failureCode: 'trade_reversed',
-            failureMessage: 'Paid, then reversed and refunded',
-          };
+          return failed('trade_reversed', 'Paid, then reversed and refunded');
         }
-        return { status: 'failed', failureCode: 'trade_closed', failureMessage: 'Closed upstream' };
+        return failed('trade_closed', 'Closed upstream');
       }
       if (answer.outcome === 'refused' && answer.subCode === 'ACQ.TRADE_NOT_EXIST') {
         // Never opened by the payer: there is nothing to close upstream.
-        return { status: 'failed', failureCode: 'trade_closed', failureMessage: 'Never opened upstream' };
+        return failed('trade_closed', 'Never opened upstream');
       }
       if (answer.outcome === 'refused' && answer.subCode === 'ACQ.TRADE_STATUS_ERROR') {
         // Already paid or already closed: the query tells which.
         return query(ctx);
       }
-      return {
-        status: 'unknown',
-        needsPolling: true,
-        failureCode: answer.subCode,
-        failureMessage: answer.message,
-      };
+      return unknown(answer.message, answer.subCode);
     },
   };
 }
@@ -244,15 +226,10 @@ async function barcodePay(app: ResolvedAlipayApp, charge: Charge): Promise<PayRe
     };
   }
   if (answer.outcome === 'refused') {
-    if (answer.subCode === 'ACQ.TRADE_HAS_SUCCESS') return { status: 'succeeded' };
-    return { status: 'failed', failureCode: answer.subCode, failureMessage: answer.message };
+    if (answer.subCode === 'ACQ.TRADE_HAS_SUCCESS') return succeeded();
+    return failed(answer.subCode, answer.message);
   }
-  return {
-    status: 'unknown',
-    needsPolling: true,
-    failureCode: answer.subCode,
-    failureMessage: answer.message,
-  };
+  return unknown(answer.message, answer.subCode);
 }
 
 async function queryRefund(app: ResolvedAlipayApp, ctx: RefundContext): Promise<RefundResult> {
@@ -266,21 +243,14 @@ async function queryRefund(app: ResolvedAlipayApp, ctx: RefundContext): Promise<
       answer.data.refund_amount &&
       (!answer.data.refund_status || answer.data.refund_status === 'REFUND_SUCCESS')
     ) {
-      return { status: 'succeeded', transactionNo: String(answer.data.trade_no) };
+      return succeeded({ transactionNo: String(answer.data.trade_no) });
     }
-    return {
-      status: 'unknown',
-      needsPolling: true,
-      failureCode: 'refund_not_found',
-      failureMessage: 'Alipay has no such refund request; it may be sent again with the same out_request_no',
-    };
+    return unknown(
+      'Alipay has no such refund request; it may be sent again with the same out_request_no',
+      'refund_not_found',
+    );
   }
-  return {
-    status: 'unknown',
-    needsPolling: true,
-    failureCode: answer.subCode,
-    failureMessage: answer.message,
-  };
+  return unknown(answer.message, answer.subCode);
 }
 
 /** Maps an alipay.trade.query answer (or a notification) onto a channel result. */
@@ -296,8 +266,8 @@ export function tradeResult(data: Record<string, unknown>, charge: Charge): Chan
       };
     case 'WAIT_BUYER_PAY':
       return charge.method === 'barcode'
-        ? { status: 'pending', payerActing: true, needsPolling: true, transactionNo: tradeNo }
-        : { status: 'pending' };
+        ? pending({ payerActing: true, polling: true, transactionNo: tradeNo })
+        : pending();
     case 'TRADE_CLOSED':
       // Closed after a payment means fully refunded: the charge itself was paid.
       if (data.send_pay_date || data.gmt_payment) {
@@ -307,13 +277,9 @@ export function tradeResult(data: Record<string, unknown>, charge: Charge): Chan
           paidAt: parseBeijing(data.send_pay_date ?? data.gmt_payment),
         };
       }
-      return {
-        status: 'failed',
-        failureCode: 'trade_closed',
-        failureMessage: 'The Alipay trade was closed unpaid',
-      };
+      return failed('trade_closed', 'The Alipay trade was closed unpaid');
     default:
-      return { status: 'unknown', needsPolling: true, failureCode: 'unexpected_trade_status' };
+      return unknown(undefined, 'unexpected_trade_status');
   }
 }
 
@@ -365,12 +331,7 @@ function refusedOrUnknown(answer: Exclude<Answer, { outcome: 'ok' }>): PayResult
       },
     );
   }
-  return {
-    status: 'unknown',
-    needsPolling: true,
-    failureCode: answer.subCode,
-    failureMessage: answer.message,
-  };
+  return unknown(answer.message, answer.subCode);
 }
 
 function orderContent(charge: Charge): Record<string, string> {
