@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { testModeConfigs } from './channels/_kit/test-mode-configs.js';
 import { connectorRegistry } from './channels/registry.js';
+import { withTestModeConfigs } from './channels/test-mode.js';
 import type { Config } from './config.js';
 import type { Core } from './core/context.js';
 import { secretBox } from './core/secret-box.js';
@@ -31,12 +33,15 @@ export async function openCore(config: Config): Promise<Core> {
   const db = await openDatabase(config);
   const applied = await migrate(db);
   if (applied.length) log.info({ applied }, 'migrations applied');
+  // Test mode's default configs: the server fills them with its simulators' default merchants.
+  const defaults = testModeConfigs();
   return {
     db,
     clock: systemClock,
     ids: randomIds(),
     box: secretBox(config.masterKey),
-    connectors: connectorRegistry(),
+    connectors: withTestModeConfigs(connectorRegistry(), defaults),
+    testModeConfigs: defaults,
     log,
     publicUrl: config.publicUrl,
   };

@@ -3,23 +3,21 @@ import { JuheError } from '../domain/errors.js';
 import type { Connector } from './_kit/connector.js';
 import { alipayConnector } from './alipay/connector.js';
 import { offlineConnector } from './offline/offline.js';
-import { sandboxConnector } from './sandbox/sandbox.js';
 import { wechatpayConnector } from './wechatpay/connector.js';
 import { lakalaConnector } from './lakala/connector.js';
 import { paypalConnector } from './paypal/connector.js';
 import { unionpayConnector } from './unionpay/connector.js';
 
 /**
- * The explicit map of connectors (no reflection). Live mode uses the provider's own
- * connector; test mode uses it too when it talks to a simulator, else the sandbox.
- * Upstream connectors register here as they land (channels issue).
+ * The explicit map of connectors (no reflection), the same in both modes: a test-mode
+ * charge goes to the provider's own connector, whose config points at a simulator.
  */
 export interface ConnectorRegistry {
   resolve(provider: Provider, livemode: boolean): Connector;
 }
 
 export function connectorRegistry(overrides: Partial<Record<Provider, Connector>> = {}): ConnectorRegistry {
-  const live: Partial<Record<Provider, Connector>> = {
+  const connectors: Partial<Record<Provider, Connector>> = {
     cash: offlineConnector('cash'),
     diy: offlineConnector('diy'),
     alipay: alipayConnector(),
@@ -30,17 +28,11 @@ export function connectorRegistry(overrides: Partial<Record<Provider, Connector>
     applepay: unionpayConnector('applepay'),
     ...overrides,
   };
-  const sandbox = sandboxConnector();
   return {
-    resolve(provider, livemode) {
-      const connector = live[provider];
+    resolve(provider) {
+      const connector = connectors[provider];
       if (connector) return connector;
-      if (!livemode) return sandbox;
-      throw new JuheError(
-        'channel_not_available',
-        `No connector for ${provider} in live mode yet`,
-        'channel',
-      );
+      throw new JuheError('channel_not_available', `No connector for ${provider}`, 'channel');
     },
   };
 }

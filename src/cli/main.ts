@@ -6,6 +6,7 @@ import { migrate } from '../db/migrate.js';
 import { createUser } from '../http/admin/auth-routes.js';
 import { ROLES } from '../http/admin/kit.js';
 import { openCore, openDatabase } from '../runtime.js';
+import { registerSandboxCommand } from './sandbox.js';
 import { serve } from './serve.js';
 
 const program = new Command('juhe').description('Juhe: a self-hosted aggregated payment gateway');
@@ -66,6 +67,7 @@ app
     await core.db.close();
   });
 
+registerSandboxCommand(program);
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`juhe: ${error.message}\n`);
   process.exit(1);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { TestModeConfigs } from '../channels/_kit/test-mode-configs.js';
 import type { ConnectorRegistry } from '../channels/registry.js';
 import type { Db } from '../db/db.js';
 import type { Clock } from '../domain/clock.js';
@@ -19,4 +20,9 @@ export interface Core {
   log: Logger;
   /** Base URL the gateway is reachable at, for payer-facing links and upstream callbacks. */
   publicUrl: string;
+  /**
+   * Test-mode default channel configs (simulators' default merchants), filled by whoever
+   * mounts the simulators; `connectors` reads them. Absent in a Core built without them.
+   */
+  testModeConfigs?: TestModeConfigs;
 }

@@ -38,3 +38,9 @@ export function isMethod(value: unknown): value is Method {
 }
 
 export const OFFLINE_PROVIDERS: readonly Provider[] = ['cash', 'diy'];
+
+/**
+ * The config id of a provider's test-mode default (its simulator's default merchant), used
+ * when a test-mode app configured none: its notify URL is `/notify/<provider>/sandbox`.
+ */
+export const DEFAULT_TEST_CONFIG_ID = 'sandbox';

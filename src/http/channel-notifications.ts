@@ -5,12 +5,14 @@ import type {
   NotificationInput,
   NotificationRefusal,
 } from '../channels/_kit/connector.js';
-import { SANDBOX_CONFIG_ID } from '../channels/_kit/parse-notification-kit.js';
 import {
   type NotificationOutcome,
   applyChannelNotification,
 } from '../core/channel-notifications/apply-channel-notification.js';
-import { notificationConfig, notificationOwner } from '../core/channel-notifications/notification-config.js';
+import {
+  notificationConfigFor,
+  notificationOwner,
+} from '../core/channel-notifications/notification-config.js';
 import type { Core } from '../core/context.js';
 import { isProvider } from '../domain/channels.js';
 
@@ -52,7 +54,7 @@ export async function channelNotificationRoutes(
         .send({ error: { code: 'not_found', message: `No notifications for provider ${provider}` } });
     }
     const log = core.log.child({ channel: provider, configId, requestId: request.id });
-    const config = configId === SANDBOX_CONFIG_ID ? null : await notificationConfig(core, configId);
+    const config = isProvider(provider) ? await notificationConfigFor(core, provider, configId) : 'unknown';
     const parsed = await connector.parseNotification(inputOf(request, config, core));
     const { acknowledgement } = parsed;
     const refuse = (refusal: NotificationRefusal) => {

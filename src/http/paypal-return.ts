@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SANDBOX_CONFIG_ID } from '../channels/_kit/parse-notification-kit.js';
 import { PAYPAL_PAYER_CANCELLED, parsePaypalReturn } from '../channels/paypal/parse-notification-return.js';
-import { notificationConfig, notificationOwner } from '../core/channel-notifications/notification-config.js';
+import {
+  notificationConfigFor,
+  notificationOwner,
+} from '../core/channel-notifications/notification-config.js';
 import type { Core } from '../core/context.js';
 import { chargeOfPayerReturn, payerCancelled, payerReturned } from '../core/payments/payer-return.js';
 import type { Charge } from '../domain/charge.js';
@@ -17,7 +19,7 @@ export async function paypalReturnRoutes(app: FastifyInstance, { core }: { core:
   /** The charge a returning browser is about: its order_sn, and `token` must be its PayPal order. */
   const returning = async (request: FastifyRequest): Promise<Charge | undefined> => {
     const { configId } = request.params as { configId: string };
-    const config = configId === SANDBOX_CONFIG_ID ? null : await notificationConfig(core, configId);
+    const config = await notificationConfigFor(core, 'paypal', configId);
     const back = parsePaypalReturn({
       config,
       query: (request.query ?? {}) as Record<string, string | undefined>,

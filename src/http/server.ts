@@ -17,16 +17,28 @@ import {
   DEFAULT_CONNECTION_LIMITS,
   limitedServer,
 } from './connection-limits.js';
-import { walletRoutes } from '../sandbox/wallet/routes.js';
-import { alipaySimulator } from '../sandbox/alipay/plugin.js';
-import { wechatpaySimulator } from '../sandbox/wechatpay/simulator.js';
-import { lakalaSimulator } from '../sandbox/lakala/simulator.js';
-import { unionpaySimulator } from '../sandbox/unionpay/simulator.js';
+import { walletRoutes } from './sandbox-wallet/routes.js';
+import { alipayDefaultMerchant, alipaySimulator } from '../sandbox/alipay/plugin.js';
+import {
+  simulatorOf as wechatpaySimulatorOf,
+  wechatpayDefaultMerchant,
+  wechatpaySimulator,
+} from '../sandbox/wechatpay/simulator.js';
+import {
+  lakalaDefaultMerchant,
+  lakalaSimulator,
+  simulatorOf as lakalaSimulatorOf,
+} from '../sandbox/lakala/simulator.js';
+import {
+  unionpayDefaultMerchant,
+  unionpaySimulator,
+  unionpaySimulatorOf,
+} from '../sandbox/unionpay/simulator.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
 import { dialectNotificationFormats } from '../dialects/notification-formats.js';
 import { installFormats } from '../notify/formats/index.js';
 import { cashierRoutes } from './cashier/routes.js';
-import { paypalSimulator } from '../sandbox/paypal/simulator.js';
+import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from '../sandbox/paypal/simulator.js';
 import { channelNotificationRoutes } from './channel-notifications.js';
 import { paypalReturnRoutes } from './paypal-return.js';
 
@@ -97,11 +109,21 @@ export async function buildServer({ core, logger = false, limits }: ServerOption
   // Upstream simulators and the sandbox payer wallet (test mode's providers), each its own scope.
   // SANDBOX-BEGIN (one line per simulator: `await app.register(xSimulator, { core });`)
   await app.register(walletRoutes, { core });
-  await app.register(alipaySimulator, { core });
-  await app.register(wechatpaySimulator, { core });
-  await app.register(lakalaSimulator, { core });
-  await app.register(unionpaySimulator, { core });
-  await app.register(paypalSimulator, { core });
+  await app.register(alipaySimulator, { ctx: core });
+  await app.register(wechatpaySimulator, { ctx: core });
+  await app.register(lakalaSimulator, { ctx: core });
+  await app.register(unionpaySimulator, { ctx: core });
+  await app.register(paypalSimulator, { ctx: core });
+  // Test-mode apps without a config use each simulator's default merchant, reached at its base URL.
+  const withdraw = [
+    core.testModeConfigs?.provide('alipay', () => alipayDefaultMerchant(core)),
+    core.testModeConfigs?.provide('wechatpay', () => wechatpayDefaultMerchant(wechatpaySimulatorOf(core)!)),
+    core.testModeConfigs?.provide('unionpay', () => unionpayDefaultMerchant(unionpaySimulatorOf(core)!)),
+    core.testModeConfigs?.provide('applepay', () => unionpayDefaultMerchant(unionpaySimulatorOf(core)!)),
+    core.testModeConfigs?.provide('paypal', () => paypalDefaultMerchant(paypalSimulatorOf(core)!)),
+    core.testModeConfigs?.provide('lakala', () => lakalaDefaultMerchant(lakalaSimulatorOf(core)!)),
+  ];
+  app.addHook('onClose', async () => withdraw.forEach((w) => w?.()));
   // SANDBOX-END
   await app.register(cashierRoutes, { core });
   await app.register(channelNotificationRoutes, { core });

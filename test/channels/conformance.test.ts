@@ -15,7 +15,7 @@ import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { findRefund } from '../../src/db/charges.js';
 import type { Charge, Refund } from '../../src/domain/charge.js';
 import type { Method, Provider } from '../../src/domain/channels.js';
-import { actAsPayer } from '../../src/sandbox/payer.js';
+import { actAsPayer } from '../../src/http/admin/sandbox-payer.js';
 import { useChannelGateway } from '../support/channel-gateway.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';

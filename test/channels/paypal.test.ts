@@ -744,66 +744,59 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
     }
 
     it('over real sockets, with postback verification of webhooks', async () => {
-      sim.setTransport('http');
-      try {
-        const { appId: other, configId } = await appWithConfig(
-          {
-            client_id: sim.keys.clientId,
-            webhook_id: sim.keys.webhookId,
-            base_url: `${server.url}/sandbox/paypal`,
-            webhook_verification: 'postback',
-            timeout_ms: 5000,
-          },
-          { client_secret: sim.keys.clientSecret },
-        );
-        const c = await charge('page', { appId: other });
-        expect(c.credential).toMatchObject({
-          pay_url: `${server.url}/sandbox/paypal/checkoutnow?token=${orderIdOf(c)}`,
-        });
-        expect((await order(c)).return_url).toBe(
-          `${server.url}/return/paypal/${configId}?order=${c.orderSn}`,
-        );
-        sim.faults.add('drop');
-        const { redirect } = await approve(c);
-        // The genuine approval webhook, sent to this config's notify URL and verified by postback.
-        const [w] = await core.db.query<{ body: string }>(
-          `SELECT body FROM ppsim_webhooks WHERE event_type = 'CHECKOUT.ORDER.APPROVED' ORDER BY seq DESC LIMIT 1`,
-        );
-        const id = randomUUID();
-        const time = new Date().toISOString();
-        const headers = {
-          'content-type': 'application/json',
-          'paypal-transmission-id': id,
-          'paypal-transmission-time': time,
-          'paypal-transmission-sig': signWebhook(
-            webhookSignedMessage(id, time, sim.keys.webhookId, w.body),
-            sim.keys.signing.privateKeyPem,
-          ),
-          'paypal-cert-url': `${server.url}/sandbox/paypal/v1/notifications/certs/${sim.keys.signing.certId}`,
-          'paypal-auth-algo': 'SHA256withRSA',
-        };
-        const tampered = await call(server, 'POST', `/notify/paypal/${configId}`, {
-          rawBody: w.body.replace('"APPROVED"', '"COMPLETED"'),
-          headers,
-        });
-        expect(tampered.status).toBe(401);
-        expect((await current(c)).status).toBe('pending');
-        const genuine = await call(server, 'POST', `/notify/paypal/${configId}`, {
-          rawBody: w.body,
-          headers,
-        });
-        expect(genuine.status).toBe(200);
-        expect(await current(c)).toMatchObject({
-          status: 'succeeded',
-          transactionNo: (await order(c)).capture_id,
-        });
-        expect(redirect).toContain(`/return/paypal/${configId}?order=${c.orderSn}&token=${orderIdOf(c)}`);
-        const r = await createRefund(core, { chargeId: c.id, amount: 34 });
-        expect(r).toMatchObject({ status: 'succeeded', amount: 34 });
-        expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
-      } finally {
-        sim.setTransport('inject');
-      }
+      const { appId: other, configId } = await appWithConfig(
+        {
+          client_id: sim.keys.clientId,
+          webhook_id: sim.keys.webhookId,
+          base_url: `${server.url}/sandbox/paypal`,
+          webhook_verification: 'postback',
+          timeout_ms: 5000,
+        },
+        { client_secret: sim.keys.clientSecret },
+      );
+      const c = await charge('page', { appId: other });
+      expect(c.credential).toMatchObject({
+        pay_url: `${server.url}/sandbox/paypal/checkoutnow?token=${orderIdOf(c)}`,
+      });
+      expect((await order(c)).return_url).toBe(`${server.url}/return/paypal/${configId}?order=${c.orderSn}`);
+      sim.faults.add('drop');
+      const { redirect } = await approve(c);
+      // The genuine approval webhook, sent to this config's notify URL and verified by postback.
+      const [w] = await core.db.query<{ body: string }>(
+        `SELECT body FROM ppsim_webhooks WHERE event_type = 'CHECKOUT.ORDER.APPROVED' ORDER BY seq DESC LIMIT 1`,
+      );
+      const id = randomUUID();
+      const time = new Date().toISOString();
+      const headers = {
+        'content-type': 'application/json',
+        'paypal-transmission-id': id,
+        'paypal-transmission-time': time,
+        'paypal-transmission-sig': signWebhook(
+          webhookSignedMessage(id, time, sim.keys.webhookId, w.body),
+          sim.keys.signing.privateKeyPem,
+        ),
+        'paypal-cert-url': `${server.url}/sandbox/paypal/v1/notifications/certs/${sim.keys.signing.certId}`,
+        'paypal-auth-algo': 'SHA256withRSA',
+      };
+      const tampered = await call(server, 'POST', `/notify/paypal/${configId}`, {
+        rawBody: w.body.replace('"APPROVED"', '"COMPLETED"'),
+        headers,
+      });
+      expect(tampered.status).toBe(401);
+      expect((await current(c)).status).toBe('pending');
+      const genuine = await call(server, 'POST', `/notify/paypal/${configId}`, {
+        rawBody: w.body,
+        headers,
+      });
+      expect(genuine.status).toBe(200);
+      expect(await current(c)).toMatchObject({
+        status: 'succeeded',
+        transactionNo: (await order(c)).capture_id,
+      });
+      expect(redirect).toContain(`/return/paypal/${configId}?order=${c.orderSn}&token=${orderIdOf(c)}`);
+      const r = await createRefund(core, { chargeId: c.id, amount: 34 });
+      expect(r).toMatchObject({ status: 'succeeded', amount: 34 });
+      expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
     });
 
     it('wrong client credentials are channel_not_available, never left unknown', async () => {

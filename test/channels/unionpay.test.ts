@@ -829,25 +829,21 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
 
     it('app, notice to the config route, refund with settings/secrets from the admin API', async () => {
       const { appId: other, configId } = await configured({});
-      sim.setTransport('http');
-      try {
-        const c = await charge('app', { appId: other, amount: 4321 });
-        expect((await txn(c.orderSn)).back_url).toBe(`${server.url}/notify/unionpay/${configId}`);
-        const before = sim.deliveries.length;
-        await pay(c);
-        expect(deliveriesSince(before)).toEqual([expect.objectContaining({ status: 200 })]);
-        expect(await current(c)).toMatchObject({
-          status: 'succeeded',
-          transactionNo: (await txn(c.orderSn)).query_id,
-        });
-        const r = await createRefund(core, { chargeId: c.id, amount: 321 });
-        await sim.runDue();
-        expect(await findRefund(core.db, r.id)).toMatchObject({ status: 'succeeded' });
-        // The sandbox merchant's notice path does not take this config's charges.
-        expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
-      } finally {
-        sim.setTransport('inject');
-      }
+
+      const c = await charge('app', { appId: other, amount: 4321 });
+      expect((await txn(c.orderSn)).back_url).toBe(`${server.url}/notify/unionpay/${configId}`);
+      const before = sim.deliveries.length;
+      await pay(c);
+      expect(deliveriesSince(before)).toEqual([expect.objectContaining({ status: 200 })]);
+      expect(await current(c)).toMatchObject({
+        status: 'succeeded',
+        transactionNo: (await txn(c.orderSn)).query_id,
+      });
+      const r = await createRefund(core, { chargeId: c.id, amount: 321 });
+      await sim.runDue();
+      expect(await findRefund(core.db, r.id)).toMatchObject({ status: 'succeeded' });
+      // The sandbox merchant's notice path does not take this config's charges.
+      expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
     });
 
     it('answers under a chain the config does not trust are unknown, never failed', async () => {

@@ -808,38 +808,34 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
           platform_certificate: platform.certificatePem,
         },
       );
-      sim.setTransport('http');
-      try {
-        const c = await charge('qr', { appId: other, amount: 4321 });
-        expect((await order(c)).notify_url).toBe(`${server.url}/notify/wechatpay/${configId}`);
-        const before = sim.deliveries.length;
-        const code = String(c.credential!.code_url).split('/').pop();
-        const paid = await fetch(`${server.url}/sandbox/wechatpay/cashier/${code}/pay`, {
-          method: 'POST',
-          redirect: 'manual',
-        });
-        expect(paid.status).toBe(303);
-        expect(deliveriesSince(before)).toEqual([
-          expect.objectContaining({ status: 204, eventType: 'TRANSACTION.SUCCESS' }),
-        ]);
-        expect(await current(c)).toMatchObject({ status: 'succeeded', amount: 4321 });
 
-        const r = await createRefund(core, { chargeId: c.id, amount: 1321 });
-        await sim.runDue();
-        expect((await findRefund(core.db, r.id))!.status).toBe('succeeded');
-        expect((await current(c)).amountRefunded).toBe(1321);
+      const c = await charge('qr', { appId: other, amount: 4321 });
+      expect((await order(c)).notify_url).toBe(`${server.url}/notify/wechatpay/${configId}`);
+      const before = sim.deliveries.length;
+      const code = String(c.credential!.code_url).split('/').pop();
+      const paid = await fetch(`${server.url}/sandbox/wechatpay/cashier/${code}/pay`, {
+        method: 'POST',
+        redirect: 'manual',
+      });
+      expect(paid.status).toBe(303);
+      expect(deliveriesSince(before)).toEqual([
+        expect.objectContaining({ status: 204, eventType: 'TRANSACTION.SUCCESS' }),
+      ]);
+      expect(await current(c)).toMatchObject({ status: 'succeeded', amount: 4321 });
 
-        const b = await charge('barcode', { appId: other, extra: { auth_code: '109876543210987654' } });
-        expect(b.status).toBe('succeeded');
-        // The sandbox merchant's callbacks are not accepted on this config's route and vice versa: config ids matter.
-        const wrongRoute = await call(server, 'POST', `/notify/wechatpay/chc_000000000000000000000000`, {
-          rawBody: '{}',
-          headers: { 'content-type': 'application/json' },
-        });
-        expect(wrongRoute).toMatchObject({ status: 404, body: { code: 'FAIL' } });
-      } finally {
-        sim.setTransport('inject');
-      }
+      const r = await createRefund(core, { chargeId: c.id, amount: 1321 });
+      await sim.runDue();
+      expect((await findRefund(core.db, r.id))!.status).toBe('succeeded');
+      expect((await current(c)).amountRefunded).toBe(1321);
+
+      const b = await charge('barcode', { appId: other, extra: { auth_code: '109876543210987654' } });
+      expect(b.status).toBe('succeeded');
+      // The sandbox merchant's callbacks are not accepted on this config's route and vice versa: config ids matter.
+      const wrongRoute = await call(server, 'POST', `/notify/wechatpay/chc_000000000000000000000000`, {
+        rawBody: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(wrongRoute).toMatchObject({ status: 404, body: { code: 'FAIL' } });
     });
   });
 

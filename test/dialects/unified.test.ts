@@ -59,6 +59,8 @@ describe.each(engines())('unified dialect end to end (%s)', (engine) => {
     core = await testCore(engine, { connectors: genericSandboxes() });
     appId = await newDomainApp(core);
     const gateway = await startGateway(core);
+    // The simulators (WeChat web authorization) are reached over HTTP at the public URL.
+    core.publicUrl = gateway.base;
     server = gateway.server;
     client = await domainClient(core, gateway.base, appId, false);
     liveClient = await domainClient(core, gateway.base, appId, true);

@@ -12,12 +12,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real listening server on an ephemeral loopback port, with one API token per role. */
+/** A real listening server on an ephemeral loopback port (the core's public URL), with one API token per role. */
 export async function testServer(core: TestCore): Promise<TestServer> {
   const app = await buildServer({ core });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  // Simulators are reached, and call the gateway back, over HTTP at the public URL.
+  core.publicUrl = `http://127.0.0.1:${port}`;
   const tokens = {} as Record<Role, string>;
   for (const role of ['owner', 'admin', 'developer', 'finance', 'viewer'] as const) {
     const user = await createUser(core, {

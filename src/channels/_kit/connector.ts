@@ -52,12 +52,37 @@ export interface RefundContext extends ConnectorContext {
   refund: Refund;
 }
 
+/**
+ * What a connector can do. Only the payment methods are declared; everything else is what
+ * it implements (`capabilitiesOf`), so a flag can never disagree with the code.
+ */
 export interface Capabilities {
+  methods: readonly Method[];
+  /** @deprecated ignored: derived from the methods implemented (capabilitiesOf). */
+  query?: boolean;
+  /** @deprecated ignored: derived from the methods implemented (capabilitiesOf). */
+  refund?: boolean;
+  /** @deprecated ignored: derived from the methods implemented (capabilitiesOf). */
+  close?: boolean;
+  /** @deprecated ignored: inbound notifications are the notify routes' (channels/<provider>/notify-route.ts). */
+  notify?: boolean;
+}
+
+/** What a connector does, read from what it implements: `{ methods, query: true, refund: true, close: false }`. */
+export function capabilitiesOf(connector: Connector): {
   methods: readonly Method[];
   query: boolean;
   refund: boolean;
+  queryRefund: boolean;
   close: boolean;
-  notify: boolean;
+} {
+  return {
+    methods: connector.capabilities.methods,
+    query: typeof connector.query === 'function',
+    refund: typeof connector.refund === 'function',
+    queryRefund: typeof connector.queryRefund === 'function',
+    close: typeof connector.close === 'function',
+  };
 }
 
 /** One upstream protocol. A connector implements only what the provider has (DESIGN.md). */
@@ -86,10 +111,10 @@ export interface Connector {
 export interface NotificationInput {
   /**
    * The channel config the URL names, whatever its provider (a parser refuses one it cannot
-   * use); null for `sandbox`, the simulator's default merchant in test mode; 'unknown' when
-   * the URL names no config at all (the parser only answers its refusal).
+   * use; for `sandbox`, the test-mode default config of the provider's simulator); 'unknown'
+   * when the URL names no config at all (the parser only answers its refusal).
    */
-  config: ChannelConfig | null | 'unknown';
+  config: ChannelConfig | 'unknown';
   method: string;
   headers: Record<string, string | string[] | undefined>;
   query: Record<string, string | undefined>;

@@ -8,7 +8,7 @@ import type {
 } from './connector.js';
 
 /** The notify path's config segment for the simulator's default merchant (test mode, no config). */
-export const SANDBOX_CONFIG_ID = 'sandbox';
+export { DEFAULT_TEST_CONFIG_ID as SANDBOX_CONFIG_ID } from '../../domain/channels.js';
 
 /** One header's value (the first, when a proxy repeated it). */
 export function headerOf(input: NotificationInput, name: string): string | undefined {
@@ -24,16 +24,16 @@ export function refusedNotification(
 }
 
 /**
- * The config a parser may verify with: one of `providers`' configs, or null for the
- * simulator's default merchant. Anything else (no config, another provider's) is undefined.
+ * The config a parser may verify with: one of `providers`' configs. Anything else (no
+ * config, another provider's) is undefined.
  */
 export function usableConfig(
   input: Pick<NotificationInput, 'config'>,
   providers: readonly Provider[],
-): { config: ChannelConfig | null } | undefined {
+): { config: ChannelConfig } | undefined {
   const { config } = input;
   if (config === 'unknown') return undefined;
-  if (config && !providers.includes(config.provider)) return undefined;
+  if (!providers.includes(config.provider)) return undefined;
   return { config };
 }
 

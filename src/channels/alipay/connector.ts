@@ -1,13 +1,10 @@
 import { parseAlipayNotification } from './parse-notification.js';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { unreadableSecret } from '../_kit/config-keys.js';
-import { AlipaySdk, type AlipaySdkCommonResult, type AlipaySdkConfig } from 'alipay-sdk';
+import { AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { formatMinor } from '../../domain/money.js';
-import type { Dispatcher } from 'undici';
-import { sandboxCredentialsFor, simulatorTransport } from '../../sandbox/alipay/link.js';
-import { sandboxConnector } from '../sandbox/sandbox.js';
 import type {
   ChannelResult,
   Connector,
@@ -16,10 +13,11 @@ import type {
   RefundContext,
   RefundResult,
 } from '../_kit/connector.js';
+import { failed, pending, succeeded, unknown } from '../_kit/results.js';
 
 export const ALIPAY_GATEWAY = 'https://openapi.alipay.com/gateway.do';
-/** The notify path segment for charges made with the simulator's default app (no config). */
-export const SANDBOX_CONFIG_ID = 'sandbox';
+/** The notify path segment of the test-mode default config (a simulator's default app). */
+export { DEFAULT_TEST_CONFIG_ID as SANDBOX_CONFIG_ID } from '../_kit/test-mode-configs.js';
 
 export interface AlipayConnectorOptions {
   /** Upstream call timeout; the channel config's settings.timeout_ms wins. Default 5000. */
@@ -46,25 +44,16 @@ export interface ResolvedAlipayApp {
  */
 export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayConnector {
   const resolve = (ctx: ConnectorContext) => resolveAlipayApp(ctx, options);
-  // Test mode with no config and no simulator in this process (core-only use, e.g. a
-  // CLI or a suite without the HTTP server): the generic sandbox stands in, as before.
-  const fallback = sandboxConnector();
 
   const query = async (ctx: ConnectorContext): Promise<ChannelResult> => {
-    const app = await resolve(ctx);
-    if (!app) return fallback.query!(ctx);
+    const app = resolve(ctx);
     const answer = await call(app, 'alipay.trade.query', { bizContent: { out_trade_no: ctx.charge.id } });
     if (answer.outcome === 'ok') return tradeResult(answer.data, ctx.charge);
     if (answer.outcome === 'refused' && answer.subCode === 'ACQ.TRADE_NOT_EXIST') {
       // The payer has not scanned or opened it yet: nothing exists upstream to resolve.
       return { status: 'pending', needsPolling: ctx.charge.method === 'barcode' };
     }
-    return {
-      status: 'unknown',
-      needsPolling: true,
-      failureCode: answer.subCode,
-      failureMessage: answer.message,
-    };
+    return unknown(answer.message, answer.subCode);
   };
 
   return {
@@ -72,16 +61,11 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
     parseNotification: parseAlipayNotification,
     capabilities: {
       methods: ['app', 'page', 'wap', 'qr', 'barcode', 'jsapi', 'mini'],
-      query: true,
-      refund: true,
-      close: true,
-      notify: true,
     },
 
     async pay(ctx) {
       const { charge } = ctx;
-      const app = await resolve(ctx);
-      if (!app) return fallback.pay(ctx);
+      const app = resolve(ctx);
       const order = orderContent(charge);
       switch (charge.method) {
         case 'app': {
@@ -158,8 +142,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
     query,
 
     async refund(ctx) {
-      const app = await resolve(ctx);
-      if (!app) return fallback.refund!(ctx);
+      const app = resolve(ctx);
       const answer = await call(app, 'alipay.trade.refund', {
         bizContent: {
           out_trade_no: ctx.charge.id,
@@ -171,58 +154,41 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
       if (answer.outcome === 'ok') {
         // fund_change N: Alipay already had this request; only the refund query says whether money moved.
         if (answer.data.fund_change === 'Y') {
-          return { status: 'succeeded', transactionNo: String(answer.data.trade_no) };
+          return succeeded({ transactionNo: String(answer.data.trade_no) });
         }
         return queryRefund(app, ctx);
       }
       if (answer.outcome === 'refused') {
-        return { status: 'failed', failureCode: answer.subCode, failureMessage: answer.message };
+        return failed(answer.subCode, answer.message);
       }
-      return {
-        status: 'unknown',
-        needsPolling: true,
-        failureCode: answer.subCode,
-        failureMessage: answer.message,
-      };
+      return unknown(answer.message, answer.subCode);
     },
 
     async queryRefund(ctx) {
-      const app = await resolve(ctx);
-      if (!app) return { status: 'unknown', needsPolling: true };
-      return queryRefund(app, ctx);
+      return queryRefund(resolve(ctx), ctx);
     },
 
     async close(ctx) {
-      const app = await resolve(ctx);
-      if (!app) return fallback.close!(ctx);
+      const app = resolve(ctx);
       // A barcode payment in progress is reversed (cancel), which also refunds it if the
       // payer confirmed in the meantime; any other unpaid order is closed.
       const method = ctx.charge.method === 'barcode' ? 'alipay.trade.cancel' : 'alipay.trade.close';
       const answer = await call(app, method, { bizContent: { out_trade_no: ctx.charge.id } });
       if (answer.outcome === 'ok') {
         if (answer.data.action === 'refund') {
-          return {
-            status: 'failed',
-            failureCode: 'trade_reversed',
-            failureMessage: 'Paid, then reversed and refunded',
-          };
+          return failed('trade_reversed', 'Paid, then reversed and refunded');
         }
-        return { status: 'failed', failureCode: 'trade_closed', failureMessage: 'Closed upstream' };
+        return failed('trade_closed', 'Closed upstream');
       }
       if (answer.outcome === 'refused' && answer.subCode === 'ACQ.TRADE_NOT_EXIST') {
         // Never opened by the payer: there is nothing to close upstream.
-        return { status: 'failed', failureCode: 'trade_closed', failureMessage: 'Never opened upstream' };
+        return failed('trade_closed', 'Never opened upstream');
       }
       if (answer.outcome === 'refused' && answer.subCode === 'ACQ.TRADE_STATUS_ERROR') {
         // Already paid or already closed: the query tells which.
         return query(ctx);
       }
-      return {
-        status: 'unknown',
-        needsPolling: true,
-        failureCode: answer.subCode,
-        failureMessage: answer.message,
-      };
+      return unknown(answer.message, answer.subCode);
     },
   };
 }
@@ -262,15 +228,10 @@ async function barcodePay(app: ResolvedAlipayApp, charge: Charge): Promise<PayRe
     };
   }
   if (answer.outcome === 'refused') {
-    if (answer.subCode === 'ACQ.TRADE_HAS_SUCCESS') return { status: 'succeeded' };
-    return { status: 'failed', failureCode: answer.subCode, failureMessage: answer.message };
+    if (answer.subCode === 'ACQ.TRADE_HAS_SUCCESS') return succeeded();
+    return failed(answer.subCode, answer.message);
   }
-  return {
-    status: 'unknown',
-    needsPolling: true,
-    failureCode: answer.subCode,
-    failureMessage: answer.message,
-  };
+  return unknown(answer.message, answer.subCode);
 }
 
 async function queryRefund(app: ResolvedAlipayApp, ctx: RefundContext): Promise<RefundResult> {
@@ -284,21 +245,14 @@ async function queryRefund(app: ResolvedAlipayApp, ctx: RefundContext): Promise<
       answer.data.refund_amount &&
       (!answer.data.refund_status || answer.data.refund_status === 'REFUND_SUCCESS')
     ) {
-      return { status: 'succeeded', transactionNo: String(answer.data.trade_no) };
+      return succeeded({ transactionNo: String(answer.data.trade_no) });
     }
-    return {
-      status: 'unknown',
-      needsPolling: true,
-      failureCode: 'refund_not_found',
-      failureMessage: 'Alipay has no such refund request; it may be sent again with the same out_request_no',
-    };
+    return unknown(
+      'Alipay has no such refund request; it may be sent again with the same out_request_no',
+      'refund_not_found',
+    );
   }
-  return {
-    status: 'unknown',
-    needsPolling: true,
-    failureCode: answer.subCode,
-    failureMessage: answer.message,
-  };
+  return unknown(answer.message, answer.subCode);
 }
 
 /** Maps an alipay.trade.query answer (or a notification) onto a channel result. */
@@ -314,8 +268,8 @@ export function tradeResult(data: Record<string, unknown>, charge: Charge): Chan
       };
     case 'WAIT_BUYER_PAY':
       return charge.method === 'barcode'
-        ? { status: 'pending', payerActing: true, needsPolling: true, transactionNo: tradeNo }
-        : { status: 'pending' };
+        ? pending({ payerActing: true, polling: true, transactionNo: tradeNo })
+        : pending();
     case 'TRADE_CLOSED':
       // Closed after a payment means fully refunded: the charge itself was paid.
       if (data.send_pay_date || data.gmt_payment) {
@@ -325,13 +279,9 @@ export function tradeResult(data: Record<string, unknown>, charge: Charge): Chan
           paidAt: parseBeijing(data.send_pay_date ?? data.gmt_payment),
         };
       }
-      return {
-        status: 'failed',
-        failureCode: 'trade_closed',
-        failureMessage: 'The Alipay trade was closed unpaid',
-      };
+      return failed('trade_closed', 'The Alipay trade was closed unpaid');
     default:
-      return { status: 'unknown', needsPolling: true, failureCode: 'unexpected_trade_status' };
+      return unknown(undefined, 'unexpected_trade_status');
   }
 }
 
@@ -383,12 +333,7 @@ function refusedOrUnknown(answer: Exclude<Answer, { outcome: 'ok' }>): PayResult
       },
     );
   }
-  return {
-    status: 'unknown',
-    needsPolling: true,
-    failureCode: answer.subCode,
-    failureMessage: answer.message,
-  };
+  return unknown(answer.message, answer.subCode);
 }
 
 function orderContent(charge: Charge): Record<string, string> {
@@ -440,23 +385,13 @@ function keyType(privateKey: string): 'PKCS1' | 'PKCS8' {
   }
 }
 
-const transportIds = new WeakMap<Dispatcher, number>();
-let nextTransportId = 0;
-
 export function alipaySdk(config: {
   appId: string;
   privateKey: string;
   alipayPublicKey: string;
   gateway: string;
   timeoutMs: number;
-  /** In-process transport to this process's simulator (see sandbox/alipay/link.ts). */
-  transport?: Dispatcher;
 }): AlipaySdk {
-  let transportId = 0;
-  if (config.transport) {
-    if (!transportIds.has(config.transport)) transportIds.set(config.transport, (nextTransportId += 1));
-    transportId = transportIds.get(config.transport)!;
-  }
   const cacheKey = createHash('sha256')
     .update(
       JSON.stringify([
@@ -465,7 +400,6 @@ export function alipaySdk(config: {
         config.alipayPublicKey,
         config.gateway,
         config.timeoutMs,
-        transportId,
       ]),
     )
     .digest('hex');
@@ -481,10 +415,6 @@ export function alipaySdk(config: {
       signType: 'RSA2',
       camelcase: false,
       timeout: config.timeoutMs,
-      // The SDK hands this to urllib as the undici dispatcher of every call.
-      ...(config.transport
-        ? { proxyAgent: config.transport as unknown as AlipaySdkConfig['proxyAgent'] }
-        : {}),
     });
     parsedKeysInto(sdk);
     if (sdks.size >= 200) sdks.delete(sdks.keys().next().value!);
@@ -520,47 +450,33 @@ function parsedKeysInto(sdk: AlipaySdk): void {
 
 /**
  * The app a charge uses: its channel config (settings.app_id, settings.gateway_url,
- * secrets.private_key, secrets.alipay_public_key), or in test mode without one the
- * default app of the simulator mounted at publicUrl.
+ * settings.timeout_ms, secrets.private_key, secrets.alipay_public_key). In test mode that
+ * config is whatever the app or the composition root gave: a simulator is just a gateway URL.
  */
-export async function resolveAlipayApp(
+export function resolveAlipayApp(
   ctx: ConnectorContext,
   options: AlipayConnectorOptions = {},
-): Promise<ResolvedAlipayApp | undefined> {
+): ResolvedAlipayApp {
   const { config } = ctx;
-  if (config) {
-    const appId = config.settings.app_id;
-    const privateKey = config.secrets.private_key;
-    const alipayPublicKey = config.secrets.alipay_public_key;
-    if (typeof appId !== 'string' || !privateKey || !alipayPublicKey) {
-      throw new JuheError(
-        'channel_not_available',
-        'The Alipay config needs settings.app_id, secrets.private_key and secrets.alipay_public_key',
-        'channel',
-      );
-    }
-    const gateway =
-      typeof config.settings.gateway_url === 'string' ? config.settings.gateway_url : ALIPAY_GATEWAY;
-    const timeoutMs = Number(config.settings.timeout_ms ?? options.timeoutMs ?? 5000);
-    const transport = config.livemode ? undefined : simulatorTransport(ctx.publicUrl, gateway);
-    return {
-      appId,
-      sdk: alipaySdk({ appId, privateKey, alipayPublicKey, gateway, timeoutMs, transport }),
-      notifyUrl: `${ctx.publicUrl}/notify/alipay/${config.id}`,
-    };
-  }
-  if (ctx.charge.livemode) {
+  if (!config) {
     throw new JuheError('channel_not_available', 'alipay is not configured for this app', 'channel');
   }
-  const sandbox = await sandboxCredentialsFor(ctx.publicUrl);
-  if (!sandbox) return undefined;
+  const appId = config.settings.app_id;
+  const privateKey = config.secrets.private_key;
+  const alipayPublicKey = config.secrets.alipay_public_key;
+  if (typeof appId !== 'string' || !privateKey || !alipayPublicKey) {
+    throw new JuheError(
+      'channel_not_available',
+      'The Alipay config needs settings.app_id, secrets.private_key and secrets.alipay_public_key',
+      'channel',
+    );
+  }
+  const gateway =
+    typeof config.settings.gateway_url === 'string' ? config.settings.gateway_url : ALIPAY_GATEWAY;
+  const timeoutMs = Number(config.settings.timeout_ms ?? options.timeoutMs ?? 5000);
   return {
-    appId: sandbox.appId,
-    sdk: alipaySdk({
-      ...sandbox,
-      timeoutMs: options.timeoutMs ?? 5000,
-      transport: simulatorTransport(ctx.publicUrl, sandbox.gateway),
-    }),
-    notifyUrl: `${ctx.publicUrl}/notify/alipay/${SANDBOX_CONFIG_ID}`,
+    appId,
+    sdk: alipaySdk({ appId, privateKey, alipayPublicKey, gateway, timeoutMs }),
+    notifyUrl: `${ctx.publicUrl}/notify/alipay/${config.id}`,
   };
 }

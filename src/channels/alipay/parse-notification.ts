@@ -1,6 +1,5 @@
 import type { Charge } from '../../domain/charge.js';
 import { formatMinor, parseDecimal } from '../../domain/money.js';
-import { sandboxCredentialsFor } from '../../sandbox/alipay/link.js';
 import type {
   NotificationAcknowledgement,
   NotificationInput,
@@ -62,21 +61,14 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
   // Which Alipay app (and keys) this URL belongs to.
   const usable = usableConfig(input, ['alipay']);
   if (!usable) return refuse('unknown_config');
-  let keys: { appId: string; privateKey: string; alipayPublicKey: string; gateway: string };
-  if (usable.config) {
-    const { settings, secrets } = usable.config;
-    keys = {
-      appId: String(settings.app_id ?? ''),
-      privateKey: secrets.private_key ?? '',
-      alipayPublicKey: secrets.alipay_public_key ?? '',
-      gateway: typeof settings.gateway_url === 'string' ? settings.gateway_url : ALIPAY_GATEWAY,
-    };
-    if (!keys.appId || !keys.privateKey || !keys.alipayPublicKey) return refuse('incomplete_config');
-  } else {
-    const sandbox = await sandboxCredentialsFor(input.publicUrl);
-    if (!sandbox?.privateKey) return refuse('unknown_config');
-    keys = sandbox;
-  }
+  const { settings, secrets } = usable.config;
+  const keys = {
+    appId: String(settings.app_id ?? ''),
+    privateKey: secrets.private_key ?? '',
+    alipayPublicKey: secrets.alipay_public_key ?? '',
+    gateway: typeof settings.gateway_url === 'string' ? settings.gateway_url : ALIPAY_GATEWAY,
+  };
+  if (!keys.appId || !keys.privateKey || !keys.alipayPublicKey) return refuse('incomplete_config');
 
   let verified: boolean;
   try {

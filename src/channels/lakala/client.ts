@@ -1,7 +1,6 @@
 import type { ChannelConfig } from '../_kit/connector.js';
 import { readablePrivateKey, unreadableSecret } from '../_kit/config-keys.js';
 import { JuheError } from '../../domain/errors.js';
-import { type SandboxHandle, sandboxFor } from '../../sandbox/lakala/registry.js';
 import { authorization, certificatesBySerial, envelope, responseProblem } from './protocol.js';
 import { SANDBOX_CONFIG_ID } from '../_kit/parse-notification-kit.js';
 
@@ -23,14 +22,15 @@ export interface Merchant {
   /** Without the /api/v3/... path, e.g. https://s2.lakala.com or https://test.wsmsd.cn/sit. */
   baseUrl: string;
   timeoutMs: number;
-  sandbox?: SandboxHandle;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
-/** Resolves the merchant of a call: its channel config, or in test mode the simulator's default merchant. */
-export function merchantFor(config: ChannelConfig | null, livemode: boolean, publicUrl: string): Merchant {
-  if (config) {
+/** The merchant of a call, from its channel config (null: none configured, refused). */
+export function merchantFor(config: ChannelConfig | null): Merchant {
+  const given = config;
+  if (given) {
+    const config = given;
     const s = config.settings;
     const secrets = config.secrets;
     if (
@@ -67,29 +67,7 @@ export function merchantFor(config: ChannelConfig | null, livemode: boolean, pub
       timeoutMs: Number(s.timeout_ms) > 0 ? Number(s.timeout_ms) : DEFAULT_TIMEOUT_MS,
     };
   }
-  const sandbox = livemode ? undefined : sandboxFor(publicUrl);
-  if (!sandbox) {
-    throw new JuheError(
-      'channel_not_available',
-      livemode
-        ? 'Lakala is not configured for this app'
-        : 'Lakala is not configured for this app and the Lakala simulator is not running',
-      'channel',
-    );
-  }
-  const { merchant, platform } = sandbox.keys;
-  return {
-    configId: SANDBOX_CONFIG_ID,
-    appid: merchant.appid,
-    serialNo: merchant.serialNo,
-    merchantNo: merchant.merchantNo,
-    termNo: merchant.termNo,
-    privateKeyPem: merchant.privateKeyPem,
-    platformCerts: { [platform.serial]: platform.certificatePem },
-    baseUrl: sandbox.baseUrl,
-    timeoutMs: sandbox.timeoutMs,
-    sandbox,
-  };
+  throw new JuheError('channel_not_available', 'Lakala is not configured for this app', 'channel');
 }
 
 /**
@@ -156,19 +134,6 @@ async function send(
   body: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; headers: Record<string, any>; text: string }> {
-  const inject = m.sandbox?.inject;
-  if (inject) {
-    // The simulator in this process: same bytes, same headers, no socket; the timeout still applies.
-    const base = new URL(m.baseUrl + '/');
-    let timer: NodeJS.Timeout | undefined;
-    const res = await Promise.race([
-      inject({ method: 'POST', url: base.pathname.replace(/\/$/, '') + path, headers, payload: body }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timeout of ${m.timeoutMs}ms exceeded`)), m.timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    return { status: res.statusCode, headers: res.headers, text: res.payload };
-  }
   const res = await fetch(m.baseUrl + path, {
     method: 'POST',
     headers,

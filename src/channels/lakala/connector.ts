@@ -9,8 +9,6 @@ import type {
 } from '../_kit/connector.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
-import { sandboxConnector } from '../sandbox/sandbox.js';
-import { sandboxFor } from '../../sandbox/lakala/registry.js';
 import { type CallOutcome, type Merchant, call, merchantFor } from './client.js';
 import { CCSS_OK, LABS_IN_PROGRESS, LABS_OK, fenOf, lakalaTime, parseLakalaTime, paths } from './protocol.js';
 
@@ -45,20 +43,15 @@ const ORDER_FAILURES: Record<string, [string, string]> = {
  * does not verify, a timeout or a 5xx is `unknown` (resolved by a query), never `failed`.
  */
 export function lakalaConnector(): LakalaConnector {
-  const stand = sandboxConnector();
-  // Test mode with no Lakala config and no simulator mounted in this process (a core used
-  // without its HTTP server): the generic sandbox plays Lakala, as before this connector.
-  const standIn = (ctx: ConnectorContext) =>
-    !ctx.config && !ctx.charge.livemode && !sandboxFor(ctx.publicUrl);
   return {
     name: 'lakala',
     parseNotification: parseLakalaNotification,
-    capabilities: { methods: ['page', 'h5', 'app'], query: true, refund: true, close: true, notify: true },
-    pay: (ctx) => (standIn(ctx) ? stand.pay(ctx) : createOrder(ctx)),
-    query: (ctx) => (standIn(ctx) ? stand.query!(ctx) : queryOrder(ctx)),
-    close: (ctx) => (standIn(ctx) ? stand.close!(ctx) : closeOrder(ctx)),
-    refund: (ctx) => (standIn(ctx) ? stand.refund!(ctx) : refund(ctx)),
-    queryRefund: (ctx) => (standIn(ctx) ? Promise.resolve({ status: 'pending' as const }) : queryRefund(ctx)),
+    capabilities: { methods: ['page', 'h5', 'app'] },
+    pay: createOrder,
+    query: queryOrder,
+    close: closeOrder,
+    refund,
+    queryRefund,
   };
 }
 
@@ -88,7 +81,7 @@ async function createOrder(ctx: ConnectorContext): Promise<PayResult> {
   if (!['page', 'h5', 'app'].includes(charge.method)) {
     throw new JuheError('channel_not_supported', `lakala does not support ${charge.method}`, 'method');
   }
-  const m = merchantFor(ctx.config, charge.livemode, publicUrl);
+  const m = merchantFor(ctx.config);
   const now = clock.now();
   const efficient = new Date(Math.min(charge.expiresAt.getTime(), now.getTime() + MAX_EFFICIENT_MS));
   const callbackUrl = charge.returnUrl ?? extraString(charge, 'return_url');
@@ -164,7 +157,7 @@ export function orderResult(charge: Charge, order: Record<string, any>): Channel
 }
 
 async function queryOrder(ctx: ConnectorContext): Promise<ChannelResult> {
-  const m = merchantFor(ctx.config, ctx.charge.livemode, ctx.publicUrl);
+  const m = merchantFor(ctx.config);
   const outcome = await call(
     m,
     paths.query,
@@ -182,7 +175,7 @@ async function queryOrder(ctx: ConnectorContext): Promise<ChannelResult> {
 async function closeOrder(ctx: ConnectorContext): Promise<ChannelResult> {
   const current = await queryOrder(ctx);
   if (current.status === 'succeeded') return current;
-  const m = merchantFor(ctx.config, ctx.charge.livemode, ctx.publicUrl);
+  const m = merchantFor(ctx.config);
   const outcome = await call(
     m,
     paths.close,
@@ -237,7 +230,7 @@ function refundOutcome(outcome: CallOutcome, refundAmount: number, fromQuery: bo
 
 async function refund(ctx: RefundContext): Promise<RefundResult> {
   const { charge, refund: r } = ctx;
-  const m = merchantFor(ctx.config, charge.livemode, ctx.publicUrl);
+  const m = merchantFor(ctx.config);
   requireTermNo(m);
   if (!charge.transactionNo) {
     throw new JuheError(
@@ -263,7 +256,7 @@ async function refund(ctx: RefundContext): Promise<RefundResult> {
 }
 
 async function queryRefund(ctx: RefundContext): Promise<RefundResult> {
-  const m = merchantFor(ctx.config, ctx.charge.livemode, ctx.publicUrl);
+  const m = merchantFor(ctx.config);
   requireTermNo(m);
   const outcome = await call(
     m,

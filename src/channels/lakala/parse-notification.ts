@@ -42,7 +42,7 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
   const usable = usableConfig(input, ['lakala']);
   let merchant: Merchant | undefined;
   try {
-    merchant = usable && merchantFor(usable.config, usable.config?.livemode ?? false, input.publicUrl);
+    merchant = usable && merchantFor(usable.config);
   } catch {
     merchant = undefined; // a config it cannot use is no config
   }

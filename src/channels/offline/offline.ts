@@ -8,7 +8,7 @@ export function offlineConnector(name: 'cash' | 'diy'): Connector {
   return {
     name,
     inProcess: true,
-    capabilities: { methods: ['offline'], query: false, refund: true, close: false, notify: false },
+    capabilities: { methods: ['offline'] },
     pay: async ({ clock }) => ({ status: 'succeeded', paidAt: clock.now() }),
     refund: async () => ({ status: 'succeeded' }),
   };

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChannelConfig } from '../_kit/connector.js';
 import { JuheError } from '../../domain/errors.js';
-import { type PaypalSandboxHandle, paypalSandboxFor } from '../../sandbox/paypal/registry.js';
 import { SANDBOX_CONFIG_ID } from '../_kit/parse-notification-kit.js';
 
 export const PRODUCTION_BASE_URL = 'https://api-m.paypal.com';
@@ -31,19 +30,16 @@ export interface PaypalMerchant {
   timeoutMs: number;
   /** offline: check the signature here with the certificate; postback: ask verify-webhook-signature. */
   verification: 'offline' | 'postback';
-  sandbox?: PaypalSandboxHandle;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 const trim = (url: string) => url.replace(/\/+$/, '');
 
-/** Resolves the REST app of a call: its channel config, or in test mode the simulator's default app. */
-export function paypalMerchantFor(
-  config: ChannelConfig | null,
-  livemode: boolean,
-  publicUrl: string,
-): PaypalMerchant {
-  if (config) {
+/** The REST app of a call, from its channel config (null: none configured, refused). */
+export function paypalMerchantFor(config: ChannelConfig | null): PaypalMerchant {
+  const given = config;
+  if (given) {
+    const config = given;
     const s = config.settings;
     const clientId = str(s.client_id);
     const webhookId = str(s.webhook_id);
@@ -54,7 +50,6 @@ export function paypalMerchantFor(
         'channel',
       );
     }
-    const sandbox = livemode ? undefined : paypalSandboxFor(publicUrl);
     const baseUrl = trim(str(s.base_url) || PRODUCTION_BASE_URL);
     return {
       configId: config.id,
@@ -64,30 +59,9 @@ export function paypalMerchantFor(
       baseUrl,
       timeoutMs: Number(s.timeout_ms) > 0 ? Number(s.timeout_ms) : DEFAULT_TIMEOUT_MS,
       verification: s.webhook_verification === 'postback' ? 'postback' : 'offline',
-      // A test-mode config pointed at the simulator reaches it in-process like the default app.
-      ...(sandbox && trim(sandbox.baseUrl) === baseUrl ? { sandbox } : {}),
     };
   }
-  const sandbox = livemode ? undefined : paypalSandboxFor(publicUrl);
-  if (!sandbox) {
-    throw new JuheError(
-      'channel_not_available',
-      livemode
-        ? 'PayPal is not configured for this app'
-        : 'PayPal is not configured for this app and the PayPal simulator is not running',
-      'channel',
-    );
-  }
-  return {
-    configId: SANDBOX_CONFIG_ID,
-    clientId: sandbox.keys.clientId,
-    clientSecret: sandbox.keys.clientSecret,
-    webhookId: sandbox.keys.webhookId,
-    baseUrl: trim(sandbox.baseUrl),
-    timeoutMs: sandbox.timeoutMs,
-    verification: 'offline',
-    sandbox,
-  };
+  throw new JuheError('channel_not_available', 'PayPal is not configured for this app', 'channel');
 }
 
 /**
@@ -140,35 +114,11 @@ function parse(text: string): unknown {
   }
 }
 
-/** One HTTP exchange: in-process with the simulator when it serves us that way, else fetch. */
+/** One HTTP exchange with PayPal (or the simulator at the merchant's base URL). */
 export async function send(
   m: PaypalMerchant,
   request: { method: string; url: string; headers: Record<string, string>; body?: string },
 ): Promise<PaypalResponse> {
-  const inject = m.sandbox?.inject;
-  const base = m.sandbox ? trim(m.sandbox.baseUrl) : '';
-  if (inject && request.url.startsWith(base + '/')) {
-    const origin = new URL(base).origin;
-    let timer: NodeJS.Timeout | undefined;
-    const answer = await Promise.race([
-      inject({
-        method: request.method,
-        url: request.url.slice(origin.length),
-        headers: request.headers,
-        payload: request.body,
-      }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new PaypalTransportError(`timeout of ${m.timeoutMs}ms exceeded`, true)),
-          m.timeoutMs,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(answer.headers))
-      if (v !== undefined) headers[k.toLowerCase()] = String(v);
-    return { status: answer.statusCode, headers, text: answer.payload, json: parse(answer.payload) };
-  }
   let response: Response;
   let text: string;
   try {

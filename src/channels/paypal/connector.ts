@@ -10,8 +10,6 @@ import type {
 import type { Charge, Refund } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { isChargeUnpaid } from '../../domain/status.js';
-import { paypalSandboxFor } from '../../sandbox/paypal/registry.js';
-import { sandboxConnector } from '../sandbox/sandbox.js';
 import {
   type PaypalMerchant,
   type PaypalResponse,
@@ -35,20 +33,15 @@ export interface PaypalConnector extends Connector {
  * A timeout, a 5xx or an answer that does not match the charge is `unknown`, never failed.
  */
 export function paypalConnector(): PaypalConnector {
-  const stand = sandboxConnector();
-  // Test mode with no PayPal config and no simulator in this process (a core used without
-  // its HTTP server): the generic sandbox plays PayPal, as before this connector existed.
-  const standIn = (ctx: ConnectorContext) =>
-    !ctx.config && !ctx.charge.livemode && !paypalSandboxFor(ctx.publicUrl);
   return {
     name: 'paypal',
     parseNotification: parsePaypalNotification,
-    capabilities: { methods: ['page', 'wap', 'app'], query: true, refund: true, close: true, notify: true },
-    pay: (ctx) => (standIn(ctx) ? stand.pay(ctx) : createOrder(ctx)),
-    query: (ctx) => (standIn(ctx) ? stand.query!(ctx) : queryOrder(ctx, true)),
-    close: (ctx) => (standIn(ctx) ? stand.close!(ctx) : closeOrder(ctx)),
-    refund: (ctx) => (standIn(ctx) ? stand.refund!(ctx) : postRefund(ctx)),
-    queryRefund: (ctx) => (standIn(ctx) ? Promise.resolve({ status: 'pending' as const }) : queryRefund(ctx)),
+    capabilities: { methods: ['page', 'wap', 'app'] },
+    pay: createOrder,
+    query: (ctx) => queryOrder(ctx, true),
+    close: closeOrder,
+    refund: postRefund,
+    queryRefund,
   };
 }
 
@@ -80,7 +73,7 @@ export const paypalOrderIdOf = (charge: Charge): string | undefined => {
 };
 
 function merchant(ctx: ConnectorContext): PaypalMerchant {
-  return paypalMerchantFor(ctx.config, ctx.charge.livemode, ctx.publicUrl);
+  return paypalMerchantFor(ctx.config);
 }
 
 const unknown = (why: unknown): ChannelResult => ({

@@ -22,7 +22,7 @@ export function parsePaypalReturn(
   const usable = usableConfig(input, ['paypal']);
   try {
     if (!usable) return undefined;
-    paypalMerchantFor(usable.config, usable.config?.livemode ?? false, input.publicUrl);
+    paypalMerchantFor(usable.config);
   } catch {
     return undefined; // a config it cannot use is no config
   }

@@ -72,7 +72,7 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
   const usable = usableConfig(input, ['paypal']);
   let merchant: PaypalMerchant | undefined;
   try {
-    merchant = usable && paypalMerchantFor(usable.config, usable.config?.livemode ?? false, input.publicUrl);
+    merchant = usable && paypalMerchantFor(usable.config);
   } catch {
     merchant = undefined; // a config it cannot use is no config
   }

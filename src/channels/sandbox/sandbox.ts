@@ -14,10 +14,6 @@ export function sandboxConnector(): Connector {
     inProcess: true,
     capabilities: {
       methods: METHODS.filter((m) => m !== 'offline'),
-      query: true,
-      refund: true,
-      close: true,
-      notify: false,
     },
     pay: async ({ charge, publicUrl }) => ({
       status: 'pending',

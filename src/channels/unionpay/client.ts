@@ -3,7 +3,6 @@ import { readablePrivateKey, unreadableSecret } from '../_kit/config-keys.js';
 import type { ChannelConfig } from '../_kit/connector.js';
 import type { Provider } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
-import { type UnionpaySandboxHandle, unionpaySandboxFor } from '../../sandbox/unionpay/registry.js';
 import {
   type AcpFields,
   type TrustedChain,
@@ -21,7 +20,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** The notify path's config segment for the simulator's default merchant (test mode, no config). */
 export { SANDBOX_CONFIG_ID };
 
-/** Everything an ACP call needs, from a channel config or the simulator's default merchant. */
+/** Everything an ACP call needs, from a channel config. */
 export interface UnionpayMerchant {
   configId: string;
   merId: string;
@@ -31,7 +30,6 @@ export interface UnionpayMerchant {
   /** Ends with '/': frontTransReq.do, appTransReq.do, backTransReq.do, queryTrans.do live under it. */
   baseUrl: string;
   timeoutMs: number;
-  sandbox?: UnionpaySandboxHandle;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
@@ -39,7 +37,7 @@ const slash = (url: string) => (url.endsWith('/') ? url : url + '/');
 
 /**
  * The merchant of a call: its channel config (unionpay, or applepay for Apple Pay through
- * UnionPay), or in test mode without one the simulator's default merchant.
+ * UnionPay); null (none configured) is refused.
  * Config: settings {mer_id, cert_id?, base_url?, timeout_ms?, validate_cn_name?},
  * secrets {sign_private_key, sign_cert?, middle_cert, root_cert}. The certId is read from
  * sign_cert when settings.cert_id is not given.
@@ -50,7 +48,9 @@ export function merchantFor(
   publicUrl: string,
   provider: Provider = 'unionpay',
 ): UnionpayMerchant {
-  if (config) {
+  const given = config;
+  if (given) {
+    const config = given;
     const s = config.settings;
     const secrets = config.secrets;
     const missing = ['sign_private_key', 'middle_cert', 'root_cert'].filter((k) => !secrets[k]);
@@ -86,31 +86,7 @@ export function merchantFor(
       timeoutMs: Number(s.timeout_ms) > 0 ? Number(s.timeout_ms) : DEFAULT_TIMEOUT_MS,
     };
   }
-  const sandbox = livemode ? undefined : unionpaySandboxFor(publicUrl);
-  if (!sandbox) {
-    throw new JuheError(
-      'channel_not_available',
-      livemode
-        ? `${provider} is not configured for this app`
-        : `${provider} is not configured for this app and the UnionPay simulator is not running`,
-      'channel',
-    );
-  }
-  const { keys } = sandbox;
-  return {
-    configId: SANDBOX_CONFIG_ID,
-    merId: keys.merId,
-    certId: keys.merchant.certId,
-    privateKeyPem: keys.merchant.privateKeyPem,
-    trust: {
-      middleCertPem: keys.middleCertPem,
-      rootCertPem: keys.rootCertPem,
-      acceptedOwners: [UNIONPAY_CN_NAME, UNIONPAY_TEST_CN_NAME],
-    },
-    baseUrl: sandbox.baseUrl,
-    timeoutMs: sandbox.timeoutMs,
-    sandbox,
-  };
+  throw new JuheError('channel_not_available', `${provider} is not configured for this app`, 'channel');
 }
 
 /** Why a call has no answer to read: the outcome upstream is unknown. */
@@ -119,8 +95,6 @@ export class NoAnswer extends Error {}
 /**
  * Posts signed fields to an ACP endpoint as the SDK does (form-encoded, UTF-8) and parses
  * the `k=v&...` answer. No answer, a non-200 status or an empty body throws NoAnswer.
- * Against the in-process simulator the request goes through fastify inject, with the same
- * timeout.
  */
 export async function postAcp(m: UnionpayMerchant, endpoint: string, fields: AcpFields): Promise<AcpFields> {
   const url = m.baseUrl + endpoint;
@@ -128,32 +102,19 @@ export async function postAcp(m: UnionpayMerchant, endpoint: string, fields: Acp
   const headers = { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' };
   let status: number;
   let text: string;
-  const inject = m.sandbox?.inject;
-  if (inject) {
-    let timer: NodeJS.Timeout | undefined;
-    const answer = await Promise.race([
-      inject({ method: 'POST', url: new URL(url).pathname, headers, payload: body }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new NoAnswer(`timeout of ${m.timeoutMs}ms exceeded`)), m.timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    status = answer.statusCode;
-    text = answer.payload;
-  } else {
-    try {
-      const res = await request(url, {
-        method: 'POST',
-        headers,
-        body,
-        headersTimeout: m.timeoutMs,
-        bodyTimeout: m.timeoutMs,
-        signal: AbortSignal.timeout(m.timeoutMs),
-      });
-      status = res.statusCode;
-      text = await res.body.text();
-    } catch (error) {
-      throw new NoAnswer((error as Error).message);
-    }
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      headers,
+      body,
+      headersTimeout: m.timeoutMs,
+      bodyTimeout: m.timeoutMs,
+      signal: AbortSignal.timeout(m.timeoutMs),
+    });
+    status = res.statusCode;
+    text = await res.body.text();
+  } catch (error) {
+    throw new NoAnswer((error as Error).message);
   }
   if (status !== 200) throw new NoAnswer(`HTTP ${status}`);
   if (text.trim() === '') throw new NoAnswer('empty answer');

@@ -10,8 +10,6 @@ import type {
 import type { Charge, Refund } from '../../domain/charge.js';
 import type { Provider } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
-import { sandboxConnector } from '../sandbox/sandbox.js';
-import { unionpaySandboxFor } from '../../sandbox/unionpay/registry.js';
 import { NoAnswer, type UnionpayMerchant, merchantFor, postAcp } from './client.js';
 import { frontForm } from './front-form.js';
 import {
@@ -48,16 +46,11 @@ const CHANNEL_MOBILE = '08';
  * ACP has no close for an unpaid order: an order the payer never submitted simply does not
  * exist upstream, and payTimeout (the charge's expiry) makes UnionPay refuse it after that.
  * `close` here only asks whether the payer already paid, so a cancel of a paid charge is
- * refused and the payment applied; capabilities.close is false.
+ * refused and the payment applied (implemented, so capabilitiesOf says close: true).
  */
 export function unionpayConnector(
   provider: Extract<Provider, 'unionpay' | 'applepay'> = 'unionpay',
 ): UnionpayConnector {
-  const stand = sandboxConnector();
-  // Test mode with no config and no simulator in this process (a core used without its HTTP
-  // server): the generic sandbox plays the provider, as before this connector.
-  const standIn = (ctx: ConnectorContext) =>
-    !ctx.config && !ctx.charge.livemode && !unionpaySandboxFor(ctx.publicUrl);
   const merchant = (ctx: ConnectorContext) =>
     merchantFor(ctx.config, ctx.charge.livemode, ctx.publicUrl, provider);
   return {
@@ -65,21 +58,15 @@ export function unionpayConnector(
     parseNotification: parseUnionpayNotification,
     capabilities: {
       methods: provider === 'applepay' ? ['app'] : ['app', 'page'],
-      query: true,
-      refund: true,
-      close: false,
-      notify: true,
     },
-    pay: (ctx) => (standIn(ctx) ? stand.pay(ctx) : pay(ctx, merchant(ctx), provider)),
-    query: (ctx) => (standIn(ctx) ? stand.query!(ctx) : query(ctx, merchant(ctx))),
+    pay: (ctx) => pay(ctx, merchant(ctx), provider),
+    query: (ctx) => query(ctx, merchant(ctx)),
     close: async (ctx) => {
-      if (standIn(ctx)) return stand.close!(ctx);
       const current = await query(ctx, merchant(ctx));
       return current.status === 'succeeded' ? current : { status: 'pending' };
     },
-    refund: (ctx) => (standIn(ctx) ? stand.refund!(ctx) : refund(ctx, merchant(ctx))),
-    queryRefund: (ctx) =>
-      standIn(ctx) ? Promise.resolve({ status: 'pending' as const }) : queryRefund(ctx, merchant(ctx)),
+    refund: (ctx) => refund(ctx, merchant(ctx)),
+    queryRefund: (ctx) => queryRefund(ctx, merchant(ctx)),
   };
 }
 

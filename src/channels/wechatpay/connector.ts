@@ -9,8 +9,6 @@ import type {
 } from '../_kit/connector.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
-import { sandboxConnector } from '../sandbox/sandbox.js';
-import { sandboxFor } from '../../sandbox/wechatpay/registry.js';
 import { type Merchant, type WxClient, clientFor, merchantFor } from './client.js';
 import {
   nonce,
@@ -39,35 +37,22 @@ const V3_REFUNDS = 'v3/refund/domestic/refunds';
  * `unknown` (resolved by a query), never `failed`.
  */
 export function wechatpayConnector(): WechatpayConnector {
-  const stand = sandboxConnector();
-  // Test mode with no WeChat config and no simulator mounted in this process (a core used
-  // without its HTTP server): the generic sandbox plays WeChat Pay, as before this connector.
-  const standIn = (ctx: ConnectorContext) =>
-    !ctx.config && !ctx.charge.livemode && !sandboxFor(ctx.publicUrl);
   return {
     name: 'wechatpay',
     parseNotification: parseWechatpayNotification,
     capabilities: {
       methods: ['qr', 'jsapi', 'mini', 'app', 'h5', 'barcode'],
-      query: true,
-      refund: true,
-      close: true,
-      notify: true,
     },
-    pay: (ctx) =>
-      standIn(ctx) ? stand.pay(ctx) : ctx.charge.method === 'barcode' ? micropay(ctx) : v3Pay(ctx),
-    query: (ctx) =>
-      standIn(ctx) ? stand.query!(ctx) : ctx.charge.method === 'barcode' ? v2Query(ctx) : v3Query(ctx),
-    close: (ctx) =>
-      standIn(ctx) ? stand.close!(ctx) : ctx.charge.method === 'barcode' ? v2Reverse(ctx) : v3Close(ctx),
-    refund: (ctx) => (standIn(ctx) ? stand.refund!(ctx) : v3Refund(ctx)),
-    queryRefund: (ctx) =>
-      standIn(ctx) ? Promise.resolve({ status: 'pending' as const }) : v3RefundQuery(ctx),
+    pay: (ctx) => (ctx.charge.method === 'barcode' ? micropay(ctx) : v3Pay(ctx)),
+    query: (ctx) => (ctx.charge.method === 'barcode' ? v2Query(ctx) : v3Query(ctx)),
+    close: (ctx) => (ctx.charge.method === 'barcode' ? v2Reverse(ctx) : v3Close(ctx)),
+    refund: v3Refund,
+    queryRefund: v3RefundQuery,
   };
 }
 
 function context(ctx: ConnectorContext): { m: Merchant; wx: WxClient } {
-  const m = merchantFor(ctx.config, ctx.charge.livemode, ctx.publicUrl);
+  const m = merchantFor(ctx.config);
   try {
     return { m, wx: clientFor(m) };
   } catch (error) {

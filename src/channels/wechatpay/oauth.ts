@@ -1,8 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { JuheError } from '../../domain/errors.js';
-import { type SandboxHandle, sandboxFor } from '../../sandbox/wechatpay/registry.js';
-import type { SandboxKeys } from '../../sandbox/wechatpay/keys.js';
 import type { ChannelConfig } from '../_kit/connector.js';
 
 /**
@@ -11,7 +8,7 @@ import type { ChannelConfig } from '../_kit/connector.js';
  * `open.weixin.qq.com/connect/oauth2/authorize`; WeChat comes back to `redirect_uri` with a
  * one-time `code`, which the server exchanges at `api.weixin.qq.com/sns/oauth2/access_token`
  * (with the official account's AppSecret) for the openid.
- * Test mode talks to the WeChat Pay simulator's copy of both endpoints.
+ * In test mode a config usually points both at a simulator (its base_url serves both).
  */
 export interface OauthApp {
   appid: string;
@@ -21,7 +18,6 @@ export interface OauthApp {
   /** Where `/sns/oauth2/access_token` lives (api.weixin.qq.com). */
   apiBase: string;
   timeoutMs: number;
-  sandbox?: SandboxHandle;
 }
 
 const LIVE_AUTHORIZE_BASE = 'https://open.weixin.qq.com';
@@ -30,48 +26,30 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const trim = (url: string) => url.replace(/\/+$/, '');
 
 /**
- * The simulator's AppSecret of its sandbox official account: derived from its sealed keys,
- * so it needs no storage of its own and is the same on every node.
+ * The official account a charge's payer authorizes with, from the WeChat Pay channel config
+ * (secrets.app_secret; settings.oauth_base_url and sns_base_url, else in test mode the
+ * config's base_url, where a simulator serves both). A null config (none configured) is
+ * refused.
  */
-export function sandboxAppSecret(keys: SandboxKeys): string {
-  return createHmac('sha256', keys.merchant.apiV3Key)
-    .update('official-account app secret')
-    .digest('hex')
-    .slice(0, 32);
-}
-
-/** The official account a charge's payer authorizes with: its channel config, or the simulator's. */
-export function oauthAppFor(config: ChannelConfig | null, livemode: boolean, publicUrl: string): OauthApp {
-  const sandbox = livemode ? undefined : sandboxFor(publicUrl);
-  if (config && str(config.secrets.app_secret)) {
-    const s = config.settings;
-    return {
-      appid: str(s.appid),
-      secret: config.secrets.app_secret,
-      authorizeBase: trim(str(s.oauth_base_url) || (sandbox ? sandboxBase(sandbox) : LIVE_AUTHORIZE_BASE)),
-      apiBase: trim(str(s.sns_base_url) || (sandbox ? sandboxBase(sandbox) : LIVE_API_BASE)),
-      timeoutMs: Number(s.timeout_ms) > 0 ? Number(s.timeout_ms) : 10_000,
-      sandbox,
-    };
-  }
-  if (!sandbox || (config && str(config.settings.appid) !== sandbox.keys.merchant.appid)) {
+export function oauthAppFor(config: ChannelConfig | null): OauthApp {
+  const given = config;
+  if (!given || !str(given.secrets.app_secret)) {
     throw new JuheError(
       'channel_not_available',
       "Paying by WeChat JSAPI through the hosted page needs the official account's AppSecret (secrets.app_secret) in the WeChat Pay channel config",
       'channel',
     );
   }
+  const s = given.settings;
+  const testBase = given.livemode ? '' : str(s.base_url);
   return {
-    appid: sandbox.keys.merchant.appid,
-    secret: sandboxAppSecret(sandbox.keys),
-    authorizeBase: sandboxBase(sandbox),
-    apiBase: sandboxBase(sandbox),
-    timeoutMs: sandbox.timeoutMs,
-    sandbox,
+    appid: str(s.appid),
+    secret: given.secrets.app_secret,
+    authorizeBase: trim(str(s.oauth_base_url) || testBase || LIVE_AUTHORIZE_BASE),
+    apiBase: trim(str(s.sns_base_url) || testBase || LIVE_API_BASE),
+    timeoutMs: Number(s.timeout_ms) > 0 ? Number(s.timeout_ms) : 10_000,
   };
 }
-
-const sandboxBase = (sandbox: SandboxHandle) => trim(sandbox.baseUrl);
 
 /** Where to send the payer: silent authorization (snsapi_base), back to `redirectUri` with a code. */
 export function authorizeUrl(app: OauthApp, redirectUri: string, state: string): string {
@@ -97,17 +75,11 @@ export async function openidFromCode(app: OauthApp, code: string): Promise<strin
     grant_type: 'authorization_code',
   });
   const path = `/sns/oauth2/access_token?${query}`;
-  let body: string;
-  if (app.sandbox?.inject && app.apiBase === sandboxBase(app.sandbox)) {
-    const url = new URL(`${app.apiBase}${path}`);
-    body = (await app.sandbox.inject({ method: 'GET', url: url.pathname + url.search, headers: {} })).payload;
-  } else {
-    const response = await request(`${app.apiBase}${path}`, {
-      headersTimeout: app.timeoutMs,
-      bodyTimeout: app.timeoutMs,
-    });
-    body = await response.body.text();
-  }
+  const response = await request(`${app.apiBase}${path}`, {
+    headersTimeout: app.timeoutMs,
+    bodyTimeout: app.timeoutMs,
+  });
+  const body = await response.body.text();
   let answer: Record<string, unknown>;
   try {
     answer = JSON.parse(body) as Record<string, unknown>;

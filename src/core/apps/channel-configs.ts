@@ -1,6 +1,7 @@
 import type { ChannelConfig } from '../../channels/_kit/connector.js';
 import type { Queryable } from '../../db/db.js';
 import type { Provider } from '../../domain/channels.js';
+import type { Core } from '../context.js';
 import type { SecretBox } from '../secret-box.js';
 
 function toConfig(box: SecretBox, r: Record<string, any>): ChannelConfig {
@@ -83,4 +84,19 @@ export async function insertSimulatorConfigs(
       [core.ids.next('channelConfig'), appId, provider, now],
     );
   }
+}
+
+/**
+ * The config a payer page hands a channel's helpers (WeChat web authorization): the app's
+ * own, or in test mode, when it has none, the provider's test-mode default (its
+ * simulator's default merchant), as connectors get it through the registry.
+ */
+export async function configOrTestDefault(
+  core: Core,
+  config: ChannelConfig | null,
+  livemode: boolean,
+  provider: Provider,
+): Promise<ChannelConfig | null> {
+  if (config || livemode) return config;
+  return (await core.testModeConfigs?.configFor(provider)) ?? null;
 }

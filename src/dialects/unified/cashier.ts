@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { findChannelConfig, upstreamConfig } from '../../core/apps/channel-configs.js';
+import { configOrTestDefault, findChannelConfig, upstreamConfig } from '../../core/apps/channel-configs.js';
 import { authorizeUrl, oauthAppFor, openidFromCode } from '../../channels/wechatpay/oauth.js';
 import type { Core } from '../../core/context.js';
 import { createCharge } from '../../core/payments/create-charge.js';
@@ -303,7 +303,7 @@ export async function openidRedirect(
 ): Promise<OpenidStart> {
   const domain = await loadDomain(core, params);
   const backUrl = ownPage(core, required(params, 'backUrl'), requestOrigin);
-  const oauth = oauthAppFor(await wechatConfigOf(core, domain), domain.livemode, core.publicUrl);
+  const oauth = oauthAppFor(await wechatConfigOf(core, domain));
   const state = randomBytes(12).toString('hex');
   const remembered = Buffer.from(JSON.stringify({ d: domain.domainCode, b: backUrl })).toString('base64url');
   return {
@@ -347,7 +347,7 @@ export async function openidCallback(
   }
   const domain = await loadDomain(core, { domainCode: saved.d } as Params);
   const backUrl = ownPage(core, saved.b, requestOrigin);
-  const oauth = oauthAppFor(await wechatConfigOf(core, domain), domain.livemode, core.publicUrl);
+  const oauth = oauthAppFor(await wechatConfigOf(core, domain));
   return withOpenid(backUrl, await openidFromCode(oauth, query.code));
 }
 
@@ -361,9 +361,10 @@ function ownPage(core: Core, backUrl: string, requestOrigin: string): string {
 }
 
 async function wechatConfigOf(core: Core, domain: Domain) {
-  return upstreamConfig(
+  const config = upstreamConfig(
     await findChannelConfig(core.db, core.box, domain.appId, domain.livemode, 'wechatpay'),
   );
+  return configOrTestDefault(core, config, domain.livemode, 'wechatpay');
 }
 
 /**

@@ -39,9 +39,9 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(webhookRoutes, { core });
   await app.register(deliveryRoutes, { core });
   await app.register(alipaySandboxAdminRoutes, { core });
-  await app.register(wechatpaySandboxAdminRoutes, { core });
-  await app.register(lakalaSandboxAdminRoutes, { core });
-  await app.register(unionpaySandboxAdminRoutes, { core });
-  await app.register(paypalSandboxAdminRoutes, { core });
+  await app.register(wechatpaySandboxAdminRoutes, { ctx: core });
+  await app.register(lakalaSandboxAdminRoutes, { ctx: core });
+  await app.register(unionpaySandboxAdminRoutes, { ctx: core });
+  await app.register(paypalSandboxAdminRoutes, { ctx: core });
   // ROUTES-END
 }

@@ -4,7 +4,7 @@ import type { Core } from '../../core/context.js';
 import { resolveChargeReference } from '../../core/payments/resolve-charge.js';
 import { serializeCharge } from '../../core/serialize.js';
 import { JuheError } from '../../domain/errors.js';
-import { actAsPayer } from '../../sandbox/payer.js';
+import { actAsPayer } from './sandbox-payer.js';
 import { requirePermission } from './kit.js';
 
 /**

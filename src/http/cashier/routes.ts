@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { connectorConfigFor } from '../../core/apps/channel-configs.js';
+import { configOrTestDefault, connectorConfigFor } from '../../core/apps/channel-configs.js';
 import type { Core } from '../../core/context.js';
 import { hostedPayUrl, startCharge } from '../../core/payments/start-charge.js';
 import { authorizeUrl, oauthAppFor, openidFromCode } from '../../channels/wechatpay/oauth.js';
@@ -44,7 +44,7 @@ export async function cashierRoutes(app: FastifyInstance, { core }: { core: Core
     // Not started: the payer's openid comes first (WeChat web authorization, snsapi_base).
     let oauth;
     try {
-      oauth = oauthAppFor(await configOf(core, charge), charge.livemode, core.publicUrl);
+      oauth = oauthAppFor(await configOf(core, charge));
     } catch (error) {
       if (error instanceof JuheError) return html(reply, 503, { charge, problem: error.message });
       throw error;
@@ -80,10 +80,7 @@ export async function cashierRoutes(app: FastifyInstance, { core }: { core: Core
     }
     if (charge.status === 'pending' && !wechatJsapiOf(charge)) {
       try {
-        const openid = await openidFromCode(
-          oauthAppFor(await configOf(core, charge), charge.livemode, core.publicUrl),
-          code,
-        );
+        const openid = await openidFromCode(oauthAppFor(await configOf(core, charge)), code);
         await startCharge(core, charge.id, { openid });
       } catch (error) {
         if (!(error instanceof JuheError)) throw error;
@@ -118,7 +115,8 @@ function sandboxSheet(core: Core, charge: Charge): Pick<CashierView, 'sandboxShe
 }
 
 async function configOf(core: Core, charge: Charge) {
-  return connectorConfigFor(core.db, core.box, charge);
+  const config = await connectorConfigFor(core.db, core.box, charge);
+  return configOrTestDefault(core, config, charge.livemode, 'wechatpay');
 }
 
 function sameText(a: string, b: string): boolean {

@@ -1,4 +1,4 @@
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from './context.js';
 import type { NoticeTable } from './outbox.js';
 
 /** What the first attempt of a notification must do, as the notification faults marked it. */
@@ -36,7 +36,7 @@ export interface NoticeDelivery {
  * the schedule is used up. The provider decides what an acknowledgement is.
  */
 export function noticeDelivery<Row extends OwedNotice>(
-  core: Core,
+  ctx: SandboxContext,
   o: {
     table: NoticeTable;
     retryScheduleMs: readonly number[];
@@ -49,9 +49,9 @@ export function noticeDelivery<Row extends OwedNotice>(
       typeof row.flags === 'string' ? JSON.parse(row.flags || '{}') : (row.flags ?? {});
     const number = row.attempts + 1;
     const { status, ok } = await o.send(row, number, flags);
-    const now = core.clock.now();
+    const now = ctx.clock.now();
     const delay = o.retryScheduleMs[number - 1];
-    await core.db.query(
+    await ctx.db.query(
       `UPDATE ${table} SET attempts = $2, status = $3, next_at = $4, flags = '{}', last_result = $5,
          delivered_at = $6 WHERE id = $1`,
       [
@@ -65,18 +65,18 @@ export function noticeDelivery<Row extends OwedNotice>(
     );
   };
   const deliverIfDue = async (id: string) => {
-    const [row] = await core.db.query<Row>(
+    const [row] = await ctx.db.query<Row>(
       `UPDATE ${table} SET next_at = NULL WHERE id = $1 AND status = 'pending' AND next_at <= $2 RETURNING *`,
-      [id, core.clock.now()],
+      [id, ctx.clock.now()],
     );
     if (row) await attempt(row);
   };
   return {
     deliverIfDue,
     async deliverDue() {
-      const due = await core.db.query<{ id: string }>(
+      const due = await ctx.db.query<{ id: string }>(
         `SELECT id FROM ${table} WHERE status = 'pending' AND next_at <= $1 ORDER BY next_at, seq`,
-        [core.clock.now()],
+        [ctx.clock.now()],
       );
       for (const { id } of due) await deliverIfDue(id);
     },

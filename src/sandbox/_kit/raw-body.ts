@@ -13,3 +13,15 @@ export function takeRawBodies(app: FastifyInstance, bodyLimit: number): void {
 /** A request's body as sent ('' when it had none). */
 export const rawBody = (request: FastifyRequest): string =>
   typeof request.body === 'string' ? request.body : '';
+
+/** A JSON object sent over a raw-body scope (a payer API call); {} when it is not one. */
+export function jsonBody(body: unknown): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(String(body ?? ''));
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
 
@@ -14,28 +13,13 @@ export interface ReachRequest {
 }
 
 /**
- * One request from a simulator to a merchant (a notification, a redirect followed):
- * in-process when `url` is this gateway's own and the simulator is linked in-process,
- * else over HTTP behind the notify SSRF guard (private targets only where the operator
- * allows them: not in production). The answer's status and body, or null when nothing
- * answered.
+ * One request from a simulator to a merchant (a notification, a redirect followed), over
+ * HTTP like any provider's, behind the notify SSRF guard (private targets only where the
+ * operator allows them: not in production). The answer's status and body, or null when
+ * nothing answered.
  */
-export async function reachMerchant(
-  app: FastifyInstance,
-  gateway: { publicUrl: string; inProcess: boolean },
-  r: ReachRequest,
-): Promise<{ status: number; text: string } | null> {
+export async function reachMerchant(r: ReachRequest): Promise<{ status: number; text: string } | null> {
   try {
-    const origin = gateway.publicUrl.replace(/\/+$/, '');
-    if (gateway.inProcess && r.url.startsWith(origin + '/')) {
-      const res = await app.inject({
-        method: r.method,
-        url: r.url.slice(origin.length),
-        headers: r.headers,
-        payload: r.body,
-      });
-      return { status: res.statusCode, text: res.payload };
-    }
     checkTargetUrl(r.url, allowPrivate);
     const res = await request(r.url, {
       method: r.method,

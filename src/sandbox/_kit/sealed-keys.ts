@@ -1,4 +1,4 @@
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from './context.js';
 
 /** A simulator's table of its key set (one row, id 'default'). */
 export type KeyTable = 'wxsim_keys' | 'upsim_keys' | 'ppsim_keys' | 'lklsim_keys';
@@ -12,23 +12,23 @@ const KEY_ROW = 'default';
  * starter reads that one back).
  */
 export async function loadOrCreateSealedKeys<K>(
-  core: Core,
+  ctx: SandboxContext,
   table: KeyTable,
   generate: (now: Date) => K,
 ): Promise<K> {
-  const existing = await readSealedKeys<K>(core, table);
+  const existing = await readSealedKeys<K>(ctx, table);
   if (existing) return existing;
-  const generated = generate(core.clock.now());
-  await core.db.query(
+  const generated = generate(ctx.clock.now());
+  await ctx.db.query(
     `INSERT INTO ${table} (id, sealed, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
-    [KEY_ROW, core.box.sealJson(generated), core.clock.now()],
+    [KEY_ROW, ctx.box.seal(JSON.stringify(generated)), ctx.clock.now()],
   );
-  return (await readSealedKeys<K>(core, table))!;
+  return (await readSealedKeys<K>(ctx, table))!;
 }
 
-async function readSealedKeys<K>(core: Core, table: KeyTable): Promise<K | undefined> {
-  const [row] = await core.db.query<{ sealed: string }>(`SELECT sealed FROM ${table} WHERE id = $1`, [
+async function readSealedKeys<K>(ctx: SandboxContext, table: KeyTable): Promise<K | undefined> {
+  const [row] = await ctx.db.query<{ sealed: string }>(`SELECT sealed FROM ${table} WHERE id = $1`, [
     KEY_ROW,
   ]);
-  return row ? core.box.openJson<K>(row.sealed) : undefined;
+  return row ? (JSON.parse(ctx.box.open(row.sealed)) as K) : undefined;
 }

@@ -1,26 +1,25 @@
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from './context.js';
 import type { DueWork } from './due-work.js';
 import type { SimulatorLink } from './handles.js';
 import type { SimulatorLife } from './lifecycle.js';
 
 /** What every provider's simulator handle offers tests and the admin API. */
 export interface SandboxSimulator<Keys, Faults, Delivery> {
-  core: Core;
+  ctx: SandboxContext;
   keys: Keys;
   faults: Faults;
   /** Every notification delivery attempt made, in order. */
   deliveries: Delivery[];
-  /** inject: connector and notifications in-process when URLs point at core.publicUrl; http: always sockets. */
-  setTransport(transport: 'inject' | 'http'): void;
-  /** The connector's timeout against this simulator (default merchant), ms. */
+  /** The connector timeout advised with the default merchant (its settings.timeout_ms), ms. */
   setClientTimeout(ms: number): void;
+  clientTimeoutMs(): number;
   /** Settles what is due and delivers due notifications (business clock). */
   runDue(): Promise<void>;
 }
 
 /** The part of a simulator's handle that is wired alike in every provider. */
 export function sandboxSimulatorBase<Keys, Faults, Delivery>(o: {
-  core: Core;
+  ctx: SandboxContext;
   keys: Keys;
   faults: Faults;
   deliveries: Delivery[];
@@ -28,55 +27,55 @@ export function sandboxSimulatorBase<Keys, Faults, Delivery>(o: {
   due: DueWork;
 }): SandboxSimulator<Keys, Faults, Delivery> {
   return {
-    core: o.core,
+    ctx: o.ctx,
     keys: o.keys,
     faults: o.faults,
     deliveries: o.deliveries,
-    setTransport: o.link.setTransport,
     setClientTimeout: o.link.setClientTimeout,
+    clientTimeoutMs: () => o.link.handle.timeoutMs,
     runDue: o.due.run,
   };
 }
 
-/** One provider's simulators in this process, one per Core: how the admin API and tests find it. */
+/** One provider's simulators in this process, one per SandboxContext: how the admin API and tests find it. */
 export interface SimulatorInstances<S> {
-  of(core: Core): S | undefined;
-  /** Registers `simulator` for `core`; the returned function removes it unless another replaced it since. */
-  register(core: Core, simulator: S): () => void;
+  of(ctx: SandboxContext): S | undefined;
+  /** Registers `simulator` for `ctx`; the returned function removes it unless another replaced it since. */
+  register(ctx: SandboxContext, simulator: S): () => void;
 }
 
 export function simulatorInstances<S>(): SimulatorInstances<S> {
-  const byCore = new WeakMap<Core, S>();
+  const byCore = new WeakMap<SandboxContext, S>();
   return {
-    of: (core) => byCore.get(core),
-    register(core, simulator) {
-      byCore.set(core, simulator);
+    of: (ctx) => byCore.get(ctx),
+    register(ctx, simulator) {
+      byCore.set(ctx, simulator);
       return () => {
-        if (byCore.get(core) === simulator) byCore.delete(core);
+        if (byCore.get(ctx) === simulator) byCore.delete(ctx);
       };
     },
   };
 }
 
 /**
- * Puts a mounted simulator in service, alike for every provider: registered for its Core,
+ * Puts a mounted simulator in service, alike for every provider: registered for its SandboxContext,
  * its handle announced to its connector, due work run every `tickMs`. When the server
  * closes, all of that is undone, then `drain` (work a provider started outside its due
  * work) and the passes of due work in flight are awaited.
  */
 export function putInService<S>(o: {
-  core: Core;
+  ctx: SandboxContext;
   simulator: S;
   instances: SimulatorInstances<S>;
-  /** Announces the handle in the provider's registry; returns the withdrawal. */
-  announce: () => () => void;
+  /** Announces the handle in the provider's registry (providers not yet migrated); returns the withdrawal. */
+  announce?: () => () => void;
   life: SimulatorLife;
   tickMs: number;
   due: DueWork;
   drain?: () => Promise<void>;
 }): void {
-  const unregister = o.instances.register(o.core, o.simulator);
-  const withdraw = o.announce();
+  const unregister = o.instances.register(o.ctx, o.simulator);
+  const withdraw = o.announce?.() ?? (() => undefined);
   o.life.start({
     tickMs: o.tickMs,
     tick: o.due.run,

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from '../_kit/context.js';
 import { JuheError } from '../../domain/errors.js';
 import { requirePermission } from '../../http/admin/kit.js';
 import { createSandboxApp } from './keys.js';
@@ -36,7 +36,7 @@ const TradeRef = Type.Object({ ref: Type.String({ pattern: '^[A-Za-z0-9_\\-.]{1,
  * delivery on demand, the payer's actions on a trade, and simulated apps for channel
  * configs that point at the simulator.
  */
-export async function alipaySandboxAdminRoutes(app: FastifyInstance, { core }: { core: Core }) {
+export async function alipaySandboxAdminRoutes(app: FastifyInstance, { core }: { core: SandboxContext }) {
   const sim = () => alipaySimulatorFor(core);
   const base = '/test_helpers/sandbox/alipay';
   const guard = { preHandler: requirePermission('test_helpers') };

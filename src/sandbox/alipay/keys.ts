@@ -1,7 +1,6 @@
 import { generateKeyPairSync, randomInt } from 'node:crypto';
-import type { Core } from '../../core/context.js';
+import type { KeyBox, SandboxContext } from '../_kit/context.js';
 import type { Queryable } from '../../db/db.js';
-import type { SecretBox } from '../../core/secret-box.js';
 
 /** A simulated Alipay app: the merchant's key pair (private half only when generated here) and "Alipay's". */
 export interface SandboxAlipayApp {
@@ -30,7 +29,7 @@ function sandboxAppId(): string {
   return `9021${String(randomInt(0, 1_000_000)).padStart(6, '0')}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
 }
 
-function toApp(box: SecretBox, r: Record<string, any>): SandboxAlipayApp {
+function toApp(box: KeyBox, r: Record<string, any>): SandboxAlipayApp {
   return {
     appId: r.app_id,
     isDefault: r.is_default,
@@ -43,7 +42,7 @@ function toApp(box: SecretBox, r: Record<string, any>): SandboxAlipayApp {
 
 export async function findSandboxApp(
   q: Queryable,
-  box: SecretBox,
+  box: KeyBox,
   appId: string,
 ): Promise<SandboxAlipayApp | undefined> {
   const [row] = await q.query('SELECT * FROM alipay_sandbox_apps WHERE app_id = $1', [appId]);
@@ -57,7 +56,7 @@ export async function findSandboxApp(
  * merchant too.
  */
 export async function createSandboxApp(
-  core: Core,
+  ctx: SandboxContext,
   options: { appPublicKey?: string; isDefault?: boolean; appId?: string } = {},
 ): Promise<SandboxAlipayApp> {
   const merchant = options.appPublicKey ? null : rsaKeyPair();
@@ -70,7 +69,7 @@ export async function createSandboxApp(
     alipayPrivateKey: alipay.privateKey,
     alipayPublicKey: alipay.publicKey,
   };
-  const inserted = await core.db.query(
+  const inserted = await ctx.db.query(
     `INSERT INTO alipay_sandbox_apps (app_id, is_default, app_public_key, app_private_key_enc,
        alipay_private_key_enc, alipay_public_key, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING app_id`,
@@ -78,38 +77,38 @@ export async function createSandboxApp(
       app.appId,
       app.isDefault,
       app.appPublicKey,
-      app.appPrivateKey ? core.box.seal(app.appPrivateKey) : null,
-      core.box.seal(app.alipayPrivateKey),
+      app.appPrivateKey ? ctx.box.seal(app.appPrivateKey) : null,
+      ctx.box.seal(app.alipayPrivateKey),
       app.alipayPublicKey,
-      core.clock.now(),
+      ctx.clock.now(),
     ],
   );
   if (inserted.length === 0 && options.isDefault) {
     // Another node created the default app first: use theirs.
-    return (await loadDefault(core))!;
+    return (await loadDefault(ctx))!;
   }
   if (inserted.length === 0) throw new Error(`sandbox app ${app.appId} already exists`);
   return app;
 }
 
 /** The default app if it was created already (never creates one). */
-export async function loadDefault(core: Core): Promise<SandboxAlipayApp | undefined> {
-  const [row] = await core.db.query('SELECT * FROM alipay_sandbox_apps WHERE is_default');
-  return row ? toApp(core.box, row) : undefined;
+export async function loadDefault(ctx: SandboxContext): Promise<SandboxAlipayApp | undefined> {
+  const [row] = await ctx.db.query('SELECT * FROM alipay_sandbox_apps WHERE is_default');
+  return row ? toApp(ctx.box, row) : undefined;
 }
 
-const defaults = new WeakMap<Core, Promise<SandboxAlipayApp>>();
+const defaults = new WeakMap<SandboxContext, Promise<SandboxAlipayApp>>();
 
 /**
  * The default sandbox app, generated at first start and reused afterwards (keys are
  * never committed or configured: they exist only sealed in this database).
  */
-export function defaultSandboxApp(core: Core): Promise<SandboxAlipayApp> {
-  let app = defaults.get(core);
+export function defaultSandboxApp(ctx: SandboxContext): Promise<SandboxAlipayApp> {
+  let app = defaults.get(ctx);
   if (!app) {
-    app = loadDefault(core).then((found) => found ?? createSandboxApp(core, { isDefault: true }));
-    app.catch(() => defaults.delete(core));
-    defaults.set(core, app);
+    app = loadDefault(ctx).then((found) => found ?? createSandboxApp(ctx, { isDefault: true }));
+    app.catch(() => defaults.delete(ctx));
+    defaults.set(ctx, app);
   }
   return app;
 }

@@ -1,29 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
 import { Agent, request } from 'undici';
-import type { Core } from '../../core/context.js';
 import { systemClock } from '../../domain/clock.js';
 import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
-import { findSandboxApp } from './keys.js';
-import { linkSimulator } from './link.js';
+import type { SandboxContext } from '../_kit/context.js';
+import { defaultSandboxApp, findSandboxApp } from './keys.js';
 import { cashierPage, errorPage } from './pages.js';
+import { alipayPayerRoutes } from './payer.js';
 import { beijingTime, formatYuan, rsa2Sign, signContent } from './protocol.js';
 import { AlipaySimulator, type NotifySender, PAGE_METHODS, isRejection } from './simulator.js';
 
-const simulators = new WeakMap<Core, AlipaySimulator>();
+const simulators = new WeakMap<SandboxContext, AlipaySimulator>();
 
-/** The simulator of a core (created on first use; the plugin binds its in-process sender). */
-export function alipaySimulatorFor(core: Core): AlipaySimulator {
-  let sim = simulators.get(core);
+/** The simulator of a sandbox context (created on first use). */
+export function alipaySimulatorFor(ctx: SandboxContext): AlipaySimulator {
+  let sim = simulators.get(ctx);
   if (!sim) {
-    sim = new AlipaySimulator(core, fetchSender);
-    simulators.set(core, sim);
+    sim = new AlipaySimulator(ctx, fetchSender);
+    simulators.set(ctx, sim);
   }
   return sim;
 }
 
 /**
- * Notices to anywhere but this gateway go over HTTP behind the notify SSRF guard (private
+ * Notices go over HTTP, the gateway's own included, behind the notify SSRF guard (private
  * and loopback targets only where the operator allows them: not in production).
  */
 const allowPrivate = defaultAllowPrivateTargets();
@@ -44,43 +44,45 @@ const fetchSender: NotifySender = async (url, form) => {
 const BASE = '/sandbox/alipay';
 
 /**
- * The Alipay simulator under /sandbox/alipay: the OpenAPI gateway (gateway.do), the QR
- * landing and the page/wap/app cashier where a payer pays or declines. Notifications to
- * this gateway's own /notify URLs loop back in-process (app.inject), so they work with or
- * without a listening socket; any other notify_url is posted over HTTP.
+ * The default app as Alipay's sandbox portal shows it to a developer (APPID, the app's
+ * private key, Alipay's public key, the gateway), in a channel config's vocabulary.
  */
-export async function alipaySimulator(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
-  const loopback: NotifySender = async (url, form) => {
-    const target = new URL(url);
-    if (target.origin !== new URL(core.publicUrl).origin) return fetchSender(url, form);
-    const response = await app.inject({
-      method: 'POST',
-      url: `${target.pathname}${target.search}`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-      payload: new URLSearchParams(form).toString(),
-    });
-    return { status: response.statusCode, body: response.body };
+export async function alipayDefaultMerchant(ctx: SandboxContext): Promise<{
+  settings: { app_id: string; gateway_url: string };
+  secrets: { private_key: string; alipay_public_key: string };
+}> {
+  const app = await defaultSandboxApp(ctx);
+  return {
+    settings: { app_id: app.appId, gateway_url: `${ctx.publicUrl}${BASE}/gateway.do` },
+    secrets: { private_key: app.appPrivateKey!, alipay_public_key: app.alipayPublicKey },
   };
-  const sim = new AlipaySimulator(core, loopback);
-  simulators.set(core, sim);
-  const unlink = linkSimulator(core, app);
+}
+
+/**
+ * The Alipay simulator under /sandbox/alipay: the OpenAPI gateway (gateway.do), the QR
+ * landing, the page/wap/app cashier where a payer pays or declines, and the payer API.
+ * Everything it sends (notifications) goes over HTTP to the notify_url it was given.
+ */
+export async function alipaySimulator(app: FastifyInstance, { ctx }: { ctx: SandboxContext }): Promise<void> {
+  const sim = new AlipaySimulator(ctx, fetchSender);
+  simulators.set(ctx, sim);
 
   // A wall-clock worker only makes sense with the wall clock: with an injected manual
   // clock (tests) retries and expiry are driven on demand (admin API or sim.deliverDue()).
   let timer: NodeJS.Timeout | undefined;
-  if (core.clock === systemClock) {
+  if (ctx.clock === systemClock) {
     timer = setInterval(() => {
       sim
         .closeExpired()
         .then(() => sim.deliverDue())
-        .catch((err) => core.log.warn({ err }, 'alipay sandbox worker tick failed'));
+        .catch((err) => ctx.log.warn({ err }, 'alipay sandbox worker tick failed'));
     }, 5_000);
     timer.unref();
   }
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
-    unlink();
   });
+  await app.register(alipayPayerRoutes, { sim, base: BASE });
 
   app.addContentTypeParser(
     /^application\/x-www-form-urlencoded/,
@@ -157,8 +159,8 @@ export async function alipaySimulator(app: FastifyInstance, { core }: { core: Co
       const trade = await sim.pay((request.params as { tradeNo: string }).tradeNo);
       if (!trade) return notFound(reply);
       if (trade.status === 'TRADE_SUCCESS' && trade.returnUrl) {
-        const sandboxApp = (await findSandboxApp(core.db, core.box, trade.appId))!;
-        return reply.redirect(returnUrl(trade, sandboxApp.alipayPrivateKey, core.clock.now()), 303);
+        const sandboxApp = (await findSandboxApp(ctx.db, ctx.box, trade.appId))!;
+        return reply.redirect(returnUrl(trade, sandboxApp.alipayPrivateKey, ctx.clock.now()), 303);
       }
       return reply.redirect(`${BASE}/cashier/${trade.tradeNo}`, 303);
     },

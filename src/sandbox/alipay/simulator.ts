@@ -1,5 +1,5 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from '../_kit/context.js';
 import type { Queryable } from '../../db/db.js';
 import { type SandboxAlipayApp, findSandboxApp, rsaKeyPair } from './keys.js';
 import {
@@ -147,12 +147,12 @@ const reject = (payload: Record<string, string>): never => {
  */
 export class AlipaySimulator {
   constructor(
-    readonly core: Core,
+    readonly ctx: SandboxContext,
     private readonly send: NotifySender,
   ) {}
 
   private now(): Date {
-    return this.core.clock.now();
+    return this.ctx.clock.now();
   }
 
   // ---------------------------------------------------------------- request checks
@@ -168,7 +168,7 @@ export class AlipaySimulator {
     if (!params.sign_type) reject(isvError('40001', 'isv.missing-signature-type', '缺少签名类型参数'));
     if (!params.timestamp) reject(isvError('40001', 'isv.missing-timestamp', '缺少时间戳参数'));
     if (!params.version) reject(isvError('40001', 'isv.missing-version', '缺少版本参数'));
-    const app = await findSandboxApp(this.core.db, this.core.box, params.app_id);
+    const app = await findSandboxApp(this.ctx.db, this.ctx.box, params.app_id);
     if (!app) reject(isvError('40002', 'isv.invalid-app-id', '无效的AppID参数'));
     if (params.sign_type !== 'RSA2') {
       reject(isvError('40002', 'isv.invalid-signature-type', '无效的签名类型参数'));
@@ -255,7 +255,7 @@ export class AlipaySimulator {
   }
 
   private async anyAppForErrors(appId: string | undefined): Promise<SandboxAlipayApp | undefined> {
-    return appId ? findSandboxApp(this.core.db, this.core.box, appId) : undefined;
+    return appId ? findSandboxApp(this.ctx.db, this.ctx.box, appId) : undefined;
   }
 
   private dispatch(method: string, app: SandboxAlipayApp, biz: Biz, params: Record<string, string>) {
@@ -285,7 +285,7 @@ export class AlipaySimulator {
   }
 
   qrCode(trade: Trade): string {
-    return `${this.core.publicUrl}/sandbox/alipay/qr/${trade.tradeNo}`;
+    return `${this.ctx.publicUrl}/sandbox/alipay/qr/${trade.tradeNo}`;
   }
 
   /**
@@ -387,7 +387,7 @@ export class AlipaySimulator {
       if (!(await this.closeTrade(trade.tradeNo, { notify: false }))) return this.cancel(app, biz);
     } else if (trade.status === 'TRADE_SUCCESS') {
       action = 'refund';
-      await this.core.db.query(
+      await this.ctx.db.query(
         `UPDATE alipay_sandbox_trades SET status = 'TRADE_CLOSED', refunded = total_amount, closed_at = $2
          WHERE trade_no = $1 AND status = 'TRADE_SUCCESS'`,
         [trade.tradeNo, this.now()],
@@ -404,7 +404,7 @@ export class AlipaySimulator {
     const found = await this.tradeFor(app, biz, { visibleOnly: true });
     const outRequestNo = str(biz.out_request_no) ?? found.outTradeNo;
     if (outRequestNo.length > 64) reject(businessError('ACQ.INVALID_PARAMETER', '参数无效: out_request_no'));
-    return this.core.db
+    return this.ctx.db
       .tx(async (q) => {
         const trade = toTrade(
           (
@@ -482,7 +482,7 @@ export class AlipaySimulator {
     const outRequestNo = str(biz.out_request_no);
     if (!outRequestNo) reject(businessError('ACQ.INVALID_PARAMETER', '参数无效: out_request_no'));
     const trade = await this.tradeFor(app, biz, { visibleOnly: true });
-    const [refund] = await this.core.db.query(
+    const [refund] = await this.ctx.db.query(
       'SELECT * FROM alipay_sandbox_refunds WHERE trade_no = $1 AND out_request_no = $2',
       [trade.tradeNo, outRequestNo],
     );
@@ -570,7 +570,7 @@ export class AlipaySimulator {
     if (existing) return this.reuse(existing, fingerprint, options.visible);
     const now = this.now();
     const tradeNo = `${beijingTime(now).slice(0, 10).replaceAll('-', '')}22001${digits(15)}`;
-    const inserted = await this.core.db.query(
+    const inserted = await this.ctx.db.query(
       `INSERT INTO alipay_sandbox_trades (trade_no, app_id, out_trade_no, api_method, product_code, total_amount,
          subject, fingerprint, status, buyer_id, buyer_logon_id, auth_code, notify_url, return_url, expires_at,
          visible, created_at)
@@ -616,7 +616,7 @@ export class AlipaySimulator {
 
   async findTrade(appId: string, outTradeNo: string | undefined): Promise<Trade | undefined> {
     if (!outTradeNo) return undefined;
-    const [row] = await this.core.db.query(
+    const [row] = await this.ctx.db.query(
       'SELECT * FROM alipay_sandbox_trades WHERE app_id = $1 AND out_trade_no = $2',
       [appId, outTradeNo],
     );
@@ -624,10 +624,19 @@ export class AlipaySimulator {
   }
 
   async tradeByNo(tradeNo: string): Promise<Trade | undefined> {
-    const [row] = await this.core.db.query('SELECT * FROM alipay_sandbox_trades WHERE trade_no = $1', [
+    const [row] = await this.ctx.db.query('SELECT * FROM alipay_sandbox_trades WHERE trade_no = $1', [
       tradeNo,
     ]);
     return row ? this.expireIfDue(toTrade(row)) : undefined;
+  }
+
+  /** The latest trade opened for a merchant order number, whichever app opened it. */
+  async latestTradeFor(outTradeNo: string): Promise<Trade | undefined> {
+    const [row] = await this.ctx.db.query(
+      'SELECT trade_no FROM alipay_sandbox_trades WHERE out_trade_no = $1 ORDER BY created_at DESC LIMIT 1',
+      [outTradeNo],
+    );
+    return row ? this.tradeByNo(row.trade_no) : undefined;
   }
 
   /** Finds a trade by trade_no or out_trade_no as query/close/refund do. */
@@ -657,7 +666,7 @@ export class AlipaySimulator {
 
   /** The payer scanned the QR code or opened the cashier: the trade now exists for queries. */
   async reveal(trade: Trade): Promise<Trade> {
-    await this.core.db.query('UPDATE alipay_sandbox_trades SET visible = true WHERE trade_no = $1', [
+    await this.ctx.db.query('UPDATE alipay_sandbox_trades SET visible = true WHERE trade_no = $1', [
       trade.tradeNo,
     ]);
     return { ...trade, visible: true };
@@ -693,7 +702,7 @@ export class AlipaySimulator {
   async pay(tradeNo: string): Promise<Trade | undefined> {
     const now = this.now();
     const buyer = payer();
-    const trade = await this.core.db.tx(async (q) => {
+    const trade = await this.ctx.db.tx(async (q) => {
       const [row] = await q.query(
         `UPDATE alipay_sandbox_trades SET status = 'TRADE_SUCCESS', paid_at = $2, visible = true,
            buyer_id = COALESCE(buyer_id, $3), buyer_logon_id = COALESCE(buyer_logon_id, $4)
@@ -702,7 +711,7 @@ export class AlipaySimulator {
       );
       if (!row) return undefined;
       const paid = toTrade(row);
-      const app = (await findSandboxApp(q, this.core.box, paid.appId))!;
+      const app = (await findSandboxApp(q, this.ctx.box, paid.appId))!;
       await this.enqueue(q, app, paid, {});
       return paid;
     });
@@ -713,16 +722,14 @@ export class AlipaySimulator {
   /** The payer gives up in the cashier: the trade closes (TRADE_CLOSED, notified). */
   async decline(tradeNo: string): Promise<Trade | undefined> {
     // Declining means the payer had the order in front of them: it exists upstream now.
-    await this.core.db.query('UPDATE alipay_sandbox_trades SET visible = true WHERE trade_no = $1', [
-      tradeNo,
-    ]);
+    await this.ctx.db.query('UPDATE alipay_sandbox_trades SET visible = true WHERE trade_no = $1', [tradeNo]);
     await this.closeTrade(tradeNo, { notify: true });
     return this.tradeByNo(tradeNo);
   }
 
   private async closeTrade(tradeNo: string, options: { notify: boolean }): Promise<boolean> {
     const now = this.now();
-    const closed = await this.core.db.tx(async (q) => {
+    const closed = await this.ctx.db.tx(async (q) => {
       const [row] = await q.query(
         `UPDATE alipay_sandbox_trades SET status = 'TRADE_CLOSED', closed_at = $2
          WHERE trade_no = $1 AND status = 'WAIT_BUYER_PAY' RETURNING *`,
@@ -732,7 +739,7 @@ export class AlipaySimulator {
       const trade = toTrade(row);
       // Nobody was told about a trade the payer never opened.
       if (options.notify && trade.visible) {
-        await this.enqueue(q, (await findSandboxApp(q, this.core.box, trade.appId))!, trade, {});
+        await this.enqueue(q, (await findSandboxApp(q, this.ctx.box, trade.appId))!, trade, {});
       }
       return true;
     });
@@ -744,14 +751,14 @@ export class AlipaySimulator {
   private async expireIfDue(trade: Trade): Promise<Trade> {
     if (trade.status !== 'WAIT_BUYER_PAY' || trade.expiresAt > this.now()) return trade;
     await this.closeTrade(trade.tradeNo, { notify: true });
-    const [row] = await this.core.db.query('SELECT * FROM alipay_sandbox_trades WHERE trade_no = $1', [
+    const [row] = await this.ctx.db.query('SELECT * FROM alipay_sandbox_trades WHERE trade_no = $1', [
       trade.tradeNo,
     ]);
     return toTrade(row);
   }
 
   async closeExpired(): Promise<number> {
-    const rows = await this.core.db.query(
+    const rows = await this.ctx.db.query(
       `SELECT trade_no FROM alipay_sandbox_trades WHERE status = 'WAIT_BUYER_PAY' AND expires_at <= $1 LIMIT 100`,
       [this.now()],
     );
@@ -864,7 +871,7 @@ export class AlipaySimulator {
     const attempts: NotifyAttempt[] = [];
     for (;;) {
       const now = this.now();
-      const claimed = await this.core.db.query(
+      const claimed = await this.ctx.db.query(
         `WITH due AS (
            SELECT id, next_at FROM alipay_sandbox_notifications
            WHERE state IN ('pending', 'forged') AND next_at <= $1
@@ -885,7 +892,7 @@ export class AlipaySimulator {
         attempts.push(attempt);
         // A held (reordered) notification goes out right after the next one for its app.
         if (row.state !== 'forged') {
-          await this.core.db.query(
+          await this.ctx.db.query(
             `UPDATE alipay_sandbox_notifications SET state = 'pending', next_at = $2 WHERE app_id = $1 AND state = 'held'`,
             [row.app_id, now],
           );
@@ -919,7 +926,7 @@ export class AlipaySimulator {
             : 'pending';
     // Retries count from when this attempt was due, not from the lease.
     const base = new Date(row.due_at).getTime();
-    await this.core.db.query(
+    await this.ctx.db.query(
       `UPDATE alipay_sandbox_notifications SET state = $2, attempts = $3, next_at = $4, last_result = $5,
          last_attempt_seq = nextval('alipay_sandbox_attempt_seq') WHERE id = $1`,
       [row.id, state, attempts, new Date(base + (delay ?? 0)), `${status ?? '-'} ${body.slice(0, 200)}`],
@@ -930,7 +937,7 @@ export class AlipaySimulator {
   async notifications(
     filter: { tradeNo?: string; outTradeNo?: string } = {},
   ): Promise<Record<string, unknown>[]> {
-    const rows = await this.core.db.query(
+    const rows = await this.ctx.db.query(
       `SELECT n.* FROM alipay_sandbox_notifications n JOIN alipay_sandbox_trades t ON t.trade_no = n.trade_no
        WHERE ($1::text IS NULL OR n.trade_no = $1) AND ($2::text IS NULL OR t.out_trade_no = $2)
        ORDER BY n.seq`,
@@ -955,7 +962,7 @@ export class AlipaySimulator {
     kind: FaultKind,
     options: { apiMethod?: string; count?: number; params?: Record<string, unknown> },
   ) {
-    const [row] = await this.core.db.query(
+    const [row] = await this.ctx.db.query(
       `INSERT INTO alipay_sandbox_faults (kind, api_method, remaining, params, created_at)
        VALUES ($1, $2, $3, $4, $5) RETURNING *`,
       [kind, options.apiMethod ?? null, options.count ?? 1, JSON.stringify(options.params ?? {}), this.now()],
@@ -964,21 +971,21 @@ export class AlipaySimulator {
   }
 
   async listFaults(): Promise<Fault[]> {
-    const rows = await this.core.db.query(
+    const rows = await this.ctx.db.query(
       'SELECT * FROM alipay_sandbox_faults WHERE remaining > 0 ORDER BY id',
     );
     return rows.map(toFault);
   }
 
   async clearFaults(): Promise<void> {
-    await this.core.db.query('DELETE FROM alipay_sandbox_faults');
+    await this.ctx.db.query('DELETE FROM alipay_sandbox_faults');
   }
 
   /** Consumes one matching fault, oldest first. */
   private async takeFault(
     kinds: readonly FaultKind[],
     method?: string,
-    q: Queryable = this.core.db,
+    q: Queryable = this.ctx.db,
   ): Promise<Fault | undefined> {
     const [row] = await q.query(
       `UPDATE alipay_sandbox_faults SET remaining = remaining - 1

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from '../_kit/context.js';
 import { requirePermission } from '../../http/admin/kit.js';
 import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
 import { JuheError } from '../../domain/errors.js';
@@ -13,8 +13,8 @@ import { BASE_PATH, simulatorOf } from './simulator.js';
  * private key), fault injection, the order Lakala holds for a charge, and a manual run of
  * due work (settling refunds, delivering notifications whose time has come).
  */
-export async function lakalaSandboxAdminRoutes(app: FastifyInstance, { core }: { core: Core }) {
-  const simulator = runningSimulator(() => simulatorOf(core), 'Lakala');
+export async function lakalaSandboxAdminRoutes(app: FastifyInstance, { ctx }: { ctx: SandboxContext }) {
+  const simulator = runningSimulator(() => simulatorOf(ctx), 'Lakala');
   const tags = ['test helpers'];
   const guard = { preHandler: requirePermission('test_helpers') };
   const shared = {
@@ -35,7 +35,7 @@ export async function lakalaSandboxAdminRoutes(app: FastifyInstance, { core }: {
       serial_no: keys.merchant.serialNo,
       platform_serial: keys.platform.serial,
       platform_certificate: keys.platform.certificatePem,
-      base_url: `${core.publicUrl.replace(/\/+$/, '')}${BASE_PATH}`,
+      base_url: `${ctx.publicUrl.replace(/\/+$/, '')}${BASE_PATH}`,
       faults: faults.active(),
     };
   });

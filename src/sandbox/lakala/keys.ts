@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from '../_kit/context.js';
 import { loadOrCreateSealedKeys } from '../_kit/sealed-keys.js';
 import { validAround } from '../_kit/validity.js';
 import { selfSignedCertificate } from '../wechatpay/x509.js';
@@ -35,8 +35,8 @@ export interface SandboxKeys {
  * platform pairs, each with a self-signed certificate. Sealed with the master key, never
  * committed; concurrent first starts agree on one set (the first insert wins).
  */
-export const loadOrCreateKeys = (core: Core): Promise<SandboxKeys> =>
-  loadOrCreateSealedKeys(core, 'lklsim_keys', generateKeys);
+export const loadOrCreateKeys = (ctx: SandboxContext): Promise<SandboxKeys> =>
+  loadOrCreateSealedKeys(ctx, 'lklsim_keys', generateKeys);
 
 /** A 9-byte serial like Lakala's (00dfba8194c41b84cf is 18 hex digits). */
 function shortSerial(): Buffer {

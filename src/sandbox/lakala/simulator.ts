@@ -5,7 +5,7 @@ import { simulatorLife } from '../_kit/lifecycle.js';
 import { linkFromOptions, type SimulatorOptions, tickMsOf } from '../_kit/options.js';
 import { noticeDelivery, type OwedNotice } from '../_kit/notice-delivery.js';
 import { queueUnderFaults } from '../_kit/notice-faults.js';
-import { rawBody, takeRawBodies } from '../_kit/raw-body.js';
+import { jsonBody, rawBody, takeRawBodies } from '../_kit/raw-body.js';
 import { reachMerchant } from '../_kit/reach.js';
 import {
   putInService,
@@ -34,7 +34,6 @@ import {
 import { Faults } from './faults.js';
 import { type SandboxKeys, loadOrCreateKeys } from './keys.js';
 import { counterPage } from './pages.js';
-import { announceSandbox } from './registry.js';
 
 export const BASE_PATH = '/sandbox/lakala';
 
@@ -166,22 +165,22 @@ const flag = (v: unknown): number | undefined =>
  * and signed order notifications with Lakala's retry schedule on the injected clock.
  */
 export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimulatorOptions): Promise<void> {
-  const { core } = options;
-  const keys = await loadOrCreateKeys(core);
+  const { ctx } = options;
+  const keys = await loadOrCreateKeys(ctx);
   const merchantKey = publicKeyOf(keys.merchant.certificatePem);
   const platformKey = privateKeyOf(keys.platform.privateKeyPem);
   const forgeKey = foreignKey();
   const faults = new Faults();
   const deliveries: DeliveryRecord[] = [];
-  const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
-  const link = linkFromOptions(app, options, keys, () => `${publicUrl()}${BASE_PATH}`);
-  const life = simulatorLife(app, 'lakala', core.log);
+  const publicUrl = () => ctx.publicUrl.replace(/\/+$/, '');
+  const link = linkFromOptions(options, keys, () => `${publicUrl()}${BASE_PATH}`);
+  const life = simulatorLife(app, 'lakala', ctx.log);
 
   // Raw bodies: signatures cover the exact bytes. The cashier page's forms are parsed by hand.
   takeRawBodies(app, 256 * 1024);
 
   const send = (reply: FastifyReply, httpStatus: number, code: string, msg: string, data: unknown) => {
-    const text = JSON.stringify({ code, msg, resp_time: lakalaTime(core.clock.now()), resp_data: data });
+    const text = JSON.stringify({ code, msg, resp_time: lakalaTime(ctx.clock.now()), resp_data: data });
     reply
       .status(httpStatus)
       .headers(responseHeaders(keys.merchant.appid, keys.platform.serial, text, platformKey));
@@ -255,7 +254,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
 
   /** order_status as Lakala reports it: 4 for an unpaid order past its time, 6 once refunded. */
   const statusOf = async (q: Queryable, o: OrderRow) => {
-    if (o.order_status === '0' && core.clock.now().getTime() > date(o.efficient_at)!.getTime()) return '4';
+    if (o.order_status === '0' && ctx.clock.now().getTime() > date(o.efficient_at)!.getTime()) return '4';
     if (o.order_status === '2' && (await refundedTotal(q, o)) > 0) return '6';
     return o.order_status;
   };
@@ -349,7 +348,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
       );
       const total = fenOf(d.total_amount);
       ccss(total !== undefined, 'total_amount必须是大于0的整数（单位：分）');
-      const now = core.clock.now();
+      const now = ctx.clock.now();
       const efficient = parseLakalaTime(d.order_efficient_time);
       ccss(!!efficient, 'order_efficient_time格式必须为yyyyMMddHHmmss');
       ccss(efficient!.getTime() > now.getTime(), 'order_efficient_time必须晚于当前时间');
@@ -380,7 +379,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
         d.order_efficient_time,
         supportRefund,
       ]);
-      const row = await core.db.tx(async (q) => {
+      const row = await ctx.db.tx(async (q) => {
         const existing = await findOrder(q, d.merchant_no, { out: d.out_order_no }, true);
         if (existing) {
           // A repeat of the very same unpaid order gets the same cashier; any other reuse is refused.
@@ -432,9 +431,9 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
     `${BASE_PATH}${paths.query}`,
     api(async (d) => {
       requireMerchant(d, ccss);
-      const order = await findOrder(core.db, d.merchant_no, orderKey(d));
+      const order = await findOrder(ctx.db, d.merchant_no, orderKey(d));
       if (!order) throw new LklError(CODES.orderMissing);
-      return { code: CCSS_OK, msg: '操作成功', data: await orderJson(core.db, order) };
+      return { code: CCSS_OK, msg: '操作成功', data: await orderJson(ctx.db, order) };
     }),
   );
 
@@ -443,13 +442,13 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
     api(async (d) => {
       requireMerchant(d, ccss);
       const key = orderKey(d);
-      const order = await core.db.tx(async (q) => {
+      const order = await ctx.db.tx(async (q) => {
         const o = await findOrder(q, d.merchant_no, key, true);
         if (!o) throw new LklError(CODES.orderMissing);
         if (o.order_status === '2') throw new LklError(CODES.orderPaid);
         await q.query(
           `UPDATE lklsim_orders SET order_status = '7', updated_at = $3 WHERE merchant_no = $1 AND out_order_no = $2`,
-          [o.merchant_no, o.out_order_no, core.clock.now()],
+          [o.merchant_no, o.out_order_no, ctx.clock.now()],
         );
         return o;
       });
@@ -507,10 +506,10 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
         ),
         'origin_trade_no、origin_out_trade_no、origin_log_no不能同时为空',
       );
-      const now = core.clock.now();
+      const now = ctx.clock.now();
       const failing = faults.take('refund_fail');
       const processing = failing ? undefined : faults.take('refund_processing');
-      const outcome = await core.db.tx(async (q) => {
+      const outcome = await ctx.db.tx(async (q) => {
         const [order] = await q.query<OrderRow>(
           `SELECT * FROM lklsim_orders WHERE merchant_no = $1
              AND (trade_no = $2 OR out_order_no = $3 OR log_no = $4) FOR UPDATE`,
@@ -575,12 +574,12 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
         '缺少参数out_refund_order_no',
       );
       await settleRefunds();
-      const [refund] = await core.db.query<RefundRow>(
+      const [refund] = await ctx.db.query<RefundRow>(
         'SELECT * FROM lklsim_refunds WHERE merchant_no = $1 AND out_trade_no = $2',
         [d.merchant_no, d.out_refund_order_no],
       );
       if (!refund) throw new LklError(CODES.tradeMissing, 200, '退款交易不存在');
-      const order = (await findOrder(core.db, refund.merchant_no, { out: refund.origin_out_order_no }))!;
+      const order = (await findOrder(ctx.db, refund.merchant_no, { out: refund.origin_out_order_no }))!;
       const desc: Record<string, string> = { SUCCESS: '交易成功', FAIL: '交易失败', DEAL: '交易处理中' };
       return {
         code: LABS_OK,
@@ -596,8 +595,8 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
   );
 
   const settleRefunds = async () => {
-    const now = core.clock.now();
-    await core.db.query(
+    const now = ctx.clock.now();
+    await ctx.db.query(
       `UPDATE lklsim_refunds SET trade_state = outcome, trade_time = $1
        WHERE trade_state = 'DEAL' AND settle_at <= $1`,
       [now],
@@ -607,7 +606,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
   // ---- notifications: queued with the payment, delivered on Lakala's schedule ----
   const queueNotice = async (q: Queryable, o: OrderRow): Promise<string | undefined> => {
     if (!o.notify_url) return undefined;
-    const now = core.clock.now();
+    const now = ctx.clock.now();
     const id = randomUUID();
     const body = JSON.stringify({ ...(await orderHead(q, o)), order_trade_info: payTrade(o) });
     await queueUnderFaults(q, {
@@ -633,8 +632,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
         return false;
       }
     };
-    const gateway = { publicUrl: core.publicUrl, inProcess: link.inProcess };
-    const answer = await reachMerchant(app, gateway, { method: 'POST', url, headers, body, timeoutMs: 5000 });
+    const answer = await reachMerchant({ method: 'POST', url, headers, body, timeoutMs: 5000 });
     return answer
       ? { status: answer.status, ok: acknowledged(answer.status, answer.text) }
       : { status: null, ok: false };
@@ -646,7 +644,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
   });
 
   /** One attempt of a claimed notification, acknowledged by {code: SUCCESS}; the kit reschedules it on failure. */
-  const notices = noticeDelivery<NoticeRow>(core, {
+  const notices = noticeDelivery<NoticeRow>(ctx, {
     table: 'lklsim_notices',
     retryScheduleMs: NOTIFY_RETRY_SCHEDULE_MS,
     send: async (n, number, flags) => {
@@ -674,8 +672,8 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
 
   // ---- the payer ----
   const payerAct = async (outOrderNo: string, action: 'pay' | 'decline', payMode = 'WECHAT') => {
-    const now = core.clock.now();
-    const outcome = await core.db.tx(async (q) => {
+    const now = ctx.clock.now();
+    const outcome = await ctx.db.tx(async (q) => {
       const order = await findOrder(q, keys.merchant.merchantNo, { out: outOrderNo }, true);
       if (!order) return { ok: false, reason: '订单不存在' };
       const status = await statusOf(q, order);
@@ -710,7 +708,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
   // ---- the cashier page ----
   const orderByCode = async (code: string) =>
     /^[0-9a-f]{24}$/.test(code)
-      ? (await core.db.query<OrderRow>('SELECT * FROM lklsim_orders WHERE pay_code = $1', [code]))[0]
+      ? (await ctx.db.query<OrderRow>('SELECT * FROM lklsim_orders WHERE pay_code = $1', [code]))[0]
       : undefined;
   const page = async (reply: FastifyReply, order: OrderRow, notice?: string) =>
     reply.type('text/html; charset=utf-8').send(
@@ -722,7 +720,7 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
           payOrderNo: order.pay_order_no,
           orderInfo: order.order_info,
           total: Number(order.total_amount),
-          status: await statusOf(core.db, order),
+          status: await statusOf(ctx.db, order),
         },
         BASE_PATH,
         notice,
@@ -754,25 +752,36 @@ export async function lakalaSimulator(app: FastifyInstance, options: LakalaSimul
 
   // ---- wiring ----
   const simulator: LakalaSimulator = {
-    ...sandboxSimulatorBase({ core, keys, faults, deliveries, link, due }),
+    ...sandboxSimulatorBase({ ctx, keys, faults, deliveries, link, due }),
     payerAct,
     findOrder: async (outOrderNo) => {
-      const row = await findOrder(core.db, keys.merchant.merchantNo, { out: outOrderNo });
+      const row = await findOrder(ctx.db, keys.merchant.merchantNo, { out: outOrderNo });
       return row
         ? {
             merchantNo: row.merchant_no,
-            status: await statusOf(core.db, row),
+            status: await statusOf(ctx.db, row),
             total: Number(row.total_amount),
             counterUrl: `${publicUrl()}${BASE_PATH}/counter/${row.pay_code}`,
           }
         : undefined;
     },
   };
+  // The payer API: plays the payer of a cashier order (test helpers, a wallet).
+  for (const action of ['pay', 'decline'] as const) {
+    app.post(`${BASE_PATH}/payer/${action}`, async (request, reply) => {
+      const body = jsonBody(request.body);
+      const outOrderNo = typeof body.out_order_no === 'string' ? body.out_order_no : '';
+      if (!outOrderNo || !(await simulator.findOrder(outOrderNo))) {
+        return reply.status(404).send({ found: false });
+      }
+      await simulator.payerAct(outOrderNo, action);
+      return reply.send({ found: true });
+    });
+  }
   putInService({
-    core,
+    ctx,
     simulator,
     instances: simulators,
-    announce: () => announceSandbox(link.handle),
     life,
     tickMs: tickMsOf(options),
     due,
@@ -786,3 +795,26 @@ const STATUS_REASON: Record<string, string> = {
   '6': '订单已退款',
   '7': '订单已关闭',
 };
+
+/**
+ * The default merchant as Lakala's open platform hands it to a developer (appid, the API
+ * certificate serial and key, merchant and terminal numbers, the platform certificate) with
+ * the simulator's base URL, in a channel config's vocabulary.
+ */
+export function lakalaDefaultMerchant(sim: LakalaSimulator): {
+  settings: Record<string, string | number>;
+  secrets: Record<string, string>;
+} {
+  const { merchant, platform } = sim.keys;
+  return {
+    settings: {
+      appid: merchant.appid,
+      serial_no: merchant.serialNo,
+      merchant_no: merchant.merchantNo,
+      term_no: merchant.termNo,
+      base_url: `${sim.ctx.publicUrl.replace(/\/+$/, '')}${BASE_PATH}`,
+      timeout_ms: sim.clientTimeoutMs(),
+    },
+    secrets: { private_key: merchant.privateKeyPem, platform_certificate: platform.certificatePem },
+  };
+}

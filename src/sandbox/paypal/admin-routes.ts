@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from '../_kit/context.js';
 import { JuheError } from '../../domain/errors.js';
 import { requirePermission } from '../../http/admin/kit.js';
 import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
@@ -12,8 +12,8 @@ import { PAYPAL_BASE_PATH, paypalSimulatorOf } from './simulator.js';
  * identity (client id, webhook id, certificate URL: never the secret or the signing key),
  * fault injection, an order's state with its approve link, and a manual run of due work.
  */
-export async function paypalSandboxAdminRoutes(app: FastifyInstance, { core }: { core: Core }) {
-  const simulator = runningSimulator(() => paypalSimulatorOf(core), 'PayPal');
+export async function paypalSandboxAdminRoutes(app: FastifyInstance, { ctx }: { ctx: SandboxContext }) {
+  const simulator = runningSimulator(() => paypalSimulatorOf(ctx), 'PayPal');
   const tags = ['test helpers'];
   const guard = { preHandler: requirePermission('test_helpers') };
   const shared = {
@@ -24,7 +24,7 @@ export async function paypalSandboxAdminRoutes(app: FastifyInstance, { core }: {
     tags,
     ...guard,
   };
-  const base = () => `${core.publicUrl.replace(/\/+$/, '')}${PAYPAL_BASE_PATH}`;
+  const base = () => `${ctx.publicUrl.replace(/\/+$/, '')}${PAYPAL_BASE_PATH}`;
 
   app.get('/sandbox/paypal', { schema: { tags }, ...guard }, async () => {
     const sim = simulator();
@@ -34,7 +34,7 @@ export async function paypalSandboxAdminRoutes(app: FastifyInstance, { core }: {
       merchant_id: sim.keys.merchantId,
       base_url: base(),
       cert_url: `${base()}/v1/notifications/certs/${sim.keys.signing.certId}`,
-      webhook_url: `${core.publicUrl.replace(/\/+$/, '')}/notify/paypal/sandbox`,
+      webhook_url: `${ctx.publicUrl.replace(/\/+$/, '')}/notify/paypal/sandbox`,
       faults: sim.faults.active(),
     };
   });

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from '../_kit/context.js';
 import { loadOrCreateSealedKeys } from '../_kit/sealed-keys.js';
 import { validAround } from '../_kit/validity.js';
 import { selfSignedCertificate } from '../wechatpay/x509.js';
@@ -34,8 +34,8 @@ export function paypalId(length: number): string {
  * signing key with a self-signed certificate, random client secret). Sealed with the
  * master key; concurrent first starts agree on one set.
  */
-export const loadOrCreatePaypalKeys = (core: Core): Promise<PaypalSandboxKeys> =>
-  loadOrCreateSealedKeys(core, 'ppsim_keys', generateKeys);
+export const loadOrCreatePaypalKeys = (ctx: SandboxContext): Promise<PaypalSandboxKeys> =>
+  loadOrCreateSealedKeys(ctx, 'ppsim_keys', generateKeys);
 
 function generateKeys(now: Date): PaypalSandboxKeys {
   const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { dueWork } from '../_kit/due-work.js';
 import { simulatorLife } from '../_kit/lifecycle.js';
 import { linkFromOptions, type SimulatorOptions, tickMsOf } from '../_kit/options.js';
-import { rawBody, takeRawBodies } from '../_kit/raw-body.js';
+import { jsonBody, rawBody, takeRawBodies } from '../_kit/raw-body.js';
 import {
   putInService,
   type SandboxSimulator,
@@ -27,7 +27,6 @@ import { type PaypalSandboxKeys, loadOrCreatePaypalKeys, paypalId } from './keys
 import { approvePage } from './pages.js';
 import { type PaypalDelivery, WebhookOutbox } from './webhooks.js';
 import { type OrderRow, type RefundRow, paypalShapes } from './shapes.js';
-import { announcePaypalSandbox } from './registry.js';
 
 export const PAYPAL_BASE_PATH = '/sandbox/paypal';
 export { WEBHOOK_RETRY_SCHEDULE_MS } from './webhooks.js';
@@ -90,14 +89,14 @@ export const paypalSimulatorOf = simulators.of;
  * page; signed webhooks with retries on the business clock; fault injection.
  */
 export async function paypalSimulator(app: FastifyInstance, options: PaypalSimulatorOptions): Promise<void> {
-  const { core } = options;
-  const keys = await loadOrCreatePaypalKeys(core);
+  const { ctx } = options;
+  const keys = await loadOrCreatePaypalKeys(ctx);
   const faults = new PaypalFaults();
-  const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
+  const publicUrl = () => ctx.publicUrl.replace(/\/+$/, '');
   const base = () => `${publicUrl()}${PAYPAL_BASE_PATH}`;
-  const link = linkFromOptions(app, options, keys, base);
-  const outbox = new WebhookOutbox({ core, keys, faults, app, inProcess: () => link.inProcess, base });
-  const life = simulatorLife(app, 'paypal', core.log);
+  const link = linkFromOptions(options, keys, base);
+  const outbox = new WebhookOutbox({ ctx, keys, faults, base });
+  const life = simulatorLife(app, 'paypal', ctx.log);
 
   takeRawBodies(app, 256 * 1024);
 
@@ -136,9 +135,9 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         .status(400)
         .send({ error: 'unsupported_grant_type', error_description: 'Grant Type is NULL or not supported' });
     }
-    const now = core.clock.now();
+    const now = ctx.clock.now();
     const token = `A21AA${randomBytes(48).toString('base64url')}`;
-    await core.db.query(
+    await ctx.db.query(
       'INSERT INTO ppsim_tokens (access_token, client_id, expires_at, created_at) VALUES ($1, $2, $3, $4)',
       [token, id, new Date(now.getTime() + TOKEN_LIFETIME_S * 1000), now],
     );
@@ -163,7 +162,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     if (faults.take('error_5xx')) return sendError(reply, new PaypalError(500, 'INTERNAL_SERVER_ERROR'));
     const auth = String(req.headers.authorization ?? '');
     if (!auth.startsWith('Bearer ')) return sendError(reply, new PaypalError(401, 'AUTHENTICATION_FAILURE'));
-    const [token] = await core.db.query<{ client_id: string; expires_at: Date | string }>(
+    const [token] = await ctx.db.query<{ client_id: string; expires_at: Date | string }>(
       'SELECT client_id, expires_at FROM ppsim_tokens WHERE access_token = $1',
       [auth.slice(7)],
     );
@@ -173,7 +172,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         error_description: 'The token passed in was not found in the system',
       });
     }
-    if (new Date(token.expires_at).getTime() <= core.clock.now().getTime()) {
+    if (new Date(token.expires_at).getTime() <= ctx.clock.now().getTime()) {
       return reply.status(401).send({ error: 'invalid_token', error_description: 'Access Token expired' });
     }
     const requestId = req.method === 'POST' ? String(req.headers['paypal-request-id'] ?? '') : '';
@@ -181,7 +180,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     if (requestId) {
       if (requestId.length > 108)
         return sendError(reply, invalid('INVALID_PARAMETER_VALUE', 'PayPal-Request-Id is too long.'));
-      const [seen] = await core.db.query<{ status: number; body: string }>(
+      const [seen] = await ctx.db.query<{ status: number; body: string }>(
         'SELECT status, body FROM ppsim_requests WHERE client_id = $1 AND request_id = $2 AND path = $3',
         [token.client_id, requestId, path],
       );
@@ -211,10 +210,10 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     }
     const text = JSON.stringify(answer.body);
     if (requestId) {
-      await core.db.query(
+      await ctx.db.query(
         `INSERT INTO ppsim_requests (client_id, request_id, path, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT DO NOTHING`,
-        [token.client_id, requestId, path, answer.status, text, core.clock.now()],
+        [token.client_id, requestId, path, answer.status, text, ctx.clock.now()],
       );
     }
     const slow = faults.take('timeout');
@@ -321,8 +320,8 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
       const context = b.payment_source?.paypal?.experience_context ?? b.application_context ?? {};
       const returnUrl = checkUrl(context.return_url, 'return_url');
       const cancelUrl = checkUrl(context.cancel_url, 'cancel_url');
-      const now = core.clock.now();
-      const row = await core.db.tx(async (q) => {
+      const now = ctx.clock.now();
+      const row = await ctx.db.tx(async (q) => {
         if (unit.invoice_id) {
           const [dup] = await q.query(
             `SELECT 1 FROM ppsim_orders WHERE client_id = $1 AND invoice_id = $2 AND capture_status IN ('COMPLETED', 'PARTIALLY_REFUNDED', 'REFUNDED', 'PENDING')`,
@@ -362,7 +361,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   app.get(
     `${PAYPAL_BASE_PATH}/v2/checkout/orders/:id`,
     api(async ({ params }) => {
-      const o = await findOrder(core.db, params.id);
+      const o = await findOrder(ctx.db, params.id);
       if (!o)
         throw notFound('Specified resource ID does not exist. Please check the resource ID and try again.');
       return { status: 200, body: orderJson(o, true) };
@@ -372,8 +371,8 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   app.post(
     `${PAYPAL_BASE_PATH}/v2/checkout/orders/:id/capture`,
     api(async ({ params, prefer }) => {
-      const now = core.clock.now();
-      const captured = await core.db.tx(async (q) => {
+      const now = ctx.clock.now();
+      const captured = await ctx.db.tx(async (q) => {
         const o = await findOrder(q, params.id, true);
         if (!o)
           throw notFound('Specified resource ID does not exist. Please check the resource ID and try again.');
@@ -447,7 +446,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   app.get(
     `${PAYPAL_BASE_PATH}/v2/payments/captures/:id`,
     api(async ({ params }) => {
-      const o = await findCapture(core.db, params.id);
+      const o = await findCapture(ctx.db, params.id);
       if (!o)
         throw notFound('Specified resource ID does not exist. Please check the resource ID and try again.');
       return { status: 200, body: captureJson(o) };
@@ -457,8 +456,8 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   app.post(
     `${PAYPAL_BASE_PATH}/v2/payments/captures/:id/refund`,
     api(async ({ params, body: b, prefer }) => {
-      const now = core.clock.now();
-      const made = await core.db.tx(async (q) => {
+      const now = ctx.clock.now();
+      const made = await ctx.db.tx(async (q) => {
         const o = await findCapture(q, params.id, true);
         if (!o)
           throw notFound('Specified resource ID does not exist. Please check the resource ID and try again.');
@@ -551,7 +550,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     await q.query(`UPDATE ppsim_orders SET capture_status = $2, updated_at = $3 WHERE id = $1`, [
       o.id,
       refunded >= Number(o.amount) ? 'REFUNDED' : 'PARTIALLY_REFUNDED',
-      core.clock.now(),
+      ctx.clock.now(),
     ]);
     return outbox.queue(
       q,
@@ -565,10 +564,10 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   app.get(
     `${PAYPAL_BASE_PATH}/v2/payments/refunds/:id`,
     api(async ({ params }) => {
-      const [r] = await core.db.query<RefundRow>('SELECT * FROM ppsim_refunds WHERE id = $1', [params.id]);
+      const [r] = await ctx.db.query<RefundRow>('SELECT * FROM ppsim_refunds WHERE id = $1', [params.id]);
       if (!r)
         throw notFound('Specified resource ID does not exist. Please check the resource ID and try again.');
-      return { status: 200, body: refundJson(r, await refundedOf(core.db, r.capture_id)) };
+      return { status: 200, body: refundJson(r, await refundedOf(ctx.db, r.capture_id)) };
     }),
   );
 
@@ -602,7 +601,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         );
       }
       // PayPal checks the event it sent: the stored body, byte for byte, against the signature.
-      const [sent] = await core.db.query<{ body: string }>('SELECT body FROM ppsim_webhooks WHERE id = $1', [
+      const [sent] = await ctx.db.query<{ body: string }>('SELECT body FROM ppsim_webhooks WHERE id = $1', [
         String(b.webhook_event.id ?? ''),
       ]);
       const same = !!sent && JSON.stringify(JSON.parse(sent.body)) === JSON.stringify(b.webhook_event);
@@ -622,13 +621,13 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
 
   /** Pending captures complete and pending refunds settle once due (fault injection made them pending). */
   const settle = async () => {
-    const now = core.clock.now();
-    const captures = await core.db.query<{ id: string }>(
+    const now = ctx.clock.now();
+    const captures = await ctx.db.query<{ id: string }>(
       `SELECT id FROM ppsim_orders WHERE capture_status = 'PENDING' AND capture_settle_at <= $1`,
       [now],
     );
     for (const { id } of captures) {
-      await core.db.tx(async (q) => {
+      await ctx.db.tx(async (q) => {
         const o = await findOrder(q, id, true);
         if (!o || o.capture_status !== 'PENDING') return;
         const [row] = await q.query<OrderRow>(
@@ -644,12 +643,12 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         );
       });
     }
-    const refunds = await core.db.query<{ id: string }>(
+    const refunds = await ctx.db.query<{ id: string }>(
       `SELECT id FROM ppsim_refunds WHERE status = 'PENDING' AND settle_at <= $1 ORDER BY created_at`,
       [now],
     );
     for (const { id } of refunds) {
-      await core.db.tx(async (q) => {
+      await ctx.db.tx(async (q) => {
         const [r] = await q.query<RefundRow>(
           `SELECT * FROM ppsim_refunds WHERE id = $1 AND status = 'PENDING' FOR UPDATE`,
           [id],
@@ -684,7 +683,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
 
   // ---- the payer ----
   const expired = (o: OrderRow) =>
-    core.clock.now().getTime() - new Date(o.created_at).getTime() > APPROVAL_WINDOW_MS;
+    ctx.clock.now().getTime() - new Date(o.created_at).getTime() > APPROVAL_WINDOW_MS;
   const withQuery = (url: string, params: Record<string, string>) => {
     const u = new URL(url);
     for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
@@ -692,8 +691,8 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   };
 
   const payerAct: PaypalSimulator['payerAct'] = async (orderId, action) => {
-    const now = core.clock.now();
-    const outcome = await core.db.tx(async (q) => {
+    const now = ctx.clock.now();
+    const outcome = await ctx.db.tx(async (q) => {
       const o = await findOrder(q, orderId, true);
       if (!o) return { ok: false, reason: 'This order does not exist' };
       if (o.status !== 'CREATED' && o.status !== 'PAYER_ACTION_REQUIRED') {
@@ -731,7 +730,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   };
 
   const pageFor = async (reply: FastifyReply, id: string, notice?: string) => {
-    const o = /^[A-Z0-9]{1,32}$/.test(id) ? await findOrder(core.db, id) : undefined;
+    const o = /^[A-Z0-9]{1,32}$/.test(id) ? await findOrder(ctx.db, id) : undefined;
     if (!o)
       return reply.status(404).type('text/html; charset=utf-8').send('<h1>This order does not exist</h1>');
     return reply.type('text/html; charset=utf-8').send(
@@ -766,11 +765,11 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
 
   // ---- wiring ----
   const simulator: PaypalSimulator = {
-    ...sandboxSimulatorBase({ core, keys, faults, deliveries: outbox.deliveries, link, due }),
+    ...sandboxSimulatorBase({ ctx, keys, faults, deliveries: outbox.deliveries, link, due }),
     payerAct,
     follow: (url) => outbox.reach('GET', url),
     async findOrder(orderId) {
-      const o = await findOrder(core.db, orderId);
+      const o = await findOrder(ctx.db, orderId);
       return o
         ? {
             id: o.id,
@@ -783,14 +782,44 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
         : undefined;
     },
   };
+  // The payer API: plays the payer of an order as a browser would (approve or cancel on the
+  // checkout page, then follow the redirect back to the merchant's return or cancel URL).
+  for (const action of ['pay', 'cancel'] as const) {
+    app.post(`${PAYPAL_BASE_PATH}/payer/${action}`, async (req, reply) => {
+      const body = jsonBody(req.body);
+      const orderId = typeof body.order_id === 'string' ? body.order_id : '';
+      if (!orderId || !(await simulator.findOrder(orderId))) return reply.status(404).send({ found: false });
+      const result = await payerAct(orderId, action);
+      if (result.redirect) await simulator.follow(result.redirect);
+      return reply.send({ found: true, ok: result.ok });
+    });
+  }
   putInService({
-    core,
+    ctx,
     simulator,
     instances: simulators,
-    announce: () => announcePaypalSandbox(link.handle),
     life,
     tickMs: tickMsOf(options),
     due,
     drain: () => outbox.drain(),
   });
+}
+
+/**
+ * The default REST app as PayPal's developer dashboard shows it (client id and secret, the
+ * webhook id) with the simulator's base URL, in a channel config's vocabulary.
+ */
+export function paypalDefaultMerchant(sim: PaypalSimulator): {
+  settings: Record<string, string | number>;
+  secrets: Record<string, string>;
+} {
+  return {
+    settings: {
+      client_id: sim.keys.clientId,
+      webhook_id: sim.keys.webhookId,
+      base_url: `${sim.ctx.publicUrl.replace(/\/+$/, '')}${PAYPAL_BASE_PATH}`,
+      timeout_ms: sim.clientTimeoutMs(),
+    },
+    secrets: { client_secret: sim.keys.clientSecret },
+  };
 }

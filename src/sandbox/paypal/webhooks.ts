@@ -9,14 +9,13 @@ import {
 } from '../_kit/notice-delivery.js';
 import { queueUnderFaults } from '../_kit/notice-faults.js';
 import { reachMerchant } from '../_kit/reach.js';
-import type { FastifyInstance } from 'fastify';
 import {
   WEBHOOK_AUTH_ALGO,
   paypalTime,
   signWebhook,
   webhookSignedMessage,
 } from '../../channels/paypal/protocol.js';
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from '../_kit/context.js';
 import type { Queryable } from '../../db/db.js';
 import type { PaypalFaults } from './faults.js';
 import { type PaypalSandboxKeys, paypalId } from './keys.js';
@@ -46,12 +45,9 @@ interface WebhookRow extends OwedNotice {
 }
 
 export interface OutboxOptions {
-  core: Core;
+  ctx: SandboxContext;
   keys: PaypalSandboxKeys;
   faults: PaypalFaults;
-  /** The gateway's app, reached in-process (inject) when a URL points at core.publicUrl. */
-  app: FastifyInstance;
-  inProcess: () => boolean;
   /** The simulator's base URL (`<public url>/sandbox/paypal`). */
   base: () => string;
 }
@@ -72,7 +68,7 @@ export class WebhookOutbox {
 
   constructor(private readonly o: OutboxOptions) {
     this.signingKey = createPrivateKey(o.keys.signing.privateKeyPem);
-    this.delivery = noticeDelivery<WebhookRow>(o.core, {
+    this.delivery = noticeDelivery<WebhookRow>(o.ctx, {
       table: 'ppsim_webhooks',
       retryScheduleMs: WEBHOOK_RETRY_SCHEDULE_MS,
       send: (w, number, flags) => this.send(w, number, flags),
@@ -85,7 +81,7 @@ export class WebhookOutbox {
 
   /** The webhook subscribed for the simulator's default app. */
   webhookUrl(): string {
-    return `${this.o.core.publicUrl.replace(/\/+$/, '')}/notify/paypal/sandbox`;
+    return `${this.o.ctx.publicUrl.replace(/\/+$/, '')}/notify/paypal/sandbox`;
   }
 
   async queue(
@@ -95,7 +91,7 @@ export class WebhookOutbox {
     resource: Record<string, unknown>,
     summary: string,
   ): Promise<string> {
-    const now = this.o.core.clock.now();
+    const now = this.o.ctx.clock.now();
     const id = `WH-${paypalId(17)}-${paypalId(17)}`;
     const base = this.o.base();
     const body = JSON.stringify({
@@ -127,8 +123,8 @@ export class WebhookOutbox {
   }
 
   /**
-   * One HTTP request to the gateway: in-process when the URL is the gateway's own public URL,
-   * else over HTTP behind the notify SSRF guard. The status, or null when nothing answered.
+   * One HTTP request to the gateway, behind the notify SSRF guard. The status, or null
+   * when nothing answered.
    */
   async reach(
     method: 'GET' | 'POST',
@@ -136,8 +132,7 @@ export class WebhookOutbox {
     headers: Record<string, string> = {},
     body?: string,
   ): Promise<number | null> {
-    const gateway = { publicUrl: this.o.core.publicUrl, inProcess: this.o.inProcess() };
-    const answer = await reachMerchant(this.o.app, gateway, {
+    const answer = await reachMerchant({
       method,
       url,
       headers,
@@ -191,7 +186,7 @@ export class WebhookOutbox {
   deliverSoon(id: string): void {
     const p: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.deliverIfDue(id))
-      .catch((err) => this.o.core.log.warn({ err }, 'paypal simulator: webhook delivery failed'))
+      .catch((err) => this.o.ctx.log.warn({ err }, 'paypal simulator: webhook delivery failed'))
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
   }

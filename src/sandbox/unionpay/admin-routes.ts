@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from '../_kit/context.js';
 import { requirePermission } from '../../http/admin/kit.js';
 import { JuheError } from '../../domain/errors.js';
 import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
@@ -12,8 +12,8 @@ import { BASE_PATH, unionpaySimulatorOf } from './simulator.js';
  * (merId, certId, the certificates a merchant configures: never a private key), fault
  * injection, an order's state, and a manual run of due work.
  */
-export async function unionpaySandboxAdminRoutes(app: FastifyInstance, { core }: { core: Core }) {
-  const simulator = runningSimulator(() => unionpaySimulatorOf(core), 'UnionPay');
+export async function unionpaySandboxAdminRoutes(app: FastifyInstance, { ctx }: { ctx: SandboxContext }) {
+  const simulator = runningSimulator(() => unionpaySimulatorOf(ctx), 'UnionPay');
   const tags = ['test helpers'];
   const guard = requirePermission('test_helpers');
   const shared = {
@@ -34,7 +34,7 @@ export async function unionpaySandboxAdminRoutes(app: FastifyInstance, { core }:
       middle_cert: sim.keys.middleCertPem,
       root_cert: sim.keys.rootCertPem,
       unionpay_sign_cert: sim.keys.unionpay.certPem,
-      base_url: `${core.publicUrl.replace(/\/+$/, '')}${BASE_PATH}/gateway/api/`,
+      base_url: `${ctx.publicUrl.replace(/\/+$/, '')}${BASE_PATH}/gateway/api/`,
       faults: sim.faults.active(),
     };
   });

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomInt } from 'node:crypto';
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from '../_kit/context.js';
 import { UNIONPAY_TEST_CN_NAME } from '../../channels/unionpay/protocol.js';
 import { loadOrCreateSealedKeys } from '../_kit/sealed-keys.js';
 import { validAround } from '../_kit/validity.js';
@@ -21,8 +21,8 @@ export interface UnionpaySandboxKeys {
   merchant: { privateKeyPem: string; certPem: string; certId: string };
 }
 
-export const loadOrCreateUnionpayKeys = (core: Core): Promise<UnionpaySandboxKeys> =>
-  loadOrCreateSealedKeys(core, 'upsim_keys', generateKeys);
+export const loadOrCreateUnionpayKeys = (ctx: SandboxContext): Promise<UnionpaySandboxKeys> =>
+  loadOrCreateSealedKeys(ctx, 'upsim_keys', generateKeys);
 
 const pem = (key: ReturnType<typeof generateKeyPairSync>['privateKey']) =>
   key.export({ type: 'pkcs8', format: 'pem' }) as string;

@@ -4,7 +4,7 @@ import { simulatorLife } from '../_kit/lifecycle.js';
 import { linkFromOptions, type SimulatorOptions, tickMsOf } from '../_kit/options.js';
 import { noticeDelivery, type OwedNotice } from '../_kit/notice-delivery.js';
 import { queueUnderFaults } from '../_kit/notice-faults.js';
-import { rawBody, takeRawBodies } from '../_kit/raw-body.js';
+import { jsonBody, rawBody, takeRawBodies } from '../_kit/raw-body.js';
 import { reachMerchant } from '../_kit/reach.js';
 import {
   putInService,
@@ -34,7 +34,6 @@ import { type DistinguishedName, issueCertificate } from '../_kit/x509-chain.js'
 import { UnionpayFaults } from './faults.js';
 import { type UnionpaySandboxKeys, loadOrCreateUnionpayKeys } from './keys.js';
 import { cashierPage, errorPage, frontNotifyPage } from './pages.js';
-import { announceUnionpaySandbox } from './registry.js';
 
 export const BASE_PATH = '/sandbox/unionpay';
 const API = `${BASE_PATH}/gateway/api`;
@@ -153,14 +152,14 @@ export async function unionpaySimulator(
   app: FastifyInstance,
   options: UnionpaySimulatorOptions,
 ): Promise<void> {
-  const { core } = options;
-  const keys = await loadOrCreateUnionpayKeys(core);
+  const { ctx } = options;
+  const keys = await loadOrCreateUnionpayKeys(ctx);
   const faults = new UnionpayFaults();
   const deliveries: NoticeDelivery[] = [];
   const refundSettleMs = options.refundSettleMs ?? 0;
-  const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
-  const link = linkFromOptions(app, options, keys, () => `${publicUrl()}${API}/`);
-  const life = simulatorLife(app, 'unionpay', core.log);
+  const publicUrl = () => ctx.publicUrl.replace(/\/+$/, '');
+  const link = linkFromOptions(options, keys, () => `${publicUrl()}${API}/`);
+  const life = simulatorLife(app, 'unionpay', ctx.log);
   let forged: { privateKeyPem: string; certPem: string } | undefined;
 
   takeRawBodies(app, 64 * 1024);
@@ -194,7 +193,7 @@ export async function unionpaySimulator(
       subjectPublicKey: leaf.publicKey,
       issuer: { name: middleName, privateKey: middle.privateKey },
       ca: false,
-      ...validAround(core.clock.now(), 1),
+      ...validAround(ctx.clock.now(), 1),
     });
     forged = {
       privateKeyPem: leaf.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
@@ -254,7 +253,7 @@ export async function unionpaySimulator(
     if (!/^https?:\/\/[^\s]+$/.test(req.backUrl)) refuse(RESP.format);
     if (req.payTimeout !== undefined && !parseBeijingStamp(req.payTimeout)) refuse(RESP.format);
     const timeout = req.payTimeout ? parseBeijingStamp(req.payTimeout)! : undefined;
-    if (timeout && timeout.getTime() <= core.clock.now().getTime()) refuse(RESP.timeout);
+    if (timeout && timeout.getTime() <= ctx.clock.now().getTime()) refuse(RESP.timeout);
   };
 
   const findTxn = async (q: Queryable, orderId: string, lock = false) =>
@@ -265,7 +264,7 @@ export async function unionpaySimulator(
       )
     )[0];
 
-  const stamp21 = () => beijingStamp(core.clock.now()) + String(randomInt(0, 1e7)).padStart(7, '0');
+  const stamp21 = () => beijingStamp(ctx.clock.now()) + String(randomInt(0, 1e7)).padStart(7, '0');
 
   /** Inserts a consume; an orderId already used is 12, unless `sameFormAgain` lets an identical front form reopen it. */
   const insertConsume = async (req: AcpFields, kind: 'app' | 'web') => {
@@ -277,8 +276,8 @@ export async function unionpaySimulator(
       req.payTimeout ?? null,
       req.channelType,
     ]);
-    const now = core.clock.now();
-    return core.db.tx(async (q) => {
+    const now = ctx.clock.now();
+    return ctx.db.tx(async (q) => {
       const existing = await findTxn(q, req.orderId, true);
       if (existing) {
         if (
@@ -352,7 +351,7 @@ export async function unionpaySimulator(
     `${API}/queryTrans.do`,
     api(['00'], async (req) => {
       if (req.txnSubType !== '00') refuse(RESP.format);
-      const row = await findTxn(core.db, req.orderId);
+      const row = await findTxn(ctx.db, req.orderId);
       // An order is looked up by orderId and the txnTime it was sent with; one the payer
       // never submitted does not exist for UnionPay yet.
       if (!row || row.txn_time !== req.txnTime || row.resp_code === null) refuse(RESP.notFound);
@@ -368,7 +367,7 @@ export async function unionpaySimulator(
           ? {
               settleAmt: String(row!.txn_amt),
               settleCurrencyCode: '156',
-              settleDate: beijingStamp(core.clock.now()).slice(4, 8),
+              settleDate: beijingStamp(ctx.clock.now()).slice(4, 8),
             }
           : {}),
         ...(row!.orig_qry_id ? { origQryId: row!.orig_qry_id } : {}),
@@ -385,8 +384,8 @@ export async function unionpaySimulator(
         refuse(RESP.format);
       if (!/^https?:\/\/[^\s]+$/.test(req.backUrl)) refuse(RESP.format);
       const abnormal = faults.take('refund_fail');
-      const now = core.clock.now();
-      const row = await core.db.tx(async (q) => {
+      const now = ctx.clock.now();
+      const row = await ctx.db.tx(async (q) => {
         if (await findTxn(q, req.orderId, true)) refuse(RESP.duplicate);
         const [orig] = await q.query<TxnRow>(
           `SELECT * FROM upsim_txns WHERE mer_id = $1 AND query_id = $2 AND txn_type = '01' FOR UPDATE`,
@@ -447,7 +446,7 @@ export async function unionpaySimulator(
 
   // ---- back notifications: queued in the state's transaction, delivered on the schedule ----
   const queueNotice = async (q: Queryable, txn: TxnRow, fields: AcpFields): Promise<string> => {
-    const now = core.clock.now();
+    const now = ctx.clock.now();
     const id = randomUUID();
     await queueUnderFaults(q, {
       table: 'upsim_notices',
@@ -464,7 +463,7 @@ export async function unionpaySimulator(
   };
 
   const noticeFields = (txn: TxnRow): AcpFields => {
-    const now = core.clock.now();
+    const now = ctx.clock.now();
     const bj = beijingStamp(now);
     return signAsUnionpay({
       version: ACP_VERSION,
@@ -492,13 +491,12 @@ export async function unionpaySimulator(
 
   const post = async (url: string, body: string): Promise<number | null> => {
     const headers = { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' };
-    const gateway = { publicUrl: core.publicUrl, inProcess: link.inProcess };
-    const answer = await reachMerchant(app, gateway, { method: 'POST', url, headers, body, timeoutMs: 5000 });
+    const answer = await reachMerchant({ method: 'POST', url, headers, body, timeoutMs: 5000 });
     return answer?.status ?? null;
   };
 
   /** One attempt of a claimed notice (UnionPay takes HTTP 200 only); the kit reschedules it on failure. */
-  const notices = noticeDelivery<NoticeRow>(core, {
+  const notices = noticeDelivery<NoticeRow>(ctx, {
     table: 'upsim_notices',
     retryScheduleMs: NOTICE_RETRY_SCHEDULE_MS,
     send: async (n, number, flags) => {
@@ -531,12 +529,12 @@ export async function unionpaySimulator(
   });
 
   const settleRefunds = async () => {
-    const due = await core.db.query<{ order_id: string }>(
+    const due = await ctx.db.query<{ order_id: string }>(
       `SELECT order_id FROM upsim_txns WHERE txn_type = '04' AND resp_code = '05' AND settle_at <= $1 ORDER BY created_at`,
-      [core.clock.now()],
+      [ctx.clock.now()],
     );
     for (const { order_id } of due) {
-      await core.db.tx(async (q) => {
+      await ctx.db.tx(async (q) => {
         const r = await findTxn(q, order_id, true);
         if (!r || r.resp_code !== '05') return;
         const ok = r.outcome === RESP.ok[0];
@@ -548,7 +546,7 @@ export async function unionpaySimulator(
             r.order_id,
             ok ? RESP.ok[0] : RESP.failed[0],
             ok ? RESP.ok[1] : RESP.failed[1],
-            core.clock.now(),
+            ctx.clock.now(),
           ],
         );
         // Only successful transactions are notified (ACP); a failed refund is found by query.
@@ -564,8 +562,8 @@ export async function unionpaySimulator(
 
   // ---- the payer ----
   const payerAct = async (orderId: string, action: 'pay' | 'decline') => {
-    const now = core.clock.now();
-    const outcome = await core.db.tx(async (q) => {
+    const now = ctx.clock.now();
+    const outcome = await ctx.db.tx(async (q) => {
       const txn = await findTxn(q, orderId, true);
       if (!txn || txn.txn_type !== '01') return { ok: false, reason: '订单不存在' };
       if (txn.resp_code !== null)
@@ -596,7 +594,7 @@ export async function unionpaySimulator(
 
   const byCode = async (code: string) =>
     /^[0-9a-f]{24}$/.test(code)
-      ? (await core.db.query<TxnRow>('SELECT * FROM upsim_txns WHERE pay_code = $1', [code]))[0]
+      ? (await ctx.db.query<TxnRow>('SELECT * FROM upsim_txns WHERE pay_code = $1', [code]))[0]
       : undefined;
   const notFound = (reply: FastifyReply) =>
     reply.status(404).type('text/html; charset=utf-8').send(errorPage(RESP.notFound[0], RESP.notFound[1]));
@@ -611,7 +609,7 @@ export async function unionpaySimulator(
           txnAmt: Number(txn.txn_amt),
           respCode: txn.resp_code,
           respMsg: txn.resp_msg,
-          expired: !!timeout && core.clock.now().getTime() > timeout.getTime(),
+          expired: !!timeout && ctx.clock.now().getTime() > timeout.getTime(),
           channel: txn.tn ? 'app' : 'web',
         },
         BASE_PATH,
@@ -624,7 +622,7 @@ export async function unionpaySimulator(
     const tn = (request.query as { tn?: unknown }).tn;
     const [txn] =
       typeof tn === 'string' && /^\d{21}$/.test(tn)
-        ? await core.db.query<TxnRow>('SELECT * FROM upsim_txns WHERE tn = $1', [tn])
+        ? await ctx.db.query<TxnRow>('SELECT * FROM upsim_txns WHERE tn = $1', [tn])
         : [];
     if (!txn) return notFound(reply);
     return reply.redirect(`${BASE_PATH}/cashier/${txn.pay_code}`, 303);
@@ -648,7 +646,7 @@ export async function unionpaySimulator(
 
   // ---- wiring ----
   const simulator: UnionpaySimulator = {
-    ...sandboxSimulatorBase({ core, keys, faults, deliveries, link, due }),
+    ...sandboxSimulatorBase({ ctx, keys, faults, deliveries, link, due }),
     payerAct,
     submitFront: async (fields) => {
       const res = await app.inject({
@@ -660,7 +658,7 @@ export async function unionpaySimulator(
       return res.statusCode === 303;
     },
     findTxn: async (orderId) => {
-      const row = await findTxn(core.db, orderId);
+      const row = await findTxn(ctx.db, orderId);
       return row
         ? {
             merId: row.mer_id,
@@ -673,13 +671,56 @@ export async function unionpaySimulator(
         : undefined;
     },
   };
+  // The payer API: plays the payer of a merchant order (test helpers, a wallet). A web order
+  // whose form no browser posted has no transaction yet: its fields are submitted first.
+  for (const action of ['pay', 'decline'] as const) {
+    app.post(`${BASE_PATH}/payer/${action}`, async (request, reply) => {
+      const body = jsonBody(request.body);
+      const orderId = typeof body.order_id === 'string' ? body.order_id : '';
+      const fields = body.fields && typeof body.fields === 'object' ? (body.fields as AcpFields) : undefined;
+      if (!orderId) return reply.status(404).send({ found: false });
+      if (!(await simulator.findTxn(orderId))) {
+        if (!fields || !(await simulator.submitFront(fields)))
+          return reply.status(404).send({ found: false });
+      }
+      const done = await payerAct(orderId, action);
+      if (!done.ok && !(await simulator.findTxn(orderId))) return reply.status(404).send({ found: false });
+      return reply.send({ found: true, ok: done.ok });
+    });
+  }
   putInService({
-    core,
+    ctx,
     simulator,
     instances: simulators,
-    announce: () => announceUnionpaySandbox(link.handle),
     life,
     tickMs: tickMsOf(options),
     due,
   });
+}
+
+/**
+ * The default merchant as UnionPay's merchant service portal hands it to a developer (merId,
+ * the signing key and its certId, the verification chain) with the simulator's gateway, in a
+ * channel config's vocabulary (also for Apple Pay, which goes through UnionPay).
+ */
+export function unionpayDefaultMerchant(sim: UnionpaySimulator): {
+  settings: Record<string, string | number | boolean>;
+  secrets: Record<string, string>;
+} {
+  const { keys } = sim;
+  return {
+    settings: {
+      mer_id: keys.merId,
+      cert_id: keys.merchant.certId,
+      base_url: `${sim.ctx.publicUrl.replace(/\/+$/, '')}${API}/`,
+      timeout_ms: sim.clientTimeoutMs(),
+      validate_cn_name: false,
+    },
+    secrets: {
+      sign_private_key: keys.merchant.privateKeyPem,
+      sign_cert: keys.merchant.certPem,
+      middle_cert: keys.middleCertPem,
+      root_cert: keys.rootCertPem,
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from '../_kit/context.js';
 import { requirePermission } from '../../http/admin/kit.js';
 import { JuheError } from '../../domain/errors.js';
 import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
@@ -12,8 +12,8 @@ import { BASE_PATH, simulatorOf } from './simulator.js';
  * (merchant number, appid, serials: never a key), fault injection, and a manual run of
  * due work (settling refunds, delivering callbacks whose time has come).
  */
-export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { core }: { core: Core }) {
-  const simulator = runningSimulator(() => simulatorOf(core), 'WeChat Pay');
+export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { ctx }: { ctx: SandboxContext }) {
+  const simulator = runningSimulator(() => simulatorOf(ctx), 'WeChat Pay');
   const tags = ['test helpers'];
   const shared = {
     path: '/sandbox/wechatpay',
@@ -35,7 +35,7 @@ export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { core }
         serial_no: sim.keys.merchant.serialNo,
         platform_serial: sim.keys.platform.serial,
         platform_certificate: sim.keys.platform.certificatePem,
-        base_url: `${core.publicUrl.replace(/\/+$/, '')}${BASE_PATH}/`,
+        base_url: `${ctx.publicUrl.replace(/\/+$/, '')}${BASE_PATH}/`,
         faults: sim.faults.active(),
       };
     },

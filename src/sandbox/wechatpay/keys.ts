@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
-import type { Core } from '../../core/context.js';
+import type { SandboxContext } from '../_kit/context.js';
 import { nonce } from '../../channels/wechatpay/protocol.js';
 import { loadOrCreateSealedKeys } from '../_kit/sealed-keys.js';
 import { validAround } from '../_kit/validity.js';
@@ -36,8 +36,8 @@ export interface SandboxKeys {
  * platform certificate, random API v2/v3 keys). They are sealed with the master key and
  * never leave the database in plaintext; concurrent first starts agree on one set.
  */
-export const loadOrCreateKeys = (core: Core): Promise<SandboxKeys> =>
-  loadOrCreateSealedKeys(core, 'wxsim_keys', generateKeys);
+export const loadOrCreateKeys = (ctx: SandboxContext): Promise<SandboxKeys> =>
+  loadOrCreateSealedKeys(ctx, 'wxsim_keys', generateKeys);
 
 function generateKeys(now: Date): SandboxKeys {
   const merchantPair = generateKeyPairSync('rsa', {

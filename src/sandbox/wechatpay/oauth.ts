@@ -1,7 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Core } from '../../core/context.js';
-import { sandboxAppSecret } from '../../channels/wechatpay/oauth.js';
+import type { SandboxContext } from '../_kit/context.js';
 import type { SandboxKeys } from './keys.js';
 
 /** WeChat's codes live 5 minutes and can be used once. */
@@ -12,6 +11,17 @@ interface IssuedCode {
   openid: string;
   expiresAt: number;
   used: boolean;
+}
+
+/**
+ * The AppSecret of the simulator's sandbox official account: derived from its sealed keys,
+ * so it needs no storage of its own and is the same on every node.
+ */
+export function sandboxAppSecret(keys: SandboxKeys): string {
+  return createHmac('sha256', keys.merchant.apiV3Key)
+    .update('official-account app secret')
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /**
@@ -35,11 +45,11 @@ export function sandboxPayerOpenid(keys: SandboxKeys, appid: string): string {
  */
 export async function wechatOauthRoutes(
   app: FastifyInstance,
-  { core, keys, basePath }: { core: Core; keys: SandboxKeys; basePath: string },
+  { ctx, keys, basePath }: { ctx: SandboxContext; keys: SandboxKeys; basePath: string },
 ): Promise<void> {
   const codes = new Map<string, IssuedCode>();
   const ownAppid = keys.merchant.appid;
-  const now = () => core.clock.now().getTime();
+  const now = () => ctx.clock.now().getTime();
   const forget = () => {
     for (const [code, issued] of codes) if (issued.expiresAt < now() || issued.used) codes.delete(code);
   };

@@ -38,9 +38,8 @@ import {
 } from '../../channels/wechatpay/protocol.js';
 import { Faults } from './faults.js';
 import { type SandboxKeys, loadOrCreateKeys } from './keys.js';
-import { wechatOauthRoutes } from './oauth.js';
+import { sandboxAppSecret, wechatOauthRoutes } from './oauth.js';
 import { payerPage } from './pages.js';
-import { announceSandbox } from './registry.js';
 
 export const BASE_PATH = '/sandbox/wechatpay';
 
@@ -164,16 +163,16 @@ export async function wechatpaySimulator(
   app: FastifyInstance,
   options: WechatpaySimulatorOptions,
 ): Promise<void> {
-  const { core } = options;
-  const keys = await loadOrCreateKeys(core);
+  const { ctx } = options;
+  const keys = await loadOrCreateKeys(ctx);
   const merchantKey = publicKeyOf(keys.merchant.publicKeyPem);
   const platformKey = privateKeyOf(keys.platform.privateKeyPem);
   const forgeKey = foreignKey();
   const faults = new Faults();
   const deliveries: DeliveryRecord[] = [];
-  const publicUrl = () => core.publicUrl.replace(/\/+$/, '');
-  const link = linkFromOptions(app, options, keys, () => `${publicUrl()}${BASE_PATH}/`);
-  const life = simulatorLife(app, 'wechatpay', core.log);
+  const publicUrl = () => ctx.publicUrl.replace(/\/+$/, '');
+  const link = linkFromOptions(options, keys, () => `${publicUrl()}${BASE_PATH}/`);
+  const life = simulatorLife(app, 'wechatpay', ctx.log);
 
   // ---- request parsing: raw bodies, since signatures cover the exact bytes ----
   takeRawBodies(app, 256 * 1024);
@@ -338,8 +337,8 @@ export async function wechatpaySimulator(
       b.notify_url,
       b.attach ?? null,
     ]);
-    const now = core.clock.now();
-    const row = await core.db.tx(async (q) => {
+    const now = ctx.clock.now();
+    const row = await ctx.db.tx(async (q) => {
       const existing = await findOrder(q, b.mchid, b.out_trade_no, true);
       if (existing) {
         if (existing.trade_state === 'SUCCESS') throw new WxError(400, 'ORDERPAID', '该订单已支付');
@@ -399,9 +398,9 @@ export async function wechatpaySimulator(
     `${BASE_PATH}/v3/pay/transactions/out-trade-no/:no`,
     v3(async ({ params, query }) => {
       requireMchidQuery(query);
-      const order = await findOrder(core.db, keys.merchant.mchid, params.no);
+      const order = await findOrder(ctx.db, keys.merchant.mchid, params.no);
       if (!order) throw new WxError(404, 'ORDER_NOT_EXIST', '订单不存在');
-      return { status: 200, body: await orderJson(core.db, order) };
+      return { status: 200, body: await orderJson(ctx.db, order) };
     }),
   );
 
@@ -409,12 +408,12 @@ export async function wechatpaySimulator(
     `${BASE_PATH}/v3/pay/transactions/id/:tid`,
     v3(async ({ params, query }) => {
       requireMchidQuery(query);
-      const [order] = await core.db.query<OrderRow>(
+      const [order] = await ctx.db.query<OrderRow>(
         'SELECT * FROM wxsim_orders WHERE mchid = $1 AND transaction_id = $2',
         [keys.merchant.mchid, params.tid],
       );
       if (!order) throw new WxError(404, 'ORDER_NOT_EXIST', '订单不存在');
-      return { status: 200, body: await orderJson(core.db, order) };
+      return { status: 200, body: await orderJson(ctx.db, order) };
     }),
   );
 
@@ -423,7 +422,7 @@ export async function wechatpaySimulator(
     v3(async ({ params, body }) => {
       param(typeof body.mchid === 'string', '缺少参数mchid');
       if (body.mchid !== keys.merchant.mchid) throw new WxError(400, 'MCH_NOT_EXISTS', '商户号不存在');
-      await core.db.tx(async (q) => {
+      await ctx.db.tx(async (q) => {
         const order = await findOrder(q, body.mchid, params.no, true);
         if (!order) throw new WxError(404, 'ORDER_NOT_EXIST', '订单不存在');
         if (order.trade_state === 'SUCCESS') throw new WxError(400, 'ORDERPAID', '订单已支付');
@@ -431,7 +430,7 @@ export async function wechatpaySimulator(
         await q.query(
           `UPDATE wxsim_orders SET trade_state = 'CLOSED', trade_state_desc = $3, updated_at = $4
            WHERE mchid = $1 AND out_trade_no = $2`,
-          [body.mchid, params.no, STATE_DESC.CLOSED, core.clock.now()],
+          [body.mchid, params.no, STATE_DESC.CLOSED, ctx.clock.now()],
         );
       });
       return { status: 204 };
@@ -488,9 +487,9 @@ export async function wechatpaySimulator(
           '参数notify_url不合法',
         );
       const mchid = keys.merchant.mchid;
-      const now = core.clock.now();
+      const now = ctx.clock.now();
       const abnormal = faults.take('refund_abnormal');
-      const row = await core.db.tx(async (q) => {
+      const row = await ctx.db.tx(async (q) => {
         const [order] = await q.query<OrderRow>(
           typeof b.out_trade_no === 'string'
             ? 'SELECT * FROM wxsim_orders WHERE mchid = $1 AND out_trade_no = $2 FOR UPDATE'
@@ -548,7 +547,7 @@ export async function wechatpaySimulator(
   app.get(
     `${BASE_PATH}/v3/refund/domestic/refunds/:no`,
     v3(async ({ params }) => {
-      const [row] = await core.db.query<RefundRow>(
+      const [row] = await ctx.db.query<RefundRow>(
         'SELECT * FROM wxsim_refunds WHERE mchid = $1 AND out_refund_no = $2',
         [keys.merchant.mchid, params.no],
       );
@@ -659,7 +658,7 @@ export async function wechatpaySimulator(
       if (!/^1[0-5]\d{16}$/.test(f.auth_code)) return v2Fail('AUTH_CODE_INVALID', '付款码无效，请重新扫码');
       const total = Number(f.total_fee);
       const fingerprint = JSON.stringify(['MICROPAY', f.appid, f.body, total, f.auth_code, f.attach ?? null]);
-      const now = core.clock.now();
+      const now = ctx.clock.now();
       // Sandbox payer behaviour by auth code: 13... needs the payer's password (USERPAYING),
       // 14... has too little balance (NOTENOUGH), anything else pays at once.
       const behaviour = f.auth_code.startsWith('13')
@@ -667,7 +666,7 @@ export async function wechatpaySimulator(
         : f.auth_code.startsWith('14')
           ? 'notenough'
           : 'pay';
-      return core.db.tx(async (q) => {
+      return ctx.db.tx(async (q) => {
         const existing = await findOrder(q, f.mch_id, f.out_trade_no, true);
         if (existing) {
           if (existing.fingerprint !== fingerprint) return v2Fail('OUT_TRADE_NO_USED', '商户订单号重复');
@@ -709,14 +708,14 @@ export async function wechatpaySimulator(
     `${BASE_PATH}/pay/orderquery`,
     v2(async (f) => {
       if (!f.out_trade_no && !f.transaction_id) return v2Fail('PARAM_ERROR', '缺少参数out_trade_no');
-      const [order] = await core.db.query<OrderRow>(
+      const [order] = await ctx.db.query<OrderRow>(
         f.out_trade_no
           ? 'SELECT * FROM wxsim_orders WHERE mchid = $1 AND out_trade_no = $2'
           : 'SELECT * FROM wxsim_orders WHERE mchid = $1 AND transaction_id = $2',
         [f.mch_id, f.out_trade_no || f.transaction_id],
       );
       if (!order) return v2Fail('ORDERNOTEXIST', '此交易订单号不存在');
-      const refunded = await refundedTotal(core.db, order.mchid, order.out_trade_no);
+      const refunded = await refundedTotal(ctx.db, order.mchid, order.out_trade_no);
       const state = order.trade_state === 'SUCCESS' && refunded > 0 ? 'REFUND' : order.trade_state;
       return {
         result_code: 'SUCCESS',
@@ -731,7 +730,7 @@ export async function wechatpaySimulator(
     `${BASE_PATH}/secapi/pay/reverse`,
     v2(async (f) => {
       if (!f.out_trade_no && !f.transaction_id) return v2Fail('PARAM_ERROR', '缺少参数out_trade_no');
-      return core.db.tx(async (q) => {
+      return ctx.db.tx(async (q) => {
         const [order] = await q.query<OrderRow>(
           'SELECT * FROM wxsim_orders WHERE mchid = $1 AND (out_trade_no = $2 OR transaction_id = $2) FOR UPDATE',
           [f.mch_id, f.out_trade_no || f.transaction_id],
@@ -741,7 +740,7 @@ export async function wechatpaySimulator(
         await q.query(
           `UPDATE wxsim_orders SET trade_state = 'REVOKED', trade_state_desc = $3, updated_at = $4
            WHERE mchid = $1 AND out_trade_no = $2`,
-          [order.mchid, order.out_trade_no, STATE_DESC.REVOKED, core.clock.now()],
+          [order.mchid, order.out_trade_no, STATE_DESC.REVOKED, ctx.clock.now()],
         );
         return { result_code: 'SUCCESS', recall: 'N' };
       });
@@ -757,7 +756,7 @@ export async function wechatpaySimulator(
     resource: Record<string, unknown>,
     notifyUrl: string,
   ): Promise<string> => {
-    const now = core.clock.now();
+    const now = ctx.clock.now();
     const iv = nonce(12);
     const id = randomUUID();
     const body = JSON.stringify({
@@ -794,8 +793,7 @@ export async function wechatpaySimulator(
   };
 
   const post = async (url: string, body: string, headers: Record<string, string>): Promise<number | null> => {
-    const gateway = { publicUrl: core.publicUrl, inProcess: link.inProcess };
-    const answer = await reachMerchant(app, gateway, { method: 'POST', url, headers, body, timeoutMs: 5000 });
+    const answer = await reachMerchant({ method: 'POST', url, headers, body, timeoutMs: 5000 });
     return answer?.status ?? null;
   };
 
@@ -815,7 +813,7 @@ export async function wechatpaySimulator(
   };
 
   /** One attempt of a claimed callback (WeChat takes 200 or 204); the kit reschedules it on failure. */
-  const callbacks = noticeDelivery<CallbackRow>(core, {
+  const callbacks = noticeDelivery<CallbackRow>(ctx, {
     table: 'wxsim_callbacks',
     retryScheduleMs: CALLBACK_RETRY_SCHEDULE_MS,
     send: async (cb, number, flags) => {
@@ -837,18 +835,18 @@ export async function wechatpaySimulator(
   });
 
   const settleRefunds = async () => {
-    const due = await core.db.query<{ refund_id: string }>(
+    const due = await ctx.db.query<{ refund_id: string }>(
       `SELECT refund_id FROM wxsim_refunds WHERE status = 'PROCESSING' AND settle_at <= $1 ORDER BY created_at`,
-      [core.clock.now()],
+      [ctx.clock.now()],
     );
     for (const { refund_id } of due) {
-      await core.db.tx(async (q) => {
+      await ctx.db.tx(async (q) => {
         const [r] = await q.query<RefundRow>(
           `SELECT * FROM wxsim_refunds WHERE refund_id = $1 AND status = 'PROCESSING' FOR UPDATE`,
           [refund_id],
         );
         if (!r) return;
-        const now = core.clock.now();
+        const now = ctx.clock.now();
         const ok = r.outcome === 'SUCCESS';
         const [settled] = await q.query<RefundRow>(
           `UPDATE wxsim_refunds SET status = $2, success_time = $3 WHERE refund_id = $1 RETURNING *`,
@@ -890,8 +888,8 @@ export async function wechatpaySimulator(
 
   // ---- the payer ----
   const payerAct = async (mchid: string, outTradeNo: string, action: 'pay' | 'decline') => {
-    const now = core.clock.now();
-    const outcome = await core.db.tx(async (q) => {
+    const now = ctx.clock.now();
+    const outcome = await ctx.db.tx(async (q) => {
       const order = await findOrder(q, mchid, outTradeNo, true);
       if (!order) return { ok: false, reason: '订单不存在' };
       if (order.trade_state !== 'NOTPAY' && order.trade_state !== 'USERPAYING') {
@@ -933,9 +931,22 @@ export async function wechatpaySimulator(
   };
 
   // ---- payer pages: QR landing, H5, and the cashier for JSAPI / app / barcode password ----
-  await wechatOauthRoutes(app, { core, keys, basePath: BASE_PATH });
+  await wechatOauthRoutes(app, { ctx, keys, basePath: BASE_PATH });
+  // The payer API: whoever plays the payer of a merchant order (test helpers, a wallet).
+  for (const action of ['pay', 'decline'] as const) {
+    app.post(`${BASE_PATH}/payer/${action}`, async (request, reply) => {
+      // Raw bodies here (signatures elsewhere cover the exact bytes): a JSON {out_trade_no}.
+      const outTradeNo = payerOrderNo(request.body);
+      const [order] = outTradeNo
+        ? await ctx.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE out_trade_no = $1', [outTradeNo])
+        : [];
+      if (!order) return reply.status(404).send({ code: 'ORDER_NOT_EXIST', message: '订单不存在' });
+      const result = await payerAct(order.mchid, outTradeNo, action);
+      return reply.send({ out_trade_no: outTradeNo, ok: result.ok, reason: result.reason ?? null });
+    });
+  }
   const orderByCode = async (code: string) =>
-    (await core.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE pay_code = $1', [code]))[0];
+    (await ctx.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE pay_code = $1', [code]))[0];
   const page = async (reply: FastifyReply, code: string, notice?: string) => {
     const order = /^[0-9a-f]{24}$/.test(code) ? await orderByCode(code) : undefined;
     if (!order)
@@ -952,7 +963,7 @@ export async function wechatpaySimulator(
           total: Number(order.total),
           state: order.trade_state,
           stateDesc: order.trade_state_desc,
-          expired: !!expire && core.clock.now().getTime() > expire.getTime(),
+          expired: !!expire && ctx.clock.now().getTime() > expire.getTime(),
         },
         BASE_PATH,
         notice,
@@ -964,7 +975,7 @@ export async function wechatpaySimulator(
     const prepayId = (request.query as { prepay_id?: unknown }).prepay_id;
     const [order] =
       typeof prepayId === 'string' && prepayId.length <= 64
-        ? await core.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE prepay_id = $1', [prepayId])
+        ? await ctx.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE prepay_id = $1', [prepayId])
         : [];
     if (!order)
       return reply.status(404).type('text/html; charset=utf-8').send('<h1>订单不存在 (no such order)</h1>');
@@ -989,10 +1000,10 @@ export async function wechatpaySimulator(
 
   // ---- wiring ----
   const simulator: WechatpaySimulator = {
-    ...sandboxSimulatorBase({ core, keys, faults, deliveries, link, due }),
+    ...sandboxSimulatorBase({ ctx, keys, faults, deliveries, link, due }),
     payerAct,
     findOrderByOutTradeNo: async (outTradeNo) => {
-      const [row] = await core.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE out_trade_no = $1', [
+      const [row] = await ctx.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE out_trade_no = $1', [
         outTradeNo,
       ]);
       return row
@@ -1007,14 +1018,51 @@ export async function wechatpaySimulator(
     },
   };
   putInService({
-    core,
+    ctx,
     simulator,
     instances: simulators,
-    announce: () => announceSandbox(link.handle),
     life,
     tickMs: tickMsOf(options),
     due,
   });
+}
+
+/** The out_trade_no of a payer API call: a JSON `{out_trade_no}` over the raw body ('' when absent). */
+function payerOrderNo(body: unknown): string {
+  try {
+    const parsed = JSON.parse(String(body ?? '')) as { out_trade_no?: unknown };
+    return typeof parsed.out_trade_no === 'string' ? parsed.out_trade_no : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The default merchant as WeChat Pay's merchant platform shows it to a developer (mchid,
+ * appid, API certificate serial and key, APIv3/v2 keys, the platform certificate, the
+ * official account's AppSecret) with the simulator's base URL, in a channel config's vocabulary.
+ */
+export function wechatpayDefaultMerchant(sim: WechatpaySimulator): {
+  settings: Record<string, string | number>;
+  secrets: Record<string, string>;
+} {
+  const { merchant, platform } = sim.keys;
+  return {
+    settings: {
+      mch_id: merchant.mchid,
+      appid: merchant.appid,
+      serial_no: merchant.serialNo,
+      base_url: `${sim.ctx.publicUrl.replace(/\/+$/, '')}${BASE_PATH}/`,
+      timeout_ms: sim.clientTimeoutMs(),
+    },
+    secrets: {
+      private_key: merchant.privateKeyPem,
+      api_v3_key: merchant.apiV3Key,
+      api_v2_key: merchant.apiV2Key,
+      platform_certificate: platform.certificatePem,
+      app_secret: sandboxAppSecret(sim.keys),
+    },
+  };
 }
 
 function digits(n: number): string {

@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
 import type { Core } from '../../core/context.js';
-import { findCharge } from '../../db/charges.js';
-import { actAsPayer } from '../payer.js';
+import { retrieveCharge } from '../../core/payments/retrieve-charge.js';
+import { actAsPayer } from '../admin/sandbox-payer.js';
 import { walletPage } from './page.js';
 
 const Params = Type.Object({ id: Type.String({ pattern: '^ch_[0-9a-f]{24}$' }) });
@@ -21,7 +21,7 @@ export async function walletRoutes(app: FastifyInstance, { core }: { core: Core 
     (_request, _body, done) => done(null, {}),
   );
   const testCharge = async (id: string) => {
-    const charge = await findCharge(core.db, id);
+    const charge = await retrieveCharge(core, id);
     return charge && !charge.livemode ? charge : undefined;
   };
 
