@@ -42,7 +42,11 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
     },
     async (request, reply) => {
       const { email, password } = request.body as { email: string; password: string };
-      const { user, token, expiresAt } = await login(core, email, password);
+      const { user, token, expiresAt } = await login(core, email, password, request.ip).catch((error) => {
+        const wait = error instanceof JuheError ? error.details?.retryAfterSeconds : undefined;
+        if (wait !== undefined) reply.header('retry-after', String(wait));
+        throw error;
+      });
       request.actor = { type: 'user', id: user.id, userId: user.id, role: user.role };
       await audit(core.db, core, request, 'user.login', { type: 'user', id: user.id });
       reply.header(
