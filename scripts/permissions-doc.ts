@@ -80,8 +80,10 @@ export async function renderPermissionsDoc(): Promise<string> {
     'store for the store dialect supervisor password (`shop_pass` of `payrefund`). Over the limit',
     'the answer is 429 with `Retry-After` (the store dialect answers in its own error shape).',
     'The counters live in memory on each node: behind a load balancer with N nodes a guesser',
-    'gets up to N times the per-node allowance. Password hashing runs off the event loop with a',
-    'cap on concurrent hashes, and an unknown email costs the same hash as a known one.',
+    'gets up to N times the per-node allowance. The per-IP count uses the address fastify sees',
+    "(`request.ip`): behind a reverse proxy, enable fastify's `trustProxy` so it is the client's.",
+    'Password hashing runs off the event loop, one hash at a time per process, and an unknown',
+    'email costs the same hash as a known one.',
     '',
   ];
   return lines.join('\n');
