@@ -362,7 +362,7 @@ describe.each(engines())('admin API (%s)', (engine) => {
       ).status,
     ).toBe(403);
     const revealed = await call(server, 'POST', `/api/v1/apps/${appId}/credentials/reveal`, {
-      token: server.tokens.developer,
+      token: server.tokens.admin,
       body: { mode: 'test' },
     });
     expect(revealed.body.data.find((c: { kind: string }) => c.kind === 'paymax').secrets.secretKey).toMatch(

@@ -5,7 +5,8 @@ import { type Queryable, isUniqueViolation } from '../../db/db.js';
 import type { Stores } from '../../db/schema.js';
 import * as stores from '../../db/stores.js';
 import { JuheError } from '../../domain/errors.js';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { recordShopPassResult, shopPassRetryAfter } from '../auth/login-limits.js';
+import { UNKNOWN_USER_HASH, hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { Core } from '../context.js';
 import type { SecretBox } from '../secret-box.js';
 
@@ -96,10 +97,23 @@ export async function listStores(q: Queryable, appId?: string): Promise<Store[]>
   return (await stores.listStores(q, appId)).map(toStore);
 }
 
-/** `shopPassSha1` is what the client sends: sha1hex(password). */
-export async function verifyShopPass(q: Queryable, storeId: string, shopPassSha1: string): Promise<boolean> {
-  const hash = await stores.findShopPassHash(q, storeId);
-  return hash ? verifyPassword(shopPassSha1.toLowerCase(), hash) : false;
+/**
+ * `shopPassSha1` is what the client sends: sha1hex(password). After too many wrong tries in
+ * a window the store must wait (`retryAfterSeconds`) and no scrypt runs: six wrong
+ * passwords a second used to be enough to take the whole CPU.
+ */
+export async function verifyShopPass(
+  core: Core,
+  storeId: string,
+  shopPassSha1: string,
+): Promise<{ ok: boolean; retryAfterSeconds?: number }> {
+  const wait = shopPassRetryAfter(core, storeId);
+  if (wait > 0) return { ok: false, retryAfterSeconds: wait };
+  const hash = await stores.findShopPassHash(core.db, storeId);
+  const ok = await verifyPassword(shopPassSha1.toLowerCase(), hash ?? UNKNOWN_USER_HASH);
+  const right = ok && Boolean(hash);
+  recordShopPassResult(core, storeId, right);
+  return { ok: right };
 }
 
 /** A store with its cashiers and terminals, for the console. */

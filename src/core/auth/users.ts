@@ -4,7 +4,8 @@ import * as sessions from '../../db/sessions.js';
 import * as users from '../../db/users.js';
 import { JuheError } from '../../domain/errors.js';
 import type { Core } from '../context.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { assertLoginAllowed, recordLoginFailure, recordLoginSuccess } from './login-limits.js';
+import { UNKNOWN_USER_HASH, hashPassword, passwordWork } from './passwords.js';
 import type { Role } from './roles.js';
 import { tokenHash } from './tokens.js';
 
@@ -49,11 +50,17 @@ export async function createApiToken(core: Core, p: { userId: string; name: stri
 }
 
 /** Signs a user in: a new session whose secret (the cookie) is returned once. */
-export async function login(core: Core, email: string, password: string) {
-  const user = await users.findActiveUserByEmail(core.db, email.toLowerCase());
-  if (!user || !(await verifyPassword(password, user.password_hash))) {
+export async function login(core: Core, email: string, password: string, ip: string) {
+  const account = email.toLowerCase();
+  assertLoginAllowed(core, ip, account);
+  const user = await users.findActiveUserByEmail(core.db, account);
+  // An unknown email still pays for one scrypt, so the answer's timing does not tell it apart.
+  const matches = await passwordWork.verify(password, user?.password_hash ?? UNKNOWN_USER_HASH);
+  if (!user || !matches) {
+    recordLoginFailure(core, ip, account);
     throw new JuheError('invalid_credentials', 'Email or password is wrong');
   }
+  recordLoginSuccess(core, account);
   const token = core.ids.secret(32);
   const now = core.clock.now();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);

@@ -124,7 +124,7 @@ export async function appRoutes(app: FastifyInstance, { core }: { core: Core }) 
           merchant_public_key_pem: Type.Optional(Type.String({ maxLength: 4096 })),
         }),
       },
-      preHandler: requirePermission('apps.write'),
+      preHandler: requirePermission('credentials.rotate'),
     },
     async (request) => {
       const { id } = request.params as { id: string };
@@ -149,7 +149,7 @@ export async function appRoutes(app: FastifyInstance, { core }: { core: Core }) 
     '/apps/:id/credentials/reveal',
     {
       schema: { tags: ['apps'], params: IdParam('app'), body: Type.Object({ mode: Mode }) },
-      preHandler: requirePermission('keys.reveal'),
+      preHandler: requirePermission('credentials.reveal'),
     },
     async (request) => {
       const { id } = request.params as { id: string };

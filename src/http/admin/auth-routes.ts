@@ -14,7 +14,16 @@ import {
 } from '../../core/auth/users.js';
 import type { Core } from '../../core/context.js';
 import { JuheError } from '../../domain/errors.js';
-import { ROLES, SESSION_COOKIE, audit, forgetIdentity, readCookie, requirePermission } from './kit.js';
+import {
+  ROLES,
+  type Role,
+  SESSION_COOKIE,
+  audit,
+  canGrant,
+  forgetIdentity,
+  readCookie,
+  requirePermission,
+} from './kit.js';
 
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 
@@ -33,7 +42,11 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
     },
     async (request, reply) => {
       const { email, password } = request.body as { email: string; password: string };
-      const { user, token, expiresAt } = await login(core, email, password);
+      const { user, token, expiresAt } = await login(core, email, password, request.ip).catch((error) => {
+        const wait = error instanceof JuheError ? error.details?.retryAfterSeconds : undefined;
+        if (wait !== undefined) reply.header('retry-after', String(wait));
+        throw error;
+      });
       request.actor = { type: 'user', id: user.id, userId: user.id, role: user.role };
       await audit(core.db, core, request, 'user.login', { type: 'user', id: user.id });
       reply.header(
@@ -83,9 +96,10 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
       preHandler: requirePermission('users.write'),
     },
     async (request, reply) => {
-      const body = request.body as { email: string; password: string; role: string; name?: string };
-      if (body.role === 'owner' && request.actor!.role !== 'owner') {
-        throw new JuheError('forbidden', 'Only an owner may create an owner');
+      const body = request.body as { email: string; password: string; role: Role; name?: string };
+      // Same rule as tokens: an admin (no owners.manage) cannot create an owner.
+      if (!canGrant(request.actor!.role, body.role)) {
+        throw new JuheError('forbidden', `A ${request.actor!.role} cannot create a ${body.role}`, 'role');
       }
       const user = await createUser(core, body);
       await audit(core.db, core, request, 'user.create', { type: 'user', id: user.id }, { role: user.role });
@@ -111,13 +125,13 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
           role: Type.Optional(RoleSchema),
         }),
       },
-      preHandler: requirePermission('read'),
+      preHandler: requirePermission('api_tokens.create'),
     },
     async (request, reply) => {
-      const body = request.body as { name: string; role?: string };
+      const body = request.body as { name: string; role?: Role };
       const role = body.role ?? request.actor!.role;
-      // A token never carries more power than the person who made it.
-      if (ROLES.indexOf(role as never) < ROLES.indexOf(request.actor!.role)) {
+      // A token never carries a permission the person who made it lacks (roles are sets, not ranks).
+      if (!canGrant(request.actor!.role, role)) {
         throw new JuheError('forbidden', `A ${request.actor!.role} cannot mint a ${role} token`, 'role');
       }
       const token = await createApiToken(core, { userId: request.actor!.userId, name: body.name, role });

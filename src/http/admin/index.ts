@@ -6,7 +6,7 @@ import { channelConfigRoutes } from './channel-configs.js';
 import { chargeRoutes } from './charges.js';
 import { deliveryRoutes } from './deliveries.js';
 import { registerIdempotency } from './idempotency.js';
-import { identify } from './kit.js';
+import { guardBeforeValidation, identify } from './kit.js';
 import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
 import { testHelperRoutes } from './test-helpers.js';
@@ -23,6 +23,7 @@ import { unionpaySandboxAdminRoutes } from '../../sandbox/unionpay/admin-routes.
  */
 export async function adminApi(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;
+  app.addHook('onRoute', guardBeforeValidation);
   app.addHook('onRequest', async (request) => {
     request.actor = await identify(core, request);
   });

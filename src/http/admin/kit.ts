@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions, preHandlerAsyncHookHandler } from 'fastify';
 import { type Actor, sessionActor, tokenActor } from '../../core/auth/actors.js';
 import { recordAudit } from '../../core/auth/audit.js';
-import type { Role } from '../../core/auth/roles.js';
+import { type Permission, roleAllows } from '../../core/auth/permissions.js';
 import { tokenHash } from '../../core/auth/tokens.js';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
@@ -12,51 +12,7 @@ import { TtlCache } from '../../core/ttl-cache.js';
 export { ROLES, type Role } from '../../core/auth/roles.js';
 export type { Actor } from '../../core/auth/actors.js';
 
-export type Permission =
-  | 'read'
-  | 'charges.write'
-  | 'refunds.write'
-  | 'apps.write'
-  | 'keys.reveal'
-  | 'channels.write'
-  | 'webhooks.write'
-  | 'users.write'
-  | 'audit.read'
-  | 'test_helpers';
-
-/**
- * Who may do what. Finance moves money back (refunds, cancels) and reads the audit log;
- * developers wire integrations (apps, keys, channels, webhooks, test helpers) but cannot
- * refund; viewers only read. Owners and admins may do everything.
- */
-const ALL_PERMISSIONS: readonly Permission[] = [
-  'read',
-  'charges.write',
-  'refunds.write',
-  'apps.write',
-  'keys.reveal',
-  'channels.write',
-  'webhooks.write',
-  'users.write',
-  'audit.read',
-  'test_helpers',
-];
-
-export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  owner: ALL_PERMISSIONS,
-  admin: ALL_PERMISSIONS,
-  developer: [
-    'read',
-    'charges.write',
-    'apps.write',
-    'keys.reveal',
-    'channels.write',
-    'webhooks.write',
-    'test_helpers',
-  ],
-  finance: ['read', 'charges.write', 'refunds.write', 'audit.read'],
-  viewer: ['read'],
-};
+export { canGrant, type Permission } from '../../core/auth/permissions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -109,14 +65,36 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
+/** The permission a route's preHandler demands, so tests and docs can read it back from the route. */
+const declared = new WeakMap<object, Permission>();
+
+export function declaredPermission(...hooks: unknown[]): Permission | undefined {
+  for (const h of hooks.flat()) if (typeof h === 'function' && declared.has(h)) return declared.get(h);
+  return undefined;
+}
+
 /** preHandler: 401 without an identity, 403 when the role lacks the permission. */
 export function requirePermission(permission: Permission): preHandlerAsyncHookHandler {
-  return async function (request: FastifyRequest, _reply: FastifyReply) {
+  const check = async function (request: FastifyRequest, _reply: FastifyReply) {
     if (!request.actor) throw new JuheError('unauthenticated');
-    if (!ROLE_PERMISSIONS[request.actor.role].includes(permission)) {
+    if (!roleAllows(request.actor.role, permission)) {
       throw new JuheError('forbidden', `Role ${request.actor.role} may not ${permission}`);
     }
   };
+  declared.set(check, permission);
+  return check;
+}
+
+/**
+ * onRoute hook: runs each route's permission check before body validation, so a caller
+ * without the right gets 401/403 and never learns the route's schema from a 400.
+ */
+export function guardBeforeValidation(route: RouteOptions): void {
+  const permission = declaredPermission(route.preHandler);
+  if (!permission) return;
+  const preHandlers = [route.preHandler].flat().filter((h) => h && !declared.has(h));
+  route.preHandler = preHandlers as RouteOptions['preHandler'];
+  route.preValidation = [requirePermission(permission), ...[route.preValidation ?? []].flat()];
 }
 
 /** Appends to the audit log: who did what to which object, from where. */

@@ -49,9 +49,13 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
     missing: 'shop_pass_missing',
     invalid: 'shop_pass_wrong',
   })!;
-  if (!/^[0-9a-fA-F]{40}$/.test(shopPass) || !(await verifyShopPass(core.db, store.id, shopPass))) {
-    throw new StoreError('shop_pass_wrong', 'shop_pass为主管密码的sha1值');
+  const verdict = /^[0-9a-fA-F]{40}$/.test(shopPass)
+    ? await verifyShopPass(core, store.id, shopPass)
+    : { ok: false };
+  if (verdict.retryAfterSeconds) {
+    throw new StoreError('shop_pass_wrong', `主管密码错误次数过多，请${verdict.retryAfterSeconds}秒后再试`);
   }
+  if (!verdict.ok) throw new StoreError('shop_pass_wrong', 'shop_pass为主管密码的sha1值');
 
   const original = await findStoreOrder(core, store.id, ordNo ? { ordNo } : { outNo: outNo! });
   if (!original || (ordNo && outNo && original.row.outNo !== outNo)) {
