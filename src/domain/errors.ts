@@ -46,6 +46,7 @@ export const ERROR_CATALOG = {
     message: "A key or certificate in the channel's configuration cannot be read.",
   },
   channel_error: { status: 502, message: 'The payment channel returned an error.' },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'The content type is not supported.' },
   rate_limited: { status: 429, message: 'Too many requests.' },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },

@@ -27,6 +27,7 @@ export function toNativeError(error: unknown): JuheError {
     );
   }
   if (e.statusCode === 415) return new JuheError('unsupported_media_type', e.message);
+  if (e.statusCode === 413) return new JuheError('payload_too_large', e.message);
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     return new JuheError('invalid_request', e.message);
   }

@@ -10,6 +10,7 @@ import { serializeCharge, serializeRefund } from '../../core/serialize.js';
 import { METHODS, PROVIDERS } from '../../domain/channels.js';
 import { CURRENCIES, type Currency } from '../../domain/money.js';
 import { CHARGE_STATUSES, type ChargeStatus } from '../../domain/status.js';
+import { parseOptionalDateTime } from '../admin-input.js';
 import { audit, requirePermission } from './kit.js';
 
 const ChargeId = Type.Object({ id: Type.String({ pattern: '^ch_[0-9a-f]{24}$' }) });
@@ -46,8 +47,8 @@ export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core 
         channel: q.channel,
         orderNo: q.order_no,
         livemode: q.mode === undefined ? undefined : q.mode === 'live',
-        createdGte: q.created_gte ? new Date(q.created_gte) : undefined,
-        createdLte: q.created_lte ? new Date(q.created_lte) : undefined,
+        createdGte: parseOptionalDateTime(q.created_gte, 'created_gte'),
+        createdLte: parseOptionalDateTime(q.created_lte, 'created_lte'),
         order: q.order as 'asc' | 'desc' | undefined,
         limit: q.limit,
         cursor: q.cursor,
@@ -107,7 +108,7 @@ export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core 
         body: b.body,
         description: b.description,
         clientIp: b.client_ip ?? request.ip,
-        expiresAt: b.expires_at ? new Date(b.expires_at) : undefined,
+        expiresAt: parseOptionalDateTime(b.expires_at, 'expires_at'),
         returnUrl: b.return_url,
         extra: b.extra,
         metadata: b.metadata,

@@ -11,6 +11,7 @@ import {
   replayDeliveries,
 } from '../../notify/deliveries.js';
 import { serializeAttempt, serializeDelivery } from '../../notify/serialize.js';
+import { parseOptionalDateTime } from '../admin-input.js';
 import { audit, requirePermission } from './kit.js';
 
 const DeliveryId = Type.Object({ id: Type.String({ pattern: '^dlv_[0-9a-f]{24}$' }) });
@@ -50,13 +51,7 @@ const ReplayBody = Type.Object(
 type FilterInput = Partial<Record<keyof typeof Filter, string>> & { status?: string };
 
 function toFilter(input: FilterInput): DeliveryFilter {
-  const date = (value: string | undefined, param: string) => {
-    if (value === undefined) return undefined;
-    const d = new Date(value);
-    if (Number.isNaN(d.getTime()))
-      throw new JuheError('invalid_parameter', `${param} is not a date-time`, param);
-    return d;
-  };
+  const date = parseOptionalDateTime;
   return {
     app: input.app,
     event: input.event,

@@ -7,6 +7,7 @@ import { chargeRoutes } from './charges.js';
 import { deliveryRoutes } from './deliveries.js';
 import { registerIdempotency } from './idempotency.js';
 import { guardBeforeValidation, identify } from './kit.js';
+import { refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
 import { testHelperRoutes } from './test-helpers.js';
@@ -27,6 +28,8 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   app.addHook('onRequest', async (request) => {
     request.actor = await identify(core, request);
   });
+  // NUL, lone surrogates and absurd nesting are a 400 here, not a 500 inside an insert.
+  app.addHook('preValidation', refuseUnstorableInput);
   registerIdempotency(app, core);
 
   await app.register(authRoutes, { core });

@@ -60,7 +60,7 @@ export function readCookie(header: string | undefined, name: string): string | u
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key === name) return decodeCookieValue(value.join('='));
   }
   return undefined;
 }
@@ -71,6 +71,15 @@ const declared = new WeakMap<object, Permission>();
 export function declaredPermission(...hooks: unknown[]): Permission | undefined {
   for (const h of hooks.flat()) if (typeof h === 'function' && declared.has(h)) return declared.get(h);
   return undefined;
+}
+
+/** A malformed percent-encoding (`%ZZ`) is no session, not a thrown URIError. */
+function decodeCookieValue(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /** preHandler: 401 without an identity, 403 when the role lacks the permission. */
