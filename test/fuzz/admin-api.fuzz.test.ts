@@ -171,7 +171,10 @@ describe('admin API fuzz (pglite)', () => {
   beforeAll(async () => {
     core = await testCore('pglite');
     server = await buildServer({ core });
-    await server.ready();
+    // Listening, so a charge's simulator is reachable over HTTP as in production (a cancel
+    // the channel cannot confirm is rightly a 502, not a client's mistake).
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    core.publicUrl = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
     const seeded = await seedApp(core);
     const charge = await createCharge(core, chargeParams(seeded.app.id));
     // Real ids get past the id patterns into the handlers (the pool is read lazily by fc).
