@@ -94,6 +94,13 @@ export interface Connector {
    */
   readonly inProcess?: boolean;
   readonly capabilities: Capabilities;
+  /**
+   * Refuses, before anything is written, a charge this channel could never start: a currency
+   * it does not take, a parameter its method needs (openid, auth_code). Throws the JuheError
+   * `pay` would throw, so a client's mistake leaves no failed charge, no webhook and no used
+   * order number. Never talks to the upstream.
+   */
+  validate?(charge: Charge): void;
   pay(ctx: ConnectorContext): Promise<PayResult>;
   query?(ctx: ConnectorContext): Promise<ChannelResult>;
   refund?(ctx: RefundContext): Promise<RefundResult>;

@@ -63,6 +63,12 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
       methods: ['app', 'page', 'wap', 'qr', 'barcode', 'jsapi', 'mini'],
     },
 
+    validate(charge) {
+      orderContent(charge);
+      if (charge.method === 'barcode') requireAuthCode(charge);
+      if (charge.method === 'jsapi' || charge.method === 'mini') requireBuyer(charge);
+    },
+
     async pay(ctx) {
       const { charge } = ctx;
       const app = resolve(ctx);
@@ -113,15 +119,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
           return barcodePay(app, charge);
         case 'jsapi':
         case 'mini': {
-          const buyerId = stringExtra(charge, 'buyer_id');
-          const openId = stringExtra(charge, 'buyer_open_id');
-          if (!buyerId && !openId) {
-            throw new JuheError(
-              'missing_parameter',
-              'extra.buyer_id (or extra.buyer_open_id) is required for Alipay JSAPI payments',
-              'extra.buyer_id',
-            );
-          }
+          const { buyerId, openId } = requireBuyer(charge);
           const answer = await call(app, 'alipay.trade.create', {
             notifyUrl: app.notifyUrl,
             bizContent: {
@@ -194,14 +192,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
 }
 
 async function barcodePay(app: ResolvedAlipayApp, charge: Charge): Promise<PayResult> {
-  const authCode = stringExtra(charge, 'auth_code');
-  if (!authCode) {
-    throw new JuheError(
-      'missing_parameter',
-      "extra.auth_code (the payer's payment code) is required for Alipay barcode payments",
-      'extra.auth_code',
-    );
-  }
+  const authCode = requireAuthCode(charge);
   const answer = await call(app, 'alipay.trade.pay', {
     notifyUrl: app.notifyUrl,
     bizContent: {
@@ -347,6 +338,33 @@ function orderContent(charge: Charge): Record<string, string> {
     ...(charge.body ? { body: charge.body.slice(0, 128) } : {}),
     time_expire: beijingTime(charge.expiresAt),
   };
+}
+
+/** The payer of a JSAPI or mini-program trade: extra.buyer_id or extra.buyer_open_id. */
+function requireBuyer(charge: Charge): { buyerId: string | undefined; openId: string | undefined } {
+  const buyerId = stringExtra(charge, 'buyer_id');
+  const openId = stringExtra(charge, 'buyer_open_id');
+  if (!buyerId && !openId) {
+    throw new JuheError(
+      'missing_parameter',
+      'extra.buyer_id (or extra.buyer_open_id) is required for Alipay JSAPI payments',
+      'extra.buyer_id',
+    );
+  }
+  return { buyerId, openId };
+}
+
+/** The payer's payment code of a barcode trade. */
+function requireAuthCode(charge: Charge): string {
+  const authCode = stringExtra(charge, 'auth_code');
+  if (!authCode) {
+    throw new JuheError(
+      'missing_parameter',
+      "extra.auth_code (the payer's payment code) is required for Alipay barcode payments",
+      'extra.auth_code',
+    );
+  }
+  return authCode;
 }
 
 function stringExtra(charge: Charge, key: string): string | undefined {

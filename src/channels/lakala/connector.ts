@@ -47,6 +47,7 @@ export function lakalaConnector(): LakalaConnector {
     name: 'lakala',
     parseNotification: parseLakalaNotification,
     capabilities: { methods: ['page', 'h5', 'app'] },
+    validate: requireCny,
     pay: createOrder,
     query: queryOrder,
     close: closeOrder,
@@ -73,11 +74,15 @@ const extraString = (charge: Charge, key: string): string | undefined => {
   return typeof value === 'string' && value ? value : undefined;
 };
 
-async function createOrder(ctx: ConnectorContext): Promise<PayResult> {
-  const { charge, publicUrl, clock } = ctx;
+function requireCny(charge: Charge): void {
   if (charge.currency !== 'CNY') {
     throw new JuheError('channel_not_supported', 'Lakala cashier orders are in CNY only', 'currency');
   }
+}
+
+async function createOrder(ctx: ConnectorContext): Promise<PayResult> {
+  const { charge, publicUrl, clock } = ctx;
+  requireCny(charge);
   if (!['page', 'h5', 'app'].includes(charge.method)) {
     throw new JuheError('channel_not_supported', `lakala does not support ${charge.method}`, 'method');
   }

@@ -37,6 +37,7 @@ export function paypalConnector(): PaypalConnector {
     name: 'paypal',
     parseNotification: parsePaypalNotification,
     capabilities: { methods: ['page', 'wap', 'app'] },
+    validate: requireAcceptedCurrency,
     pay: createOrder,
     query: (ctx) => queryOrder(ctx, true),
     close: closeOrder,
@@ -182,10 +183,14 @@ async function createOrder(ctx: ConnectorContext): Promise<PayResult> {
   if (!['page', 'wap', 'app'].includes(charge.method)) {
     throw new JuheError('channel_not_supported', `paypal does not support ${charge.method}`, 'method');
   }
+  requireAcceptedCurrency(charge);
+  return postOrder(ctx, merchant(ctx));
+}
+
+function requireAcceptedCurrency(charge: Charge): void {
   if (!isPaypalCurrency(charge.currency)) {
     throw new JuheError('channel_not_supported', `PayPal does not accept ${charge.currency}`, 'currency');
   }
-  return postOrder(ctx, merchant(ctx));
 }
 
 /**

@@ -43,6 +43,11 @@ export function wechatpayConnector(): WechatpayConnector {
     capabilities: {
       methods: ['qr', 'jsapi', 'mini', 'app', 'h5', 'barcode'],
     },
+    validate(charge) {
+      requireCny(charge);
+      if (charge.method === 'barcode') authCodeOf(charge);
+      if (charge.method === 'jsapi' || charge.method === 'mini') payerOpenid(charge);
+    },
     pay: (ctx) => (ctx.charge.method === 'barcode' ? micropay(ctx) : v3Pay(ctx)),
     query: (ctx) => (ctx.charge.method === 'barcode' ? v2Query(ctx) : v3Query(ctx)),
     close: (ctx) => (ctx.charge.method === 'barcode' ? v2Reverse(ctx) : v3Close(ctx)),

@@ -146,6 +146,10 @@ export async function createChargeWithEntry(
     paidAt: null,
     closedAt: null,
   };
+  // A client's mistake (a currency or a parameter the channel's method cannot take) is
+  // refused before anything is written: no failed charge, no webhooks, no used order number.
+  // A payment started later by the hosted page gets what it lacks (the openid) there.
+  if (!params.startLater) connector.validate?.(charge);
   const orderScope = orderScopeOf(params);
   const context = () => ({ charge, config, clock: core.clock, publicUrl: core.publicUrl });
 
