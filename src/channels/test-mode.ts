@@ -1,3 +1,4 @@
+import type { Charge } from '../domain/charge.js';
 import type { Provider } from '../domain/channels.js';
 import { JuheError } from '../domain/errors.js';
 import type { Connector, ConnectorContext } from './_kit/connector.js';
@@ -59,6 +60,14 @@ function withDefaults(
       );
     };
     Object.defineProperty(test, name, { value: replacement, enumerable: true });
+  }
+  const validate = connector.validate;
+  if (validate) {
+    // With no simulator mounted, the stand-in plays the provider (test support only) and
+    // pays what the real provider would refuse: its rules, not the provider's, apply.
+    const checked = (charge: Charge) =>
+      standIn && !configs.provides(provider) ? standIn.validate?.(charge) : validate.call(connector, charge);
+    Object.defineProperty(test, 'validate', { value: checked, enumerable: true });
   }
   return test;
 }

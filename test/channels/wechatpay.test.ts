@@ -163,18 +163,17 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       }
     });
 
-    it('jsapi without the payer openid is refused before WeChat is called', async () => {
+    it('jsapi without the payer openid is refused before anything is written or WeChat is called', async () => {
+      const ordersBefore = (await core.db.query('SELECT 1 FROM wxsim_orders')).length;
       const error = await charge('jsapi').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(JuheError);
       expect((error as JuheError).code).toBe('missing_parameter');
-      const [failed] = await core.db.query<{ id: string; status: string }>(
-        'SELECT id, status FROM charges WHERE order_no = $1',
-        [charges.lastOrderNo()],
-      );
-      expect(failed.status).toBe('failed');
-      expect((await core.db.query('SELECT 1 FROM wxsim_orders WHERE attach = $1', [failed.id])).length).toBe(
-        0,
-      );
+      // No failed charge (its order number stays free for the corrected retry), no upstream order.
+      const stored = await core.db.query('SELECT 1 FROM charges WHERE order_no = $1', [
+        charges.lastOrderNo(),
+      ]);
+      expect(stored).toHaveLength(0);
+      expect((await core.db.query('SELECT 1 FROM wxsim_orders')).length).toBe(ordersBefore);
     });
 
     it('app: app_params for the WeChat SDK, signed over appid, timestamp, noncestr, prepayid', async () => {

@@ -22,6 +22,8 @@ export interface SandboxCredentials {
 export interface TestModeConfigs {
   /** The provider's default test config, or null when nothing provides one. */
   configFor(provider: Provider): Promise<ChannelConfig | null>;
+  /** Whether something (a mounted simulator) provides the provider's default. */
+  provides(provider: Provider): boolean;
   /** The default when its source answers at once (a simulator whose keys are loaded), else null. */
   peek(provider: Provider): ChannelConfig | null;
   /** Installs the provider's source; the returned function withdraws it (unless replaced since). */
@@ -46,6 +48,9 @@ export function testModeConfigs(): TestModeConfigs {
     async configFor(provider) {
       const source = sources.get(provider);
       return source ? config(provider, await source()) : null;
+    },
+    provides(provider) {
+      return sources.has(provider);
     },
     peek(provider) {
       const answer = sources.get(provider)?.();
