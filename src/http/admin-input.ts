@@ -70,3 +70,30 @@ export function refuseUnstorable(parts: { params?: unknown; query?: unknown; bod
 export async function refuseUnstorableInput(request: FastifyRequest): Promise<void> {
   refuseUnstorable({ params: request.params, query: request.query, body: request.body });
 }
+
+/** The path of the first number that is not finite (`.limit`, `.items.0.amount`), if any. */
+function nonFiniteNumberAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const at = nonFiniteNumberAt(inner, `${path}.${key}`);
+    if (at !== undefined) return at;
+  }
+  return undefined;
+}
+
+/**
+ * preHandler hook: refuses a number the schemas let through but no query can use. ajv
+ * coerces `limit=1e400` (or `Infinity`) to Infinity and counts it an integer within
+ * `maximum`; JSON.parse reads an overflowing literal as Infinity too. Runs after
+ * validation, so only fields typed as numbers are looked at.
+ */
+export async function refuseNonFiniteNumbers(request: FastifyRequest): Promise<void> {
+  for (const value of [request.params, request.query, request.body]) {
+    const at = nonFiniteNumberAt(value, '');
+    if (at !== undefined) {
+      const param = paramName(at);
+      throw new JuheError('invalid_parameter', `${param} must be a finite number`, param);
+    }
+  }
+}

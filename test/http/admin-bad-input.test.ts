@@ -80,6 +80,27 @@ describe.each(engines())('admin API bad input (%s)', (engine) => {
     expectRefused(await get('/api/v1/refunds?charge=%00'), 'charge');
   });
 
+  it.each([['1e400'], ['Infinity'], ['-1e999']])(
+    'a page size of %s (ajv coerces it to an infinite integer) is a 400 naming it',
+    async (limit) => {
+      for (const list of ['charges', 'refunds', 'events', 'deliveries']) {
+        expectRefused(await get(`/api/v1/${list}?limit=${limit}`), 'limit');
+      }
+    },
+  );
+
+  it('an amount literal that overflows to Infinity in JSON is a 400, and stores nothing', async () => {
+    const before = await countCharges();
+    const res = await server.inject({
+      method: 'POST',
+      url: '/api/v1/charges',
+      headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' },
+      payload: `{"app":"${appId}","order_no":"overflow-1","channel":"alipay","method":"qr","amount":1e400,"currency":"CNY","subject":"Tea"}`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(await countCharges()).toBe(before);
+  });
+
   it.each([
     ['a leap second', '1969-12-31T23:59:60Z'],
     ['a leap second on a real leap-second day', '2016-12-31T23:59:60Z'],

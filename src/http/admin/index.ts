@@ -7,7 +7,7 @@ import { chargeRoutes } from './charges.js';
 import { deliveryRoutes } from './deliveries.js';
 import { registerIdempotency } from './idempotency.js';
 import { guardBeforeValidation, identify } from './kit.js';
-import { refuseUnstorableInput } from '../admin-input.js';
+import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
 import { testHelperRoutes } from './test-helpers.js';
@@ -30,6 +30,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   });
   // NUL, lone surrogates and absurd nesting are a 400 here, not a 500 inside an insert.
   app.addHook('preValidation', refuseUnstorableInput);
+  app.addHook('preHandler', refuseNonFiniteNumbers);
   registerIdempotency(app, core);
 
   await app.register(authRoutes, { core });
