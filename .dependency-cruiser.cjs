@@ -40,9 +40,6 @@ const layer = {
 /** The connector contract core may import type-only (see above). */
 const connectorContract = '^src/channels/_kit/';
 
-/** Stateless helpers in core a connector may use (key parsing); anything else in core is its state. */
-const coreHelpersForChannels = '^src/core/crypto-keys\\.ts$';
-
 /** The storage seam (Queryable, Db): a simulator keeps its own tables through it. */
 const storageSeam = '^src/db/db\\.ts$';
 
@@ -99,10 +96,10 @@ module.exports = {
     {
       name: 'channels-not-to-state',
       comment:
-        'A connector knows only its upstream: no sandbox, no db, no core state (use cases, repositories, Core); only core/crypto-keys.ts.',
+        'A connector knows only its upstream: no sandbox, no db, no core state (use cases, repositories, Core).',
       severity: 'error',
       from: { path: layer.channels },
-      to: { path: [layer.db, layer.core, layer.sandbox], pathNot: coreHelpersForChannels },
+      to: { path: [layer.db, layer.core, layer.sandbox] },
     },
     {
       name: 'channels-not-sideways',

@@ -1,4 +1,4 @@
-import { toPrivateKey } from '../../core/crypto-keys.js';
+import { toPrivateKey } from '../../domain/crypto-keys.js';
 import { JuheError } from '../../domain/errors.js';
 
 /**

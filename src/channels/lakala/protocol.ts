@@ -1,5 +1,5 @@
 import { type KeyObject, X509Certificate, randomInt, sign, verify } from 'node:crypto';
-import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
+import { toPrivateKey, toPublicKey } from '../../domain/crypto-keys.js';
 
 /**
  * Lakala open platform API v3 (开放平台), the pure part: request envelopes, the

@@ -1,5 +1,5 @@
 import { X509Certificate, createHash, sign, verify } from 'node:crypto';
-import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
+import { toPrivateKey, toPublicKey } from '../../domain/crypto-keys.js';
 
 /**
  * UnionPay ACP 5.1.0 (全渠道) wire rules, pure: the signing string, signMethod 01 signatures,

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readablePrivateKey, unreadableSecret } from '../_kit/config-keys.js';
-import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
+import { toPrivateKey, toPublicKey } from '../../domain/crypto-keys.js';
 import WechatpayPlugin from 'wechatpay-axios-plugin';
 import type { ChannelConfig } from '../_kit/connector.js';
 import { JuheError } from '../../domain/errors.js';

@@ -11,7 +11,7 @@ import {
   timingSafeEqual,
   verify,
 } from 'node:crypto';
-import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
+import { toPrivateKey, toPublicKey } from '../../domain/crypto-keys.js';
 
 /**
  * WeChat Pay's wire formats, written once from the protocol (node:crypto only) and used by

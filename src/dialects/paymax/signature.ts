@@ -1,5 +1,5 @@
 import { sign, verify } from 'node:crypto';
-import { toPrivateKey, toPublicKey } from '../../core/crypto-keys.js';
+import { toPrivateKey, toPublicKey } from '../../domain/crypto-keys.js';
 
 /**
  * Paymax (2016 API) signs raw bytes with SHA1withRSA (PKCS#1 v1.5) and carries the

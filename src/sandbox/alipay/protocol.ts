@@ -1,5 +1,5 @@
 import { createSign, createVerify } from 'node:crypto';
-import { toPrivateKey, toPublicKey } from '../_kit/parsed-keys.js';
+import { toPrivateKey, toPublicKey } from '../../domain/crypto-keys.js';
 
 /**
  * Alipay OpenAPI 2.0 wire rules as the real gateway applies them, written independently
