@@ -38,6 +38,25 @@ export function usableConfig(
 }
 
 /**
+ * The merchant a parser verifies as: `merchantFor` of the URL's config when that config is
+ * one of `providers`' and usable; undefined for no config, another provider's, or one whose
+ * keys cannot be read (a config it cannot use is no config).
+ */
+export function notifiedMerchant<M>(
+  input: Pick<NotificationInput, 'config'>,
+  providers: readonly Provider[],
+  merchantFor: (config: ChannelConfig) => M,
+): M | undefined {
+  const usable = usableConfig(input, providers);
+  if (!usable) return undefined;
+  try {
+    return merchantFor(usable.config);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A parser that answers in its provider's shape even when it fails unexpectedly (a
  * certificate fetch that throws, a config that does not parse): a 500 refusal, which the
  * provider retries, instead of an error the route could only answer generically.

@@ -9,9 +9,9 @@ import {
   headerOf,
   notificationParser,
   refusedNotification,
-  usableConfig,
+  notifiedMerchant,
 } from '../_kit/parse-notification-kit.js';
-import { type Merchant, merchantFor } from './client.js';
+import { merchantFor } from './client.js';
 import { orderResult } from './connector.js';
 import { fenOf, notifyMessage, parseNotifyAuth, publicKeyOf, rsaVerify, timestampFresh } from './protocol.js';
 
@@ -39,13 +39,7 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
   const refuse = (status: number, reason: string, details?: Record<string, unknown>) =>
     refusedNotification(LAKALA_ACKNOWLEDGEMENT, { status, reason, details } satisfies NotificationRefusal);
 
-  const usable = usableConfig(input, ['lakala']);
-  let merchant: Merchant | undefined;
-  try {
-    merchant = usable && merchantFor(usable.config);
-  } catch {
-    merchant = undefined; // a config it cannot use is no config
-  }
+  const merchant = notifiedMerchant(input, ['lakala'], merchantFor);
   if (!merchant) return refuse(404, 'unknown channel config');
 
   const raw = input.rawBody.toString('utf8');

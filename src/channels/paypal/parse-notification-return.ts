@@ -1,5 +1,5 @@
 import type { NotificationInput } from '../_kit/connector.js';
-import { usableConfig } from '../_kit/parse-notification-kit.js';
+import { notifiedMerchant } from '../_kit/parse-notification-kit.js';
 import { paypalMerchantFor } from './client.js';
 
 /** The payer's cancel on PayPal's approve page, as the charge's failure. */
@@ -19,12 +19,6 @@ export function parsePaypalReturn(
 ): { orderSn: string; credential: { paypal_order_id: string }; channels: readonly ['paypal'] } | undefined {
   const { order, token } = input.query;
   if (typeof order !== 'string' || typeof token !== 'string' || !token) return undefined;
-  const usable = usableConfig(input, ['paypal']);
-  try {
-    if (!usable) return undefined;
-    paypalMerchantFor(usable.config);
-  } catch {
-    return undefined; // a config it cannot use is no config
-  }
+  if (!notifiedMerchant(input, ['paypal'], paypalMerchantFor)) return undefined;
   return { orderSn: order, credential: { paypal_order_id: token }, channels: ['paypal'] };
 }

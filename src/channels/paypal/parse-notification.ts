@@ -10,9 +10,9 @@ import {
   headerOf,
   notificationParser,
   refusedNotification,
-  usableConfig,
+  notifiedMerchant,
 } from '../_kit/parse-notification-kit.js';
-import { type PaypalMerchant, paypalMerchantFor } from './client.js';
+import { paypalMerchantFor } from './client.js';
 import { captureResult, refundResult } from './connector.js';
 import { parsePaypalAmount } from './protocol.js';
 import { MAX_TRANSMISSION_SKEW_MS, WebhookRejected, openWebhook } from './webhook.js';
@@ -69,13 +69,7 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
       details,
     } satisfies NotificationRefusal);
 
-  const usable = usableConfig(input, ['paypal']);
-  let merchant: PaypalMerchant | undefined;
-  try {
-    merchant = usable && paypalMerchantFor(usable.config);
-  } catch {
-    merchant = undefined; // a config it cannot use is no config
-  }
+  const merchant = notifiedMerchant(input, ['paypal'], paypalMerchantFor);
   if (!merchant) return refuse(404, 'unknown channel config', 'webhook for an unknown PayPal config');
 
   // PayPal signs with its wall clock; freshness and the replay window are measured on ours.

@@ -4,8 +4,8 @@ import type {
   NotificationRefusal,
   ParsedNotification,
 } from '../_kit/connector.js';
-import { notificationParser, refusedNotification, usableConfig } from '../_kit/parse-notification-kit.js';
-import { type UnionpayMerchant, merchantFor } from './client.js';
+import { notificationParser, refusedNotification, notifiedMerchant } from '../_kit/parse-notification-kit.js';
+import { merchantFor } from './client.js';
 import { refundIdOf } from './connector.js';
 import { formDecode, outcomeOf, verifyFromUnionpay } from './protocol.js';
 
@@ -36,20 +36,9 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
       details,
     } satisfies NotificationRefusal);
 
-  const usable = usableConfig(input, PROVIDERS);
-  let merchant: UnionpayMerchant | undefined;
-  try {
-    merchant =
-      usable &&
-      merchantFor(
-        usable.config,
-        usable.config?.livemode ?? false,
-        input.publicUrl,
-        usable.config?.provider ?? 'unionpay',
-      );
-  } catch {
-    merchant = undefined; // a config it cannot use is no config
-  }
+  const merchant = notifiedMerchant(input, PROVIDERS, (config) =>
+    merchantFor(config, config.livemode, input.publicUrl, config.provider),
+  );
   if (!merchant) return refuse(404, 'unknown channel config', 'notice for an unknown UnionPay config');
 
   const fields = formDecode(input.rawBody.toString('utf8'));

@@ -9,10 +9,10 @@ import {
   headerOf,
   notificationParser,
   refusedNotification,
-  usableConfig,
+  notifiedMerchant,
 } from '../_kit/parse-notification-kit.js';
 import { CallbackRejected, openCallback } from './callback.js';
-import { type Merchant, merchantFor } from './client.js';
+import { merchantFor } from './client.js';
 import { parseRfc3339 } from './protocol.js';
 
 /** WeChat Pay stops retrying on a 2xx; a failure carries its {code: 'FAIL', message} shape. */
@@ -42,13 +42,7 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
       details,
     } satisfies NotificationRefusal);
 
-  const usable = usableConfig(input, ['wechatpay']);
-  let merchant: Merchant | undefined;
-  try {
-    merchant = usable && merchantFor(usable.config);
-  } catch {
-    merchant = undefined; // a config it cannot use is no config
-  }
+  const merchant = notifiedMerchant(input, ['wechatpay'], merchantFor);
   if (!merchant) return refuse(404, 'unknown channel config', 'callback for an unknown WeChat Pay config');
 
   let callback;
