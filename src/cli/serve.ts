@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { startReplaySweeper } from '../core/auth/request-replay.js';
 import { startExpiryWorker } from '../core/payments/expire-charges.js';
 import { startPollingWorker } from '../core/payments/poll.js';
 import { buildServer } from '../http/server.js';
@@ -16,7 +17,7 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildServer({ core, logger: { level: config.logLevel }, limits: config.limits });
   const stopWorkers: (() => Promise<void>)[] = [];
   if (config.workers) {
-    stopWorkers.push(startExpiryWorker(core), startPollingWorker(core));
+    stopWorkers.push(startExpiryWorker(core), startPollingWorker(core), startReplaySweeper(core));
     const notify = startNotifyWorkers(core, { allowPrivateTargets: config.allowPrivateTargets });
     stopWorkers.push(() => notify.stop());
   }

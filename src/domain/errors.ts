@@ -13,6 +13,8 @@ export const ERROR_CATALOG = {
   invalid_credentials: { status: 401, message: 'The credentials are not valid.' },
   invalid_signature: { status: 401, message: 'The signature does not match.' },
   stale_timestamp: { status: 401, message: 'The request timestamp is outside the allowed window.' },
+  // The same signed request (same nonce, or same signature) arrived before within its window.
+  request_replayed: { status: 401, message: 'This signed request was already received.' },
   forbidden: { status: 403, message: 'Your role does not allow this action.' },
   not_found: { status: 404, message: 'No such object.' },
   app_not_found: { status: 404, message: 'No such app.' },

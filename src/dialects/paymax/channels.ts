@@ -15,7 +15,8 @@ import type { Method, Provider } from '../../domain/channels.js';
  *   alipay_app    {"alipay_app": {"order_string": "..."}}
  *   wechat_app    {"wechat_app": {"order_string": "..."}}   (prepay parameters from the channel)
  *   apple_pay_app {"apple_pay_app": {"order_string": "..."}}
- *   wechat_wap    {"wechat_wap": {"jsapi": {"appId", "package", "signType", ...}}}
+ *   wechat_wap    {"wechat_wap": {"jsapi": {"appId", "package", "signType", ...}}}  (with extra.open_id)
+ *                 {"wechat_wap": {"pay_url": "https://<gateway>/cashier/pay/ch_..."}}  (without)
  *   wechat_csb    {"wechat_csb": {"qr_code": "weixin://wxpay/bizpayurl?pr=..."}}
  *   alipay_web, lakala_web, lakala_h5  {"<code>": {"pay_url": "https://..."}}
  *   lakala_app    {"lakala_app": {"order_string": "..."}}
@@ -27,6 +28,12 @@ export interface PaymaxChannel {
   method: Method;
   requiredExtra: readonly string[];
   returnUrlKey?: string;
+  /**
+   * The extra naming the payer (WeChat `open_id` for JSAPI). Given, the payment starts at
+   * create; left out, the charge's credential is the hosted pay page, which learns the payer
+   * (WeChat web authorization, as store `jump_url` orders do) and starts the payment there.
+   */
+  payerExtra?: string;
   /** Upper bound on time_expire - now; WeChat official-account (JSAPI) orders live 3 minutes. */
   maxExpiryMs?: number;
 }
@@ -41,7 +48,8 @@ export const PAYMAX_CHANNELS: readonly PaymaxChannel[] = [
     code: 'wechat_wap',
     provider: 'wechatpay',
     method: 'jsapi',
-    requiredExtra: ['open_id'],
+    requiredExtra: [],
+    payerExtra: 'open_id',
     maxExpiryMs: THREE_MINUTES,
   },
   { code: 'wechat_csb', provider: 'wechatpay', method: 'qr', requiredExtra: [] },

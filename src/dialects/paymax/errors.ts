@@ -63,6 +63,10 @@ const FROM_CATALOG: Partial<Record<ErrorCode, [number, PaymaxCode]>> = {
   unauthenticated: [401, 'SECRET_KEY_IS_BLANK'],
   invalid_credentials: [401, 'SECRET_KEY_IS_INVALID'],
   invalid_signature: [401, 'SIGN_CHECK_FAILED'],
+  // The July-2016 scheme's freshness and one-time nonce are part of its signature check:
+  // Paymax documents no other 401 code, and failure_msg says which part failed.
+  stale_timestamp: [401, 'SIGN_CHECK_FAILED'],
+  request_replayed: [401, 'SIGN_CHECK_FAILED'],
   app_not_found: [400, 'APP_NOT_EXIST'],
   not_found: [400, 'ORDER_NO_NOT_EXIST'],
   charge_not_found: [400, 'ORDER_NO_NOT_EXIST'],

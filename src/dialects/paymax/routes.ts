@@ -7,10 +7,17 @@ import { listChargeRefunds, retrieveCharge, retrieveRefund } from '../../core/pa
 import { createRefund } from '../../core/refunds/create-refund.js';
 import type { Charge, Refund } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
-import { authenticate, checkRequestSign } from './auth.js';
+import { type PaymaxCaller, authenticateRequest, claimBodySignedRequest } from './auth.js';
 import { PaymaxError, toPaymaxError } from './errors.js';
 import { chargeObject, refundObject } from './objects.js';
 import { signSha1WithRsaOffLoop } from './signature.js';
+import {
+  ANSWER_HEADER_NAMES,
+  PHP_MARKERS,
+  SIGN_LINE_CONFUSABLE,
+  answerMessage,
+  newNonce,
+} from './signed-headers.js';
 import { isStorableText } from '../../domain/storable-text.js';
 import { type JsonBody, appOf, parseChargeRequest, parseJsonBody, parseRefundRequest } from './validation.js';
 
@@ -23,8 +30,11 @@ import { type JsonBody, appOf, parseChargeRequest, parseJsonBody, parseRefundReq
  * served both at /v1/... and at /merchant-api/v1/..., so a client whose base URL is the
  * real service's `https://www.paymax.cc/merchant-api` works by changing only the host.
  *
- * Success (< 400) is the envelope `{"res_data": "<object JSON>", "sign": base64(SHA1withRSA(
- * res_data, platform private key))}`; errors are bare `{"failure_code", "failure_msg"}`.
+ * Each request is answered in its own signature scheme (auth.ts): success (< 400) is, for the
+ * 2016 document's scheme, the envelope `{"res_data": "<object JSON>", "sign": base64(SHA1withRSA(
+ * res_data, platform private key))}`; for the July-2016 scheme, the bare object signed in the
+ * `nonce`, `timestamp`, `Authorization` and `sign` response headers (signed-headers.ts).
+ * Errors are bare `{"failure_code", "failure_msg"}` in both, unsigned (no SDK verifies them).
  */
 export const PAYMAX_PREFIXES = ['/v1', '/merchant-api/v1'] as const;
 
@@ -41,6 +51,19 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
   // calls its content type ("application/json", "application/json; charset=UTF-8", none).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  // The PHP SDK mistakes any answer header line holding "nonce", "timestamp", "Authorization"
+  // or "sign" for one of the four signed ones: a July-2016 answer carries no other such line
+  // (a client-chosen x-request-id such as "sign-1" included).
+  app.addHook('onSend', async (_request, reply) => {
+    if (reply.raw.getHeader('sign') === undefined) return;
+    const signed = new Set<string>(ANSWER_HEADER_NAMES.map((name) => name.toLowerCase()));
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (signed.has(name) || !PHP_MARKERS.test(`${name}: ${String(value)}`)) continue;
+      reply.removeHeader(name);
+      reply.raw.removeHeader(name);
+    }
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const mapped = toPaymaxError(error);
@@ -59,7 +82,8 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
   );
 
   app.post('/charges', { schema: { hide: true } }, async (request, reply) => {
-    const { credential, body } = await signedBody(core, request);
+    const { caller, body } = await signedBody(core, request);
+    const { credential } = caller;
     const platformKey = await platformKeyOf(core, credential);
     const app = appOf(body.fields);
     if (app !== credential.publicId) {
@@ -83,35 +107,67 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
       metadata: input.metadata,
       expiresAt: input.expiresAt,
       returnUrl: input.returnUrl,
+      // wechat_wap without open_id: the hosted pay page learns the payer's openid (WeChat web
+      // authorization) and starts the JSAPI payment there; the credential is that page's URL.
+      startLater: input.payerLearnedByHostedPage,
     });
-    return sendSigned(reply, platformKey, chargeObject(charge, objectOptions(core, credential, [])));
+    return answer(
+      core,
+      reply,
+      caller,
+      platformKey,
+      chargeObject(charge, objectOptions(core, credential, [])),
+    );
   });
 
   app.get<{ Params: { id: string } }>('/charges/:id', { schema: { hide: true } }, async (request, reply) => {
-    const credential = await authenticate(core, request);
+    const caller = await authenticateRequest(core, request, { bodySigned: false });
+    const { credential } = caller;
     const platformKey = await platformKeyOf(core, credential);
     const charge = await ownCharge(core, credential, request.params.id);
     const refunds = await listChargeRefunds(core, charge.id);
-    return sendSigned(reply, platformKey, chargeObject(charge, objectOptions(core, credential, refunds)));
+    return answer(
+      core,
+      reply,
+      caller,
+      platformKey,
+      chargeObject(charge, objectOptions(core, credential, refunds)),
+    );
   });
 
   app.post<{ Params: { id: string } }>(
     '/charges/:id/refunds',
     { schema: { hide: true } },
     async (request, reply) => {
-      const { credential, body } = await signedBody(core, request);
+      const { caller, body } = await signedBody(core, request);
+      const { credential } = caller;
       const platformKey = await platformKeyOf(core, credential);
       const input = parseRefundRequest(body);
       const charge = await ownCharge(core, credential, request.params.id);
-      const refund = await createRefund(core, {
-        chargeId: charge.id,
-        // Paymax allows one refund in progress per charge at a time (MULTI_REFUND_RECORDS).
-        oneAtATime: true,
-        amount: input.amount,
-        description: input.description,
-        metadata: input.metadata,
-      });
-      return sendSigned(reply, platformKey, refundObject(refund, { charge, publicUrl: core.publicUrl }));
+      const release =
+        caller.scheme === 'body-2016' ? await claimBodySignedRequest(core, caller, request) : undefined;
+      let refund: Refund;
+      try {
+        refund = await createRefund(core, {
+          chargeId: charge.id,
+          // Paymax allows one refund in progress per charge at a time (MULTI_REFUND_RECORDS).
+          oneAtATime: true,
+          amount: input.amount,
+          description: input.description,
+          metadata: input.metadata,
+        });
+      } catch (error) {
+        // Refused (or failed before a refund existed): the same request sent again is a retry.
+        await release?.();
+        throw error;
+      }
+      return answer(
+        core,
+        reply,
+        caller,
+        platformKey,
+        refundObject(refund, { charge, publicUrl: core.publicUrl }),
+      );
     },
   );
 
@@ -119,7 +175,8 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
     '/charges/:id/refunds/:refundId',
     { schema: { hide: true } },
     async (request, reply) => {
-      const credential = await authenticate(core, request);
+      const caller = await authenticateRequest(core, request, { bodySigned: false });
+      const { credential } = caller;
       const platformKey = await platformKeyOf(core, credential);
       const charge = await ownCharge(core, credential, request.params.id);
       // An id PostgreSQL cannot even compare (NUL) names no refund; asking would be a 500.
@@ -128,20 +185,24 @@ async function paymaxScope(app: FastifyInstance, { core }: { core: Core }): Prom
       if (!refund || refund.chargeId !== charge.id) {
         throw new JuheError('refund_not_found', `charge ${charge.id} has no refund ${refundId}`);
       }
-      return sendSigned(reply, platformKey, refundObject(refund, { charge, publicUrl: core.publicUrl }));
+      return answer(
+        core,
+        reply,
+        caller,
+        platformKey,
+        refundObject(refund, { charge, publicUrl: core.publicUrl }),
+      );
     },
   );
 }
 
-/** Authenticates a POST, checks its sign over the raw bytes, then decodes the JSON. */
+/** Authenticates a POST in its scheme (the sign covers the raw bytes), then decodes the JSON. */
 async function signedBody(
   core: Core,
   request: FastifyRequest,
-): Promise<{ credential: Credential<'paymax'>; body: JsonBody }> {
-  const credential = await authenticate(core, request);
-  const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-  checkRequestSign(credential, request, raw);
-  return { credential, body: parseJsonBody(raw) };
+): Promise<{ caller: PaymaxCaller; body: JsonBody }> {
+  const caller = await authenticateRequest(core, request, { bodySigned: true });
+  return { caller, body: parseJsonBody(caller.raw) };
 }
 
 /** A charge of the credential's app and mode; anyone else's is "no such order". */
@@ -168,15 +229,34 @@ async function platformKeyOf(core: Core, credential: Credential<'paymax'>): Prom
   return platform.secrets.privateKeyPem;
 }
 
-async function sendSigned(
+/** A success answer in the caller's scheme, signed with the app's platform key. */
+async function answer(
+  core: Core,
   reply: FastifyReply,
+  caller: PaymaxCaller,
   platformKey: string,
   object: Record<string, unknown>,
 ): Promise<FastifyReply> {
-  const resData = JSON.stringify(object);
-  const sign = await signSha1WithRsaOffLoop(resData, platformKey);
-  return reply
-    .status(200)
-    .type(JSON_UTF8)
-    .send(JSON.stringify({ res_data: resData, sign }));
+  const json = JSON.stringify(object);
+  if (caller.scheme === 'body-2016') {
+    const sign = await signSha1WithRsaOffLoop(json, platformKey);
+    return reply
+      .status(200)
+      .type(JSON_UTF8)
+      .send(JSON.stringify({ res_data: json, sign }));
+  }
+  const timestamp = String(core.clock.now().getTime());
+  let nonce: string;
+  let sign: string;
+  do {
+    nonce = newNonce();
+    sign = await signSha1WithRsaOffLoop(answerMessage(nonce, timestamp, caller.secretKey, json), platformKey);
+  } while (SIGN_LINE_CONFUSABLE.test(sign));
+  // Set on the raw response: fastify lowercases the names it is given, node writes these as set.
+  const [nonceName, timestampName, authorizationName, signName] = ANSWER_HEADER_NAMES;
+  reply.raw.setHeader(nonceName, nonce);
+  reply.raw.setHeader(timestampName, timestamp);
+  reply.raw.setHeader(authorizationName, caller.secretKey);
+  reply.raw.setHeader(signName, sign);
+  return reply.status(200).type(JSON_UTF8).send(json);
 }

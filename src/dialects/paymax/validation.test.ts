@@ -95,7 +95,18 @@ describe('paymax request validation', () => {
   });
 
   it('requires the extras each channel documents', () => {
-    illegal(() => charge({ ...base, channel: 'wechat_wap' }, NOW), 'extra.open_id');
+    // wechat_wap without open_id is the hosted page's (it learns the payer); a malformed one is refused.
+    expect(charge({ ...base, channel: 'wechat_wap' }, NOW).payerLearnedByHostedPage).toBe(true);
+    expect(
+      charge({ ...base, channel: 'wechat_wap', extra: { open_id: '' } }, NOW).payerLearnedByHostedPage,
+    ).toBe(true);
+    expect(
+      charge({ ...base, channel: 'wechat_wap', extra: { open_id: 'o1' } }, NOW).payerLearnedByHostedPage,
+    ).toBe(false);
+    expect(charge({ ...base, channel: 'wechat_csb' }, NOW).payerLearnedByHostedPage).toBe(false);
+    for (const open_id of [1, ' ', ['o'], 'o'.repeat(129)]) {
+      illegal(() => charge({ ...base, channel: 'wechat_wap', extra: { open_id } }, NOW), 'extra.open_id');
+    }
     illegal(() => charge({ ...base, channel: 'lakala_web', extra: { user_id: '' } }, NOW), 'extra.user_id');
     illegal(
       () => charge({ ...base, channel: 'lakala_app', extra: { user_id: 'u' } }, NOW),

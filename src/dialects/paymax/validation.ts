@@ -137,6 +137,8 @@ export interface PaymaxChargeRequest {
   extra: Record<string, unknown>;
   metadata: Record<string, unknown>;
   returnUrl: string | null;
+  /** The channel's payer extra (open_id) was left out: the hosted pay page learns the payer. */
+  payerLearnedByHostedPage: boolean;
 }
 
 /** `app` is checked first and on its own: a request for another app is APP_NOT_EXIST. */
@@ -190,6 +192,7 @@ export function parseChargeRequest({ fields: body, numbers }: JsonBody, now: Dat
     }
   }
   const returnUrl = channel.returnUrlKey ? returnUrlOf(extra, channel.returnUrlKey) : null;
+  const payerLearnedByHostedPage = channel.payerExtra ? !payerGiven(extra, channel.payerExtra) : false;
 
   return {
     app,
@@ -204,7 +207,18 @@ export function parseChargeRequest({ fields: body, numbers }: JsonBody, now: Dat
     extra,
     metadata,
     returnUrl,
+    payerLearnedByHostedPage,
   };
+}
+
+/** Whether extra names the payer; absent, null or "" means not (the hosted page asks), anything else must be a string. */
+function payerGiven(extra: Record<string, unknown>, key: string): boolean {
+  const value = extra[key];
+  if (value === undefined || value === null || value === '') return false;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 128) {
+    throw illegalArgument(`extra.${key} must be the payer's id (a string of at most 128 characters)`);
+  }
+  return true;
 }
 
 function returnUrlOf(extra: Record<string, unknown>, key: string): string | null {
