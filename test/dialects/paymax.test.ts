@@ -610,8 +610,9 @@ describe.each(engines())('paymax merchant API end to end (%s)', (engine) => {
       await refused(400, 'ILLEGAL_ARGUMENT', () =>
         client.post('/v1/charges', chargeBody({ channel: 'bitcoin_app' })),
       );
+      // (wechat_wap without open_id is the hosted page's: paymax-july2016.test.ts; a malformed one is refused.)
       await refused(400, 'ILLEGAL_ARGUMENT', () =>
-        client.post('/v1/charges', chargeBody({ channel: 'wechat_wap' })),
+        client.post('/v1/charges', chargeBody({ channel: 'wechat_wap', extra: { open_id: 7 } })),
       );
       await refused(400, 'ILLEGAL_ARGUMENT', () =>
         client.post('/v1/charges', chargeBody({ channel: 'lakala_web' })),
