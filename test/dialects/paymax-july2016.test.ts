@@ -282,6 +282,11 @@ describe.each(engines())('paymax July-2016 signature scheme end to end (%s)', (e
     const id = created.json.id;
     expect((await php.queryCharge(id)).json).toEqual(created.json);
     await paid(id);
+    // A body over 1024 bytes: curl sends Expect: 100-continue and reads two header blocks.
+    const big = await php.createCharge(chargeParams(generated, { metadata: { note: '备注'.repeat(200) } }));
+    expect(php.sawInterim).toBe(true);
+    expect(big.status).toBe(200);
+    expect(big.json.metadata.note).toHaveLength(400);
     const refund = await php.createRefund(id, { description: '全额退款' });
     expect(refund.json).toMatchObject({ amount: 3.21, status: 'SUCCEED' });
     expect(Object.keys(refund.json)).toEqual(REFUND_KEYS);

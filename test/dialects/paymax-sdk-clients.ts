@@ -172,6 +172,9 @@ export class InvalidResponseException extends Error {}
 
 /** The PHP SDK's HttpCurlUtil, over a raw socket (curl with CURLOPT_HEADER returns the header block). */
 export class PhpSdkClient {
+  /** Whether the last answer began with an interim 100 Continue header block. */
+  sawInterim = false;
+
   constructor(
     readonly host: string,
     readonly port: number,
@@ -229,13 +232,21 @@ export class PhpSdkClient {
     ];
     if (method === 'POST') {
       lines.push(`Content-Length: ${Buffer.byteLength(jsonData)}`);
+      // curl of the SDK's era asks before sending a body over 1024 bytes.
+      if (Buffer.byteLength(jsonData) > 1024) lines.push('Expect: 100-continue');
     }
     const data = await rawExchange(this.host, this.port, `${lines.join('\r\n')}\r\n\r\n${jsonData}`);
-    const split = data.indexOf('\r\n\r\n');
+    // CURLINFO_HEADER_SIZE counts every header block, an interim "100 Continue" one included.
+    let split = data.indexOf('\r\n\r\n');
+    while (/^HTTP\/1\.1 1\d\d/.test(data.slice(data.lastIndexOf('HTTP/1.1', split), split))) {
+      split = data.indexOf('\r\n\r\n', split + 4);
+    }
     const resHeader = data.slice(0, split + 4);
     const body = data.slice(split + 4);
-    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(resHeader)?.[1]);
+    const finalStatus = resHeader.slice(resHeader.lastIndexOf('HTTP/1.1'));
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(finalStatus)?.[1]);
     const headerLines = resHeader.split('\r\n').filter((l) => l !== '');
+    this.sawInterim = resHeader.startsWith('HTTP/1.1 100');
     if (status < 400) this.toVerifyData(resHeader, body);
     return { status, text: body, json: JSON.parse(body), headerLines };
   }
