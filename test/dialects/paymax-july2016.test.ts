@@ -26,7 +26,7 @@ import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { startGateway } from './gateway.js';
 import { newPaymaxApp } from './paymax-app.js';
-import { clientOf, merchantSign } from './paymax-client.js';
+import { PaymaxClient, clientOf, merchantSign } from './paymax-client.js';
 import { NodeSdkClient, PhpSdkClient, type SdkAnswer, phpJsonEncode } from './paymax-sdk-clients.js';
 import { rowCounts } from './row-counts.js';
 
@@ -248,6 +248,14 @@ describe.each(engines())('paymax July-2016 signature scheme end to end (%s)', (e
 
     const fetched = await node.queryCharge(id);
     expect(fetched.json).toEqual(created.json);
+    // The same object in both schemes: the July-2016 body is, byte for byte, the 2016 res_data.
+    const legacy = new PaymaxClient(
+      base,
+      imported.paymax.secretKey,
+      SDK_PRIVATE_PKCS1,
+      imported.paymax.platformPublicKeyPem,
+    );
+    expect((await legacy.get(`/merchant-api/v1/charges/${id}`)).resData).toBe(fetched.text);
 
     await paid(id);
     const refund = await node.createRefund(id, { amount: 1.2, description: '部分退款' });
