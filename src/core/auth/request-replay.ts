@@ -1,4 +1,8 @@
-import { claimRequestKey, pruneRequestKeys, releaseRequestKey } from '../../db/signed-request-keys.js';
+import {
+  claimRequestKeyUnflushed,
+  pruneRequestKeys,
+  releaseRequestKey,
+} from '../../db/signed-request-keys.js';
 import type { Core } from '../context.js';
 import { startPeriodic } from '../periodic.js';
 
@@ -15,7 +19,7 @@ export async function claimSignedRequest(
   key: string,
   acceptableUntil: Date,
 ): Promise<boolean> {
-  return claimRequestKey(core.db, scope, key, core.clock.now(), acceptableUntil);
+  return claimRequestKeyUnflushed(core.db, scope, key, core.clock.now(), acceptableUntil);
 }
 
 /** Forgets a claim whose request was refused, so that sending it again is not a replay. */
