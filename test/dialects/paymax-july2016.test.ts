@@ -179,7 +179,7 @@ describe.each(engines())('paymax July-2016 signature scheme end to end (%s)', (e
     await applyChargeResult(core, id, { status: 'succeeded', transactionNo: `TX${id}` });
   }
 
-  /** A refusal: the status and code, bare error JSON, no signed headers, nothing changed. */
+  /** A refusal: the status and code, bare error JSON, nothing changed. */
   async function refused(status: number, code: string, send: () => Promise<SdkAnswer>, message?: RegExp) {
     const before = await counts();
     const answer = await send();
