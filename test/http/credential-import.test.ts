@@ -83,7 +83,7 @@ describe.each(engines())('credential import (%s)', (engine) => {
     core = await testCore(engine, { connectors: genericSandboxes() });
     server = await testServer(core);
     merchantId = (await createMerchant(core.db, core, { name: '老商户' })).id;
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await server?.close();
