@@ -6,6 +6,7 @@ import { migrate } from '../db/migrate.js';
 import { createUser } from '../http/admin/auth-routes.js';
 import { ROLES } from '../http/admin/kit.js';
 import { openCore, openDatabase } from '../runtime.js';
+import { registerImportCommands } from './import.js';
 import { registerSandboxCommand } from './sandbox.js';
 import { serve } from './serve.js';
 
@@ -67,6 +68,7 @@ app
     await core.db.close();
   });
 
+registerImportCommands(program, app);
 registerSandboxCommand(program);
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`juhe: ${error.message}\n`);

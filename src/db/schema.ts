@@ -289,6 +289,8 @@ export interface Stores {
   name: string;
   open_id: string;
   open_key_enc: string;
+  previous_open_key_enc: string | null;
+  previous_open_key_expires_at: Timestamp | null;
   shop_pass_hash: string;
 }
 

@@ -101,6 +101,13 @@ export interface Connector {
    * order number. Never talks to the upstream.
    */
   validate?(charge: Charge): void;
+  /**
+   * Refuses, before it is saved, a channel config this connector could never call with:
+   * a required setting or secret missing, a key or certificate that does not parse. Throws
+   * the JuheError a call would throw (`channel_not_available`, `channel_certificate_invalid`).
+   * Never talks to the upstream. Used by the bulk import of channel configs.
+   */
+  validateConfig?(config: ChannelConfig): void;
   pay(ctx: ConnectorContext): Promise<PayResult>;
   query?(ctx: ConnectorContext): Promise<ChannelResult>;
   refund?(ctx: RefundContext): Promise<RefundResult>;

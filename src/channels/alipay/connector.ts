@@ -63,6 +63,11 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
       methods: ['app', 'page', 'wap', 'qr', 'barcode', 'jsapi', 'mini'],
     },
 
+    validateConfig(config) {
+      // The SDK parses both keys when it is built: a bad key fails here, not at the first charge.
+      resolveAlipayApp({ config, publicUrl: '' } as ConnectorContext, options);
+    },
+
     validate(charge) {
       orderContent(charge);
       if (charge.method === 'barcode') requireAuthCode(charge);

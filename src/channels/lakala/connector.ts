@@ -47,6 +47,7 @@ export function lakalaConnector(): LakalaConnector {
     name: 'lakala',
     parseNotification: parseLakalaNotification,
     capabilities: { methods: ['page', 'h5', 'app'] },
+    validateConfig: (config) => void merchantFor(config),
     validate: requireCny,
     pay: createOrder,
     query: queryOrder,

@@ -37,6 +37,7 @@ export function paypalConnector(): PaypalConnector {
     name: 'paypal',
     parseNotification: parsePaypalNotification,
     capabilities: { methods: ['page', 'wap', 'app'] },
+    validateConfig: (config) => void paypalMerchantFor(config),
     validate: requireAcceptedCurrency,
     pay: createOrder,
     query: (ctx) => queryOrder(ctx, true),

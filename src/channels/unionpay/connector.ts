@@ -59,6 +59,7 @@ export function unionpayConnector(
     capabilities: {
       methods: provider === 'applepay' ? ['app'] : ['app', 'page'],
     },
+    validateConfig: (config) => void merchantFor(config, config.livemode, '', provider),
     validate: requireCny,
     pay: (ctx) => pay(ctx, merchant(ctx), provider),
     query: (ctx) => query(ctx, merchant(ctx)),

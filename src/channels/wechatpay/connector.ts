@@ -43,6 +43,7 @@ export function wechatpayConnector(): WechatpayConnector {
     capabilities: {
       methods: ['qr', 'jsapi', 'mini', 'app', 'h5', 'barcode'],
     },
+    validateConfig: (config) => void merchantFor(config),
     validate(charge) {
       requireCny(charge);
       if (charge.method === 'barcode') authCodeOf(charge);

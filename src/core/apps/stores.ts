@@ -21,6 +21,11 @@ export interface Store {
 
 export interface StoreWithKey extends Store {
   openKey: string;
+  /**
+   * The open_key a rotation replaced, while its overlap window lasts: requests signed with
+   * it still verify until `previousOpenKeyExpiresAt` (store-credentials.ts).
+   */
+  previousOpenKey?: { key: string; expiresAt: Date };
   /** The merchant of the store's app: its orders are numbered merchant-wide too (ord_mct_id). */
   merchantId: string;
 }
@@ -46,7 +51,16 @@ export const sha1Hex = (text: string) => createHash('sha1').update(text, 'utf8')
 export async function createStore(
   q: Queryable,
   core: Core,
-  params: { appId: string; name: string; livemode: boolean; shopPassword?: string },
+  params: {
+    appId: string;
+    name: string;
+    livemode: boolean;
+    shopPassword?: string;
+    /** Imported credentials (import-credentials.ts), already checked; generated when absent. */
+    openId?: string;
+    openKey?: string;
+    shopPassSha1?: string;
+  },
 ): Promise<StoreWithKey> {
   const app = await findApp(q, params.appId);
   if (!app) throw new Error(`no app ${params.appId}`);
@@ -56,14 +70,16 @@ export async function createStore(
     appId: params.appId,
     name: params.name,
     livemode: params.livemode,
-    openId: core.ids.secret(16).replace(/[^a-zA-Z0-9]/g, '0'),
-    openKey: core.ids
-      .secret(24)
-      .replace(/[^a-zA-Z0-9]/g, '0')
-      .slice(0, 32),
+    openId: params.openId ?? core.ids.secret(16).replace(/[^a-zA-Z0-9]/g, '0'),
+    openKey:
+      params.openKey ??
+      core.ids
+        .secret(24)
+        .replace(/[^a-zA-Z0-9]/g, '0')
+        .slice(0, 32),
     createdAt: core.clock.now(),
   };
-  const shopPassHash = await hashPassword(sha1Hex(params.shopPassword ?? '123456'));
+  const shopPassHash = await hashPassword(params.shopPassSha1 ?? sha1Hex(params.shopPassword ?? '123456'));
   await stores.insertStore(q, {
     id: store.id,
     appId: store.appId,
@@ -83,9 +99,19 @@ export async function findStoreByOpenId(
   openId: string,
 ): Promise<StoreWithKey | undefined> {
   const row = await stores.findStoreByOpenId(q, openId);
-  return row
-    ? { ...toStore(row), openKey: box.open(row.open_key_enc), merchantId: row.merchant_id }
-    : undefined;
+  if (!row) return undefined;
+  const store: StoreWithKey = {
+    ...toStore(row),
+    openKey: box.open(row.open_key_enc),
+    merchantId: row.merchant_id,
+  };
+  if (row.previous_open_key_enc && row.previous_open_key_expires_at) {
+    store.previousOpenKey = {
+      key: box.open(row.previous_open_key_enc),
+      expiresAt: row.previous_open_key_expires_at,
+    };
+  }
+  return store;
 }
 
 export async function findStore(q: Queryable, id: string): Promise<Store | undefined> {

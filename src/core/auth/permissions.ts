@@ -12,7 +12,8 @@ export const PERMISSIONS = {
   'refunds.write': 'Refund charges',
   'apps.write': 'Create merchants, apps, stores, cashiers and terminals',
   'credentials.reveal': "Show an app's dialect secrets (audited)",
-  'credentials.rotate': "Issue or rotate an app's dialect credentials",
+  'credentials.rotate':
+    "Issue, import or rotate an app's dialect credentials; rotate a store's open_key and change its supervisor password",
   'channels.write': 'Save and delete upstream channel configs',
   'webhooks.write': 'Manage webhook endpoints and replay deliveries',
   'users.write': 'List and create console users',

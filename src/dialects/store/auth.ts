@@ -46,9 +46,9 @@ export async function authenticate(
   const given = fields.sign;
   if (!given) throw new StoreError('bad_sign', 'sign不能为空');
   // The signing string leaves `sign` itself out.
-  if (!/^[0-9a-fA-F]{32}$/.test(given) || !verifySign(fields, given, store.openKey)) {
-    throw new StoreError('bad_sign');
-  }
+  const signedBy = /^[0-9a-fA-F]{32}$/.test(given) ? keySigning(core, store, fields, given) : undefined;
+  if (!signedBy) throw new StoreError('bad_sign');
+  if (signedBy !== store) onStore(signedBy);
 
   const timestamp = fields.timestamp ?? '';
   const now = Math.floor(core.clock.now().getTime() / 1000);
@@ -58,7 +58,26 @@ export async function authenticate(
     throw new StoreError('timestamp_error', `timestamp ${timestamp}与服务器时间${now}相差超过600秒`);
   }
 
-  return { store, data: openData(fields.data, store.openKey) };
+  return { store: signedBy, data: openData(fields.data, signedBy.openKey) };
+}
+
+/**
+ * The store as the request's key sees it: its current open_key, or, within the overlap
+ * window of a rotation, the key that was replaced. A till still on the old key is answered
+ * with the old key too (the answer's `data` and `sign` are what it decrypts and checks),
+ * so each till can be switched on its own until the window closes; undefined when neither
+ * key signed the request.
+ */
+function keySigning(
+  core: Core,
+  store: StoreWithKey,
+  fields: Fields,
+  given: string,
+): StoreWithKey | undefined {
+  if (verifySign(fields, given, store.openKey)) return store;
+  const previous = store.previousOpenKey;
+  if (!previous || core.clock.now().getTime() >= previous.expiresAt.getTime()) return undefined;
+  return verifySign(fields, given, previous.key) ? { ...store, openKey: previous.key } : undefined;
 }
 
 /**

@@ -10,6 +10,8 @@ import { guardBeforeValidation, identify } from './kit.js';
 import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
+import { credentialImportRoutes } from './credential-import.js';
+import { storeCredentialRoutes } from './store-credentials.js';
 import { testHelperRoutes } from './test-helpers.js';
 import { webhookRoutes } from './webhooks.js';
 import { alipaySandboxAdminRoutes } from '../../sandbox/alipay/admin-routes.js';
@@ -43,6 +45,8 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, { core });`)
   await app.register(webhookRoutes, { core });
   await app.register(deliveryRoutes, { core });
+  await app.register(credentialImportRoutes, { core });
+  await app.register(storeCredentialRoutes, { core });
   await app.register(alipaySandboxAdminRoutes, { core });
   await app.register(wechatpaySandboxAdminRoutes, { ctx: core });
   await app.register(lakalaSandboxAdminRoutes, { ctx: core });
