@@ -7,6 +7,7 @@ import { storeRoutes } from '../dialects/store/routes.js';
 import { databaseAnswers } from '../db/health.js';
 import { adminApi } from './admin/index.js';
 import { nativeErrorHandler } from './errors.js';
+import { clientErrorHandler } from './client-errors.js';
 import { frameworkErrorHandler } from './framework-errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -78,6 +79,7 @@ export async function buildServer({
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // Real maxpay clients send "application/json;charset=utf-8;": be liberal in what we parse.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   });
