@@ -54,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'JUHE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
         POSTGRES_DEFAULTS.idleInTransactionTimeoutMs,
       ),
+      namedStatements: onOff(env, 'JUHE_DB_NAMED_STATEMENTS', POSTGRES_DEFAULTS.namedStatements),
     },
     limits: {
       requestTimeoutMs: positiveInt(
