@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp, createMerchant, issueCredentials } from '../core/apps/create-app.js';
 import { insertSimulatorConfigs } from '../core/apps/channel-configs.js';
@@ -75,6 +75,8 @@ export async function seedDemoIfEmpty(core: Core, home: string): Promise<DemoDat
     unified: demo.credentials.unified,
     ids: { merchant: demo.merchant.id, app: demo.app.id, store: demo.store.id },
   };
+  // With DATABASE_URL and JUHE_MASTER_KEY given, nothing else has created the home yet.
+  mkdirSync(home, { recursive: true });
   writeFileSync(join(home, 'demo.json'), JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
   return data;
 }
