@@ -59,6 +59,19 @@ export function buildSubject(spec: ClientSpec): Subject {
 /** Order numbers of letters and digits only (`<dialect><pid>x<n>`), which every dialect takes. */
 const orderNo = (prefix: string, n: number) => `${prefix}${process.pid}x${n}`;
 
+const ORDER_PREFIX: Record<ClientSpec['kind'], string> = {
+  admin: 'adm',
+  maxpay: 'mxp',
+  paymax: 'pmx',
+  store: 'sto',
+  unified: 'unf',
+};
+
+/** The merchant order number request `n` of a client of this kind carries (the proof test finds it). */
+export function orderNumberOf(kind: ClientSpec['kind'], n: number): string {
+  return orderNo(ORDER_PREFIX[kind], n);
+}
+
 function adminSubject(keys: { token: string; appId: string }): Subject {
   const name = 'admin API create';
   return {
@@ -67,7 +80,7 @@ function adminSubject(keys: { token: string; appId: string }): Subject {
       headers: { authorization: `Bearer ${keys.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         app: keys.appId,
-        order_no: orderNo('adm', n),
+        order_no: orderNumberOf('admin', n),
         channel: 'wechatpay',
         method: 'qr',
         amount: 100,
@@ -97,7 +110,7 @@ function maxpaySubject(keys: { appId: string; sessionToken: string }): Subject {
       },
       body: JSON.stringify({
         channel: 'wx_native',
-        billNum: orderNo('mxp', n),
+        billNum: orderNumberOf('maxpay', n),
         totalFee: 100,
         subject: 'bench',
         appid: keys.appId,
@@ -128,7 +141,7 @@ function paymaxSubject(keys: {
     // The raw UTF-8 body signed with the merchant private key into the `sign` header.
     prepare(n) {
       const raw = JSON.stringify({
-        order_no: orderNo('pmx', n),
+        order_no: orderNumberOf('paymax', n),
         amount: 1.0,
         subject: 'bench',
         body: 'bench',
@@ -176,7 +189,7 @@ function storeSubject(store: { openId: string; openKey: string }): Subject {
     // A test store's WeChat QR (payer scans): no auth_code.
     prepare(n) {
       const data = {
-        out_no: orderNo('sto', n),
+        out_no: orderNumberOf('store', n),
         pmt_tag: 'WeixinBERL',
         ord_name: 'bench',
         original_amount: 100,
@@ -221,7 +234,7 @@ function unifiedSubject(keys: { domainCode: string; domainSecret: string }): Sub
         requestChannel: '1',
         money: '1',
         info: 'bench',
-        requestKey: orderNo('unf', n),
+        requestKey: orderNumberOf('unified', n),
         currencyType: 'CNY',
         pageUrl: 'http://shop.example/done',
         bgUrl: 'http://shop.example/notify',

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseMasterKey } from './core/secret-box.js';
 import { POSTGRES_DEFAULTS, type PostgresOptions } from './db/postgres.js';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './http/connection-limits.js';
+import type { OpsAccess } from './http/ops-access.js';
 
 /** Every environment variable Juhe reads, in one place (the README's configuration table). */
 export interface Config {
@@ -23,6 +24,12 @@ export interface Config {
   workers: boolean;
   /** Allow notification targets on private/loopback addresses (SSRF guard). */
   allowPrivateTargets: boolean;
+  /** Serve the provider simulators (JUHE_SANDBOX; on by default, off in production). */
+  sandbox: boolean;
+  /** Seed demo data into an empty database (never in production). */
+  seedDemo: boolean;
+  /** Who may read /metrics and /api/docs: open outside production, JUHE_OPS_TOKEN in it. */
+  ops: OpsAccess;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -47,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'JUHE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
         POSTGRES_DEFAULTS.idleInTransactionTimeoutMs,
       ),
+      namedStatements: onOff(env, 'JUHE_DB_NAMED_STATEMENTS', POSTGRES_DEFAULTS.namedStatements),
     },
     limits: {
       requestTimeoutMs: positiveInt(
@@ -81,7 +89,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateTargets: env.JUHE_ALLOW_PRIVATE_TARGETS
       ? env.JUHE_ALLOW_PRIVATE_TARGETS === 'true'
       : !production,
+    sandbox: onOff(env, 'JUHE_SANDBOX', !production),
+    seedDemo: !production,
+    ops: { open: !production, token: opsToken(env) },
   };
+}
+
+/** An on/off switch; anything else fails the start, so a typo never silently serves simulators. */
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === 'true') return true;
+  if (raw === 'off' || raw === 'false') return false;
+  throw new Error(`${name} must be on or off, got ${JSON.stringify(raw)}`);
+}
+
+/** A guessable operator token would open the metrics to anyone: demand some length. */
+function opsToken(env: NodeJS.ProcessEnv): string | null {
+  const token = env.JUHE_OPS_TOKEN;
+  if (!token) return null;
+  if (token.length < 24) throw new Error('JUHE_OPS_TOKEN must be at least 24 characters');
+  return token;
 }
 
 /** An integer setting of at least `min` (0 turns a timeout off); a typo fails the start, loudly. */

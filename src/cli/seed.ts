@@ -1,10 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp, createMerchant, issueCredentials } from '../core/apps/create-app.js';
 import { insertSimulatorConfigs } from '../core/apps/channel-configs.js';
 import { createStore } from '../core/apps/stores.js';
 import { OFFLINE_PROVIDERS, PROVIDERS } from '../domain/channels.js';
 import type { Core } from '../core/context.js';
+import { anyUserExists } from '../db/users.js';
 import { createApiToken, createUser } from '../http/admin/auth-routes.js';
 
 export interface DemoData {
@@ -16,6 +17,11 @@ export interface DemoData {
   ids: { merchant: string; app: string; store: string };
 }
 
+/** Whether anyone can log in yet: the demo seeds only a database nobody has set up. */
+export function hasUsers(core: Core): Promise<boolean> {
+  return anyUserExists(core.db);
+}
+
 /**
  * On an empty database, `juhe start` seeds a demo merchant, an app with test credentials
  * for every dialect, test-mode channel configs standing for every provider's simulator, a
@@ -23,8 +29,7 @@ export interface DemoData {
  * Returns null when the database already has users (never seeds twice).
  */
 export async function seedDemoIfEmpty(core: Core, home: string): Promise<DemoData | null> {
-  const [{ n }] = await core.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
-  if (n > 0) return null;
+  if (await hasUsers(core)) return null;
   const password = core.ids.secret(12);
   const shopPass = '123456';
   const demo = await core.db.tx(async (q) => {
@@ -70,6 +75,8 @@ export async function seedDemoIfEmpty(core: Core, home: string): Promise<DemoDat
     unified: demo.credentials.unified,
     ids: { merchant: demo.merchant.id, app: demo.app.id, store: demo.store.id },
   };
+  // With DATABASE_URL and JUHE_MASTER_KEY given, nothing else has created the home yet.
+  mkdirSync(home, { recursive: true });
   writeFileSync(join(home, 'demo.json'), JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
   return data;
 }

@@ -5,7 +5,7 @@ import { startPollingWorker } from '../core/payments/poll.js';
 import { buildServer } from '../http/server.js';
 import { startNotifyWorkers } from '../notify/worker.js';
 import { openCore } from '../runtime.js';
-import { seedDemoIfEmpty } from './seed.js';
+import { hasUsers, seedDemoIfEmpty } from './seed.js';
 
 /**
  * `juhe start`: migrate, seed on an empty database, serve, run workers. SIGTERM/SIGINT
@@ -13,8 +13,14 @@ import { seedDemoIfEmpty } from './seed.js';
  */
 export async function serve(config: Config): Promise<void> {
   const core = await openCore(config);
-  const demo = await seedDemoIfEmpty(core, config.home);
-  const app = await buildServer({ core, logger: { level: config.logLevel }, limits: config.limits });
+  const demo = config.seedDemo ? await seedDemoIfEmpty(core, config.home) : null;
+  const app = await buildServer({
+    core,
+    logger: { level: config.logLevel },
+    limits: config.limits,
+    sandbox: config.sandbox,
+    ops: config.ops,
+  });
   const stopWorkers: (() => Promise<void>)[] = [];
   if (config.workers) {
     stopWorkers.push(startExpiryWorker(core), startPollingWorker(core), startReplaySweeper(core));
@@ -25,6 +31,11 @@ export async function serve(config: Config): Promise<void> {
   const url = config.publicUrl;
   core.log.info({ url, database: core.db.engine }, 'juhe is listening');
   if (demo) printDemo(url, demo, config.home);
+  else if (!config.seedDemo && !(await hasUsers(core)))
+    core.log.warn(
+      'no console user yet: create the first owner with ' +
+        '`juhe user create --email you@example.com --password <at least 8 characters> --role owner`',
+    );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -25,6 +25,12 @@ export interface PostgresOptions {
   lockTimeoutMs?: number;
   /** A transaction left open and idle this long is ended by the server (a leaked client). */
   idleInTransactionTimeoutMs?: number;
+  /**
+   * Prepare parameterised statements once per connection under a name. Off behind a pooler
+   * that hands each transaction a different server connection and does not track names
+   * (PgBouncer before 1.21 in transaction mode, or without `max_prepared_statements`).
+   */
+  namedStatements?: boolean;
 }
 
 export const POSTGRES_DEFAULTS: Required<PostgresOptions> = {
@@ -33,6 +39,7 @@ export const POSTGRES_DEFAULTS: Required<PostgresOptions> = {
   statementTimeoutMs: 10_000,
   lockTimeoutMs: 5_000,
   idleInTransactionTimeoutMs: 30_000,
+  namedStatements: true,
 };
 
 /**
@@ -73,7 +80,13 @@ export function openPostgres(connectionString: string, options: PostgresOptions 
   };
   const run = async (client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) =>
     params && params.length > 0
-      ? (await client.query({ name: nameOf(sql), text: sql, values: params as unknown[] })).rows
+      ? (
+          await client.query(
+            settings.namedStatements
+              ? { name: nameOf(sql), text: sql, values: params as unknown[] }
+              : { text: sql, values: params as unknown[] },
+          )
+        ).rows
       : (await client.query(sql)).rows;
 
   return {

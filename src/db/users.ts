@@ -50,3 +50,9 @@ export function listUsers(q: Queryable) {
       .orderBy('created_at'),
   );
 }
+
+/** Whether anyone has been set up to sign in (the demo seeds only a database with nobody). */
+export async function anyUserExists(q: Queryable): Promise<boolean> {
+  const row = await firstRow(q, sql.selectFrom('users').select('id').limit(1));
+  return row !== undefined;
+}

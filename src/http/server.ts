@@ -7,9 +7,11 @@ import { storeRoutes } from '../dialects/store/routes.js';
 import { databaseAnswers } from '../db/health.js';
 import { adminApi } from './admin/index.js';
 import { nativeErrorHandler } from './errors.js';
+import { clientErrorHandler } from './client-errors.js';
 import { frameworkErrorHandler } from './framework-errors.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { guardOpsSurfaces, OPEN_OPS, type OpsAccess } from './ops-access.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import {
   capConnectionsPerIp,
@@ -48,6 +50,10 @@ export interface ServerOptions {
   logger?: boolean | Record<string, unknown>;
   /** Request timeouts and the per-address connection cap (defaults: DEFAULT_CONNECTION_LIMITS). */
   limits?: Partial<ConnectionLimits>;
+  /** Serve the upstream simulators and the sandbox payer wallet (default true; off in production). */
+  sandbox?: boolean;
+  /** Who may read /metrics and the API docs (default: everyone; production: JUHE_OPS_TOKEN). */
+  ops?: OpsAccess;
 }
 
 /**
@@ -55,7 +61,13 @@ export interface ServerOptions {
  * its own body parsers and error shapes), health and metrics. No listening here, so tests
  * can `inject` or `listen({port: 0})`.
  */
-export async function buildServer({ core, logger = false, limits }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({
+  core,
+  logger = false,
+  limits,
+  sandbox = true,
+  ops = OPEN_OPS,
+}: ServerOptions): Promise<FastifyInstance> {
   const connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...limits };
   const app = Fastify({
     serverFactory: limitedServer(connectionLimits),
@@ -67,6 +79,7 @@ export async function buildServer({ core, logger = false, limits }: ServerOption
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // Real maxpay clients send "application/json;charset=utf-8;": be liberal in what we parse.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   });
@@ -82,6 +95,7 @@ export async function buildServer({ core, logger = false, limits }: ServerOption
   );
 
   await registerSecurityHeaders(app);
+  guardOpsSurfaces(app, ops);
   registerMetrics(app, core);
   await registerOpenApi(app);
 
@@ -107,7 +121,15 @@ export async function buildServer({ core, logger = false, limits }: ServerOption
   // DIALECTS-END
 
   // Upstream simulators and the sandbox payer wallet (test mode's providers), each its own scope.
-  // SANDBOX-BEGIN (one line per simulator: `await app.register(xSimulator, { core });`)
+  if (sandbox) await registerSandbox(app, core);
+  await app.register(cashierRoutes, { core });
+  await app.register(channelNotificationRoutes, { core });
+  await app.register(paypalReturnRoutes, { core });
+  return app;
+}
+
+/** The simulators stand in for the providers in test mode; production serves them only when asked. */
+async function registerSandbox(app: FastifyInstance, core: Core): Promise<void> {
   await app.register(walletRoutes, { core });
   await app.register(alipaySimulator, { ctx: core });
   await app.register(wechatpaySimulator, { ctx: core });
@@ -124,9 +146,4 @@ export async function buildServer({ core, logger = false, limits }: ServerOption
     core.testModeConfigs?.provide('lakala', () => lakalaDefaultMerchant(lakalaSimulatorOf(core)!)),
   ];
   app.addHook('onClose', async () => withdraw.forEach((w) => w?.()));
-  // SANDBOX-END
-  await app.register(cashierRoutes, { core });
-  await app.register(channelNotificationRoutes, { core });
-  await app.register(paypalReturnRoutes, { core });
-  return app;
 }

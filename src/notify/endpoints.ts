@@ -9,7 +9,7 @@ import { JuheError } from '../domain/errors.js';
 import type { RetrySchedule } from './format.js';
 import { ENDPOINT_FORMATS, type EndpointFormat, findFormat } from './formats/index.js';
 import { SCHEDULE_UNITS, scheduleProblem } from './schedule.js';
-import { TargetRefusedError, checkTargetUrl } from './ssrf.js';
+import { TargetRefusedError, checkTargetOnRegistration } from './ssrf.js';
 
 export interface WebhookEndpoint {
   id: string;
@@ -134,16 +134,16 @@ const RESERVED_HEADERS = new Set([
   'juhe-notification-id',
 ]);
 
-function validate(
+async function validate(
   params: EndpointUpdateParams & { format: EndpointFormat },
   allowPrivateTargets: boolean,
-): void {
+): Promise<void> {
   const format = findFormat(params.format);
   if (!(ENDPOINT_FORMATS as readonly string[]).includes(params.format) || !format)
     throw new JuheError('invalid_parameter', `format ${params.format} is not available`, 'format');
   if (params.url !== undefined) {
     try {
-      checkTargetUrl(params.url, allowPrivateTargets);
+      await checkTargetOnRegistration(params.url, allowPrivateTargets);
     } catch (error) {
       if (error instanceof TargetRefusedError) throw new JuheError('invalid_parameter', error.message, 'url');
       throw error;
@@ -198,7 +198,7 @@ export async function createEndpoint(
   params: EndpointCreateParams,
   options: { allowPrivateTargets: boolean },
 ): Promise<{ endpoint: WebhookEndpoint; secret: string | null }> {
-  validate(params, options.allowPrivateTargets);
+  await validate(params, options.allowPrivateTargets);
   if (!(await findApp(q, params.appId))) throw new JuheError('app_not_found', undefined, 'app');
   const now = core.clock.now();
   const id = core.ids.next('endpoint');
@@ -241,7 +241,7 @@ export async function updateEndpoint(
 ): Promise<WebhookEndpoint> {
   const current = await findEndpoint(q, id, true);
   if (!current) throw new JuheError('not_found', 'No such webhook endpoint.', 'id');
-  validate({ ...patch, format: current.format }, options.allowPrivateTargets);
+  await validate({ ...patch, format: current.format }, options.allowPrivateTargets);
   const next = {
     url: patch.url ?? current.url,
     livemode: patch.livemode ?? current.livemode,

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import {
   TargetRefusedError,
+  checkTargetOnRegistration,
   checkTargetUrl,
   defaultAllowPrivateTargets,
   guardedLookup,
@@ -64,6 +68,43 @@ describe('SSRF guard', () => {
     );
     expect(checkTargetUrl('http://127.0.0.1:9/', true).port).toBe('9');
     expect(checkTargetUrl('https://merchant.example/notify', false).hostname).toBe('merchant.example');
+  });
+
+  it('refuses loopback names however they are spelled (#15.13)', () => {
+    for (const url of ['http://localhost./', 'http://LOCALHOST/', 'http://api.localhost../x'])
+      expect(() => checkTargetUrl(url, false), url).toThrow(TargetRefusedError);
+    expect(checkTargetUrl('http://localhost./', true).hostname).toBe('localhost.');
+  });
+
+  it('at registration, refuses a name that resolves to a private address today', async () => {
+    // The machine's own name, and any other name /etc/hosts maps to a private address,
+    // through the real resolver (no network needed).
+    await expect(checkTargetOnRegistration(`http://${hostname()}:8080/hook`, false)).rejects.toThrow(
+      TargetRefusedError,
+    );
+    const local = readFileSync('/etc/hosts', 'utf8')
+      .split('\n')
+      .flatMap((line) => {
+        const [address, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+        return address && isIP(address) && isPrivateAddress(address) ? names : [];
+      })
+      .find((name) => name && name !== 'localhost' && name !== hostname());
+    if (local)
+      await expect(checkTargetOnRegistration(`http://${local}/hook`, false)).rejects.toThrow(/resolves to/);
+    // Wildcard DNS (127.0.0.1.nip.io) needs the internet: its answer is given here.
+    const wildcard = async () => [{ address: '127.0.0.1', family: 4 }];
+    await expect(checkTargetOnRegistration('https://127.0.0.1.nip.io/hook', false, wildcard)).rejects.toThrow(
+      'target 127.0.0.1.nip.io resolves to 127.0.0.1',
+    );
+    const publicAnswer = async () => [{ address: '93.184.215.14', family: 4 }];
+    expect((await checkTargetOnRegistration('https://shop.example/hook', false, publicAnswer)).host).toBe(
+      'shop.example',
+    );
+    // Allowed outright in development, and a name that does not resolve is left to connect time.
+    expect((await checkTargetOnRegistration('http://127.0.0.1.nip.io/', true, wildcard)).port).toBe('');
+    expect((await checkTargetOnRegistration('https://no-such-name.invalid/hook', false)).hostname).toBe(
+      'no-such-name.invalid',
+    );
   });
 
   it('refuses at DNS time a name that resolves to a private address', async () => {

@@ -1,4 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookupAsync } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 
 /**
@@ -108,12 +109,50 @@ export function checkTargetUrl(url: string, allowPrivate: boolean): URL {
   if (parsed.username || parsed.password)
     throw new TargetRefusedError('credentials in the URL are not allowed');
   if (!allowPrivate) {
-    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    const host = hostOf(parsed);
     if (isIP(host) && isPrivateAddress(host))
       throw new TargetRefusedError(`target address ${host} is private, loopback or link-local`);
     if (host === 'localhost' || host.endsWith('.localhost'))
       throw new TargetRefusedError(`target host ${host} is loopback`);
   }
+  return parsed;
+}
+
+/** The host as DNS sees it: brackets off, lower case, the root's trailing dot (`localhost.`) dropped. */
+function hostOf(url: URL): string {
+  return url.hostname
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.+$/, '');
+}
+
+/** How long registration waits for DNS before leaving the name to the connect-time check. */
+const REGISTRATION_LOOKUP_MS = 1500;
+
+/**
+ * At registration, also resolve the name: one that points at loopback or a private network
+ * today (the machine's own name, wildcard DNS such as 127.0.0.1.nip.io) is refused with a
+ * clear message then, instead of failing every delivery later. A name that does not resolve
+ * (yet) is let through: the connect-time lookup (`guardedLookup`) still guards every send,
+ * which is what stops DNS rebinding.
+ */
+export async function checkTargetOnRegistration(
+  url: string,
+  allowPrivate: boolean,
+  resolve: (host: string) => Promise<LookupAddress[]> = (host) => dnsLookupAsync(host, { all: true }),
+): Promise<URL> {
+  const parsed = checkTargetUrl(url, allowPrivate);
+  const host = hostOf(parsed);
+  if (allowPrivate || isIP(host)) return parsed;
+  const addresses = await Promise.race([
+    resolve(host).catch(() => []),
+    new Promise<LookupAddress[]>((resolve) => setTimeout(() => resolve([]), REGISTRATION_LOOKUP_MS).unref()),
+  ]);
+  const bad = addresses.find((a) => isPrivateAddress(a.address));
+  if (bad)
+    throw new TargetRefusedError(
+      `target ${host} resolves to ${bad.address}, a private, loopback or link-local address`,
+    );
   return parsed;
 }
 
