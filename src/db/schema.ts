@@ -275,6 +275,13 @@ export interface StoreOrders {
   trade_no: string | null;
 }
 
+export interface StoreQrCodes {
+  created_at: Timestamp;
+  id: string;
+  label: string | null;
+  store_id: string;
+}
+
 export interface Stores {
   app_id: string;
   created_at: Timestamp;
@@ -349,6 +356,7 @@ export interface DB {
   schema_migrations: SchemaMigrations;
   sessions: Sessions;
   store_orders: StoreOrders;
+  store_qr_codes: StoreQrCodes;
   stores: Stores;
   terminals: Terminals;
   users: Users;

@@ -38,6 +38,7 @@ import { unifiedRoutes } from '../dialects/unified/routes.js';
 import { dialectNotificationFormats } from '../dialects/notification-formats.js';
 import { installFormats } from '../notify/formats/index.js';
 import { cashierRoutes } from './cashier/routes.js';
+import { storeQrRoutes } from './payer/store-qr-routes.js';
 import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from '../sandbox/paypal/simulator.js';
 import { channelNotificationRoutes } from './channel-notifications.js';
 import { paypalReturnRoutes } from './paypal-return.js';
@@ -126,6 +127,7 @@ export async function buildServer({ core, logger = false, limits }: ServerOption
   app.addHook('onClose', async () => withdraw.forEach((w) => w?.()));
   // SANDBOX-END
   await app.register(cashierRoutes, { core });
+  await app.register(storeQrRoutes, { core });
   await app.register(channelNotificationRoutes, { core });
   await app.register(paypalReturnRoutes, { core });
   return app;

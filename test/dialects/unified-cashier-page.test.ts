@@ -51,7 +51,7 @@ describe.each(engines())('unified cashier pages (%s)', (engine) => {
     appId = await newDomainApp(core);
     client = await domainClient(core, server.url, appId, false);
     browser = await launchBrowser();
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
