@@ -275,6 +275,25 @@ export interface StoreOrders {
   trade_no: string | null;
 }
 
+export interface CheckoutLinks {
+  amount: Int8 | null;
+  app_id: string;
+  cancel_url: string | null;
+  created_at: Timestamp;
+  currency: string;
+  description: string;
+  expires_at: Timestamp | null;
+  id: string;
+  kind: string;
+  livemode: boolean;
+  max_amount: Int8 | null;
+  metadata: Generated<Json>;
+  methods: Json;
+  min_amount: Int8 | null;
+  signing_secret_enc: string;
+  success_url: string | null;
+}
+
 export interface StoreQrCodes {
   created_at: Timestamp;
   id: string;
@@ -356,6 +375,7 @@ export interface DB {
   schema_migrations: SchemaMigrations;
   sessions: Sessions;
   store_orders: StoreOrders;
+  checkout_links: CheckoutLinks;
   store_qr_codes: StoreQrCodes;
   stores: Stores;
   terminals: Terminals;

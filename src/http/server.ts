@@ -39,6 +39,7 @@ import { dialectNotificationFormats } from '../dialects/notification-formats.js'
 import { installFormats } from '../notify/formats/index.js';
 import { cashierRoutes } from './cashier/routes.js';
 import { storeQrRoutes } from './payer/store-qr-routes.js';
+import { checkoutRoutes } from './payer/checkout-routes.js';
 import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from '../sandbox/paypal/simulator.js';
 import { channelNotificationRoutes } from './channel-notifications.js';
 import { paypalReturnRoutes } from './paypal-return.js';
@@ -128,6 +129,7 @@ export async function buildServer({ core, logger = false, limits }: ServerOption
   // SANDBOX-END
   await app.register(cashierRoutes, { core });
   await app.register(storeQrRoutes, { core });
+  await app.register(checkoutRoutes, { core });
   await app.register(channelNotificationRoutes, { core });
   await app.register(paypalReturnRoutes, { core });
   return app;

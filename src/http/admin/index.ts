@@ -11,6 +11,7 @@ import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js
 import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
 import { storeQrCodeRoutes } from './store-qr-codes.js';
+import { checkoutLinkRoutes } from './checkout-links.js';
 import { testHelperRoutes } from './test-helpers.js';
 import { webhookRoutes } from './webhooks.js';
 import { alipaySandboxAdminRoutes } from '../../sandbox/alipay/admin-routes.js';
@@ -38,6 +39,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(appRoutes, { core });
   await app.register(storeRoutes, { core });
   await app.register(storeQrCodeRoutes, { core });
+  await app.register(checkoutLinkRoutes, { core });
   await app.register(channelConfigRoutes, { core });
   await app.register(chargeRoutes, { core });
   await app.register(recordRoutes, { core });
