@@ -208,6 +208,13 @@ describe.each(engines().slice(0, 1))('aggregated store QR in chromium (%s)', (en
       });
       expect(bad.status, amount).toBe(400);
     }
+    // A remark PostgreSQL cannot store is the payer's mistake (400), not a server error.
+    const nul = await fetch(`${server.url}/q/${qrc.id}/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ payer: token, amount: '1', remark: 'a\u0000b' }),
+    });
+    expect(nul.status).toBe(400);
     expect(await storeCharges()).toHaveLength(before);
   });
 

@@ -1,6 +1,7 @@
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { parseDecimal } from '../../domain/money.js';
+import { isStorableText } from '../../domain/storable-text.js';
 import type { Core } from '../context.js';
 import { createChargeWithEntry } from '../payments/create-charge.js';
 import type { StoreQrTarget } from './store-qr-codes.js';
@@ -34,6 +35,9 @@ export async function payStoreQr(core: Core, p: StoreQrPayment): Promise<Charge>
   if (amount <= 0) throw new JuheError('invalid_amount', 'amount must be greater than 0', 'amount');
   if (amount > MAX_QR_AMOUNT) throw new JuheError('invalid_amount', 'amount is too large', 'amount');
   const remark = p.remark.trim();
+  // Text PostgreSQL cannot store (a NUL, a lone surrogate) is the payer's mistake, not a 500.
+  if (!isStorableText(remark))
+    throw new JuheError('invalid_parameter', 'remark contains unusable characters', 'remark');
   if (remark.length > 100)
     throw new JuheError('invalid_parameter', 'remark is longer than 100 characters', 'remark');
   const { store, code } = p.target;

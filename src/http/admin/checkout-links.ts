@@ -4,6 +4,7 @@ import { findApp } from '../../core/apps/apps.js';
 import { type CheckoutLink, createCheckoutLink, findCheckout } from '../../core/checkout/checkout-links.js';
 import type { Core } from '../../core/context.js';
 import { JuheError } from '../../domain/errors.js';
+import { parseOptionalDateTime } from '../admin-input.js';
 import { checkoutUrl } from '../payer/checkout-routes.js';
 import { audit, requirePermission } from './kit.js';
 
@@ -102,7 +103,7 @@ export async function checkoutLinkRoutes(app: FastifyInstance, { core }: { core:
         successUrl: b.success_url,
         cancelUrl: b.cancel_url,
         metadata: b.metadata,
-        expiresAt: b.expires_at ? new Date(b.expires_at) : undefined,
+        expiresAt: parseOptionalDateTime(b.expires_at, 'expires_at'),
       });
       await audit(
         core.db,
