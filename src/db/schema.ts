@@ -281,6 +281,32 @@ export interface StoreOrders {
   trade_no: string | null;
 }
 
+export interface CheckoutLinks {
+  amount: Int8 | null;
+  app_id: string;
+  cancel_url: string | null;
+  created_at: Timestamp;
+  currency: string;
+  description: string;
+  expires_at: Timestamp | null;
+  id: string;
+  kind: string;
+  livemode: boolean;
+  max_amount: Int8 | null;
+  metadata: Generated<Json>;
+  methods: Json;
+  min_amount: Int8 | null;
+  signing_secret_enc: string;
+  success_url: string | null;
+}
+
+export interface StoreQrCodes {
+  created_at: Timestamp;
+  id: string;
+  label: string | null;
+  store_id: string;
+}
+
 export interface Stores {
   app_id: string;
   created_at: Timestamp;
@@ -358,6 +384,8 @@ export interface DB {
   sessions: Sessions;
   signed_request_keys: SignedRequestKeys;
   store_orders: StoreOrders;
+  checkout_links: CheckoutLinks;
+  store_qr_codes: StoreQrCodes;
   stores: Stores;
   terminals: Terminals;
   users: Users;

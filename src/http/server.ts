@@ -40,6 +40,8 @@ import { unifiedRoutes } from '../dialects/unified/routes.js';
 import { dialectNotificationFormats } from '../dialects/notification-formats.js';
 import { installFormats } from '../notify/formats/index.js';
 import { cashierRoutes } from './cashier/routes.js';
+import { storeQrRoutes } from './payer/store-qr-routes.js';
+import { checkoutRoutes } from './payer/checkout-routes.js';
 import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from '../sandbox/paypal/simulator.js';
 import { channelNotificationRoutes } from './channel-notifications.js';
 import { paypalReturnRoutes } from './paypal-return.js';
@@ -123,6 +125,8 @@ export async function buildServer({
   // Upstream simulators and the sandbox payer wallet (test mode's providers), each its own scope.
   if (sandbox) await registerSandbox(app, core);
   await app.register(cashierRoutes, { core });
+  await app.register(storeQrRoutes, { core });
+  await app.register(checkoutRoutes, { core });
   await app.register(channelNotificationRoutes, { core });
   await app.register(paypalReturnRoutes, { core });
   return app;

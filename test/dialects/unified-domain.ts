@@ -4,6 +4,7 @@
  */
 import { type ConnectorRegistry, connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
+import { wechatPayerAuthorization } from '../../src/channels/wechatpay/oauth.js';
 import { createApp, createMerchant, issueCredentials } from '../../src/core/apps/create-app.js';
 import { toCharge } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
@@ -17,7 +18,9 @@ import { type Dto, UnifiedClient } from './unified-client.js';
  */
 export function genericSandboxes(): ConnectorRegistry {
   const sandbox = sandboxConnector();
-  return connectorRegistry({ alipay: sandbox, wechatpay: sandbox, unionpay: sandbox, paypal: sandbox });
+  // The H5 page's openid fetch still goes through WeChat's web authorization (its simulator).
+  const wechatpay = { ...sandbox, payerAuthorization: wechatPayerAuthorization };
+  return connectorRegistry({ alipay: sandbox, wechatpay, unionpay: sandbox, paypal: sandbox });
 }
 
 /** A new merchant with one app, the owner of the suite's domains; answers the app's id. */

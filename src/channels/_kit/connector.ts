@@ -117,6 +117,22 @@ export interface Connector {
   close?(ctx: ConnectorContext): Promise<ChannelResult>;
   /** Verifies and parses an inbound notification; no I/O on the gateway's tables. */
   parseNotification?(input: NotificationInput): Promise<ParsedNotification>;
+  /**
+   * How a payer-facing page opened inside the provider's app learns who the payer is
+   * (WeChat's openid, Alipay's buyer id): the provider's web authorization.
+   */
+  payerAuthorization?: PayerAuthorization;
+}
+
+/**
+ * A provider's silent web authorization (WeChat snsapi_base, Alipay auth_base): the payer's
+ * browser is sent to `authorizeUrl`, the provider comes back to `redirectUri` with a one-time
+ * code and the `state`, and `payerId` exchanges the code server to server. A null config
+ * (none configured) is refused with channel_not_available.
+ */
+export interface PayerAuthorization {
+  authorizeUrl(config: ChannelConfig | null, redirectUri: string, state: string): string;
+  payerId(config: ChannelConfig | null, code: string): Promise<string>;
 }
 
 // ------------------------------------------------------------------ inbound notifications

@@ -1,4 +1,5 @@
 import { parseAlipayNotification } from './parse-notification.js';
+import { alipayPayerAuthorization } from './oauth.js';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { unreadableSecret } from '../_kit/config-keys.js';
 import { AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk';
@@ -59,6 +60,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
   return {
     name: 'alipay',
     parseNotification: parseAlipayNotification,
+    payerAuthorization: alipayPayerAuthorization,
     capabilities: {
       methods: ['app', 'page', 'wap', 'qr', 'barcode', 'jsapi', 'mini'],
     },

@@ -1,4 +1,5 @@
 import { parseWechatpayNotification } from './parse-notification.js';
+import { wechatPayerAuthorization } from './oauth.js';
 import type {
   ChannelResult,
   Connector,
@@ -40,6 +41,7 @@ export function wechatpayConnector(): WechatpayConnector {
   return {
     name: 'wechatpay',
     parseNotification: parseWechatpayNotification,
+    payerAuthorization: wechatPayerAuthorization,
     capabilities: {
       methods: ['qr', 'jsapi', 'mini', 'app', 'h5', 'barcode'],
     },

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { JuheError } from '../../domain/errors.js';
-import type { ChannelConfig } from '../_kit/connector.js';
+import type { ChannelConfig, PayerAuthorization } from '../_kit/connector.js';
 
 /**
  * WeChat official-account web authorization (网页授权, snsapi_base): how a page opened in
@@ -97,3 +97,9 @@ export async function openidFromCode(app: OauthApp, code: string): Promise<strin
     'code',
   );
 }
+
+/** The connector's side of the payer authorization (Connector.payerAuthorization). */
+export const wechatPayerAuthorization: PayerAuthorization = {
+  authorizeUrl: (config, redirectUri, state) => authorizeUrl(oauthAppFor(config), redirectUri, state),
+  payerId: (config, code) => openidFromCode(oauthAppFor(config), code),
+};

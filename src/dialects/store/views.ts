@@ -154,6 +154,6 @@ export function orderView(order: StoreOrder, store: StoreWithKey): Record<string
     shop_no: store.id,
     shop_name: store.name,
     shop_full_name: store.name,
-    qrc_id: '',
+    qrc_id: typeof charge.extra.qrc_id === 'string' ? charge.extra.qrc_id : '',
   };
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { configOrTestDefault, findChannelConfig, upstreamConfig } from '../../core/apps/channel-configs.js';
-import { authorizeUrl, oauthAppFor, openidFromCode } from '../../channels/wechatpay/oauth.js';
 import type { Core } from '../../core/context.js';
+import { payerAuthorizeUrl, payerIdFromCode } from '../../core/payer-auth/payer-authorization.js';
 import { createCharge } from '../../core/payments/create-charge.js';
 import { endUnpaidCharge } from '../../core/payments/cancel-charge.js';
 import type { Charge } from '../../domain/charge.js';
@@ -303,11 +302,15 @@ export async function openidRedirect(
 ): Promise<OpenidStart> {
   const domain = await loadDomain(core, params);
   const backUrl = ownPage(core, required(params, 'backUrl'), requestOrigin);
-  const oauth = oauthAppFor(await wechatConfigOf(core, domain));
   const state = randomBytes(12).toString('hex');
   const remembered = Buffer.from(JSON.stringify({ d: domain.domainCode, b: backUrl })).toString('base64url');
   return {
-    target: authorizeUrl(oauth, `${core.publicUrl.replace(/\/+$/, '')}${OPENID_COOKIE_PATH}/callback`, state),
+    target: await payerAuthorizeUrl(
+      core,
+      wechatPayerOf(domain),
+      `${core.publicUrl.replace(/\/+$/, '')}${OPENID_COOKIE_PATH}/callback`,
+      state,
+    ),
     cookie: `${OPENID_COOKIE}=${state}.${remembered}; Path=${OPENID_COOKIE_PATH}; HttpOnly; SameSite=Lax; Max-Age=600`,
   };
 }
@@ -347,8 +350,7 @@ export async function openidCallback(
   }
   const domain = await loadDomain(core, { domainCode: saved.d } as Params);
   const backUrl = ownPage(core, saved.b, requestOrigin);
-  const oauth = oauthAppFor(await wechatConfigOf(core, domain));
-  return withOpenid(backUrl, await openidFromCode(oauth, query.code));
+  return withOpenid(backUrl, await payerIdFromCode(core, wechatPayerOf(domain), query.code));
 }
 
 function ownPage(core: Core, backUrl: string, requestOrigin: string): string {
@@ -360,12 +362,9 @@ function ownPage(core: Core, backUrl: string, requestOrigin: string): string {
   return backUrl;
 }
 
-async function wechatConfigOf(core: Core, domain: Domain) {
-  const config = upstreamConfig(
-    await findChannelConfig(core.db, core.box, domain.appId, domain.livemode, 'wechatpay'),
-  );
-  return configOrTestDefault(core, config, domain.livemode, 'wechatpay');
-}
+/** The H5 cashier authorizes with the official account of the domain's WeChat Pay channel. */
+const wechatPayerOf = (domain: Domain) =>
+  ({ appId: domain.appId, livemode: domain.livemode, provider: 'wechatpay' }) as const;
 
 /**
  * Adds openid where the page reads its parameters: the fragment's query when it has one.

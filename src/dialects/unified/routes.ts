@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { OPENID_COOKIE, openidCallback, openidRedirect, pay, payTypes, wechatQuery } from './cashier.js';
 import { cashierPageHtml } from './cashier-page.js';
+import { pickLang } from './cashier-text.js';
+import { pageCsp, pageNonce } from './page-csp.js';
 import { readCookie } from '../../http/admin/kit.js';
 import { toUnifiedError } from './errors.js';
 import { readParams } from './params.js';
@@ -19,10 +21,16 @@ export async function unifiedRoutes(app: FastifyInstance, opts: { core: Core }):
   await app.register(cashierApi, { prefix: '/pay/api', core: opts.core });
   // The document's entry URLs (pay.html#/?..., mpay.html#/?...): the cashier pages.
   for (const [scene, path] of Object.entries(CASHIER_PAGES) as [PayScene, string][]) {
-    const html = cashierPageHtml(scene);
-    app.get(path, { schema: { hide: true } }, async (_request, reply) =>
-      reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html),
-    );
+    app.get(path, { schema: { hide: true } }, async (request, reply) => {
+      const nonce = pageNonce();
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('content-security-policy', pageCsp(nonce))
+        .header('content-language', pickLang(request.headers['accept-language']))
+        .header('vary', 'Accept-Language')
+        .send(cashierPageHtml(scene, pickLang(request.headers['accept-language']), nonce));
+    });
   }
 }
 

@@ -12,6 +12,8 @@ import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
 import { credentialImportRoutes } from './credential-import.js';
 import { storeCredentialRoutes } from './store-credentials.js';
+import { storeQrCodeRoutes } from './store-qr-codes.js';
+import { checkoutLinkRoutes } from './checkout-links.js';
 import { testHelperRoutes } from './test-helpers.js';
 import { webhookRoutes } from './webhooks.js';
 import { alipaySandboxAdminRoutes } from '../../sandbox/alipay/admin-routes.js';
@@ -38,6 +40,8 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(authRoutes, { core });
   await app.register(appRoutes, { core });
   await app.register(storeRoutes, { core });
+  await app.register(storeQrCodeRoutes, { core });
+  await app.register(checkoutLinkRoutes, { core });
   await app.register(channelConfigRoutes, { core });
   await app.register(chargeRoutes, { core });
   await app.register(recordRoutes, { core });

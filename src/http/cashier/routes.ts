@@ -1,9 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { configOrTestDefault, connectorConfigFor } from '../../core/apps/channel-configs.js';
 import type { Core } from '../../core/context.js';
 import { hostedPayUrl, startCharge } from '../../core/payments/start-charge.js';
-import { authorizeUrl, oauthAppFor, openidFromCode } from '../../channels/wechatpay/oauth.js';
+import { payerAuthorizeUrl, payerIdFromCode } from '../../core/payer-auth/payer-authorization.js';
 import { findCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
@@ -42,21 +41,26 @@ export async function cashierRoutes(app: FastifyInstance, { core }: { core: Core
     }
     if (jsapi) return html(reply, 200, { charge, jsapi, ...sandboxSheet(core, charge) });
     // Not started: the payer's openid comes first (WeChat web authorization, snsapi_base).
-    let oauth;
+    const state = randomBytes(12).toString('hex');
+    let target;
     try {
-      oauth = oauthAppFor(await configOf(core, charge));
+      target = await payerAuthorizeUrl(
+        core,
+        payerOf(charge),
+        `${hostedPayUrl(core.publicUrl, charge.id)}/wechat-oauth`,
+        state,
+      );
     } catch (error) {
       if (error instanceof JuheError) return html(reply, 503, { charge, problem: error.message });
       throw error;
     }
-    const state = randomBytes(12).toString('hex');
     return reply
       .header('cache-control', 'no-store')
       .header(
         'set-cookie',
         `${STATE_COOKIE}=${state}; Path=/cashier/pay/${charge.id}; HttpOnly; SameSite=Lax; Max-Age=600`,
       )
-      .redirect(authorizeUrl(oauth, `${hostedPayUrl(core.publicUrl, charge.id)}/wechat-oauth`, state), 302);
+      .redirect(target, 302);
   });
 
   app.get('/cashier/pay/:chargeId/wechat-oauth', { schema: { hide: true } }, async (request, reply) => {
@@ -80,7 +84,7 @@ export async function cashierRoutes(app: FastifyInstance, { core }: { core: Core
     }
     if (charge.status === 'pending' && !wechatJsapiOf(charge)) {
       try {
-        const openid = await openidFromCode(oauthAppFor(await configOf(core, charge)), code);
+        const openid = await payerIdFromCode(core, payerOf(charge), code);
         await startCharge(core, charge.id, { openid });
       } catch (error) {
         if (!(error instanceof JuheError)) throw error;
@@ -114,10 +118,8 @@ function sandboxSheet(core: Core, charge: Charge): Pick<CashierView, 'sandboxShe
   };
 }
 
-async function configOf(core: Core, charge: Charge) {
-  const config = await connectorConfigFor(core.db, core.box, charge);
-  return configOrTestDefault(core, config, charge.livemode, 'wechatpay');
-}
+const payerOf = (charge: Charge) =>
+  ({ appId: charge.appId, livemode: charge.livemode, provider: charge.channel }) as const;
 
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);

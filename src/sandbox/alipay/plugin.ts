@@ -8,6 +8,7 @@ import { defaultSandboxApp, findSandboxApp } from './keys.js';
 import { cashierPage, errorPage } from './pages.js';
 import { alipayPayerRoutes } from './payer.js';
 import { beijingTime, formatYuan, rsa2Sign, signContent } from './protocol.js';
+import { alipayOauthRoutes } from './oauth.js';
 import { AlipaySimulator, type NotifySender, PAGE_METHODS, isRejection } from './simulator.js';
 
 const simulators = new WeakMap<SandboxContext, AlipaySimulator>();
@@ -119,6 +120,11 @@ export async function alipaySimulator(app: FastifyInstance, { ctx }: { ctx: Sand
     if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     return reply.type('text/html;charset=utf-8').send(answer.body);
   };
+  await alipayOauthRoutes(app, {
+    codes: sim.authCodes,
+    basePath: BASE,
+    appExists: async (appId) => !!(await findSandboxApp(ctx.db, ctx.box, appId)),
+  });
   app.get(`${BASE}/gateway.do`, { schema: { hide: true } }, gateway);
   app.post(`${BASE}/gateway.do`, { schema: { hide: true } }, gateway);
 

@@ -2,6 +2,7 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { SandboxContext } from '../_kit/context.js';
 import type { Queryable } from '../../db/db.js';
 import { type SandboxAlipayApp, findSandboxApp, rsaKeyPair } from './keys.js';
+import { AlipayAuthCodes } from './oauth.js';
 import {
   SUCCESS,
   beijingTime,
@@ -33,6 +34,7 @@ export const API_METHODS = [
   'alipay.trade.cancel',
   'alipay.trade.refund',
   'alipay.trade.fastpay.refund.query',
+  'alipay.system.oauth.token',
 ] as const;
 
 const PRODUCT_CODES: Record<string, string | undefined> = {
@@ -146,10 +148,15 @@ const reject = (payload: Record<string, string>): never => {
  * /sandbox/alipay/gateway.do, the cashier pages and the fault-injection admin API.
  */
 export class AlipaySimulator {
+  /** The auth codes of the payers' web authorizations (oauth.ts). */
+  readonly authCodes: AlipayAuthCodes;
+
   constructor(
     readonly ctx: SandboxContext,
     private readonly send: NotifySender,
-  ) {}
+  ) {
+    this.authCodes = new AlipayAuthCodes(ctx);
+  }
 
   private now(): Date {
     return this.ctx.clock.now();
@@ -236,6 +243,8 @@ export class AlipaySimulator {
         payload = fault.params.sub_code
           ? businessError(String(fault.params.sub_code), String(fault.params.sub_msg ?? '业务处理失败'))
           : systemError();
+      } else if (method === 'alipay.system.oauth.token') {
+        return { kind: 'json', body: this.oauthToken(app, params) };
       } else {
         payload = await this.dispatch(method, app, authed.biz, params);
       }
@@ -256,6 +265,38 @@ export class AlipaySimulator {
 
   private async anyAppForErrors(appId: string | undefined): Promise<SandboxAlipayApp | undefined> {
     return appId ? findSandboxApp(this.ctx.db, this.ctx.box, appId) : undefined;
+  }
+
+  /**
+   * alipay.system.oauth.token: the code (top-level parameter, not biz_content) for the
+   * buyer's user_id. Alipay answers a success without code/msg, and a bad code as a signed
+   * error_response (40002 isv.code-invalid).
+   */
+  private oauthToken(app: SandboxAlipayApp, params: Record<string, string>): string {
+    const method = 'alipay.system.oauth.token';
+    const fail = (subCode: string, subMsg: string) =>
+      signedResponse(
+        method,
+        { code: '40002', msg: 'Invalid Arguments', sub_code: subCode, sub_msg: subMsg },
+        app.alipayPrivateKey,
+        'error_response',
+      );
+    if (params.grant_type !== 'authorization_code')
+      return fail('isv.grant-type-invalid', 'grant_type参数不正确');
+    const userId = params.code ? this.authCodes.redeem(app.appId, params.code) : undefined;
+    if (!userId) return fail('isv.code-invalid', '授权码code无效');
+    return signedResponse(
+      method,
+      {
+        user_id: userId,
+        access_token: `authbseB${randomUUID().replaceAll('-', '')}`,
+        expires_in: 1296000,
+        refresh_token: `authbseB${randomUUID().replaceAll('-', '')}`,
+        re_expires_in: 2592000,
+        auth_start: beijingTime(this.now()),
+      },
+      app.alipayPrivateKey,
+    );
   }
 
   private dispatch(method: string, app: SandboxAlipayApp, biz: Biz, params: Record<string, string>) {
