@@ -12,7 +12,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, createMerchant, issueCredentials } from '../../src/core/apps/create-app.js';
 import { createStore } from '../../src/core/apps/stores.js';
 import { pollDue } from '../../src/core/payments/poll.js';
-import { findCharge } from '../../src/db/charges.js';
+import { createRefund } from '../../src/core/refunds/create-refund.js';
+import { findCharge, findRefund } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import {
   type WechatpaySimulator,
@@ -203,6 +204,81 @@ describe.each(engines())('live WeChat Pay create outcomes through every dialect 
       expect(paymax.status, JSON.stringify(paymax.body)).toBe(200);
       expect(paymax.body.status).toBe('PROCESSING');
       expect(paymax.body.credential.wechat_csb.qr_code).toMatch(/\/sandbox\/wechatpay\/qr\//);
+    });
+  });
+
+  describe('refunds: WeChat answers PROCESSING; the create waits (bounded) for what it says', () => {
+    const sha1Of123456 = '7c4a8d09ca3762af61e59520943dc26494f8941b';
+    const paidOrder = async () => {
+      const outNo = next();
+      const paid = await storePay({ out_no: outNo, auth_code: '101234567890123456' });
+      expect(paid.body.errcode, JSON.stringify(paid.body)).toBe(0);
+      expect(paid.data.status).toBe('1');
+      return outNo;
+    };
+    const upstreamRefund = async (refundNo: string) =>
+      (
+        await core.db.query<{ status: string; refund_id: string }>(
+          `SELECT r.status, r.refund_id FROM wxsim_refunds r JOIN refunds o ON o.id = r.out_refund_no
+           WHERE o.refund_no LIKE $1`,
+          [`%${refundNo}`],
+        )
+      )[0];
+
+    it('store payrefund answers status 1 for a refund WeChat settles a moment later', async () => {
+      const outNo = await paidOrder();
+      const refundNo = next();
+      const res = await store.call('payrefund', {
+        out_no: outNo,
+        refund_out_no: refundNo,
+        refund_amount: 300,
+        shop_pass: sha1Of123456,
+      });
+      expect(res.body.errcode, JSON.stringify(res.body)).toBe(0);
+      expect(res.data.status).toBe('1');
+      expect(await upstreamRefund(refundNo)).toMatchObject({ status: 'SUCCESS' });
+      const [row] = await core.db.query<{ status: string; transaction_no: string; next_poll_at: Date | null }>(
+        'SELECT status, transaction_no, next_poll_at FROM refunds WHERE refund_no LIKE $1',
+        [`%${refundNo}`],
+      );
+      expect(row).toMatchObject({
+        status: 'succeeded',
+        transaction_no: (await upstreamRefund(refundNo))!.refund_id,
+        next_poll_at: null,
+      });
+    });
+
+    it('a refund WeChat leaves ABNORMAL is reported failed (status 4 is no success), not in progress', async () => {
+      const outNo = await paidOrder();
+      sim.faults.add('refund_abnormal', 1);
+      const refundNo = next();
+      const res = await store.call('payrefund', {
+        out_no: outNo,
+        refund_out_no: refundNo,
+        refund_amount: 200,
+        shop_pass: sha1Of123456,
+      });
+      expect(res.body.errcode, JSON.stringify(res.body)).toBe(0);
+      expect(res.data.status).toBe('4');
+      expect(await upstreamRefund(refundNo)).toMatchObject({ status: 'ABNORMAL' });
+    });
+
+    it('a refund whose answer is lost is inserted with next_poll_at and settled by the poller', async () => {
+      const outNo = await paidOrder();
+      const charge = await chargeByOrderNo(outNo);
+      sim.faults.add('timeout', 1, 1500);
+      sim.faults.add('drop', 1);
+      const refund = await createRefund(core, { chargeId: charge.id, amount: 100 });
+      expect(refund.status).toBe('pending');
+      const [row] = await core.db.query<{ next_poll_at: Date | null }>(
+        'SELECT next_poll_at FROM refunds WHERE id = $1',
+        [refund.id],
+      );
+      expect(row!.next_poll_at).not.toBeNull();
+      await sim.runDue();
+      core.clock.advance(60_000);
+      await pollDue(core);
+      expect((await findRefund(core.db, refund.id))!.status).toBe('succeeded');
     });
   });
 
