@@ -14,7 +14,6 @@ import { connectorRegistry } from '../../src/channels/registry.js';
 import { cancelCharge } from '../../src/core/payments/cancel-charge.js';
 import type { ChargeCreateParams } from '../../src/core/payments/create-charge.js';
 import { expireCharges } from '../../src/core/payments/expire-charges.js';
-import { pollDue } from '../../src/core/payments/poll.js';
 import { syncChargeFromChannel, syncRefundFromChannel } from '../../src/core/payments/sync-from-channel.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { findRefund } from '../../src/db/charges.js';

@@ -719,7 +719,9 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       // WeChat did create the order before the answer was lost; the repeat answers its QR.
       expect((await order(c)).trade_state).toBe('NOTPAY');
       expect(c.credential!.code_url).toBe(`${server.url}/sandbox/wechatpay/qr/${(await order(c)).pay_code}`);
-      expect((await core.db.query('SELECT 1 FROM wxsim_orders WHERE out_trade_no = $1', [c.orderSn])).length).toBe(1);
+      expect(
+        (await core.db.query('SELECT 1 FROM wxsim_orders WHERE out_trade_no = $1', [c.orderSn])).length,
+      ).toBe(1);
       sim.faults.add('drop');
       await pay(c);
       core.clock.advance(6_000);

@@ -117,7 +117,11 @@ describe.each(engines())('duplicate payments of one order (%s)', (engine) => {
       await paidUpstream(first);
       await paidUpstream(second);
       await syncChargeFromChannel(core, second.id);
-      expect(await events(first.id)).toEqual(['charge.created', 'charge.succeeded', 'charge.duplicate_payment']);
+      expect(await events(first.id)).toEqual([
+        'charge.created',
+        'charge.succeeded',
+        'charge.duplicate_payment',
+      ]);
       expect(await refundsOf(first)).toEqual([]);
       expect(await auditOf(first)).toEqual([]);
     } finally {

@@ -53,7 +53,13 @@ describe.each(engines())('live WeChat Pay create outcomes through every dialect 
     const { settings, secrets } = wechatpayDefaultMerchant(sim);
     const saved = await call(server, 'POST', '/api/v1/channel_configs', {
       token: server.tokens.owner,
-      body: { app: appId, mode: 'live', provider: 'wechatpay', settings: { ...settings, timeout_ms: 600 }, secrets },
+      body: {
+        app: appId,
+        mode: 'live',
+        provider: 'wechatpay',
+        settings: { ...settings, timeout_ms: 600 },
+        secrets,
+      },
     });
     expect(saved.status, JSON.stringify(saved.body)).toBeLessThan(300);
   }, 180_000);
@@ -237,10 +243,13 @@ describe.each(engines())('live WeChat Pay create outcomes through every dialect 
       expect(res.body.errcode, JSON.stringify(res.body)).toBe(0);
       expect(res.data.status).toBe('1');
       expect(await upstreamRefund(refundNo)).toMatchObject({ status: 'SUCCESS' });
-      const [row] = await core.db.query<{ status: string; transaction_no: string; next_poll_at: Date | null }>(
-        'SELECT status, transaction_no, next_poll_at FROM refunds WHERE refund_no LIKE $1',
-        [`%${refundNo}`],
-      );
+      const [row] = await core.db.query<{
+        status: string;
+        transaction_no: string;
+        next_poll_at: Date | null;
+      }>('SELECT status, transaction_no, next_poll_at FROM refunds WHERE refund_no LIKE $1', [
+        `%${refundNo}`,
+      ]);
       expect(row).toMatchObject({
         status: 'succeeded',
         transaction_no: (await upstreamRefund(refundNo))!.refund_id,

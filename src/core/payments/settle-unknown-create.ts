@@ -37,7 +37,8 @@ export async function settleUnknownCreate(
   const chargeId = pending.id;
   let charge = pending;
   const context = (c: Charge) => ({ charge: c, config, clock: core.clock, publicUrl: core.publicUrl });
-  const apply = async (result: PayResult) => (charge = (await applyChargeResult(core, chargeId, result)).charge);
+  const apply = async (result: PayResult) =>
+    (charge = (await applyChargeResult(core, chargeId, result)).charge);
 
   for (const pause of SETTLE_PAUSES_MS) {
     if (!connector.query || Date.now() + pause >= deadline) break;
@@ -66,7 +67,11 @@ function answered(charge: Charge): boolean {
 }
 
 /** A question to the upstream that throws (connection reset, a rejected repeat) is an unknown answer. */
-async function asked(core: Core, chargeId: string, call: () => Promise<ChannelResult>): Promise<ChannelResult> {
+async function asked(
+  core: Core,
+  chargeId: string,
+  call: () => Promise<ChannelResult>,
+): Promise<ChannelResult> {
   try {
     return await call();
   } catch (error) {

@@ -31,7 +31,13 @@ export async function awaitRefundOutcome(
     await sleep(pause);
     let result: RefundResult;
     try {
-      result = await connector.queryRefund({ charge, refund, config, clock: core.clock, publicUrl: core.publicUrl });
+      result = await connector.queryRefund({
+        charge,
+        refund,
+        config,
+        clock: core.clock,
+        publicUrl: core.publicUrl,
+      });
     } catch (error) {
       core.log.warn({ err: error, refund: refund.id }, 'refund query while waiting failed');
       return refund;
