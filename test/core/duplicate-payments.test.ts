@@ -8,13 +8,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { wechatpayConnector } from '../../src/channels/wechatpay/connector.js';
 import { syncChargeFromChannel } from '../../src/core/payments/sync-from-channel.js';
-import { setAutoRefundDuplicates } from '../../src/db/apps.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
 import { useChannelGateway } from '../support/channel-gateway.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { numberedCharges } from '../support/numbered-charges.js';
+import { call } from '../support/server.js';
 
 describe.each(engines())('duplicate payments of one order (%s)', (engine) => {
   const gateway = useChannelGateway(engine, {
@@ -110,8 +110,29 @@ describe.each(engines())('duplicate payments of one order (%s)', (engine) => {
     expect(await refundsOf(second)).toEqual([]);
   });
 
-  it('with the app setting off, the duplicate is raised but not refunded', async () => {
-    expect(await setAutoRefundDuplicates(core.db, gateway.appId, false)).toBe(true);
+  it('with the app setting off (admin API, audited), the duplicate is raised but not refunded', async () => {
+    const setting = (on: boolean) =>
+      call(gateway.server, 'POST', `/api/v1/apps/${gateway.appId}/settings`, {
+        token: gateway.server.tokens.admin,
+        body: { auto_refund_duplicates: on },
+      });
+    const read = () =>
+      call(gateway.server, 'GET', `/api/v1/apps/${gateway.appId}/settings`, {
+        token: gateway.server.tokens.viewer,
+      });
+    expect((await read()).body).toEqual({ auto_refund_duplicates: true });
+    expect((await setting(false)).body).toEqual({ auto_refund_duplicates: false });
+    expect((await read()).body).toEqual({ auto_refund_duplicates: false });
+    const [audited] = await core.db.query<{ action: string; data: Record<string, unknown> }>(
+      `SELECT action, data FROM audit_log WHERE target_id = $1 AND action = 'app.settings.update'`,
+      [gateway.appId],
+    );
+    expect(audited).toMatchObject({ data: { auto_refund_duplicates: false } });
+    const refused = await call(gateway.server, 'POST', `/api/v1/apps/${gateway.appId}/settings`, {
+      token: gateway.server.tokens.viewer,
+      body: { auto_refund_duplicates: true },
+    });
+    expect(refused.status).toBe(403);
     try {
       const [first, second] = await twoAttempts();
       await paidUpstream(first);
@@ -125,7 +146,7 @@ describe.each(engines())('duplicate payments of one order (%s)', (engine) => {
       expect(await refundsOf(first)).toEqual([]);
       expect(await auditOf(first)).toEqual([]);
     } finally {
-      await setAutoRefundDuplicates(core.db, gateway.appId, true);
+      expect((await setting(true)).status).toBe(200);
     }
   });
 });
