@@ -21,6 +21,7 @@ import {
   wechatpayDefaultMerchant,
 } from '../../src/sandbox/wechatpay/simulator.js';
 import { Mct1Client } from '../dialects/store-client.js';
+import { UnifiedClient } from '../dialects/unified-client.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { type TestServer, call, testServer } from '../support/server.js';
@@ -294,7 +295,7 @@ describe.each(engines())('live WeChat Pay create outcomes through every dialect 
   describe('create outcome still unknown after the budget: the dialect channel error, charge left to the poller', () => {
     const unknownFor = async (ms = 1500) => sim.faults.add('timeout', 50, ms);
 
-    it('store 8011, paymax 400 CHANNEL_CHARGE_FAILED, maxpay 7, admin 502; the poller then settles each', async () => {
+    it('store 8011, paymax 400 CHANNEL_CHARGE_FAILED, maxpay 7, unified 20012, admin 502; the poller then settles each', async () => {
       await unknownFor();
       const outNo = next();
       const res = await storePay({ out_no: outNo });
@@ -312,6 +313,15 @@ describe.each(engines())('live WeChat Pay create outcomes through every dialect 
       expect(bill.code, JSON.stringify(bill)).toBe(7);
       const maxpayCharge = await chargeByOrderNo(billNum);
 
+      // unified: the PC cashier's WeChat QR answers the document's channel error.
+      const unified = new UnifiedClient(server.url, keys.unified.domainCode, keys.unified.domainSecret);
+      const requestKey = next();
+      const dto = unified.entry({ money: '12.88', info: '报名费', requestKey, currencyType: 'CNY' });
+      const pc = await unified.pcPay({ ...dto, payTypeCode: 'Wechat' });
+      expect(pc.body).toMatchObject({ errcode: '20012', obj: null });
+      expect(pc.body.errormsg).toMatch(/^支付渠道错误，请稍后再试/);
+      const unifiedCharge = await chargeByOrderNo(requestKey);
+
       const adminOrder = next();
       const admin = await adminCreate({ order_no: adminOrder });
       expect(admin.status).toBe(502);
@@ -319,7 +329,7 @@ describe.each(engines())('live WeChat Pay create outcomes through every dialect 
       const adminCharge = await chargeByOrderNo(adminOrder);
 
       sim.faults.clear();
-      for (const c of [storeCharge, paymaxCharge, maxpayCharge, adminCharge]) {
+      for (const c of [storeCharge, paymaxCharge, maxpayCharge, unifiedCharge, adminCharge]) {
         expect(c).toMatchObject({ status: 'pending', credential: null, livemode: true });
         expect(c.nextPollAt).not.toBeNull();
         // WeChat did make the order: only its answers were lost.
