@@ -316,7 +316,7 @@ describe.each(engines())('live WeChat Pay create outcomes through every dialect 
       // unified: the PC cashier's WeChat QR answers the document's channel error.
       const unified = new UnifiedClient(server.url, keys.unified.domainCode, keys.unified.domainSecret);
       const requestKey = next();
-      const dto = unified.entry({ money: '12.88', info: '报名费', requestKey, currencyType: 'CNY' });
+      const dto = unified.entry({ money: '1', info: '报名费', requestKey, currencyType: 'CNY' });
       const pc = await unified.pcPay({ ...dto, payTypeCode: 'Wechat' });
       expect(pc.body).toMatchObject({ errcode: '20012', obj: null });
       expect(pc.body.errormsg).toMatch(/^支付渠道错误，请稍后再试/);
