@@ -5,7 +5,7 @@ import type { Connector, ConnectorContext } from './_kit/connector.js';
 import type { TestModeConfigs } from './_kit/test-mode-configs.js';
 import type { ConnectorRegistry } from './registry.js';
 
-const CALLS = ['pay', 'query', 'refund', 'queryRefund', 'close'] as const;
+const CALLS = ['pay', 'query', 'resume', 'refund', 'queryRefund', 'close'] as const;
 
 /**
  * The composition root's wiring of test-mode defaults: a test-mode call to a provider's

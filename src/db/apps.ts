@@ -30,3 +30,17 @@ export async function lockApp(q: Queryable, id: string): Promise<boolean> {
     (await firstRow(q, sql.selectFrom('apps').select('id').where('id', '=', id).forUpdate())) !== undefined
   );
 }
+
+/** The app's duplicate-payment policy (0420_auto_refund_duplicates.sql); undefined for no such app. */
+export async function autoRefundsDuplicates(q: Queryable, id: string): Promise<boolean | undefined> {
+  const row = await firstRow(q, sql.selectFrom('apps').select('auto_refund_duplicates').where('id', '=', id));
+  return row?.auto_refund_duplicates;
+}
+
+export async function setAutoRefundDuplicates(q: Queryable, id: string, on: boolean): Promise<boolean> {
+  const changed = await rows(
+    q,
+    sql.updateTable('apps').set({ auto_refund_duplicates: on }).where('id', '=', id).returning('id'),
+  );
+  return changed.length > 0;
+}

@@ -18,3 +18,12 @@ export async function orderAttempts(
     .orderBy('attempt', 'desc');
   return (await rows(q, lock ? query.forUpdate() : query)).map(toCharge);
 }
+
+/** Whether the charge's own success was raised as a duplicate payment (in its transition's transaction). */
+export async function isFlaggedDuplicate(q: Queryable, chargeId: string): Promise<boolean> {
+  const found = await q.query(
+    `SELECT 1 FROM events WHERE object_id = $1 AND type = 'charge.duplicate_payment' LIMIT 1`,
+    [chargeId],
+  );
+  return found.length > 0;
+}

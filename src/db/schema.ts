@@ -52,6 +52,7 @@ export interface AppCredentials {
 }
 
 export interface Apps {
+  auto_refund_duplicates: Generated<boolean>;
   created_at: Timestamp;
   id: string;
   merchant_id: string;

@@ -10,6 +10,8 @@ export const EVENT_TYPES = [
   'charge.paid_after_close',
   // another attempt of the same merchant order (maxpay re-billing) was paid too: the payer paid twice
   'charge.duplicate_payment',
+  // that duplicate was refunded automatically (the app's auto_refund_duplicates): the refund's own events follow
+  'charge.duplicate_refunded',
   'refund.created',
   'refund.succeeded',
   'refund.failed',

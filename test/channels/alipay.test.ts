@@ -25,6 +25,7 @@ import { rsa2Sign, signContent } from '../../src/sandbox/alipay/protocol.js';
 import { NOTIFY_RETRY_DELAYS_MS } from '../../src/sandbox/alipay/simulator.js';
 import { captureLog } from '../support/capture-log.js';
 import { useChannelGateway } from '../support/channel-gateway.js';
+import { expectUnknownCreate } from '../support/channel-scenarios.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { numberedCharges } from '../support/numbered-charges.js';
@@ -672,11 +673,10 @@ describe.each(engines())('alipay connector against the simulator (%s)', (engine)
     expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
   });
 
-  it('upstream timeout resolved by query: precreate times out (unknown, pending); the polling worker finds the paid trade', async () => {
+  it('upstream timeout resolved by query: precreate times out (channel_error, left pending); the polling worker finds the paid trade', async () => {
     await fault('timeout', { method: 'alipay.trade.precreate', params: { ms: 1500 } });
-    const c = await charge('qr');
-    expect(c.status).toBe('pending');
-    expect(c.credential).toBeNull();
+    // No QR content within the request: the create answers channel_error, the charge waits for the poller.
+    const c = await expectUnknownCreate(gateway, () => charge('qr'));
     // The simulator did create the trade; only its answer is late.
     await fault('drop');
     await payTrade(c.id);

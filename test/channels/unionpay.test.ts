@@ -45,6 +45,7 @@ import {
   expectFailedByQuery,
   expectFoundByPolling,
   expectRefundedInTwoParts,
+  expectUnknownCreate,
 } from '../support/channel-scenarios.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
@@ -669,8 +670,7 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
   describe('upstream faults', () => {
     it('timeout on create: unknown, then resolved by query once the payer pays', async () => {
       sim.faults.add('timeout', 1, 1500);
-      const c = await charge('app');
-      expect(c).toMatchObject({ status: 'pending', credential: null });
+      const c = await expectUnknownCreate(gateway, () => charge('app'));
       // UnionPay did create the order before the answer was lost.
       expect(await txn(c.orderSn)).toMatchObject({ resp_code: null });
       sim.faults.add('drop');
@@ -683,8 +683,7 @@ describe.each(engines())('unionpay connector against the simulator (%s)', (engin
 
     it('5xx on create: unknown, not failed; the query finds nothing and leaves it pending', async () => {
       sim.faults.add('error_5xx');
-      const c = await charge('app', {}, 'applepay');
-      expect(c).toMatchObject({ status: 'pending', credential: null });
+      const c = await expectUnknownCreate(gateway, () => charge('app', {}, 'applepay'));
       expect(await txn(c.orderSn)).toBeUndefined();
       expect(await syncChargeFromChannel(core, c.id)).toEqual({ status: 'pending', needsPolling: true });
       expect(await events(c.id)).toEqual(['charge.created']);

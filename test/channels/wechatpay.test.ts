@@ -43,7 +43,9 @@ import {
   expectFailedByQuery,
   expectFoundByPolling,
   expectRefundedInTwoParts,
+  expectUnknownCreate,
 } from '../support/channel-scenarios.js';
+import { SETTLE_BUDGET_MS } from '../../src/core/payments/settle-unknown-create.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { numberedCharges } from '../support/numbered-charges.js';
@@ -483,12 +485,13 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       expect((await current(c)).amountRefunded).toBe(700);
     });
 
-    it('a lost refund callback is resolved by the refund query', async () => {
+    it('a lost refund callback is resolved by the refund query (the create asks while WeChat processes)', async () => {
       const c = await paid(600);
       sim.faults.add('drop');
       const r = await createRefund(core, { chargeId: c.id });
+      // PROCESSING at first; the create's bounded wait asked again and got SUCCESS.
+      expect(r.status).toBe('succeeded');
       await sim.runDue();
-      expect((await findRefund(core.db, r.id))!.status).toBe('pending');
       expect(await syncRefundFromChannel(core, r.id)).toMatchObject({ status: 'succeeded' });
       expect(await findRefund(core.db, r.id)).toMatchObject({
         status: 'succeeded',
@@ -710,17 +713,16 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
   });
 
   describe('upstream faults', () => {
-    it('timeout on create: unknown, then resolved by query once the payer pays', async () => {
+    it('timeout on create: the query finds the order, the repeated create gives its code_url', async () => {
       sim.faults.add('timeout', 1, 1500);
       const c = await charge('qr');
       expect(c.status).toBe('pending');
-      expect(c.credential).toBeNull();
-      // WeChat did create the order before the answer was lost.
+      // WeChat did create the order before the answer was lost; the repeat answers its QR.
       expect((await order(c)).trade_state).toBe('NOTPAY');
-      const [{ next_poll_at }] = await core.db.query('SELECT next_poll_at FROM charges WHERE id = $1', [
-        c.id,
-      ]);
-      expect(next_poll_at).not.toBeNull();
+      expect(c.credential!.code_url).toBe(`${server.url}/sandbox/wechatpay/qr/${(await order(c)).pay_code}`);
+      expect(
+        (await core.db.query('SELECT 1 FROM wxsim_orders WHERE out_trade_no = $1', [c.orderSn])).length,
+      ).toBe(1);
       sim.faults.add('drop');
       await pay(c);
       core.clock.advance(6_000);
@@ -729,10 +731,20 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
     });
 
-    it('5xx on create: unknown, not failed; the query finds no order and leaves it pending', async () => {
+    it('5xx on create: unknown, not failed; the query finds no order, the repeated create makes it', async () => {
       sim.faults.add('error_5xx');
       const c = await charge('jsapi', { extra: { openid: 'o-5xx' } });
-      expect(c).toMatchObject({ status: 'pending', credential: null });
+      expect(c.status).toBe('pending');
+      expect(c.credential!.prepay_id).toBe((await order(c)).prepay_id);
+      expect(await events(c.id)).toEqual(['charge.created']);
+    });
+
+    it('5xx on every call: channel_error within the budget, the charge left pending for the poller', async () => {
+      sim.faults.add('error_5xx', 20);
+      const started = Date.now();
+      const c = await expectUnknownCreate(gateway, () => charge('jsapi', { extra: { openid: 'o-5xx-all' } }));
+      expect(Date.now() - started).toBeLessThan(SETTLE_BUDGET_MS + 1_000);
+      sim.faults.clear();
       expect(await order(c)).toBeUndefined();
       expect(await syncChargeFromChannel(core, c.id)).toEqual({ status: 'pending' });
       expect(await events(c.id)).toEqual(['charge.created']);
@@ -765,13 +777,8 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
         api_v3_key: merchant.apiV3Key,
         platform_certificate: fake.pem,
       });
-      const c = await charge('qr', { appId: other });
-      expect(c).toMatchObject({ status: 'pending', credential: null });
+      const c = await expectUnknownCreate(gateway, () => charge('qr', { appId: other }));
       expect((await order(c)).trade_state).toBe('NOTPAY'); // WeChat did create it
-      const [{ next_poll_at }] = await core.db.query('SELECT next_poll_at FROM charges WHERE id = $1', [
-        c.id,
-      ]);
-      expect(next_poll_at).not.toBeNull();
       // Even once paid upstream, an unverifiable query answer changes nothing.
       sim.faults.add('drop');
       await pay(c);
@@ -783,10 +790,10 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
       expect(await events(c.id)).toEqual(['charge.created']);
     });
 
-    it('micropay timeout: unknown, then the order query settles it', async () => {
+    it('micropay timeout: unknown, then the order query within the request settles it', async () => {
       sim.faults.add('timeout', 1, 1500);
       const c = await charge('barcode', { extra: { auth_code: '101234567890123456' } });
-      expect(c.status).toBe('pending');
+      expect(c.status).toBe('succeeded');
       expect(await syncChargeFromChannel(core, c.id)).toMatchObject({ status: 'succeeded' });
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);
     });

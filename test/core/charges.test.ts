@@ -105,23 +105,20 @@ describe.each(engines())('charges (%s)', (engine) => {
     expect(live.status).toBe('succeeded');
   });
 
-  it('raises a duplicate payment when an older attempt of a paid order is paid too', async () => {
+  it('closes the older attempt once a paid one commits; money reported for it later is raised, never lost', async () => {
     const params = chargeParams(appId, { dialect: 'maxpay', allowRebill: true });
     const first = await createCharge(core, params);
     const second = await createCharge(core, params);
     await applyChargeResult(core, second.id, { status: 'succeeded' });
-    await applyChargeResult(core, first.id, { status: 'succeeded' });
+    expect(await eventsOf(core, first.id)).toEqual(['charge.created', 'charge.closed']);
+    await applyChargeResult(core, first.id, { status: 'succeeded', transactionNo: 'late_1' });
     expect(await eventsOf(core, first.id)).toEqual([
       'charge.created',
-      'charge.succeeded',
-      'charge.duplicate_payment',
+      'charge.closed',
+      'charge.paid_after_close',
     ]);
-    const [event] = await core.db.query<{ data: { duplicate_of: string[] } }>(
-      `SELECT data FROM events WHERE object_id = $1 AND type = 'charge.duplicate_payment'`,
-      [first.id],
-    );
-    expect(event!.data.duplicate_of).toEqual([second.id]);
     expect(await eventsOf(core, second.id)).toEqual(['charge.created', 'charge.succeeded']);
+    // (Both attempts paid upstream, the duplicate and its automatic refund: duplicate-payments.test.ts.)
   });
 
   it('draws a new system order number when one collides', async () => {

@@ -5,6 +5,8 @@ import { createCharge } from '../../src/core/payments/create-charge.js';
 import { pollDue } from '../../src/core/payments/poll.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { findCharge, findRefund } from '../../src/db/charges.js';
+import { SETTLE_PAUSES_MS } from '../../src/core/payments/settle-unknown-create.js';
+import type { JuheError } from '../../src/domain/errors.js';
 import { engines } from '../support/db.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { chargeParams, seedApp } from '../support/fixtures.js';
@@ -43,8 +45,22 @@ describe.each(engines())('polling unknown outcomes (%s)', (engine) => {
   });
   afterAll(() => core.drop());
 
+  /** A create that times out: asked about within the request, still unknown, so channel_error and left pending. */
+  const timedOutCreate = async () => {
+    upstream.asked.length = 0;
+    const error = (await createCharge(core, chargeParams(appId, { channel: 'paypal', method: 'qr' })).catch(
+      (e: unknown) => e,
+    )) as JuheError;
+    expect(error).toMatchObject({ code: 'channel_error', details: { outcome: 'unknown' } });
+    const charge = (await findCharge(core.db, String(error.details!.chargeId)))!;
+    // Every pause of the request's budget brought one question.
+    expect(upstream.asked).toEqual(SETTLE_PAUSES_MS.map(() => charge.id));
+    upstream.asked.length = 0;
+    return charge;
+  };
+
   it('leaves a timed-out create pending, then settles it by query with backoff', async () => {
-    const charge = await createCharge(core, chargeParams(appId, { channel: 'paypal', method: 'qr' }));
+    const charge = await timedOutCreate();
     expect(charge.status).toBe('pending');
     const [row] = await core.db.query('SELECT next_poll_at FROM charges WHERE id = $1', [charge.id]);
     expect(row!.next_poll_at).toEqual(new Date(core.clock.now().getTime() + 5_000));
@@ -71,7 +87,7 @@ describe.each(engines())('polling unknown outcomes (%s)', (engine) => {
   });
 
   it('settles a refund whose answer was lost', async () => {
-    const charge = await createCharge(core, chargeParams(appId, { channel: 'paypal', method: 'qr' }));
+    const charge = await timedOutCreate();
     upstream.answers.set(charge.id, { status: 'succeeded' });
     core.clock.advance(5_000);
     await pollDue(core);

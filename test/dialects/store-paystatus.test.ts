@@ -113,6 +113,8 @@ describe.each(engines())('store paystatus asks the channel (%s)', (engine) => {
     await payer(made.ord_no, 'pay');
     expect((await ok('paystatus', { out_no: 'RT5' })).status).toBe('1');
     sim.faults.add('drop');
+    // The refund's answer is lost (a PROCESSING answer would be waited for within the request).
+    sim.faults.add('timeout', 1, 1500);
     const refund = await client.call('payrefund', {
       out_no: 'RT5',
       refund_out_no: 'RT5R1',

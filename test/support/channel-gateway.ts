@@ -104,7 +104,7 @@ export function useChannelGateway<S extends TimedSimulator | undefined = undefin
       gateway.sim?.setClientTimeout(600);
     }
     gateway.appId = await gateway.newApp(options.merchant, 'Shop');
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await gateway.server?.close();

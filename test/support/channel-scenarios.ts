@@ -103,3 +103,24 @@ export async function expectRefundedInTwoParts(
   const over = await createRefund(core, { chargeId: charge.id, amount: 1 }).catch((e: unknown) => e);
   expect((over as JuheError).code).toBe('refund_exceeds_amount');
 }
+
+/**
+ * A create whose upstream outcome stayed unknown through the request's questions (issue
+ * #12): `channel_error` naming the charge, which stays pending, without a credential,
+ * scheduled for the polling worker. Answers that charge.
+ */
+export async function expectUnknownCreate(gateway: Gateway, create: () => Promise<Charge>): Promise<Charge> {
+  const error = (await create().then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as JuheError | undefined;
+  expect(error).toMatchObject({ code: 'channel_error', details: { outcome: 'unknown' } });
+  const charge = await gateway.current({ id: String(error!.details!.chargeId) });
+  expect(charge).toMatchObject({ status: 'pending', credential: null });
+  const [{ next_poll_at }] = await gateway.core.db.query<{ next_poll_at: Date | null }>(
+    'SELECT next_poll_at FROM charges WHERE id = $1',
+    [charge.id],
+  );
+  expect(next_poll_at).not.toBeNull();
+  return charge;
+}

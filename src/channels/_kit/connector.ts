@@ -110,6 +110,13 @@ export interface Connector {
   validateConfig?(config: ChannelConfig): void;
   pay(ctx: ConnectorContext): Promise<PayResult>;
   query?(ctx: ConnectorContext): Promise<ChannelResult>;
+  /**
+   * Gets again what the payer needs (QR content, prepay id) for an order whose create
+   * answer was lost, by repeating the create with the same parameters. Implemented only
+   * where the provider documents that repeat as idempotent (WeChat Pay v3: the same
+   * out_trade_no and parameters answer the same code_url / prepay_id while unpaid).
+   */
+  resume?(ctx: ConnectorContext): Promise<PayResult>;
   refund?(ctx: RefundContext): Promise<RefundResult>;
   /** Ask the provider where a pending refund stands (polling worker). */
   queryRefund?(ctx: RefundContext): Promise<RefundResult>;

@@ -53,6 +53,9 @@ export function wechatpayConnector(): WechatpayConnector {
     },
     pay: (ctx) => (ctx.charge.method === 'barcode' ? micropay(ctx) : v3Pay(ctx)),
     query: (ctx) => (ctx.charge.method === 'barcode' ? v2Query(ctx) : v3Query(ctx)),
+    // WeChat answers a repeated v3 create (same out_trade_no, same parameters) with the same
+    // code_url / prepay_id while the order is unpaid; a barcode payment is only ever queried.
+    resume: (ctx) => (ctx.charge.method === 'barcode' ? v2Query(ctx) : v3Pay(ctx)),
     close: (ctx) => (ctx.charge.method === 'barcode' ? v2Reverse(ctx) : v3Close(ctx)),
     refund: v3Refund,
     queryRefund: v3RefundQuery,

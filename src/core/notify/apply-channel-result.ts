@@ -14,6 +14,7 @@ import {
   isChargeUnpaid,
 } from '../../domain/status.js';
 import { schedulePoll } from '../payments/schedule-poll.js';
+import { settleOrderAttempts } from '../payments/settle-order-attempts.js';
 import type { Core } from '../context.js';
 import { appendEvent } from '../events/append-event.js';
 import { serializeCharge, serializeRefund } from '../serialize.js';
@@ -109,7 +110,23 @@ export async function applyChargeResult(
     return { charge, applied: true };
   };
   // Alone, it is its own transaction of pure database work: a deadlock is retried here.
-  return q ? run(q) : retryOnConflict(() => core.db.tx(run));
+  if (q) return run(q);
+  const outcome = await retryOnConflict(() => core.db.tx(run));
+  if (outcome.applied && outcome.charge.status === 'succeeded') await afterPaid(core, outcome.charge);
+  return outcome;
+}
+
+/**
+ * Once an attempt's payment committed: its unpaid sibling attempts are closed upstream and,
+ * if it was a duplicate, it is refunded (settle-order-attempts.ts). The payment stands
+ * whatever happens there, so a failure is logged, not thrown at whoever reported the payment.
+ */
+async function afterPaid(core: Core, charge: Charge): Promise<void> {
+  try {
+    await settleOrderAttempts(core, charge);
+  } catch (error) {
+    core.log.error({ err: error, charge: charge.id }, 'settling the order attempts after a payment failed');
+  }
 }
 
 /**

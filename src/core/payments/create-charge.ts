@@ -24,6 +24,7 @@ import type { Core } from '../context.js';
 import { newEvent } from '../events/append-event.js';
 import { applyChargeResult } from '../notify/apply-channel-result.js';
 import { serializeCharge } from '../serialize.js';
+import { settleUnknownCreate } from './settle-unknown-create.js';
 import { hostedPayUrl } from './start-charge.js';
 
 export const DEFAULT_EXPIRY_MS = 60 * 60 * 1000;
@@ -261,6 +262,10 @@ export async function createChargeWithEntry(
     result = { status: 'unknown' as const, needsPolling: true };
   }
   const applied = await applyChargeResult(core, charge.id, result);
+  if (result.status === 'unknown') {
+    // Asked within the request's budget; throws channel_error if it stays unknown.
+    return { charge: await settleUnknownCreate(core, connector, applied.charge, config), storeOrder };
+  }
   return { charge: applied.charge, storeOrder };
 }
 

@@ -9,6 +9,7 @@ import type { Core } from '../context.js';
 import { appendEvent } from '../events/append-event.js';
 import { applyRefundResult } from '../notify/apply-channel-result.js';
 import { serializeRefund } from '../serialize.js';
+import { awaitRefundOutcome } from './await-refund-outcome.js';
 
 export interface RefundCreateParams {
   chargeId: string;
@@ -85,9 +86,12 @@ export async function createRefund(core: Core, params: RefundCreateParams): Prom
           succeededAt: null,
         };
         await q.query(
+          // next_poll_at from the start: a crash before the channel's answer is applied
+          // still leaves the refund to the polling worker (5 s, its first backoff step).
           `INSERT INTO refunds (id, charge_id, app_id, livemode, refund_no, amount, currency, status, description,
-           metadata, extra, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, '{}', $10, $10)`,
+           metadata, extra, created_at, updated_at, next_poll_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, '{}', $10, $10,
+           $10::timestamptz + interval '5 seconds')`,
           [
             id,
             charge.id,
@@ -146,5 +150,7 @@ export async function createRefund(core: Core, params: RefundCreateParams): Prom
   }
   // The channel has acted on the refund: a database restart of a moment must not turn its
   // answer into an error the merchant may "fix" by refunding again. Applying is idempotent.
-  return (await retryWhileUnavailable(() => applyRefundResult(core, refund.id, result))).refund;
+  const applied = (await retryWhileUnavailable(() => applyRefundResult(core, refund.id, result))).refund;
+  if (result.status !== 'pending' || applied.status !== 'pending') return applied;
+  return awaitRefundOutcome(core, connector, charge, applied, config);
 }

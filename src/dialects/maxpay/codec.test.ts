@@ -431,10 +431,19 @@ describe('billChannelData', () => {
     });
   });
 
+  it('live wx_native from a WeChat Pay API v3 Native answer (code_url, no prepay_id): the bill id stands in', () => {
+    const data = live('wx_native', 'qr', 'wechatpay', {
+      qr_code: 'weixin://wxpay/bizpayurl?pr=aIQrOYOzz',
+      code_url: 'weixin://wxpay/bizpayurl?pr=aIQrOYOzz',
+    });
+    expect(data.codeUrl).toBe('weixin://wxpay/bizpayurl?pr=aIQrOYOzz');
+    expect(data.prepayid).toMatch(/^ch_/);
+  });
+
   it('never invents live-mode data: a missing field is a channel error', () => {
     const cases: [MaxpayChannel, Charge['method'], Charge['channel'], Record<string, unknown>][] = [
       ['ali_app', 'app', 'alipay', {}],
-      ['wx_native', 'qr', 'wechatpay', { code_url: 'weixin://x' }],
+      ['wx_native', 'qr', 'wechatpay', { prepay_id: 'wx201' }],
       [
         'wx_app',
         'app',

@@ -452,13 +452,14 @@ export function billChannelData(channel: MaxpayChannel, charge: Charge): Fields 
       return { ali_web: need('payment page URL', pick(cred, 'pay_url', 'url', 'page_url')) };
     case 'ali_qrcode':
       return { url: need('QR code', pick(cred, 'qr_code', 'pay_url', 'url')) };
-    case 'wx_native': {
-      const prepayid = prepayIdOf(cred) ?? (test ? charge.id : undefined);
+    case 'wx_native':
+      // WeChat Pay API v3 Native answers only `code_url` (the v2 unifiedorder also gave a
+      // prepay_id): the QR is what the payer needs, so a missing prepay_id is no error in
+      // either mode; `prepayid` then names the bill, as the client's later calls do.
       return {
         codeUrl: need('code_url', pick(cred, 'code_url', 'codeUrl', 'qr_code')),
-        prepayid: need('prepay_id', prepayid),
+        prepayid: prepayIdOf(cred) ?? charge.id,
       };
-    }
     case 'wx_app': {
       const params = typeof cred.app_params === 'object' && cred.app_params !== null ? cred.app_params : cred;
       const prepayid = prepayIdOf(cred) ?? (test ? charge.id : undefined);

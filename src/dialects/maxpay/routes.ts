@@ -71,7 +71,18 @@ async function bill(core: Core, request: FastifyRequest, reply: FastifyReply) {
     returnUrl: input.returnUrl ?? null,
     expiresAt:
       input.billTimeoutS !== undefined ? new Date(now.getTime() + input.billTimeoutS * 1000) : undefined,
+  }).catch((error: unknown) => {
+    // The bill exists though its channel's answer stayed unknown (the poller settles it): name it.
+    if (error instanceof JuheError && error.details?.outcome === 'unknown')
+      return String(error.details.chargeId);
+    throw error;
   });
+  if (typeof charge === 'string') {
+    return reply.send({
+      ...maxpayErrorBody('CHANNEL_ERROR', 'The channel did not answer in time'),
+      id: charge,
+    });
+  }
   // The bill exists from here on: whatever goes wrong below, the answer carries its id.
   if (charge.status === 'failed') {
     return reply.send({

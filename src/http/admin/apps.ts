@@ -9,6 +9,7 @@ import {
 } from '../../core/apps/apps.js';
 import { createMerchant } from '../../core/apps/create-app.js';
 import { forgetAppCredentials } from '../../core/apps/credential-cache.js';
+import { duplicatePolicyOf, setDuplicatePolicy } from '../../core/payments/duplicate-policy.js';
 import { listAppCredentials } from '../../core/apps/credentials.js';
 import type { Core } from '../../core/context.js';
 import { JuheError } from '../../domain/errors.js';
@@ -109,6 +110,45 @@ export async function appRoutes(app: FastifyInstance, { core }: { core: Core }) 
           created_at: c.createdAt,
         })),
       };
+    },
+  );
+
+  // Per-app payment policies: today whether a duplicate payment is refunded automatically (issue #12).
+  app.get(
+    '/apps/:id/settings',
+    { schema: { tags: ['apps'], params: IdParam('app') }, preHandler: requirePermission('read') },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const policy = await duplicatePolicyOf(core.db, id);
+      return { auto_refund_duplicates: policy.autoRefund };
+    },
+  );
+
+  app.post(
+    '/apps/:id/settings',
+    {
+      schema: {
+        tags: ['apps'],
+        params: IdParam('app'),
+        body: Type.Object({ auto_refund_duplicates: Type.Boolean() }, { additionalProperties: false }),
+      },
+      preHandler: requirePermission('apps.write'),
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const on = (request.body as { auto_refund_duplicates: boolean }).auto_refund_duplicates;
+      await core.db.tx(async (q) => {
+        await setDuplicatePolicy(q, id, on);
+        await audit(
+          q,
+          core,
+          request,
+          'app.settings.update',
+          { type: 'app', id },
+          { auto_refund_duplicates: on },
+        );
+      });
+      return { auto_refund_duplicates: on };
     },
   );
 
