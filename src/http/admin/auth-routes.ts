@@ -13,6 +13,8 @@ import {
   revokeApiToken,
 } from '../../core/auth/users.js';
 import type { Core } from '../../core/context.js';
+import { csrfTokenFor } from '../../core/auth/csrf.js';
+import { ROLE_PERMISSIONS } from '../../core/auth/permissions.js';
 import { JuheError } from '../../domain/errors.js';
 import {
   ROLES,
@@ -54,7 +56,7 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
         `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_SECONDS}` +
           (request.protocol === 'https' ? '; Secure' : ''),
       );
-      return { user, expires_at: expiresAt.toISOString() };
+      return { user, expires_at: expiresAt.toISOString(), csrf_token: csrfTokenFor(token) };
     },
   );
 
@@ -70,7 +72,16 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
 
   app.get('/me', { schema: { tags: ['auth'] }, preHandler: requirePermission('read') }, async (request) => {
     const user = await findUserProfile(core, request.actor!.userId);
-    return { user, via: request.actor!.type };
+    const cookie = request.headers.authorization
+      ? undefined
+      : readCookie(request.headers.cookie, SESSION_COOKIE);
+    return {
+      user,
+      via: request.actor!.type,
+      // What this role may do, so the console hides the rest (the routes refuse it anyway).
+      permissions: [...ROLE_PERMISSIONS[request.actor!.role]],
+      ...(cookie ? { csrf_token: csrfTokenFor(cookie) } : {}),
+    };
   });
 
   app.get(
