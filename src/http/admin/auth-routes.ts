@@ -49,6 +49,12 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
         if (wait !== undefined) reply.header('retry-after', String(wait));
         throw error;
       });
+      // Rotation: the session this browser held before (if any) ends here; the new one has a new token.
+      const previous = readCookie(request.headers.cookie, SESSION_COOKIE);
+      if (previous) {
+        await logout(core, previous);
+        forgetIdentity(core, { credentialHash: tokenHash(previous) });
+      }
       request.actor = { type: 'user', id: user.id, userId: user.id, role: user.role };
       await audit(core.db, core, request, 'user.login', { type: 'user', id: user.id });
       reply.header(
