@@ -6,7 +6,12 @@ import { channelConfigRoutes } from './channel-configs.js';
 import { chargeRoutes } from './charges.js';
 import { deliveryRoutes } from './deliveries.js';
 import { registerIdempotency } from './idempotency.js';
-import { guardBeforeValidation, identify, refuseCrossSiteChange } from './kit.js';
+import {
+  guardBeforeValidation,
+  identify,
+  refuseCrossSiteChange,
+  refuseUnknownQueryParameters,
+} from './kit.js';
 import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
@@ -25,6 +30,7 @@ import { unionpaySandboxAdminRoutes } from '../../sandbox/unionpay/admin-routes.
 export async function adminApi(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;
   app.addHook('onRoute', guardBeforeValidation);
+  app.addHook('onRoute', refuseUnknownQueryParameters);
   app.addHook('onRequest', async (request) => {
     request.actor = await identify(core, request);
     refuseCrossSiteChange(request);
