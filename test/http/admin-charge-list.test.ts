@@ -157,4 +157,34 @@ describe.each(engines())('admin charge list, export and timeline (%s)', (engine)
     expect(res.body.refunds).toHaveLength(1);
     expect(res.body.charge.amount_refunded).toBe(700);
   });
+
+  it('reports today, 7 and 30 days, by channel and by day, for the overview', async () => {
+    const res = await call(server, 'GET', '/api/v1/reports/overview?mode=test&tz=Asia/Shanghai', {
+      token: server.tokens.viewer,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const cny = {
+      currency: 'CNY',
+      count: 5,
+      paid: 3,
+      amount: 5500,
+      refunded: 1200,
+      refunds: 2,
+      success_rate: 0.6,
+    };
+    expect(res.body.today).toEqual([cny]);
+    expect(res.body.last_30_days).toEqual([cny]);
+    expect(res.body.by_day).toEqual([{ day: '2026-03-01', ...cny }]);
+    expect(res.body.by_channel.find((c: { channel: string }) => c.channel === 'cash')).toMatchObject({
+      method: 'offline',
+      count: 3,
+      paid: 3,
+      amount: 5500,
+    });
+    expect(res.body.failing_endpoints).toEqual([]);
+    expect(
+      (await call(server, 'GET', '/api/v1/reports/overview?tz=Mars/Base', { token: server.tokens.viewer }))
+        .body.error.param,
+    ).toBe('tz');
+  });
 });

@@ -14,6 +14,7 @@ import {
 } from './kit.js';
 import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
+import { reportRoutes } from './reports.js';
 import { storeRoutes } from './stores.js';
 import { testHelperRoutes } from './test-helpers.js';
 import { webhookRoutes } from './webhooks.js';
@@ -47,6 +48,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(chargeRoutes, { core });
   await app.register(recordRoutes, { core });
   await app.register(testHelperRoutes, { core });
+  await app.register(reportRoutes, { core });
   // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, { core });`)
   await app.register(webhookRoutes, { core });
   await app.register(deliveryRoutes, { core });
