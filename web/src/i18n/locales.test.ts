@@ -27,9 +27,9 @@ describe('translations', () => {
 
   it.each(namespaces)('$name has no empty string', ({ locales }) => {
     for (const language of ['zh-CN', 'en-US'] as const) {
-      const flat = keys(locales[language]).map((k) =>
-        k.split('.').reduce<unknown>((o, part) => (o as Record<string, unknown>)[part], locales[language]),
-      );
+      const leaves = (o: unknown): unknown[] =>
+        o && typeof o === 'object' ? Object.values(o).flatMap(leaves) : [o];
+      const flat = leaves(locales[language]);
       expect(flat.filter((v) => typeof v !== 'string' || v.trim() === '')).toEqual([]);
     }
   });
