@@ -6,9 +6,15 @@ import { channelConfigRoutes } from './channel-configs.js';
 import { chargeRoutes } from './charges.js';
 import { deliveryRoutes } from './deliveries.js';
 import { registerIdempotency } from './idempotency.js';
-import { guardBeforeValidation, identify } from './kit.js';
+import {
+  guardBeforeValidation,
+  identify,
+  refuseCrossSiteChange,
+  refuseUnknownQueryParameters,
+} from './kit.js';
 import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
+import { reportRoutes } from './reports.js';
 import { storeRoutes } from './stores.js';
 import { credentialImportRoutes } from './credential-import.js';
 import { storeCredentialRoutes } from './store-credentials.js';
@@ -29,8 +35,10 @@ import { unionpaySandboxAdminRoutes } from '../../sandbox/unionpay/admin-routes.
 export async function adminApi(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;
   app.addHook('onRoute', guardBeforeValidation);
+  app.addHook('onRoute', refuseUnknownQueryParameters);
   app.addHook('onRequest', async (request) => {
     request.actor = await identify(core, request);
+    refuseCrossSiteChange(request);
   });
   // NUL, lone surrogates and absurd nesting are a 400 here, not a 500 inside an insert.
   app.addHook('preValidation', refuseUnstorableInput);
@@ -46,6 +54,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(chargeRoutes, { core });
   await app.register(recordRoutes, { core });
   await app.register(testHelperRoutes, { core });
+  await app.register(reportRoutes, { core });
   // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, { core });`)
   await app.register(webhookRoutes, { core });
   await app.register(deliveryRoutes, { core });
