@@ -77,7 +77,14 @@ describe('unified notify format: schedule, events, acknowledgement', () => {
         6 * h,
       ],
     });
-    expect(unifiedFormat.eventTypes).toEqual(['charge.succeeded']);
+    expect(unifiedFormat.eventTypes).toEqual([
+      'charge.succeeded',
+      'charge.failed',
+      'charge.closed',
+      'charge.canceled',
+      'refund.succeeded',
+      'refund.failed',
+    ]);
   });
 
   it('is acknowledged only by the body "success" on a 2xx answer', () => {
