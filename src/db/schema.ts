@@ -256,6 +256,12 @@ export interface Sessions {
   user_id: string;
 }
 
+export interface SignedRequestKeys {
+  expires_at: Timestamp;
+  key: string;
+  scope: string;
+}
+
 export interface StoreOrders {
   charge_id: string;
   created_at: Timestamp;
@@ -348,6 +354,7 @@ export interface DB {
   refunds: Refunds;
   schema_migrations: SchemaMigrations;
   sessions: Sessions;
+  signed_request_keys: SignedRequestKeys;
   store_orders: StoreOrders;
   stores: Stores;
   terminals: Terminals;

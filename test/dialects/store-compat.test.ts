@@ -47,7 +47,7 @@ describe.each(engines())('store dialect: real clients (%s)', (engine) => {
     // Alipay as the sandbox connector plays it (refunds settle at once): the suite tests the dialect.
     core = await testCore(engine, { connectors: connectorRegistry({ alipay: sandboxConnector() }) });
     ({ server: app, base } = await startGateway(core));
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await app?.close();

@@ -14,6 +14,11 @@ export const MAXPAY_CHANNELS = {
   wx_jsapi: { provider: 'wechatpay', method: 'jsapi', requires: ['openid'] },
   un_app: { provider: 'unionpay', method: 'app', requires: [] },
   un_web: { provider: 'unionpay', method: 'page', requires: ['returnUrl'] },
+  // Another MaxLeap document version's names (FACTS.md): Alipay's mobile-web payment, and
+  // UnionPay spelled out. Their bills answer like their twins' (ali_wap like ali_web).
+  ali_wap: { provider: 'alipay', method: 'wap', requires: [] },
+  unipay_app: { provider: 'unionpay', method: 'app', requires: [] },
+  unipay_web: { provider: 'unionpay', method: 'page', requires: ['returnUrl'] },
 } as const satisfies Record<
   string,
   { provider: Provider; method: Method; requires: readonly ('returnUrl' | 'openid')[] }
