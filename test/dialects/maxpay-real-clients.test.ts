@@ -196,3 +196,90 @@ describe.each(engines())('maxpay real clients (%s)', (engine) => {
     expect(answer.body).toEqual({ code: 5, msg: 'PARAM_INVALID', err: expect.any(String) });
   });
 });
+
+/**
+ * showUrl and qrPayMode through the real Alipay connector to the Alipay simulator: what
+ * the payer's browser carries to Alipay is the signed request in the bill's URL, and the
+ * simulator (verifying it as Alipay does) accepts it.
+ */
+describe.each(engines())('maxpay Alipay page options reach Alipay (%s)', (engine) => {
+  let core: TestCore;
+  let server: FastifyInstance;
+  let port: number;
+  let keys: MaxpayKeys;
+
+  beforeAll(async () => {
+    core = await testCore(engine);
+    keys = await maxpayKeys(core, await newMaxpayApp(core), false);
+    const gateway = await startGateway(core);
+    ({ server, port } = gateway);
+    core.publicUrl = gateway.base;
+  }, 180_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await core?.drop();
+  });
+
+  const bill = (params: Record<string, unknown>) =>
+    postRaw(port, '/2.0/maxpay/bill', JSON.stringify(params), {
+      ...JSON_TYPE,
+      'X-ML-AppId': keys.appId,
+      'X-ML-MasterKey': keys.masterKey,
+    });
+
+  /** The Alipay request a bill URL carries, and the simulator's answer to opening it. */
+  async function alipayRequest(url: string) {
+    const parsed = new URL(url);
+    const opened = await fetch(url, { redirect: 'manual' });
+    return {
+      method: parsed.searchParams.get('method'),
+      biz: JSON.parse(parsed.searchParams.get('biz_content') ?? '{}') as Record<string, unknown>,
+      returnUrl: parsed.searchParams.get('return_url'),
+      simulatorStatus: opened.status,
+      location: opened.headers.get('location'),
+    };
+  }
+
+  it('ali_qrcode with qrPayMode is page pay with qr_pay_mode; ali_wap showUrl is wap quit_url', async () => {
+    const qr = await bill({
+      channel: 'ali_qrcode',
+      billNum: 'QRM-1',
+      totalFee: 1,
+      subject: 'qr',
+      returnUrl: 'https://shop.example/back',
+      qrPayMode: 4,
+    });
+    expect(qr.body).toMatchObject({ code: 0, url: expect.stringContaining('/sandbox/alipay/gateway.do') });
+    const sent = await alipayRequest(qr.body.url);
+    expect(sent).toMatchObject({
+      method: 'alipay.trade.page.pay',
+      biz: { product_code: 'FAST_INSTANT_TRADE_PAY', qr_pay_mode: '4', total_amount: '0.01' },
+      returnUrl: 'https://shop.example/back',
+      // Verified and recorded: the simulator sends the payer on to its cashier.
+      simulatorStatus: 302,
+      location: expect.stringContaining('/sandbox/alipay/'),
+    });
+    const listed = await postRaw(port, '/2.0/maxpay/records', '{"billNum":"QRM-1"}', {
+      ...JSON_TYPE,
+      'X-ML-AppId': keys.appId,
+      'X-ML-MasterKey': keys.masterKey,
+    });
+    expect(listed.body.results.map((r: any) => r.channel)).toEqual(['ali_qrcode']);
+
+    const wap = await bill({
+      channel: 'ali_wap',
+      billNum: 'WAP-1',
+      totalFee: 2,
+      subject: 'wap',
+      returnUrl: 'https://shop.example/back',
+      showUrl: 'https://shop.example/item/9',
+    });
+    const wapSent = await alipayRequest(wap.body.ali_wap);
+    expect(wapSent).toMatchObject({
+      method: 'alipay.trade.wap.pay',
+      biz: { product_code: 'QUICK_WAP_WAY', quit_url: 'https://shop.example/item/9' },
+      simulatorStatus: 302,
+    });
+  });
+});

@@ -55,6 +55,20 @@ export function toProviderMethod(channel: MaxpayChannel): { provider: Provider; 
 }
 
 /**
+ * The pair a bill is made with. `ali_qrcode` with `qrPayMode` is Alipay's page payment
+ * whose QR code the merchant embeds in its own page (alipay.trade.page.pay with
+ * qr_pay_mode, which is why the document requires returnUrl); without it, the plain
+ * face-to-face QR code (precreate).
+ */
+export function billProviderMethod(
+  channel: MaxpayChannel,
+  qrPayMode: string | undefined,
+): { provider: Provider; method: Method } {
+  if (channel === 'ali_qrcode' && qrPayMode !== undefined) return { provider: 'alipay', method: 'page' };
+  return toProviderMethod(channel);
+}
+
+/**
  * The MaxPay code of a charge. A charge made through another dialect of the same app can
  * have a pair MaxPay never had (alipay/wap): it is named `<provider>_<method>` rather than
  * hidden, so a record or webhook still says what it was.

@@ -14,6 +14,7 @@ import {
   MAXPAY_CHANNELS,
   MAXPAY_PROVIDER_CODES,
   type MaxpayChannel,
+  billProviderMethod,
   fromProviderMethod,
   isMaxpayChannel,
   isMaxpayProviderCode,
@@ -247,7 +248,7 @@ export function decodeBill(body: Body, literals: ReadonlyMap<string, string> = n
 export function chargeExtra(input: BillInput): Record<string, unknown> {
   const extra: Record<string, unknown> = {};
   // A name shared with another code of the same pair (unipay_app = un_app) is remembered.
-  const pair = toProviderMethod(input.channel);
+  const pair = billProviderMethod(input.channel, input.qrPayMode);
   if (fromProviderMethod(pair.provider, pair.method) !== input.channel) {
     extra.maxpay_channel = input.channel;
   }
@@ -392,10 +393,7 @@ export interface MaxpayRecord {
  */
 function channelOfRecord(c: RecordSource): string {
   const given = c.extra?.maxpay_channel;
-  if (isMaxpayChannel(given)) {
-    const pair = MAXPAY_CHANNELS[given];
-    if (pair.provider === c.channel && pair.method === c.method) return given;
-  }
+  if (isMaxpayChannel(given) && MAXPAY_CHANNELS[given].provider === c.channel) return given;
   return fromProviderMethod(c.channel, c.method);
 }
 

@@ -4,7 +4,7 @@ import { type ChargeCreateParams, createCharge } from '../../core/payments/creat
 import { listChargePage } from '../../core/payments/retrieve-charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { authenticate } from './auth.js';
-import { toProviderMethod } from './channels.js';
+import { billProviderMethod } from './channels.js';
 import { topLevelNumberLiterals } from '../paymax/json-literals.js';
 import {
   billChannelData,
@@ -57,7 +57,7 @@ async function bill(core: Core, request: FastifyRequest, reply: FastifyReply) {
   const text = bodyText(request.body);
   const body = parseJsonBody(text);
   const input = decodeBill(body, text === undefined ? new Map() : topLevelNumberLiterals(text));
-  const { provider, method } = toProviderMethod(input.channel);
+  const { provider, method } = billProviderMethod(input.channel, input.qrPayMode);
   const now = core.clock.now();
   const charge = await createBill(core, {
     appId: credential.appId,
