@@ -206,10 +206,11 @@ describe.each(engines())('maxpay dialect over HTTP (%s)', (engine) => {
       });
       const id = answer.body.id;
       expect(answer.body).toEqual({ code: 0, msg: 'OK', err: '', id, url: url(id) });
+      // With qrPayMode it is page pay whose QR code the merchant embeds (qr_pay_mode).
       expect(await findCharge(core.db, id)).toMatchObject({
         channel: 'alipay',
-        method: 'qr',
-        extra: { qr_pay_mode: '4' },
+        method: 'page',
+        extra: { qr_pay_mode: '4', maxpay_channel: 'ali_qrcode' },
       });
     });
 
