@@ -1,6 +1,11 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { maxpayErrorBody } from '../dialects/maxpay/errors.js';
+import { MAXPAY_PREFIX } from '../dialects/maxpay/routes.js';
 import { toPaymaxError } from '../dialects/paymax/errors.js';
 import { PAYMAX_PREFIXES } from '../dialects/paymax/routes.js';
+import { STORE_PREFIX, storeBrokenRequest } from '../dialects/store/routes.js';
+import { UNIFIED_API_PREFIX } from '../dialects/unified/routes.js';
+import { toUnifiedError } from '../dialects/unified/errors.js';
 import { nativeErrorHandler } from './errors.js';
 
 /**
@@ -8,8 +13,9 @@ import { nativeErrorHandler } from './errors.js';
  * path parameter longer than its limit) never reach a dialect's error handler. They are
  * answered here in the shape of the API the path belongs to: Paymax's bare
  * `{failure_code, failure_msg}` under /v1 and /merchant-api/v1 (the only dialect with ids
- * in its paths), the
- * native error shape elsewhere. Either way a 400: the client's request is malformed.
+ * in its paths), the store's `{errcode, msg, timestamp}`, MaxPay's and unified's
+ * HTTP 200 `{code, msg, err}` / `{errcode, errormsg, obj}` (their clients read only 200
+ * answers) under their prefixes, the native error shape elsewhere.
  */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const refused = Object.assign(error, { statusCode: 400 });
@@ -20,5 +26,9 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
       .type('application/json;charset=UTF-8')
       .send(JSON.stringify(mapped.toJSON()));
   }
+  const under = (prefix: string) => request.url === prefix || request.url.startsWith(`${prefix}/`);
+  if (under(STORE_PREFIX)) return reply.status(200).send(storeBrokenRequest(error.message));
+  if (under(MAXPAY_PREFIX)) return reply.status(200).send(maxpayErrorBody('PARAM_INVALID', error.message));
+  if (under(UNIFIED_API_PREFIX)) return reply.status(200).send(toUnifiedError(refused).body);
   return nativeErrorHandler(refused, request, reply);
 }

@@ -50,7 +50,7 @@ export async function maxpayKeys(core: TestCore, appId: string, livemode: boolea
 export function postRaw(
   port: number,
   path: string,
-  payload: string,
+  payload: string | Buffer,
   headers: Record<string, string>,
   agent?: http.Agent,
 ): Promise<MaxpayAnswer> {

@@ -97,7 +97,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
             bizContent: {
               ...order,
               product_code: charge.method === 'page' ? 'FAST_INSTANT_TRADE_PAY' : 'QUICK_WAP_WAY',
-              ...(charge.method === 'wap' && charge.returnUrl ? { quit_url: charge.returnUrl } : {}),
+              ...pageOptions(charge),
             },
           };
           return {
@@ -504,4 +504,21 @@ export function resolveAlipayApp(
     sdk: alipaySdk({ appId, privateKey, alipayPublicKey, gateway, timeoutMs }),
     notifyUrl: `${ctx.publicUrl}/notify/alipay/${config.id}`,
   };
+}
+
+/**
+ * The merchant's page options a dialect kept on the charge (extra), under Alipay's names:
+ * `qr_pay_mode` (0-4: the QR code embedded in the merchant's own page, MaxPay's qrPayMode)
+ * for page pay; for wap pay `quit_url`, where a payer who gives up goes: the old wap API
+ * called it `show_url` (MaxPay's showUrl), else the return URL. Page pay has no field for
+ * a product page, so a show_url reaches Alipay only on wap.
+ */
+function pageOptions(charge: Charge): Record<string, string> {
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  if (charge.method === 'page') {
+    const mode = text(charge.extra.qr_pay_mode);
+    return mode ? { qr_pay_mode: mode } : {};
+  }
+  const quit = text(charge.extra.show_url) ?? charge.returnUrl ?? undefined;
+  return quit ? { quit_url: quit } : {};
 }

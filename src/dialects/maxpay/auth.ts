@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { credentialByPublicId } from '../../core/apps/credential-cache.js';
 import type { Credential } from '../../core/apps/credentials.js';
 import type { Core } from '../../core/context.js';
+import { claimSignedRequest } from '../../core/auth/request-replay.js';
 import { JuheError } from '../../domain/errors.js';
 
 /**
@@ -21,6 +22,15 @@ import { JuheError } from '../../domain/errors.js';
  *   sign is still refused, so a half-broken client fails loudly instead of by luck.
  * - Secrets are compared in constant time over their SHA-256, so length leaks nothing.
  * Unknown app ids and wrong keys get the same message (APP_INVALID), so app ids cannot be probed.
+ *
+ * Replays (a deviation from MaxLeap, which accepted a sign for its whole window): the sign
+ * covers only a timestamp and the key, never the body or the path, so a captured header
+ * would authorise any bill or records query for 15 minutes. What the protocol lets us bind
+ * is the app (the key is the app's) and the moment (the timestamp): each sign value is
+ * accepted once, by whichever node sees it first (core/auth/request-replay.ts, one table
+ * for every node), until its window ends; a second request with it is APP_INVALID. The
+ * Android SDK computes a fresh sign for every request, so honest clients never repeat one
+ * (two requests in the same millisecond would: the second is refused and retried).
  */
 export const REQUEST_SIGN_WINDOW_MS = 15 * 60 * 1000;
 
@@ -99,6 +109,20 @@ export function verifyRequestSign(
   return { master: matched === secrets.masterKey };
 }
 
+/** Accepts a verified sign value once within its window, across nodes; refuses it after. */
+async function claimRequestSign(core: Core, credential: Credential<'maxpay'>, value: string): Promise<void> {
+  const { md5, timestampMs, master } = parseRequestSign(value);
+  const scope = `maxpay:${credential.appId}:${credential.livemode ? 'live' : 'test'}`;
+  const key = `request_sign:${md5},${timestampMs}${master ? ',master' : ''}`;
+  const until = new Date(timestampMs + REQUEST_SIGN_WINDOW_MS);
+  if (!(await claimSignedRequest(core, scope, key, until))) {
+    throw new JuheError(
+      'invalid_signature',
+      'This X-ML-Request-Sign was already used: compute a new one (fresh timestamp) for every request',
+    );
+  }
+}
+
 const BAD_CREDENTIALS = 'The X-ML-AppId and its key do not match';
 
 export async function authenticate(core: Core, headers: Headers): Promise<MaxpayAuth> {
@@ -136,6 +160,7 @@ export async function authenticate(core: Core, headers: Headers): Promise<Maxpay
   }
   if (sign !== undefined) {
     const verified = verifyRequestSign(sign, secrets, core.clock.now());
+    await claimRequestSign(core, credential, sign);
     methods.push('request_sign');
     master = master || verified.master;
   }

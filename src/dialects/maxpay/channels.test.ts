@@ -18,18 +18,23 @@ describe('maxpay channels', () => {
       wx_jsapi: { provider: 'wechatpay', method: 'jsapi' },
       un_app: { provider: 'unionpay', method: 'app' },
       un_web: { provider: 'unionpay', method: 'page' },
+      ali_wap: { provider: 'alipay', method: 'wap' },
+      unipay_app: { provider: 'unionpay', method: 'app' },
+      unipay_web: { provider: 'unionpay', method: 'page' },
     });
   });
 
   it('maps back from the same table, one code per pair', () => {
+    // The other document version's UnionPay names share their pairs with un_app and un_web.
+    const twins: Record<string, string> = { unipay_app: 'un_app', unipay_web: 'un_web' };
     for (const code of MAXPAY_CHANNEL_CODES) {
       const { provider, method } = toProviderMethod(code);
-      expect(fromProviderMethod(provider, method)).toBe(code);
+      expect(fromProviderMethod(provider, method)).toBe(twins[code] ?? code);
     }
   });
 
   it('names a pair MaxPay never had after its parts', () => {
-    expect(fromProviderMethod('alipay', 'wap')).toBe('alipay_wap');
+    expect(fromProviderMethod('alipay', 'qr_code')).toBe('alipay_qr_code');
     expect(fromProviderMethod('cash', 'offline')).toBe('cash_offline');
   });
 
@@ -40,6 +45,7 @@ describe('maxpay channels', () => {
       ali_qrcode: ['returnUrl'],
       wx_jsapi: ['openid'],
       un_web: ['returnUrl'],
+      unipay_web: ['returnUrl'],
     });
   });
 

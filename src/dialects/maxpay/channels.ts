@@ -14,6 +14,11 @@ export const MAXPAY_CHANNELS = {
   wx_jsapi: { provider: 'wechatpay', method: 'jsapi', requires: ['openid'] },
   un_app: { provider: 'unionpay', method: 'app', requires: [] },
   un_web: { provider: 'unionpay', method: 'page', requires: ['returnUrl'] },
+  // Another MaxLeap document version's names (FACTS.md): Alipay's mobile-web payment, and
+  // UnionPay spelled out. Their bills answer like their twins' (ali_wap like ali_web).
+  ali_wap: { provider: 'alipay', method: 'wap', requires: [] },
+  unipay_app: { provider: 'unionpay', method: 'app', requires: [] },
+  unipay_web: { provider: 'unionpay', method: 'page', requires: ['returnUrl'] },
 } as const satisfies Record<
   string,
   { provider: Provider; method: Method; requires: readonly ('returnUrl' | 'openid')[] }
@@ -47,6 +52,20 @@ export function isMaxpayChannel(value: unknown): value is MaxpayChannel {
 export function toProviderMethod(channel: MaxpayChannel): { provider: Provider; method: Method } {
   const { provider, method } = MAXPAY_CHANNELS[channel];
   return { provider, method };
+}
+
+/**
+ * The pair a bill is made with. `ali_qrcode` with `qrPayMode` is Alipay's page payment
+ * whose QR code the merchant embeds in its own page (alipay.trade.page.pay with
+ * qr_pay_mode, which is why the document requires returnUrl); without it, the plain
+ * face-to-face QR code (precreate).
+ */
+export function billProviderMethod(
+  channel: MaxpayChannel,
+  qrPayMode: string | undefined,
+): { provider: Provider; method: Method } {
+  if (channel === 'ali_qrcode' && qrPayMode !== undefined) return { provider: 'alipay', method: 'page' };
+  return toProviderMethod(channel);
 }
 
 /**

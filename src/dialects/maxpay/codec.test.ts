@@ -67,7 +67,11 @@ describe('decodeBill', () => {
       qrPayMode: '4',
       openid: undefined,
     });
-    expect(chargeExtra(input)).toEqual({ show_url: 'https://shop.test/item/7', qr_pay_mode: '4' });
+    expect(chargeExtra(input)).toEqual({
+      maxpay_channel: 'ali_qrcode',
+      show_url: 'https://shop.test/item/7',
+      qr_pay_mode: '4',
+    });
   });
 
   it('treats null and "" as not sent (PHP encodes unset keys)', () => {

@@ -14,6 +14,7 @@ import {
   MAXPAY_CHANNELS,
   MAXPAY_PROVIDER_CODES,
   type MaxpayChannel,
+  billProviderMethod,
   fromProviderMethod,
   isMaxpayChannel,
   isMaxpayProviderCode,
@@ -43,6 +44,23 @@ export const MAX_RECORDS_LIMIT = 1000;
  */
 export const MAX_RECORDS_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const ALIPAY_QR_PAY_MODES = ['0', '1', '2', '3', '4'];
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The body's text. Bytes that are not UTF-8 are refused rather than replaced with U+FFFD:
+ * a subject or billNum silently changed is not what the client sent (and signed for).
+ */
+export function bodyText(raw: unknown): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === 'string') return raw;
+  if (!(raw instanceof Uint8Array)) throw new JuheError('invalid_request', 'The body must be a JSON object');
+  try {
+    return STRICT_UTF8.decode(raw);
+  } catch {
+    throw new JuheError('invalid_request', 'The body is not valid UTF-8');
+  }
+}
 
 /** The request body as an object; an absent or blank body is `{}` (records with no filter). */
 export function parseJsonBody(raw: unknown): Body {
@@ -148,8 +166,13 @@ export interface BillInput {
   openid?: string;
 }
 
-/** Checks a `bill` body in the order a client fixes it: what is missing, then what is wrong. */
-export function decodeBill(body: Body): BillInput {
+/**
+ * Checks a `bill` body in the order a client fixes it: what is missing, then what is wrong.
+ * `literals` is the text of each top-level JSON number as the client wrote it: totalFee is
+ * an int of fen, so `1E2` or `1.0000000000000001` (which JSON.parse turns into 100 and 1)
+ * are refused, not rounded into a different request.
+ */
+export function decodeBill(body: Body, literals: ReadonlyMap<string, string> = new Map()): BillInput {
   const channel = channelField(body, true);
   const billNum = requireString(body, 'billNum', 64);
   if (!BILL_NUM.test(billNum)) {
@@ -162,7 +185,8 @@ export function decodeBill(body: Body): BillInput {
   if (!present(body, 'totalFee'))
     throw new JuheError('missing_parameter', 'totalFee is required', 'totalFee');
   const totalFee = body.totalFee;
-  if (!isPositiveMinor(totalFee)) {
+  const written = literals.get('totalFee');
+  if (!isPositiveMinor(totalFee) || (written !== undefined && !/^[1-9]\d*$/.test(written))) {
     throw new JuheError('invalid_parameter', 'totalFee must be a positive integer number of fen', 'totalFee');
   }
   const subject = requireString(body, 'subject', MAX_SUBJECT);
@@ -223,6 +247,11 @@ export function decodeBill(body: Body): BillInput {
  */
 export function chargeExtra(input: BillInput): Record<string, unknown> {
   const extra: Record<string, unknown> = {};
+  // A name shared with another code of the same pair (unipay_app = un_app) is remembered.
+  const pair = billProviderMethod(input.channel, input.qrPayMode);
+  if (fromProviderMethod(pair.provider, pair.method) !== input.channel) {
+    extra.maxpay_channel = input.channel;
+  }
   if (input.openid !== undefined) extra.openid = input.openid;
   if (input.showUrl !== undefined) extra.show_url = input.showUrl;
   if (input.qrPayMode !== undefined) extra.qr_pay_mode = input.qrPayMode;
@@ -321,7 +350,7 @@ export function decodeRecordsQuery(body: Body): ChargeListParams & { limit: numb
 }
 
 /** What a record is built from: a Charge, or a charge event's snapshot (webhooks). */
-export type RecordSource = Pick<
+export type RecordSource = { extra?: Record<string, unknown> } & Pick<
   Charge,
   | 'id'
   | 'orderNo'
@@ -358,13 +387,23 @@ export interface MaxpayRecord {
   tradeNo: string | null;
 }
 
+/**
+ * The channel code a bill was made with: the alias a client used (`unipay_app`), kept on
+ * the charge, so the client finds its own word in records; otherwise the pair's code.
+ */
+function channelOfRecord(c: RecordSource): string {
+  const given = c.extra?.maxpay_channel;
+  if (isMaxpayChannel(given) && MAXPAY_CHANNELS[given].provider === c.channel) return given;
+  return fromProviderMethod(c.channel, c.method);
+}
+
 export function toRecord(c: RecordSource): MaxpayRecord {
   const status = recordStatus(c);
   const end = status === 'created' ? (c.closedAt ?? c.expiresAt) : (c.paidAt ?? c.createdAt);
   return {
     id: c.id,
     billNum: c.orderNo,
-    channel: fromProviderMethod(c.channel, c.method),
+    channel: channelOfRecord(c),
     totalFee: c.amount,
     currency: c.currency,
     money: `${formatMinor(c.amount, c.currency)} ${c.currency}`,
@@ -450,6 +489,8 @@ export function billChannelData(channel: MaxpayChannel, charge: Charge): Fields 
       return { ali_app: need('order string', pick(cred, 'order_string', 'orderString')) };
     case 'ali_web':
       return { ali_web: need('payment page URL', pick(cred, 'pay_url', 'url', 'page_url')) };
+    case 'ali_wap':
+      return { ali_wap: need('payment page URL', pick(cred, 'pay_url', 'url', 'page_url')) };
     case 'ali_qrcode':
       return { url: need('QR code', pick(cred, 'qr_code', 'pay_url', 'url')) };
     case 'wx_native':
@@ -506,9 +547,11 @@ export function billChannelData(channel: MaxpayChannel, charge: Charge): Fields 
       return fields;
     }
     case 'un_app':
+    case 'unipay_app':
       // The sandbox's app payload stands in for a UnionPay transaction number in test mode.
       return { tn: need('tn', pick(cred, 'tn') ?? (test ? pick(cred, 'order_string') : undefined)) };
-    case 'un_web': {
+    case 'un_web':
+    case 'unipay_web': {
       const html = pick(cred, 'html', 'form');
       if (html) return { html };
       const url = test ? pick(cred, 'pay_url', 'url') : undefined;

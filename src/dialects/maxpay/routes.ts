@@ -4,9 +4,11 @@ import { type ChargeCreateParams, createCharge } from '../../core/payments/creat
 import { listChargePage } from '../../core/payments/retrieve-charge.js';
 import { JuheError } from '../../domain/errors.js';
 import { authenticate } from './auth.js';
-import { toProviderMethod } from './channels.js';
+import { billProviderMethod } from './channels.js';
+import { topLevelNumberLiterals } from '../paymax/json-literals.js';
 import {
   billChannelData,
+  bodyText,
   chargeExtra,
   decodeBill,
   decodeRecordsQuery,
@@ -29,7 +31,8 @@ export async function maxpayRoutes(app: FastifyInstance, { core }: { core: Core 
   await app.register(
     async (scope) => {
       scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+      // Bytes, decoded strictly in the handler (codec.ts bodyText): invalid UTF-8 is refused.
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
       scope.setErrorHandler((error, request, reply) => {
         const { body, internal } = toMaxpayError(error);
@@ -51,8 +54,10 @@ export async function maxpayRoutes(app: FastifyInstance, { core }: { core: Core 
 
 async function bill(core: Core, request: FastifyRequest, reply: FastifyReply) {
   const { credential } = await authenticate(core, request.headers);
-  const input = decodeBill(parseJsonBody(request.body));
-  const { provider, method } = toProviderMethod(input.channel);
+  const text = bodyText(request.body);
+  const body = parseJsonBody(text);
+  const input = decodeBill(body, text === undefined ? new Map() : topLevelNumberLiterals(text));
+  const { provider, method } = billProviderMethod(input.channel, input.qrPayMode);
   const now = core.clock.now();
   const charge = await createBill(core, {
     appId: credential.appId,
@@ -121,7 +126,7 @@ async function createBill(core: Core, params: ChargeCreateParams) {
 
 async function records(core: Core, request: FastifyRequest, reply: FastifyReply) {
   const { credential } = await authenticate(core, request.headers);
-  const query = decodeRecordsQuery(parseJsonBody(request.body));
+  const query = decodeRecordsQuery(parseJsonBody(bodyText(request.body)));
   const page = await listChargePage(core, {
     ...query,
     appId: credential.appId,

@@ -7,11 +7,11 @@ const KEY = '0828e83720fdbe3685a7b94214af04f9';
 
 describe('store data opening', () => {
   it('treats absent, empty, null and PHP empty-array data as no parameters', () => {
-    expect(openData(undefined, KEY)).toEqual({});
-    expect(openData('', KEY)).toEqual({});
-    expect(openData(encryptData('[]', KEY), KEY)).toEqual({});
-    expect(openData(encryptData('null', KEY), KEY)).toEqual({});
-    expect(openData('3304A5EC2CDEB4D12ED3338B5C01BF6B', KEY)).toEqual({ pmt_type: 0 });
+    expect(openData(undefined, KEY).data).toEqual({});
+    expect(openData('', KEY).data).toEqual({});
+    expect(openData(encryptData('[]', KEY), KEY).data).toEqual({});
+    expect(openData(encryptData('null', KEY), KEY).data).toEqual({});
+    expect(openData('3304A5EC2CDEB4D12ED3338B5C01BF6B', KEY).data).toEqual({ pmt_type: 0 });
   });
 
   it('refuses what does not decrypt to a JSON object with 8044', () => {

@@ -2,6 +2,7 @@ import { storeByOpenId } from '../../core/apps/credential-cache.js';
 import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
 import { isStorableText } from '../../domain/storable-text.js';
+import { topLevelNumberLiterals } from '../paymax/json-literals.js';
 import { decryptData, verifySign } from './codec.js';
 import { StoreError } from './errors.js';
 import type { Fields } from './form.js';
@@ -12,6 +13,8 @@ export const TIMESTAMP_WINDOW_SEC = 600;
 export interface Authenticated {
   store: StoreWithKey;
   data: Record<string, unknown>;
+  /** The text of each top-level number of `data`, as written (amounts are read from it). */
+  literals: ReadonlyMap<string, string>;
 }
 
 /**
@@ -58,7 +61,7 @@ export async function authenticate(
     throw new StoreError('timestamp_error', `timestamp ${timestamp}与服务器时间${now}相差超过600秒`);
   }
 
-  return { store: signedBy, data: openData(fields.data, signedBy.openKey) };
+  return { store: signedBy, ...openData(fields.data, signedBy.openKey) };
 }
 
 /**
@@ -84,8 +87,12 @@ function keySigning(
  * `data` as an object. An absent or empty `data`, and PHP's encoding of an empty array
  * (`[]`), are no parameters; anything that does not decrypt to a JSON object is refused.
  */
-export function openData(hex: string | undefined, openKey: string): Record<string, unknown> {
-  if (hex === undefined || hex === '') return {};
+export function openData(
+  hex: string | undefined,
+  openKey: string,
+): { data: Record<string, unknown>; literals: ReadonlyMap<string, string> } {
+  const none = { data: {}, literals: new Map<string, string>() };
+  if (hex === undefined || hex === '') return none;
   const text = decryptData(hex, openKey);
   if (text === null) {
     throw new StoreError(
@@ -99,9 +106,9 @@ export function openData(hex: string | undefined, openKey: string): Record<strin
   } catch {
     throw new StoreError('out_no_missing', 'data不是有效的JSON');
   }
-  if (parsed === null || (Array.isArray(parsed) && parsed.length === 0)) return {};
+  if (parsed === null || (Array.isArray(parsed) && parsed.length === 0)) return none;
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new StoreError('out_no_missing', 'data必须是JSON对象');
   }
-  return parsed as Record<string, unknown>;
+  return { data: parsed as Record<string, unknown>, literals: topLevelNumberLiterals(text) };
 }

@@ -16,59 +16,123 @@ import { JuheError } from '../../domain/errors.js';
  * that no documented code names (page, pagesize, sdate, status filter...). Answers that
  * are not about the request's content carry their HTTP status as errcode: 404 (no such
  * endpoint), 413 (body too large), 500 (our failure; the client should query the order).
+ *
+ * `en` is the message of a request with `lang=en` (the document: msg "会根据lang参数返回不同的语言").
  */
 export const ERRCODES = {
-  ok: { errcode: 0, msg: 'ok' },
-  bad_sign: { errcode: 5, msg: '验证签名错误' },
-  open_id_missing: { errcode: 8, msg: 'token不能为空' },
-  timestamp_error: { errcode: 9, msg: 'timestamp error' },
-  store_not_found: { errcode: 3002, msg: '门店不存在' },
-  invalid_parameter: { errcode: 8000, msg: '参数错误' },
-  ord_no_missing: { errcode: 8001, msg: '订单号不能为空' },
-  order_not_found: { errcode: 8002, msg: '订单不存在' },
-  ord_name_invalid: { errcode: 8003, msg: '订单名称不能为空' },
-  pmt_tag_missing: { errcode: 8004, msg: '付款方式不能为空' },
-  ord_no_exists: { errcode: 8005, msg: '订单号已经存在，请勿重复提交' },
-  amount_invalid: { errcode: 8006, msg: '收款金额有误' },
-  pmt_tag_unavailable: { errcode: 8007, msg: '付款方式未开通' },
-  create_failed: { errcode: 8008, msg: '创建订单失败' },
-  trade_no_missing: { errcode: 8009, msg: '交易号不能为空' },
-  card_no_missing: { errcode: 8010, msg: '银行卡号不能为空' },
-  pay_failed: { errcode: 8011, msg: '支付失败' },
-  not_cancelable: { errcode: 8012, msg: '当前订单不能取消，如果已经付款，请使用退款功能' },
-  cancel_failed: { errcode: 8013, msg: '订单取消失败' },
-  original_no_missing: { errcode: 8014, msg: '原始付款单号不能为空' },
-  refund_amount_missing: { errcode: 8015, msg: '退款金额不能为空' },
-  shop_pass_missing: { errcode: 8016, msg: '主管密码不能为空' },
-  shop_pass_wrong: { errcode: 8017, msg: '主管密码错误' },
-  original_not_found: { errcode: 8018, msg: '原始订单不存在' },
-  not_refundable: { errcode: 8019, msg: '当前订单不允许退款，状态异常' },
-  refund_no_exists: { errcode: 8020, msg: '退款单号已经存在，请勿重复提交' },
-  refund_exceeds_remaining: { errcode: 8021, msg: '退款金额大于支付金额，当前订单有其它退款记录' },
-  refund_exceeds_paid: { errcode: 8022, msg: '退款金额大于支付金额' },
-  refund_failed: { errcode: 8023, msg: '退款失败' },
-  refund_exceeds_today: { errcode: 8040, msg: '当前退款金额大于商户今日交易总额' },
-  out_no_missing: { errcode: 8044, msg: 'out_no不能为空' },
-  out_no_exists: { errcode: 8045, msg: 'out_no已经存在，请勿重复发起支付' },
-  rejected: { errcode: 8046, msg: '交易已被系统拒绝，请联系您的服务商' },
-  unknown_endpoint: { errcode: 404, msg: '接口不存在' },
-  body_too_large: { errcode: 413, msg: '请求数据过大' },
-  server_error: { errcode: 500, msg: '系统繁忙，请稍后重试' },
-} as const satisfies Record<string, { errcode: number; msg: string }>;
+  ok: { errcode: 0, msg: 'ok', en: 'ok' },
+  bad_sign: { errcode: 5, msg: '验证签名错误', en: 'Signature verification failed' },
+  open_id_missing: { errcode: 8, msg: 'token不能为空', en: 'open_id must not be empty' },
+  timestamp_error: { errcode: 9, msg: 'timestamp error', en: 'timestamp error' },
+  store_not_found: { errcode: 3002, msg: '门店不存在', en: 'Store does not exist' },
+  invalid_parameter: { errcode: 8000, msg: '参数错误', en: 'Invalid parameter' },
+  ord_no_missing: { errcode: 8001, msg: '订单号不能为空', en: 'Order number must not be empty' },
+  order_not_found: { errcode: 8002, msg: '订单不存在', en: 'Order does not exist' },
+  ord_name_invalid: { errcode: 8003, msg: '订单名称不能为空', en: 'Order name must not be empty' },
+  pmt_tag_missing: { errcode: 8004, msg: '付款方式不能为空', en: 'Payment method must not be empty' },
+  ord_no_exists: {
+    errcode: 8005,
+    msg: '订单号已经存在，请勿重复提交',
+    en: 'Order number already exists, do not submit it again',
+  },
+  amount_invalid: { errcode: 8006, msg: '收款金额有误', en: 'Invalid amount' },
+  pmt_tag_unavailable: { errcode: 8007, msg: '付款方式未开通', en: 'Payment method is not enabled' },
+  create_failed: { errcode: 8008, msg: '创建订单失败', en: 'Failed to create the order' },
+  trade_no_missing: { errcode: 8009, msg: '交易号不能为空', en: 'Trade number must not be empty' },
+  card_no_missing: { errcode: 8010, msg: '银行卡号不能为空', en: 'Card number must not be empty' },
+  pay_failed: { errcode: 8011, msg: '支付失败', en: 'Payment failed' },
+  not_cancelable: {
+    errcode: 8012,
+    msg: '当前订单不能取消，如果已经付款，请使用退款功能',
+    en: 'The order cannot be canceled now; if it has been paid, refund it instead',
+  },
+  cancel_failed: { errcode: 8013, msg: '订单取消失败', en: 'Failed to cancel the order' },
+  original_no_missing: {
+    errcode: 8014,
+    msg: '原始付款单号不能为空',
+    en: 'Original order number must not be empty',
+  },
+  refund_amount_missing: { errcode: 8015, msg: '退款金额不能为空', en: 'Refund amount must not be empty' },
+  shop_pass_missing: { errcode: 8016, msg: '主管密码不能为空', en: 'Supervisor password must not be empty' },
+  shop_pass_wrong: { errcode: 8017, msg: '主管密码错误', en: 'Wrong supervisor password' },
+  original_not_found: { errcode: 8018, msg: '原始订单不存在', en: 'Original order does not exist' },
+  not_refundable: {
+    errcode: 8019,
+    msg: '当前订单不允许退款，状态异常',
+    en: 'The order cannot be refunded in its current status',
+  },
+  refund_no_exists: {
+    errcode: 8020,
+    msg: '退款单号已经存在，请勿重复提交',
+    en: 'Refund number already exists, do not submit it again',
+  },
+  refund_exceeds_remaining: {
+    errcode: 8021,
+    msg: '退款金额大于支付金额，当前订单有其它退款记录',
+    en: 'Refund amount exceeds what is left after earlier refunds',
+  },
+  refund_exceeds_paid: {
+    errcode: 8022,
+    msg: '退款金额大于支付金额',
+    en: 'Refund amount exceeds the amount paid',
+  },
+  refund_failed: { errcode: 8023, msg: '退款失败', en: 'Refund failed' },
+  refund_exceeds_today: {
+    errcode: 8040,
+    msg: '当前退款金额大于商户今日交易总额',
+    en: "Refund amount exceeds the merchant's takings today",
+  },
+  out_no_missing: { errcode: 8044, msg: 'out_no不能为空', en: 'out_no must not be empty' },
+  out_no_exists: {
+    errcode: 8045,
+    msg: 'out_no已经存在，请勿重复发起支付',
+    en: 'out_no already exists, do not pay it again',
+  },
+  rejected: {
+    errcode: 8046,
+    msg: '交易已被系统拒绝，请联系您的服务商',
+    en: 'The transaction was rejected, contact your service provider',
+  },
+  unknown_endpoint: { errcode: 404, msg: '接口不存在', en: 'No such API' },
+  body_too_large: { errcode: 413, msg: '请求数据过大', en: 'Request body too large' },
+  server_error: { errcode: 500, msg: '系统繁忙，请稍后重试', en: 'System busy, please retry later' },
+} as const satisfies Record<string, { errcode: number; msg: string; en: string }>;
 
 export type StoreErrorName = keyof typeof ERRCODES;
 
 export class StoreError extends Error {
   readonly errcode: number;
   readonly key: StoreErrorName;
+  readonly detail: string | undefined;
 
   constructor(key: StoreErrorName, detail?: string) {
     const base = ERRCODES[key].msg;
     super(detail ? `${base}：${detail}` : base);
     this.name = 'StoreError';
     this.key = key;
+    this.detail = detail;
     this.errcode = ERRCODES[key].errcode;
   }
+
+  /**
+   * The message in the request's language. English keeps a detail only when it has no
+   * Chinese in it (`trade_amount(90) != original_amount(100) - ...`, an upstream's English
+   * text): the details are written for Chinese readers, and half-translated text helps no one.
+   */
+  messageIn(lang: StoreLang): string {
+    if (lang === 'zh') return this.message;
+    const base = ERRCODES[this.key].en;
+    return this.detail && !/[\u3000-\u9fff\uff00-\uffef]/.test(this.detail)
+      ? `${base}: ${this.detail}`
+      : base;
+  }
+}
+
+/** The language of `msg`: Chinese unless the request says `lang=en` (en, en_US, en-GB, ...). */
+export type StoreLang = 'zh' | 'en';
+
+export function storeLang(value: unknown): StoreLang {
+  return typeof value === 'string' && /^en(?:[-_][a-z]{2})?$/i.test(value.trim()) ? 'en' : 'zh';
 }
 
 export type Endpoint =

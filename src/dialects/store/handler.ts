@@ -10,13 +10,16 @@ export interface StoreContext {
   core: Core;
   store: StoreWithKey;
   data: Record<string, unknown>;
+  /** The literal text of data's top-level numbers (auth.ts). */
+  literals: ReadonlyMap<string, string>;
   clientIp: string | null;
 }
 
-/** `data` is encrypted into the envelope; `msg` defaults to "ok". */
+/** `data` is encrypted into the envelope; `msg` defaults to "ok", `msgEn` (lang=en) to `msg`. */
 export interface StoreResult {
   data: unknown;
   msg?: string;
+  msgEn?: string;
 }
 
 export type StoreHandler = (ctx: StoreContext) => Promise<StoreResult>;

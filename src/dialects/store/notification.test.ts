@@ -30,6 +30,12 @@ describe('store notify format: pure parts', () => {
   it('acknowledges only a 2xx whose body is notify_success', () => {
     expect(storeFormat.isSuccess(200, 'notify_success')).toBe(true);
     expect(storeFormat.isSuccess(200, '\uFEFFnotify_success\r\n')).toBe(true);
+    // A Django REST framework receiver answers the JSON string, quotes included (FACTS.md).
+    expect(storeFormat.isSuccess(200, '"notify_success"')).toBe(true);
+    expect(storeFormat.isSuccess(200, ' \t"notify_success"\n')).toBe(true);
+    expect(storeFormat.isSuccess(200, '"notify_success')).toBe(false);
+    expect(storeFormat.isSuccess(200, "'notify_success'")).toBe(false);
+    expect(storeFormat.isSuccess(200, '{"notify_success":1}')).toBe(false);
     expect(storeFormat.isSuccess(200, 'success')).toBe(false);
     expect(storeFormat.isSuccess(200, 'NOTIFY_SUCCESS')).toBe(false);
     expect(storeFormat.isSuccess(200, '')).toBe(false);

@@ -120,6 +120,15 @@ export const storeFormat: NotifyFormat = {
     );
     return { method: 'GET', url, headers: { ...target.headers, 'user-agent': 'Juhe-Notify/1.0' } };
   },
-  isSuccess: (status, body) =>
-    status >= 200 && status < 300 && body.replace(/^\uFEFF/, '').trim() === 'notify_success',
+  isSuccess: (status, body) => status >= 200 && status < 300 && isNotifySuccess(body),
 };
+
+/**
+ * `notify_success`, with what real receivers wrap around it: surrounding whitespace and a
+ * UTF-8 BOM (PHP scripts), or JSON string quotes (a Django REST framework view answers
+ * `Response("notify_success")` as `"notify_success"`).
+ */
+export function isNotifySuccess(body: string): boolean {
+  const text = body.replace(/^\uFEFF/, '').trim();
+  return text === 'notify_success' || /^"\s*notify_success\s*"$/.test(text);
+}

@@ -1,5 +1,6 @@
 import { isStorableText } from '../../domain/storable-text.js';
 import { StoreError, type StoreErrorName } from './errors.js';
+import { wholeFenOf } from './fen.js';
 
 /**
  * Typed reads of the decrypted `data` object. PHP clients are loosely typed: the same
@@ -11,7 +12,14 @@ import { StoreError, type StoreErrorName } from './errors.js';
  * the insert or lookup as a server error.
  */
 export class Params {
-  constructor(private readonly data: Record<string, unknown>) {}
+  /**
+   * `literals`: the text the client wrote for each top-level JSON number of `data`
+   * (a double loses digits past ~17, so amounts are read from the text).
+   */
+  constructor(
+    private readonly data: Record<string, unknown>,
+    private readonly literals: ReadonlyMap<string, string> = new Map(),
+  ) {}
 
   has(key: string): boolean {
     const v = this.data[key];
@@ -55,6 +63,35 @@ export class Params {
       throw new StoreError(rules.invalid, `${key}必须是非负整数（以分为单位，没有小数点）`);
     }
     return value;
+  }
+
+  /**
+   * An amount in fen: a non-negative integer, or the binary-float rendering of one that
+   * PHP and Java clients send (`1998.9999999999998` is 1999; fen.ts says why).
+   */
+  fen(key: string, rules: { missing?: StoreErrorName; invalid: StoreErrorName }): number | undefined {
+    const raw = this.data[key];
+    const literal = this.literals.get(key);
+    // The text decides: `1.0E3` and `100.50000000000000000001` are not what a double of a
+    // whole number prints, whatever JSON.parse made of them.
+    if (
+      typeof raw === 'number' &&
+      (!Number.isInteger(raw) || (literal !== undefined && !/^\d+$/.test(literal)))
+    ) {
+      const value = wholeFenOf(literal ?? String(raw));
+      if (value === undefined) {
+        throw new StoreError(rules.invalid, `${key}必须是非负整数（以分为单位，没有小数点）`);
+      }
+      return value;
+    }
+    if (typeof raw === 'string' && raw.includes('.')) {
+      const value = wholeFenOf(raw);
+      if (value === undefined) {
+        throw new StoreError(rules.invalid, `${key}必须是非负整数（以分为单位，没有小数点）`);
+      }
+      return value;
+    }
+    return this.int(key, rules);
   }
 
   /** `JSAPI`: 1 / "1" / true turn it on; absent, 0, "0", "" leave it off. */

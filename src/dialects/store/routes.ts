@@ -6,7 +6,7 @@ import { storeOpenKey } from '../../core/stores/open-key.js';
 import { buildJumpUrl } from './notification.js';
 import { authenticate } from './auth.js';
 import { encryptData, sign } from './codec.js';
-import { type Endpoint, StoreError, fromCore } from './errors.js';
+import { type Endpoint, StoreError, type StoreLang, fromCore, storeLang } from './errors.js';
 import { requestFields } from './form.js';
 import type { StoreHandler } from './handler.js';
 import { order } from './handlers/order.js';
@@ -46,6 +46,18 @@ export function envelope(
   return body;
 }
 
+export const STORE_PREFIX = '/mct1';
+
+/**
+ * The answer to a request fastify refuses before routing (a broken percent-encoding in
+ * the path): no endpoint can be named, so it is the not-found envelope, HTTP 200 like
+ * every store error a client must be able to read. (No core clock here: the server's.)
+ */
+export function storeBrokenRequest(detail: string): Record<string, unknown> {
+  const mapped = new StoreError('unknown_endpoint', detail);
+  return envelope(null, mapped.errcode, mapped.message, new Date());
+}
+
 /**
  * The `store` merchant API (/mct1/...): form-encoded POST (GET with a query string also
  * works: the document's paystatus example is a GET) of open_id, timestamp, data, sign.
@@ -59,6 +71,9 @@ export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }
       scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
       // Failures before a handler runs (framing, size) and our own: never a 5xx for bad input.
+      // A content type fastify cannot even parse (`foo`, `;;;`) is, like text/plain, a body
+      // without the form fields: errcode 8 with HTTP 200, the status every store client
+      // reads an errcode from, instead of a bare 415 the POS shows as a network failure.
       scope.setErrorHandler((error: { statusCode?: number }, request, reply) => {
         const status =
           error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
@@ -69,11 +84,17 @@ export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }
             : status >= 500
               ? new StoreError('server_error')
               : new StoreError('open_id_missing', '请求格式错误，请以application/x-www-form-urlencoded提交');
-        return reply.status(status).send(envelope(null, mapped.errcode, mapped.message, core.clock.now()));
+        const lang = storeLang((request.query as Record<string, unknown> | undefined)?.lang);
+        return reply
+          .status(status === 415 ? 200 : status)
+          .send(envelope(null, mapped.errcode, mapped.messageIn(lang), core.clock.now()));
       });
       scope.setNotFoundHandler((request, reply) => {
         const mapped = new StoreError('unknown_endpoint', `${request.method} ${request.url.split('?')[0]}`);
-        return reply.status(404).send(envelope(null, mapped.errcode, mapped.message, core.clock.now()));
+        const lang = storeLang((request.query as Record<string, unknown> | undefined)?.lang);
+        return reply
+          .status(404)
+          .send(envelope(null, mapped.errcode, mapped.messageIn(lang), core.clock.now()));
       });
 
       // Document 4.8.2: the payer of a jump_url order comes back here from the channel or the
@@ -102,7 +123,7 @@ export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }
         }
       }
     },
-    { prefix: '/mct1' },
+    { prefix: STORE_PREFIX },
   );
 }
 
@@ -114,18 +135,30 @@ async function handle(
   reply: FastifyReply,
 ) {
   let store: StoreWithKey | null = null;
+  // `lang` is a posted field (signed with the rest) or, for clients that put every
+  // parameter into `data`, a field of data; known before auth so even 8/3002/5 are in it.
+  let lang: StoreLang = 'zh';
   try {
     const fields = requestFields(
       request.query,
       Buffer.isBuffer(request.body) ? request.body : undefined,
       request.headers['content-type'],
     );
+    lang = storeLang(fields.lang);
     const auth = await authenticate(core, fields, (s) => (store = s));
-    const result = await handler({ core, store: auth.store, data: auth.data, clientIp: request.ip ?? null });
-    return reply.send(envelope(auth.store, 0, result.msg ?? 'ok', core.clock.now(), result.data));
+    if (fields.lang === undefined) lang = storeLang(auth.data.lang);
+    const result = await handler({
+      core,
+      store: auth.store,
+      data: auth.data,
+      literals: auth.literals,
+      clientIp: request.ip ?? null,
+    });
+    const msg = lang === 'en' ? (result.msgEn ?? result.msg ?? 'ok') : (result.msg ?? 'ok');
+    return reply.send(envelope(auth.store, 0, msg, core.clock.now(), result.data));
   } catch (error) {
     const mapped = error instanceof StoreError ? error : fromCore(error, endpoint);
     if (!mapped) throw error;
-    return reply.send(envelope(store, mapped.errcode, mapped.message, core.clock.now()));
+    return reply.send(envelope(store, mapped.errcode, mapped.messageIn(lang), core.clock.now()));
   }
 }

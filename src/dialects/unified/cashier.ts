@@ -62,10 +62,11 @@ export async function payTypes(core: Core, params: Params): Promise<UnifiedBody>
 export async function verifiedDomain(core: Core, params: Params): Promise<Domain> {
   const domain = await loadDomain(core, params);
   required(params, 'sign');
-  if (!verifyPaySign(params, domain.domainSecret)) {
+  const verifiedBy = verifyPaySign(params, domain.domainSecret, domain.signScheme);
+  if (!verifiedBy) {
     throw new JuheError('invalid_signature', 'sign does not match the parameters', 'sign');
   }
-  return domain;
+  return { ...domain, verifiedBy };
 }
 
 /**
@@ -85,7 +86,7 @@ export async function pay(
   clientIp: string | null,
 ): Promise<UnifiedBody> {
   const domain = await verifiedDomain(core, params);
-  const order = parsePayOrder(params);
+  const order = parsePayOrder(params, { nameless: domain.verifiedBy !== 'named' });
   const { payType, method } = resolvePayType(order.payTypeCode, scene);
   if (payType.code === 'Wechat' && scene === 'h5' && !order.openid) {
     throw new JuheError('missing_parameter', 'openid is required for WeChat payment on H5', 'openid');

@@ -7,6 +7,7 @@ import { JuheError } from '../../domain/errors.js';
 import { isStorableText } from '../../domain/storable-text.js';
 import type { PayType } from './pay-types.js';
 import { type Params, required } from './params.js';
+import type { SignScheme } from './sign.js';
 
 /** A domainCode resolved to the app and mode it belongs to. */
 export interface Domain {
@@ -14,6 +15,14 @@ export interface Domain {
   domainSecret: string;
   appId: string;
   livemode: boolean;
+  /**
+   * The signatures this domain accepts: 'document' (the document's nameless one, or the
+   * named one) or, opted into by setting the credential's `sign_scheme` attribute to
+   * "named", only the named one (sign.ts namedSign).
+   */
+  signScheme: SignScheme;
+  /** Which signature the current request verified with (set by the cashier's check). */
+  verifiedBy?: SignScheme;
 }
 
 export async function loadDomain(core: Core, params: Params): Promise<Domain> {
@@ -30,6 +39,7 @@ export async function loadDomain(core: Core, params: Params): Promise<Domain> {
     domainSecret: credential.secrets.domainSecret,
     appId: credential.appId,
     livemode: credential.livemode,
+    signScheme: credential.attrs.sign_scheme === 'named' ? 'named' : 'document',
   };
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, createMerchant, issueCredentials } from '../../core/apps/create-app.js';
 import { revokeCredential } from '../../core/apps/credentials.js';
 import { applyChargeResult } from '../../core/notify/apply-channel-result.js';
+import { createRefund } from '../../core/refunds/create-refund.js';
 import { toCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { pay } from './cashier.js';
@@ -77,7 +78,14 @@ describe('unified notify format: schedule, events, acknowledgement', () => {
         6 * h,
       ],
     });
-    expect(unifiedFormat.eventTypes).toEqual(['charge.succeeded']);
+    expect(unifiedFormat.eventTypes).toEqual([
+      'charge.succeeded',
+      'charge.failed',
+      'charge.closed',
+      'charge.canceled',
+      'refund.succeeded',
+      'refund.failed',
+    ]);
   });
 
   it('is acknowledged only by the body "success" on a 2xx answer', () => {
@@ -259,6 +267,76 @@ describe.each(engines())('unified notify format (%s)', (engine) => {
       await notifier.close();
       await merchant.close();
     }
+  });
+
+  const built = (event: StoredEvent, url = 'http://mls.com/payNotify') =>
+    unifiedFormat.build({
+      q: core.db,
+      core,
+      event,
+      target: target(url),
+      notificationId: 'n',
+      now: core.clock.now(),
+    });
+  const eventFor = (type: string, objectType: string, objectId: string): StoredEvent => ({
+    id: `evt_${type}_${objectId}`,
+    appId,
+    livemode: false,
+    type,
+    objectType,
+    objectId,
+    data: {},
+    createdAt: core.clock.now(),
+  });
+
+  it('reports refunds (SUCCESSREFUND, FAILUREREFUND) with the order money, signed like the rest', async () => {
+    const charge = await startPayment('http://mls.com/payNotify');
+    await applyChargeResult(core, charge.id, { status: 'succeeded', transactionNo: 'ali_r' });
+    const refund = await createRefund(core, { chargeId: charge.id, amount: 1 });
+    for (const [type, payStatus] of [
+      ['refund.succeeded', 'SUCCESSREFUND'],
+      ['refund.failed', 'FAILUREREFUND'],
+    ] as const) {
+      const request = await built(eventFor(type, 'refund', refund.id));
+      const query = new URL(request!.url).searchParams;
+      expect(Object.fromEntries(query)).toMatchObject({
+        money: '2',
+        requestKey: charge.orderNo,
+        orderSn: charge.orderSn,
+        payStatus,
+        domainCode: keys.domainCode,
+      });
+      expect(merchantVerifies(query, keys.domainSecret)).toBe(true);
+    }
+    // A refund in flight is not sent: its outcome follows.
+    expect(await built(eventFor('refund.created', 'refund', refund.id))).toBeNull();
+  });
+
+  it('reports a closed or failed order, but not an attempt the payer replaced', async () => {
+    const charge = await startPayment('http://mls.com/payNotify');
+    for (const [type, payStatus] of [
+      ['charge.closed', 'CLOSED'],
+      ['charge.canceled', 'CLOSED'],
+      ['charge.failed', 'FAILUREPAY'],
+    ] as const) {
+      const request = await built(eventFor(type, 'charge', charge.id));
+      expect(new URL(request!.url).searchParams.get('payStatus')).toBe(payStatus);
+    }
+    // The payer switches to WeChat: the Alipay attempt is closed, the order is not.
+    const params = signedEntryParams(
+      {
+        domainCode: keys.domainCode,
+        money: '2',
+        info: '报名费',
+        requestKey: charge.orderNo,
+        currencyType: 'CNY',
+        bgUrl: 'http://mls.com/payNotify',
+        pageUrl: 'http://merchant.test/done',
+      },
+      keys.domainSecret,
+    );
+    await pay(core, 'pc', { ...params, payTypeCode: 'Wechat' }, '10.0.0.1');
+    expect(await built(eventFor('charge.closed', 'charge', charge.id))).toBeNull();
   });
 });
 

@@ -1,4 +1,8 @@
 import { findCredentialByPublicId, getAppCredential } from '../../core/apps/credentials.js';
+import { listOrderAttempts } from '../../core/payments/order-attempts.js';
+import { retrieveCharge, retrieveRefund } from '../../core/payments/retrieve-charge.js';
+import type { Charge } from '../../domain/charge.js';
+import type { PayStatus } from './pay-status.js';
 import { payTypeOfProvider } from './pay-types.js';
 import { NOTIFY_SIGNED_FIELDS, signFields } from './sign.js';
 import type { BuildContext, NotifyFormat, OutgoingRequest } from '../../notify/format.js';
@@ -15,11 +19,30 @@ import type { BuildContext, NotifyFormat, OutgoingRequest } from '../../notify/f
  *   &orderSn=20160615094750987511&payTypeCode=Alipay&payTypeName=%E6%94%AF...
  *   &currencyType=CNY&payStatus=SUCCESSPAY&domainCode=test&sign=<sha1>
  *
+ * payStatus is every state the document lists that a merchant can act on, one per event:
+ * SUCCESSPAY (paid), FAILUREPAY (the payment failed), CLOSED (closed or canceled unpaid),
+ * SUCCESSREFUND and FAILUREREFUND (a refund's outcome; `money` stays the order's amount,
+ * as queryInfo reports it). A refund in flight (WAITREFUND) is not sent: its outcome
+ * follows, and two notifications racing could leave the merchant with the older state.
+ * An attempt that fails or closes while another attempt of the same requestKey is open or
+ * paid (the payer switched pay types) says nothing: the order is not closed, and a CLOSED
+ * after a SUCCESSPAY would read as "the paid order was closed".
+ *
  * The document names no schedule. This one is WeChat Pay's own notify schedule (15 s,
  * 15 s, 30 s, 3 m, 10 m, 20 m, 30 m, 30 m, 30 m, 60 m, 3 h, 3 h, 3 h, 6 h, 6 h: 16
  * attempts over about 24 hours), which is what a platform relaying WeChat notifications
  * gave its merchants.
  */
+/** The event each payStatus is sent for (pay-status.ts has the same words for queries). */
+const PAY_STATUS_OF_EVENT: Readonly<Record<string, PayStatus>> = {
+  'charge.succeeded': 'SUCCESSPAY',
+  'charge.failed': 'FAILUREPAY',
+  'charge.closed': 'CLOSED',
+  'charge.canceled': 'CLOSED',
+  'refund.succeeded': 'SUCCESSREFUND',
+  'refund.failed': 'FAILUREREFUND',
+};
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
@@ -45,14 +68,20 @@ export const unifiedFormat: NotifyFormat = {
       6 * HOUR,
     ],
   },
-  eventTypes: ['charge.succeeded'],
+  eventTypes: Object.keys(PAY_STATUS_OF_EVENT),
 
   async build({ q, core, event, target }: BuildContext): Promise<OutgoingRequest | null> {
-    if (event.type !== 'charge.succeeded' || event.objectType !== 'charge') return null;
-    const data = event.data;
+    const payStatus = PAY_STATUS_OF_EVENT[event.type];
+    if (!payStatus) return null;
+    const charge = await chargeOfEvent(core, event.objectType, event.objectId);
+    if (!charge) return null;
+    if (['FAILUREPAY', 'CLOSED'].includes(payStatus) && (await anotherAttemptLives(core, charge)))
+      return null;
     const unified: Record<string, unknown> =
-      data.extra && typeof data.extra.unified === 'object' && data.extra.unified ? data.extra.unified : {};
-    const appId = event.appId ?? (data.app as string);
+      typeof charge.extra.unified === 'object' && charge.extra.unified
+        ? (charge.extra.unified as Record<string, unknown>)
+        : {};
+    const appId = event.appId ?? charge.appId;
     // The domainCode the order came through; if it was rotated since, the app's current one.
     const given = typeof unified.domainCode === 'string' ? unified.domainCode : '';
     const credential =
@@ -60,18 +89,19 @@ export const unifiedFormat: NotifyFormat = {
       (await getAppCredential(q, core.box, appId, 'unified', event.livemode));
     if (!credential) throw new Error(`app ${appId} has no unified domainCode to sign the bgUrl notification`);
 
-    const payType = payTypeOfProvider(data.channel);
-    const paidAt = Date.parse(data.paid_at ?? event.createdAt.toISOString());
+    const payType = payTypeOfProvider(charge.channel);
+    // payTime: when it was paid; for an unpaid state, when that state was reached.
+    const payTime = (charge.paidAt ?? event.createdAt).getTime();
     const params: Record<string, string> = {
-      money: String(typeof unified.money === 'number' ? unified.money : data.amount),
-      requestKey: String(data.order_no),
-      payTime: String(paidAt),
-      orderSn: String(data.order_sn),
+      money: String(typeof unified.money === 'number' ? unified.money : charge.amount),
+      requestKey: charge.orderNo,
+      payTime: String(payTime),
+      orderSn: charge.orderSn,
       payTypeCode:
-        typeof unified.payTypeCode === 'string' ? unified.payTypeCode : (payType?.code ?? data.channel),
-      payTypeName: payType?.name ?? String(data.channel),
-      currencyType: typeof unified.currencyType === 'string' ? unified.currencyType : String(data.currency),
-      payStatus: 'SUCCESSPAY',
+        typeof unified.payTypeCode === 'string' ? unified.payTypeCode : (payType?.code ?? charge.channel),
+      payTypeName: payType?.name ?? charge.channel,
+      currencyType: typeof unified.currencyType === 'string' ? unified.currencyType : charge.currency,
+      payStatus,
       domainCode: credential.publicId,
     };
     params.sign = signFields(params, NOTIFY_SIGNED_FIELDS, credential.secrets.domainSecret);
@@ -85,6 +115,29 @@ export const unifiedFormat: NotifyFormat = {
     return status >= 200 && status < 300 && body.trim() === 'success';
   },
 };
+
+async function chargeOfEvent(
+  core: BuildContext['core'],
+  objectType: string,
+  objectId: string,
+): Promise<Charge | undefined> {
+  if (objectType === 'charge') return retrieveCharge(core, objectId);
+  if (objectType !== 'refund') return undefined;
+  const refund = await retrieveRefund(core, objectId);
+  return refund ? retrieveCharge(core, refund.chargeId) : undefined;
+}
+
+/** Whether another attempt of the charge's requestKey is still open or was paid. */
+async function anotherAttemptLives(core: BuildContext['core'], charge: Charge): Promise<boolean> {
+  const attempts = await listOrderAttempts(core, {
+    appId: charge.appId,
+    livemode: charge.livemode,
+    orderNo: charge.orderNo,
+  });
+  return attempts.some(
+    (c) => c.id !== charge.id && ['pending', 'user_paying', 'succeeded'].includes(c.status),
+  );
+}
 
 const OWN_FIELDS = new Set<string>([...NOTIFY_SIGNED_FIELDS, 'sign']);
 

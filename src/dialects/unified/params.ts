@@ -1,6 +1,7 @@
 import { JuheError } from '../../domain/errors.js';
 import { isStorableText } from '../../domain/storable-text.js';
 import { type Currency, isCurrency } from '../../domain/money.js';
+import { TargetRefusedError, checkTargetUrl, defaultAllowPrivateTargets } from '../../notify/ssrf.js';
 import { type Rate, parseMoney, parseRate } from './amount.js';
 
 export type Params = Record<string, string>;
@@ -64,8 +65,35 @@ export interface PayOrder {
 
 const URL_FIELDS = ['pageUrl', 'bgUrl', 'dialogOkUrl', 'dialogFailUrl'] as const;
 
-/** Validates the fields of a signed pay request (after its signature was checked). */
-export function parsePayOrder(params: Params): PayOrder {
+/**
+ * Codes the document leaves to the merchant ("自行定义即可", "后续扩展用"): short
+ * identifiers. Their strict format is half of the defence against values moved between
+ * signed fields (the document's signature does not bind names): an amount, a URL or a
+ * sentence moved into them is refused.
+ */
+const CODE_FIELDS = ['requestChannel', 'payTypeCodeIn'] as const;
+const CODE = /^[0-9A-Za-z_.-]{0,32}$/;
+/** Money as the document writes it: a whole number of fen without leading zeros. */
+const MONEY = /^[1-9]\d{0,14}$/;
+
+export interface PayOrderOptions {
+  /** The signature verified was the document's, which does not bind names to values. */
+  nameless: boolean;
+  /** Whether bgUrl may name a private address (defaults to the deployment's setting). */
+  allowPrivateTargets?: boolean;
+}
+
+/**
+ * Validates the fields of a signed pay request (after its signature was checked).
+ *
+ * Underpayment by moved values (`money=10000&requestChannel=1` re-sent as
+ * `money=1&requestChannel=10000` verifies under the document's nameless signature): every
+ * field has a strict format, so most moves land a value where it cannot parse. What stays
+ * ambiguous is a code or rate that reads as an amount larger than money: exactly what a
+ * swap that lowers money leaves behind, so under the nameless signature it is refused (a channel code of 10000 on a 1-fen order
+ * is not a real merchant's request; one who needs it signs with names, sign.ts namedSign).
+ */
+export function parsePayOrder(params: Params, options: PayOrderOptions = { nameless: true }): PayOrder {
   const requestKey = required(params, 'requestKey');
   if (requestKey.length > 64 || !/^[\x21-\x7e]+$/.test(requestKey)) {
     throw new JuheError(
@@ -74,7 +102,26 @@ export function parsePayOrder(params: Params): PayOrder {
       'requestKey',
     );
   }
-  const money = parseMoney(required(params, 'money'));
+  const moneyText = required(params, 'money');
+  if (!MONEY.test(moneyText) && /^\d+$/.test(moneyText)) {
+    throw new JuheError(
+      'invalid_amount',
+      `money must be written without leading zeros, got "${moneyText}"`,
+      'money',
+    );
+  }
+  const money = parseMoney(moneyText);
+  for (const name of CODE_FIELDS) {
+    const value = params[name] ?? '';
+    if (!CODE.test(value)) {
+      throw new JuheError(
+        'invalid_parameter',
+        `${name} must be up to 32 letters, digits, "_", "-" or "."`,
+        name,
+      );
+    }
+  }
+  if (options.nameless) refuseMovedAmount(params, money);
   const currencyText = (params.currencyType ?? '').trim().toUpperCase() || 'CNY';
   if (!isCurrency(currencyText)) {
     throw new JuheError(
@@ -94,6 +141,8 @@ export function parsePayOrder(params: Params): PayOrder {
       throw new JuheError('invalid_parameter', `${name} is longer than 256 characters`, name);
   }
   for (const name of URL_FIELDS) checkUrl(name, params[name] ?? '');
+  if (params.bgUrl)
+    checkNotifyTarget(params.bgUrl, options.allowPrivateTargets ?? defaultAllowPrivateTargets());
   const rateText = params.rate ?? '';
   return {
     domainCode: params.domainCode ?? '',
@@ -125,5 +174,39 @@ export function checkUrl(name: string, value: string): void {
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || value.length > 1024) {
     throw new JuheError('invalid_parameter', `${name} must be an absolute http(s) URL`, name);
+  }
+}
+
+/** Fields whose value could have been money before a swap: codes and the rate. */
+const AMOUNT_LIKE_FIELDS = ['requestChannel', 'payTypeCodeIn', 'rate'] as const;
+
+function refuseMovedAmount(params: Params, money: number): void {
+  for (const name of AMOUNT_LIKE_FIELDS) {
+    const value = params[name] ?? '';
+    if (MONEY.test(value) && Number(value) > money) {
+      throw new JuheError(
+        'invalid_parameter',
+        `${name} (${value}) reads as an amount larger than money (${money}): values moved between fields ` +
+          'are refused under the nameless signature; sign with names (namedSign) to send such values',
+        name,
+      );
+    }
+  }
+}
+
+/**
+ * bgUrl is where the notification goes: checked when the order is made, not only when
+ * it is sent, so a payer cannot aim our notifier at an internal address and the merchant
+ * learns of a bad URL at once. IP literals and localhost here; names are resolved and
+ * checked again on every send (ssrf.ts guardedLookup).
+ */
+export function checkNotifyTarget(url: string, allowPrivateTargets: boolean): void {
+  try {
+    checkTargetUrl(url, allowPrivateTargets);
+  } catch (error) {
+    if (error instanceof TargetRefusedError) {
+      throw new JuheError('invalid_parameter', `bgUrl is not an allowed target: ${error.message}`, 'bgUrl');
+    }
+    throw error;
   }
 }

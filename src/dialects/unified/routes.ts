@@ -17,8 +17,10 @@ import { query, queryInfo } from './query.js';
  * relative `pay/api/...` URLs are resolved against the site root, so everything lives
  * under /pay/api. Its own scope owns parsers and the `{errcode, errormsg, obj}` errors.
  */
+export const UNIFIED_API_PREFIX = '/pay/api';
+
 export async function unifiedRoutes(app: FastifyInstance, opts: { core: Core }): Promise<void> {
-  await app.register(cashierApi, { prefix: '/pay/api', core: opts.core });
+  await app.register(cashierApi, { prefix: UNIFIED_API_PREFIX, core: opts.core });
   // The document's entry URLs (pay.html#/?..., mpay.html#/?...): the cashier pages.
   for (const [scene, path] of Object.entries(CASHIER_PAGES) as [PayScene, string][]) {
     app.get(path, { schema: { hide: true } }, async (request, reply) => {

@@ -5,6 +5,7 @@ import {
   PAY_SIGNED_FIELDS,
   QUERY_SIGNED_FIELDS,
   signFields,
+  namedSign,
   signMatches,
   unifiedSign,
   verifyPaySign,
@@ -23,7 +24,7 @@ describe('unified sign: the document golden vectors (secret "test")', () => {
     const params = parseEntryUrl(PC_URL);
     expect(params.info).toBe('这是你买的商品详单信息');
     expect(signFields(params, PAY_SIGNED_FIELDS, 'test')).toBe('ad3b0a76afb7fecb0c64bed6503b7b1e9dcfd5ed');
-    expect(verifyPaySign(params, 'test')).toBe(true);
+    expect(verifyPaySign(params, 'test')).toBe('document');
   });
 
   it('reproduces the H5 entry URL signature', () => {
@@ -73,16 +74,73 @@ describe('unified sign rules', () => {
 
   it('accepts a payTypeCode the page chose after the merchant signed, never a swapped one', () => {
     const params = parseEntryUrl(PC_URL);
-    expect(verifyPaySign({ ...params, payTypeCode: 'Wechat' }, 'test')).toBe(true);
+    expect(verifyPaySign({ ...params, payTypeCode: 'Wechat' }, 'test')).toBe('document');
     const fixed = signedEntryParams({ ...params, payTypeCode: 'Alipay' }, 'test');
-    expect(verifyPaySign(fixed, 'test')).toBe(true);
-    expect(verifyPaySign({ ...fixed, payTypeCode: 'Wechat' }, 'test')).toBe(false);
-    expect(verifyPaySign({ ...params, money: '2' }, 'test')).toBe(false);
-    expect(verifyPaySign(params, 'other')).toBe(false);
+    expect(verifyPaySign(fixed, 'test')).toBe('document');
+    expect(verifyPaySign({ ...fixed, payTypeCode: 'Wechat' }, 'test')).toBe(null);
+    expect(verifyPaySign({ ...params, money: '2' }, 'test')).toBe(null);
+    expect(verifyPaySign(params, 'other')).toBe(null);
   });
 
   it('leaves fields outside the signed set (openid, cache busters) out', () => {
     const params = parseEntryUrl(PC_URL);
-    expect(verifyPaySign({ ...params, openid: 'o123', _: '1465' }, 'test')).toBe(true);
+    expect(verifyPaySign({ ...params, openid: 'o123', _: '1465' }, 'test')).toBe('document');
+  });
+});
+
+describe('unified sign: URL-encoded URLs and the named opt-in', () => {
+  const order = {
+    domainCode: 'test',
+    money: '10000',
+    requestChannel: '1',
+    info: 'ticket',
+    requestKey: 'k1',
+    currencyType: 'CNY',
+    pageUrl: 'http://shop.example/done?a=1&b=x y',
+    bgUrl: 'http://shop.example/notify',
+  };
+
+  it('accepts a signature over encodeURIComponent or Java URLEncoder renderings of pageUrl and bgUrl', () => {
+    const js = signFields(
+      { ...order, pageUrl: encodeURIComponent(order.pageUrl), bgUrl: encodeURIComponent(order.bgUrl) },
+      PAY_SIGNED_FIELDS,
+      'test',
+    );
+    expect(verifyPaySign({ ...order, sign: js }, 'test')).toBe('document');
+    // java.net.URLEncoder.encode("http://shop.example/done?a=1&b=x y", "UTF-8")
+    const java = signFields(
+      {
+        ...order,
+        pageUrl: 'http%3A%2F%2Fshop.example%2Fdone%3Fa%3D1%26b%3Dx+y',
+        bgUrl: 'http%3A%2F%2Fshop.example%2Fnotify',
+      },
+      PAY_SIGNED_FIELDS,
+      'test',
+    );
+    expect(verifyPaySign({ ...order, sign: java }, 'test')).toBe('document');
+    // Encoding another field is not a rendering real clients use: refused.
+    const other = signFields({ ...order, info: encodeURIComponent('a b') }, PAY_SIGNED_FIELDS, 'test');
+    expect(verifyPaySign({ ...order, info: 'a b', sign: other }, 'test')).toBeNull();
+  });
+
+  it('the document signature lets values move between fields; the named one does not', () => {
+    const moved = { ...order, money: '1', requestChannel: '10000' };
+    const nameless = signFields(order, PAY_SIGNED_FIELDS, 'test');
+    expect(verifyPaySign({ ...moved, sign: nameless }, 'test')).toBe('document');
+
+    const named = namedSign(order, PAY_SIGNED_FIELDS, 'test');
+    expect(named).toBe(
+      createHash('sha1')
+        .update(
+          'bgUrl=http://shop.example/notify&currencyType=CNY&domainCode=test&info=ticket&money=10000' +
+            '&pageUrl=http://shop.example/done?a=1&b=x y&requestChannel=1&requestKey=k1&domainSecret=test',
+        )
+        .digest('hex'),
+    );
+    expect(verifyPaySign({ ...order, sign: named }, 'test')).toBe('named');
+    expect(verifyPaySign({ ...moved, sign: named }, 'test')).toBeNull();
+    // A domain that opted in accepts only the named signature.
+    expect(verifyPaySign({ ...order, sign: nameless }, 'test', 'named')).toBeNull();
+    expect(verifyPaySign({ ...order, sign: named }, 'test', 'named')).toBe('named');
   });
 });

@@ -24,5 +24,9 @@ export async function paycancel(ctx: StoreContext): Promise<StoreResult> {
     throw fromCore(error, 'paycancel') ?? error;
   }
   // The document's table names it ord_status, its example ord_stautus: both are sent.
-  return { msg: '订单取消成功', data: { ord_no: order.charge.orderSn, ord_status: '4', ord_stautus: '4' } };
+  return {
+    msg: '订单取消成功',
+    msgEn: 'Order canceled',
+    data: { ord_no: order.charge.orderSn, ord_status: '4', ord_stautus: '4' },
+  };
 }

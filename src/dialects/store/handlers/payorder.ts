@@ -20,6 +20,7 @@ import { StoreError, fromCore } from '../errors.js';
 import type { StoreContext, StoreResult } from '../handler.js';
 import { OUT_NO, Params } from '../params.js';
 import { orderView } from '../views.js';
+import { TargetRefusedError, checkTargetUrl, defaultAllowPrivateTargets } from '../../../notify/ssrf.js';
 
 /**
  * Where a jump_url order's payer comes back to (the charge's return URL, handed to the
@@ -52,7 +53,7 @@ interface ScenarioParams {
  */
 export async function payorder(ctx: StoreContext): Promise<StoreResult> {
   const { core, store } = ctx;
-  const p = new Params(ctx.data);
+  const p = new Params(ctx.data, ctx.literals);
   const outNo = p.string('out_no', {
     max: 64,
     pattern: OUT_NO,
@@ -78,6 +79,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
   const tradeAccount = p.string('trade_account', { max: 100, invalid: 'create_failed' });
   const clientTradeNo = p.string('trade_no', { max: 128, invalid: 'create_failed' });
   const notifyUrl = p.url('notify_url', 'create_failed');
+  if (notifyUrl) checkNotifyUrl(notifyUrl);
   const jumpUrl = p.url('jump_url', 'create_failed');
   const { scenario, extra } = readScenario(p, tag, jumpUrl);
   const method =
@@ -192,10 +194,10 @@ async function isMiniProgram(ctx: StoreContext, subAppid: unknown): Promise<bool
 }
 
 function readAmounts(p: Params) {
-  const original = p.int('original_amount', { missing: 'amount_invalid', invalid: 'amount_invalid' })!;
-  const discount = p.int('discount_amount', { invalid: 'amount_invalid' }) ?? 0;
-  const ignore = p.int('ignore_amount', { invalid: 'amount_invalid' }) ?? 0;
-  const trade = p.int('trade_amount', { missing: 'amount_invalid', invalid: 'amount_invalid' })!;
+  const original = p.fen('original_amount', { missing: 'amount_invalid', invalid: 'amount_invalid' })!;
+  const discount = p.fen('discount_amount', { invalid: 'amount_invalid' }) ?? 0;
+  const ignore = p.fen('ignore_amount', { invalid: 'amount_invalid' }) ?? 0;
+  const trade = p.fen('trade_amount', { missing: 'amount_invalid', invalid: 'amount_invalid' })!;
   if (trade <= 0) throw new StoreError('amount_invalid', 'trade_amount必须大于0');
   if (trade !== original - discount - ignore) {
     throw new StoreError(
@@ -255,4 +257,20 @@ function scenarioData(scenario: Scenario, charge: Charge): Record<string, unknow
     package: text('package'),
     paySign: text('paySign'),
   };
+}
+
+/**
+ * notify_url is where the order's notification goes: checked when the order is made, so
+ * a client cannot aim our notifier at an internal address (IP literals, localhost), and
+ * learns of it from the answer. Names are resolved and checked on every send (ssrf.ts).
+ */
+function checkNotifyUrl(url: string): void {
+  try {
+    checkTargetUrl(url, defaultAllowPrivateTargets());
+  } catch (error) {
+    if (error instanceof TargetRefusedError) {
+      throw new StoreError('create_failed', `notify_url不是允许的通知地址：${error.message}`);
+    }
+    throw error;
+  }
 }

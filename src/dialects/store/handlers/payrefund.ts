@@ -27,21 +27,16 @@ import { cstDayStart, formatTime, refundStatusCode, statusOf } from '../views.js
  */
 export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
   const { core, store } = ctx;
-  const p = new Params(ctx.data);
+  const p = new Params(ctx.data, ctx.literals);
   const outNo = p.string('out_no', { max: 64, invalid: 'original_no_missing' });
   const ordNo = p.string('ord_no', { max: 64, invalid: 'original_no_missing' });
   if (!outNo && !ordNo) throw new StoreError('original_no_missing', 'out_no和ord_no必须填写一项');
-  const amount = p.int('refund_amount', {
+  const amount = p.fen('refund_amount', {
     missing: 'refund_amount_missing',
     invalid: 'refund_amount_missing',
   })!;
   if (amount <= 0) throw new StoreError('refund_amount_missing', 'refund_amount必须大于0');
-  const refundOutNo = p.string('refund_out_no', {
-    max: 64,
-    pattern: OUT_NO,
-    missing: 'out_no_missing',
-    invalid: 'refund_failed',
-  })!;
+  const refundOutNo = readRefundOutNo(p);
   const refundOrdName = p.string('refund_ord_name', { max: 50, invalid: 'refund_failed' });
   const remark = p.string('remark', { max: 200, invalid: 'refund_failed' });
   const shopPass = p.string('shop_pass', {
@@ -121,6 +116,7 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
   const code = refundStatusCode(refund.status);
   return {
     msg: code === 1 ? '订单退款成功' : '退款处理中',
+    msgEn: code === 1 ? 'Refund succeeded' : 'Refund in progress',
     data: {
       ord_no: row.ordNo,
       ord_shop_id: String(row.ordShopId),
@@ -135,4 +131,22 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
       status: String(code),
     },
   };
+}
+
+/**
+ * The new refund's number: `refund_out_no` in the document; several real clients (a
+ * bank's merchant console, a POS app, a Python integration) name it `refund_ord_no`.
+ * Either is accepted; both given must agree, so a client never refunds under a number
+ * it did not mean.
+ */
+function readRefundOutNo(p: Params): string {
+  const rules = { max: 64, pattern: OUT_NO, invalid: 'refund_failed' } as const;
+  const documented = p.string('refund_out_no', rules);
+  const alias = p.string('refund_ord_no', rules);
+  if (documented && alias && documented !== alias) {
+    throw new StoreError('invalid_parameter', `refund_out_no(${documented})与refund_ord_no(${alias})不一致`);
+  }
+  const value = documented ?? alias;
+  if (!value) throw new StoreError('out_no_missing', 'refund_out_no不能为空');
+  return value;
 }
