@@ -46,6 +46,10 @@ export const ERROR_CATALOG = {
     message: "A key or certificate in the channel's configuration cannot be read.",
   },
   channel_error: { status: 502, message: 'The payment channel returned an error.' },
+  // The provider has not generated the day's statement yet (too early, or still being written): retry later.
+  statement_not_ready: { status: 409, message: "The provider's statement for that day is not ready yet." },
+  // The statement file failed its integrity checks (hash, compression, summary): nothing was applied.
+  statement_invalid: { status: 502, message: "The provider's statement failed its integrity check." },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'The content type is not supported.' },
   rate_limited: { status: 429, message: 'Too many requests.' },

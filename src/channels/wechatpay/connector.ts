@@ -1,4 +1,5 @@
 import { parseWechatpayNotification } from './parse-notification.js';
+import { wechatpayStatement } from './statement.js';
 import type {
   ChannelResult,
   Connector,
@@ -53,6 +54,7 @@ export function wechatpayConnector(): WechatpayConnector {
     close: (ctx) => (ctx.charge.method === 'barcode' ? v2Reverse(ctx) : v3Close(ctx)),
     refund: v3Refund,
     queryRefund: v3RefundQuery,
+    statement: wechatpayStatement,
   };
 }
 
