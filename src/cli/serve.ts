@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { startExpiryWorker } from '../core/payments/expire-charges.js';
 import { startPollingWorker } from '../core/payments/poll.js';
+import { startReconciliationWorker } from '../core/reconciliation/daily.js';
 import { buildServer } from '../http/server.js';
 import { startNotifyWorkers } from '../notify/worker.js';
 import { openCore } from '../runtime.js';
@@ -16,7 +17,7 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildServer({ core, logger: { level: config.logLevel }, limits: config.limits });
   const stopWorkers: (() => Promise<void>)[] = [];
   if (config.workers) {
-    stopWorkers.push(startExpiryWorker(core), startPollingWorker(core));
+    stopWorkers.push(startExpiryWorker(core), startPollingWorker(core), startReconciliationWorker(core));
     const notify = startNotifyWorkers(core, { allowPrivateTargets: config.allowPrivateTargets });
     stopWorkers.push(() => notify.stop());
   }

@@ -5,23 +5,18 @@
  * statement fault is refused or shows up as the rows it changes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { connectorRegistry } from '../../src/channels/registry.js';
 import type { StatementRow } from '../../src/channels/_kit/statement.js';
 import { wechatpayConnector } from '../../src/channels/wechatpay/connector.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
-import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import type { WechatpaySimulator } from '../../src/sandbox/wechatpay/simulator.js';
 import type { JuheError } from '../../src/domain/errors.js';
-import { useChannelGateway } from '../support/channel-gateway.js';
+import { useReconGateway } from './gateway.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { numberedCharges } from '../support/numbered-charges.js';
 
 describe.each(engines())('wechatpay statement through the simulator (%s)', (engine) => {
-  const gateway = useChannelGateway(engine, {
-    merchant: 'WeChat bills',
-    connectors: () => connectorRegistry({ wechatpay: wechatpayConnector() }),
-    simulator: simulatorOf,
-  });
+  const gateway = useReconGateway(engine, 'WeChat bills');
   let core: TestCore;
   let sim: WechatpaySimulator;
   beforeAll(() => void ({ core, sim } = gateway));
