@@ -6,6 +6,7 @@ import { migrate } from '../db/migrate.js';
 import { createUser } from '../http/admin/auth-routes.js';
 import { ROLES } from '../http/admin/kit.js';
 import { openCore, openDatabase } from '../runtime.js';
+import { registerReconcileCommand } from './reconcile.js';
 import { registerSandboxCommand } from './sandbox.js';
 import { serve } from './serve.js';
 
@@ -68,6 +69,7 @@ app
   });
 
 registerSandboxCommand(program);
+registerReconcileCommand(program);
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`juhe: ${error.message}\n`);
   process.exit(1);

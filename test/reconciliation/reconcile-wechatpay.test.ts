@@ -6,7 +6,10 @@
  * mismatches; the mismatch event; a rerun changes nothing; the daily job runs a day once.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
+import { reconcileCommand } from '../../src/cli/reconcile.js';
 import { reconcileDueDays } from '../../src/core/reconciliation/daily.js';
+import { call } from '../support/server.js';
 import { reconcileDay } from '../../src/core/reconciliation/reconcile-day.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import type { Charge } from '../../src/domain/charge.js';
@@ -148,5 +151,139 @@ describe.each(engines())('reconciling a WeChat Pay day (%s)', (engine) => {
     expect(await reconcileDueDays(core)).toEqual([]); // another node, or the next pass: already done
     const daily = await core.db.query(`SELECT id FROM reconciliation_runs WHERE trigger = 'daily'`);
     expect(daily).toHaveLength(1);
+  });
+
+  describe('admin API, exports, reports and the CLI', () => {
+    const api = (method: string, path: string, body?: unknown) =>
+      call(gateway.server, method, `/api/v1${path}`, { token: gateway.server.tokens.owner, body });
+
+    it('runs a day on demand and pages through runs and items', async () => {
+      const created = await api('POST', '/reconciliation_runs', {
+        date: '2026-03-01',
+        provider: 'wechatpay',
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        object: 'reconciliation_run',
+        status: 'completed',
+        trigger: 'manual',
+      });
+      const first = await api('GET', '/reconciliation_runs?date=2026-03-01&limit=2');
+      expect([first.body.data.length, first.body.has_more]).toEqual([2, true]);
+      expect(first.body.data[0].date).toBe('2026-03-01');
+      const next = await api(
+        'GET',
+        `/reconciliation_runs?date=2026-03-01&limit=100&starting_after=${first.body.data[1].id}`,
+      );
+      const ids = [...first.body.data, ...next.body.data].map((r: { id: string }) => r.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toHaveLength(5); // three manual runs above, the daily one, this one
+      const items = await api('GET', `/reconciliation_items?run=${created.body.id}&class=amount_mismatch`);
+      expect(items.body.data.map((i: any) => [i.charge, i.upstream_amount, i.local_amount])).toEqual([
+        [shortPaid.id, 999, 1000],
+      ]);
+      const paged = await api('GET', `/reconciliation_items?run=${created.body.id}&limit=1`);
+      const rest = await api(
+        'GET',
+        `/reconciliation_items?run=${created.body.id}&starting_after=${paged.body.data[0].id}`,
+      );
+      expect(paged.body.has_more).toBe(true);
+      expect(rest.body.data[0].id).toBeGreaterThan(paged.body.data[0].id);
+    });
+
+    it('refuses a bad day or an ambiguous target, changing nothing', async () => {
+      const runs = (await core.db.query('SELECT id FROM reconciliation_runs')).length;
+      expect(
+        (await api('POST', '/reconciliation_runs', { date: '2026-02-30', provider: 'wechatpay' })).body.error
+          .code,
+      ).toBe('invalid_parameter');
+      const both = await api('POST', '/reconciliation_runs', {
+        date: '2026-03-01',
+        provider: 'wechatpay',
+        config: 'cc_x',
+      });
+      expect([both.status, both.body.error.code]).toEqual([400, 'invalid_parameter']);
+      expect(await core.db.query('SELECT id FROM reconciliation_runs')).toHaveLength(runs);
+    });
+
+    it('exports the items as CSV and XLSX, one row per item', async () => {
+      const [run] = (await api('GET', '/reconciliation_runs?date=2026-03-01&limit=1')).body.data;
+      const listed = (await api('GET', `/reconciliation_items?run=${run.id}&limit=100`)).body.data;
+      const csv = await api('GET', `/reconciliation_items/export?run=${run.id}&format=csv`);
+      expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+      const lines = String(csv.body)
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
+      expect(lines[0]).toBe(
+        'id,run,date,class,provider,app,charge,refund,out_trade_no,out_refund_no,transaction_no,upstream_amount,local_amount,local_status,fee,detail',
+      );
+      expect(lines).toHaveLength(listed.length + 1);
+      expect(
+        lines.some((l) => l.includes(`amount_mismatch,wechatpay,${gateway.appId},${shortPaid.id}`)),
+      ).toBe(true);
+      const response = await fetch(
+        `${gateway.server.url}/api/v1/reconciliation_items/export?run=${run.id}&format=xlsx`,
+        {
+          headers: { authorization: `Bearer ${gateway.server.tokens.owner}` },
+        },
+      );
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load(Buffer.from(await response.arrayBuffer()) as never);
+      const sheet = book.worksheets[0];
+      expect(sheet.rowCount).toBe(listed.length + 1);
+      expect(sheet.getRow(2).getCell(4).value).toBe(listed[0].class);
+    });
+
+    it('reports the day and the month with exact sums', async () => {
+      // succeeded: gone, matched, shortPaid, lost (repaired) at 10.00; refunds 3.00 and 1.00;
+      // fees 6 + 6 + 6 on the three settled charges, 2 handed back on the settled refund
+      const expected = {
+        app_id: gateway.appId,
+        store_id: null,
+        channel: 'wechatpay',
+        charges: 4,
+        gross: 4000,
+        refunds: 2,
+        refunded: 400,
+        fees: 16,
+        net: 3584,
+      };
+      const day = await api(
+        'GET',
+        `/settlement_reports?period=day&from=2026-03-01&to=2026-03-01&mode=test&app=${gateway.appId}`,
+      );
+      expect(day.body.data).toEqual([{ period: '2026-03-01', ...expected }]);
+      const month = await api(
+        'GET',
+        `/settlement_reports?period=month&from=2026-03-01&to=2026-03-31&mode=test&app=${gateway.appId}`,
+      );
+      expect(month.body.data).toEqual([{ period: '2026-03', ...expected }]);
+      const csv = await api(
+        'GET',
+        `/settlement_reports/export?period=month&from=2026-03-01&to=2026-03-31&mode=test&app=${gateway.appId}&format=csv`,
+      );
+      expect(
+        String(csv.body)
+          .replace(/^\uFEFF/, '')
+          .trim()
+          .split('\r\n'),
+      ).toEqual([
+        'period,app_id,store_id,channel,charges,gross,refunds,refunded,fees,net',
+        `2026-03,${gateway.appId},,wechatpay,4,4000,2,400,16,3584`,
+      ]);
+      const bad = await api('GET', '/settlement_reports?period=day&from=2026-03-02&to=2026-03-01');
+      expect([bad.status, bad.body.error.code]).toEqual([400, 'invalid_parameter']);
+    });
+
+    it('juhe reconcile prints progress and the classes of the run', async () => {
+      let printed = '';
+      const sink = { write: (text: string) => ((printed += text), true) } as unknown as NodeJS.WritableStream;
+      const runs = await reconcileCommand(core, { date: '2026-03-01', provider: 'wechatpay' }, sink);
+      expect(runs.map((r) => r.status)).toEqual(['completed']);
+      expect(printed).toMatch(/^sandbox:wechatpay 7 lines\n/);
+      expect(printed).toMatch(/sandbox:wechatpay 2026-03-01: completed 7 lines matched=4 /);
+      await expect(reconcileCommand(core, { date: 'yesterday' }, sink)).rejects.toThrow(/--date/);
+    });
   });
 });

@@ -10,6 +10,7 @@ import { guardBeforeValidation, identify } from './kit.js';
 import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
 import { reconciliationRoutes } from './reconciliation.js';
+import { settlementReportRoutes } from './settlement-reports.js';
 import { storeRoutes } from './stores.js';
 import { testHelperRoutes } from './test-helpers.js';
 import { webhookRoutes } from './webhooks.js';
@@ -44,6 +45,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, { core });`)
   await app.register(webhookRoutes, { core });
   await app.register(reconciliationRoutes, { core });
+  await app.register(settlementReportRoutes, { core });
   await app.register(deliveryRoutes, { core });
   await app.register(alipaySandboxAdminRoutes, { core });
   await app.register(wechatpaySandboxAdminRoutes, { ctx: core });
