@@ -196,6 +196,54 @@ export async function settle(
   );
 }
 
+export interface ListedLine {
+  /** order_sn for a charge, the refund id for a refund */
+  key: string;
+  amount: number;
+  fee: number;
+  at: Date;
+}
+
+/**
+ * The common case in one statement: settles every succeeded charge (or refund) of the scope
+ * that a line names with the same amount, and answers the keys it settled; the caller
+ * classes the rest. One round trip per batch for a day that matches.
+ */
+export async function settleMatching(
+  q: Queryable,
+  table: 'charges' | 'refunds',
+  scope: ReconciliationScope,
+  statementId: string,
+  lines: ListedLine[],
+): Promise<Set<string>> {
+  if (lines.length === 0) return new Set();
+  const params = [
+    lines.map((l) => l.key),
+    ...scopeParams(scope),
+    lines.map((l) => l.amount),
+    lines.map((l) => l.fee),
+    lines.map((l) => l.at),
+    statementId,
+  ];
+  const rows =
+    table === 'charges'
+      ? await q.query<{ key: string }>(
+          `UPDATE charges c SET fee = u.fee, amount_settle = c.amount - u.fee, time_settle = u.at, statement_id = $8
+             FROM unnest($1::text[], $5::bigint[], $6::bigint[], $7::timestamptz[]) AS u(key, amount, fee, at)
+            WHERE c.order_sn = u.key AND c.amount = u.amount AND c.status = 'succeeded' AND ${IN_SCOPE}
+           RETURNING c.order_sn AS key`,
+          params,
+        )
+      : await q.query<{ key: string }>(
+          `UPDATE refunds r SET fee = u.fee, amount_settle = r.amount + u.fee, time_settle = u.at, statement_id = $8
+             FROM unnest($1::text[], $5::bigint[], $6::bigint[], $7::timestamptz[]) AS u(key, amount, fee, at), charges c
+            WHERE r.id = u.key AND r.amount = u.amount AND r.status = 'succeeded' AND c.id = r.charge_id AND ${IN_SCOPE}
+           RETURNING r.id AS key`,
+          params,
+        );
+  return new Set(rows.map((r) => r.key));
+}
+
 /**
  * Succeeded charges of the scope paid in [start, end) that this statement did not list (and
  * that no item of the run already names, e.g. an amount mismatch), a page at a time.

@@ -6,12 +6,12 @@ import {
   finishRun,
   insertItems,
   insertRun,
-  type ItemRecord,
   type ReconciliationScope,
   refundsById,
   type RunRecord,
   type Settlement,
   settle,
+  settleMatching,
 } from '../../db/reconciliation.js';
 import { isJuheError, JuheError } from '../../domain/errors.js';
 import type { Core } from '../context.js';
@@ -19,54 +19,16 @@ import { appendEvent } from '../events/append-event.js';
 import { type ReconciliationTarget, resolveTarget } from './targets.js';
 import { findUnlisted, repairAll, type Repair } from './repair.js';
 import { shanghaiDayRange } from './days.js';
+import { Tally } from './tally.js';
 
-/** Statement lines read per round trip: one lookup and one settle statement per batch. */
-const BATCH = 2000;
+/** Statement lines per batch: one settling statement per kind, a lookup only for what did not match. */
+const BATCH = 10_000;
 
 export interface ReconcileOptions {
   date: string;
   trigger: 'daily' | 'manual';
   /** Called after each batch with the lines read so far (the CLI's progress bar). */
   onProgress?: (rowsRead: number) => void;
-}
-
-/** Tallies a run's classes and buffers its items (written per batch). */
-export class Tally {
-  readonly counts: Record<string, number> = {};
-  feeTotal = 0;
-  items: ItemRecord[] = [];
-  constructor(
-    private readonly base: Pick<ItemRecord, 'runId' | 'provider' | 'livemode' | 'appId' | 'billDate'>,
-  ) {}
-  get runId(): string {
-    return this.base.runId;
-  }
-  count(cls: string): void {
-    this.counts[cls] = (this.counts[cls] ?? 0) + 1;
-  }
-  item(cls: string, fields: Partial<ItemRecord> & { detail: string }, at: Date): void {
-    this.count(cls);
-    this.items.push({
-      ...this.base,
-      class: cls,
-      chargeId: null,
-      refundId: null,
-      outTradeNo: null,
-      outRefundNo: null,
-      transactionNo: null,
-      upstreamAmount: null,
-      localAmount: null,
-      localStatus: null,
-      fee: null,
-      ...fields,
-      createdAt: at,
-    });
-  }
-  mismatches(): number {
-    return Object.entries(this.counts)
-      .filter(([k]) => k !== 'matched' && k !== 'fee_recorded')
-      .reduce((s, [, n]) => s + n, 0);
-  }
 }
 
 /**
@@ -180,24 +142,53 @@ async function classifyBatch(
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const now = core.clock.now();
-  const payments = rows.filter((r) => r.kind === 'payment');
-  const refundRows = rows.filter((r) => r.kind === 'refund');
+  // Most lines match: settle those in one statement per kind, then look up only the rest.
+  const settledSns = await settleMatching(
+    core.db,
+    'charges',
+    scope,
+    statementId,
+    rows
+      .filter((r) => r.kind === 'payment')
+      .map((r) => ({ key: r.outTradeNo, amount: r.amount, fee: r.fee, at: r.at })),
+  );
+  const settledRefundIds = await settleMatching(
+    core.db,
+    'refunds',
+    scope,
+    statementId,
+    rows
+      .filter((r) => r.kind === 'refund')
+      .map((r) => ({ key: r.outRefundNo ?? '', amount: r.amount, fee: r.fee, at: r.at })),
+  );
+  for (const row of rows) {
+    const settled =
+      row.kind === 'payment' ? settledSns.has(row.outTradeNo) : settledRefundIds.has(row.outRefundNo ?? '');
+    if (!settled) continue;
+    tally.count('matched');
+    tally.count('fee_recorded');
+    tally.feeTotal += row.fee;
+  }
+  const payments = rows.filter((r) => r.kind === 'payment' && !settledSns.has(r.outTradeNo));
+  const refundRows = rows.filter((r) => r.kind === 'refund' && !settledRefundIds.has(r.outRefundNo ?? ''));
   const charges = new Map(
-    (
-      await chargesByOrderSn(
-        core.db,
-        scope,
-        payments.map((r) => r.outTradeNo),
-      )
+    (payments.length
+      ? await chargesByOrderSn(
+          core.db,
+          scope,
+          payments.map((r) => r.outTradeNo),
+        )
+      : []
     ).map((c) => [c.order_sn, c]),
   );
   const refunds = new Map(
-    (
-      await refundsById(
-        core.db,
-        scope,
-        refundRows.map((r) => r.outRefundNo ?? ''),
-      )
+    (refundRows.length
+      ? await refundsById(
+          core.db,
+          scope,
+          refundRows.map((r) => r.outRefundNo ?? ''),
+        )
+      : []
     ).map((r) => [r.id, r]),
   );
   const settledCharges: Settlement[] = [];

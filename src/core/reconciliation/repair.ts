@@ -8,7 +8,7 @@ import {
 } from '../../db/reconciliation.js';
 import type { Core } from '../context.js';
 import { syncChargeFromChannel, syncRefundFromChannel } from '../payments/sync-from-channel.js';
-import type { Tally } from './reconcile-day.js';
+import type { Tally } from './tally.js';
 
 /** A line the upstream settled whose charge or refund is not final here: asked again, then classed. */
 export type Repair =

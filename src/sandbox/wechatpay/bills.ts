@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { KeyObject } from 'node:crypto';
 import type { SandboxContext } from '../_kit/context.js';
 import {
   decimalOf,
@@ -12,7 +11,6 @@ import {
   StatementFaults,
   takeSpoilers,
 } from '../_kit/statement-faults.js';
-import { lines, parseAuthorization, rsaVerify } from '../../channels/wechatpay/protocol.js';
 
 /** The v3 tradebill (ALL) columns, in WeChat's order. */
 export const TRADEBILL_COLUMNS = [
@@ -86,8 +84,8 @@ export interface WechatBillsOptions {
   ctx: SandboxContext;
   basePath: string;
   mchid: string;
-  merchantSerial: string;
-  merchantKey: KeyObject;
+  /** Whether a request carries the merchant's valid v3 signature (the simulator's own check). */
+  signedByMerchant: (request: FastifyRequest) => boolean;
   publicUrl: () => string;
   /** The simulator's request authentication and signed answers (its v3 wrapper). */
   v3: V3;
@@ -203,12 +201,7 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
 
   // The file itself: the request is signed as any v3 call, the answer is the raw bytes.
   app.get(`${o.basePath}/v3/billdownload/file`, async (request, reply) => {
-    const auth = parseAuthorization(request.headers.authorization);
-    const signed =
-      !!auth &&
-      auth.mchid === o.mchid &&
-      auth.serial_no === o.merchantSerial &&
-      rsaVerify(lines('GET', request.url, auth.timestamp, auth.nonce_str, ''), auth.signature, o.merchantKey);
+    const signed = o.signedByMerchant(request);
     if (!signed) return reply.status(401).send({ code: 'SIGN_ERROR', message: '签名错误' });
     const token = (request.query as { token?: unknown }).token;
     const download = typeof token === 'string' ? downloads.get(token) : undefined;

@@ -254,8 +254,16 @@ export async function wechatpaySimulator(
     ctx,
     basePath: BASE_PATH,
     mchid: keys.merchant.mchid,
-    merchantSerial: keys.merchant.serialNo,
-    merchantKey,
+    // The bill file is fetched with a signed GET whose answer is raw bytes, not a signed JSON.
+    signedByMerchant: (request) => {
+      const auth = parseAuthorization(request.headers.authorization);
+      return (
+        !!auth &&
+        auth.mchid === keys.merchant.mchid &&
+        auth.serial_no === keys.merchant.serialNo &&
+        rsaVerify(lines('GET', request.url, auth.timestamp, auth.nonce_str, ''), auth.signature, merchantKey)
+      );
+    },
     publicUrl,
     v3,
     feeRatePpm: options.feeRatePpm,
