@@ -2,6 +2,7 @@ import { runAdminBench } from './admin.js';
 import { runAlipayBench } from './alipay.js';
 import { runDialectBench } from './dialects.js';
 import { runNotifyBench } from './notify.js';
+import { runReconcileBench } from './reconcile.js';
 import { runRuntimeBench } from './runtime.js';
 
 /**
@@ -13,5 +14,6 @@ Object.assign(ratios, await runAdminBench());
 Object.assign(ratios, await runDialectBench());
 Object.assign(ratios, await runAlipayBench());
 ratios.notify = await runNotifyBench();
+ratios.reconcile = await runReconcileBench();
 const runtime = await runRuntimeBench();
 console.log(JSON.stringify({ ratios, runtime }));

@@ -7,6 +7,7 @@ import { createUser } from '../http/admin/auth-routes.js';
 import { ROLES } from '../http/admin/kit.js';
 import { openCore, openDatabase } from '../runtime.js';
 import { registerImportCommands } from './import.js';
+import { registerReconcileCommand } from './reconcile.js';
 import { registerSandboxCommand } from './sandbox.js';
 import { serve } from './serve.js';
 
@@ -70,6 +71,7 @@ app
 
 registerImportCommands(program, app);
 registerSandboxCommand(program);
+registerReconcileCommand(program);
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`juhe: ${error.message}\n`);
   process.exit(1);

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { startReplaySweeper } from '../core/auth/request-replay.js';
 import { startExpiryWorker } from '../core/payments/expire-charges.js';
 import { startPollingWorker } from '../core/payments/poll.js';
+import { startReconciliationWorker } from '../core/reconciliation/daily.js';
 import { buildServer } from '../http/server.js';
 import { startNotifyWorkers } from '../notify/worker.js';
 import { openCore } from '../runtime.js';
@@ -23,7 +24,12 @@ export async function serve(config: Config): Promise<void> {
   });
   const stopWorkers: (() => Promise<void>)[] = [];
   if (config.workers) {
-    stopWorkers.push(startExpiryWorker(core), startPollingWorker(core), startReplaySweeper(core));
+    stopWorkers.push(
+      startExpiryWorker(core),
+      startPollingWorker(core),
+      startReplaySweeper(core),
+      startReconciliationWorker(core),
+    );
     const notify = startNotifyWorkers(core, { allowPrivateTargets: config.allowPrivateTargets });
     stopWorkers.push(() => notify.stop());
   }

@@ -55,6 +55,15 @@ export function toCharge(row: ChargeRow | Record<string, any>): Charge {
     expiresAt: r.expires_at,
     paidAt: r.paid_at,
     closedAt: r.closed_at,
+    // Only once a statement settled it (reconciliation): an unsettled charge keeps its shape.
+    ...(r.amount_settle == null
+      ? {}
+      : {
+          fee: Number(r.fee),
+          amountSettle: Number(r.amount_settle),
+          timeSettle: r.time_settle,
+          statementId: r.statement_id,
+        }),
   };
 }
 

@@ -92,6 +92,7 @@ export interface ChannelConfigs {
 
 export interface Charges {
   amount: Int8;
+  amount_settle: Int8 | null;
   amount_discount: Generated<Int8>;
   amount_ignore: Generated<Int8>;
   amount_original: Int8 | null;
@@ -111,6 +112,7 @@ export interface Charges {
   extra: Generated<Json>;
   failure_code: string | null;
   failure_msg: string | null;
+  fee: Int8 | null;
   id: string;
   livemode: boolean;
   metadata: Generated<Json>;
@@ -123,9 +125,11 @@ export interface Charges {
   paid_at: Timestamp | null;
   poll_attempts: Generated<number>;
   return_url: string | null;
+  statement_id: string | null;
   status: string;
   store_id: string | null;
   subject: string;
+  time_settle: Timestamp | null;
   transaction_no: string | null;
   updated_at: Timestamp;
 }
@@ -224,6 +228,7 @@ export interface PaypalWebhookTransmissions {
 
 export interface Refunds {
   amount: Int8;
+  amount_settle: Int8 | null;
   app_id: string;
   charge_id: string;
   created_at: Timestamp;
@@ -232,16 +237,58 @@ export interface Refunds {
   extra: Generated<Json>;
   failure_code: string | null;
   failure_msg: string | null;
+  fee: Int8 | null;
   id: string;
   livemode: boolean;
   metadata: Generated<Json>;
   next_poll_at: Timestamp | null;
   poll_attempts: Generated<number>;
   refund_no: string;
+  statement_id: string | null;
   status: string;
   succeeded_at: Timestamp | null;
+  time_settle: Timestamp | null;
   transaction_no: string | null;
   updated_at: Timestamp;
+}
+
+export interface ReconciliationItems {
+  app_id: string | null;
+  bill_date: Timestamp;
+  charge_id: string | null;
+  class: string;
+  created_at: Timestamp;
+  detail: string;
+  fee: Int8 | null;
+  livemode: boolean;
+  local_amount: Int8 | null;
+  local_status: string | null;
+  out_refund_no: string | null;
+  out_trade_no: string | null;
+  provider: string;
+  refund_id: string | null;
+  run_id: string;
+  seq: Generated<Int8>;
+  transaction_no: string | null;
+  upstream_amount: Int8 | null;
+}
+
+export interface ReconciliationRuns {
+  app_id: string | null;
+  bill_date: Timestamp;
+  config_id: string;
+  counts: Generated<Json>;
+  error: string | null;
+  fee_total: Generated<Int8>;
+  finished_at: Timestamp | null;
+  id: string;
+  livemode: boolean;
+  provider: string;
+  rows_read: Generated<Int8>;
+  started_at: Timestamp;
+  statement_id: string | null;
+  status: string;
+  trigger: string;
 }
 
 export interface SchemaMigrations {
@@ -380,6 +427,8 @@ export interface DB {
   merchants: Merchants;
   outbox: Outbox;
   paypal_webhook_transmissions: PaypalWebhookTransmissions;
+  reconciliation_items: ReconciliationItems;
+  reconciliation_runs: ReconciliationRuns;
   refunds: Refunds;
   schema_migrations: SchemaMigrations;
   sessions: Sessions;

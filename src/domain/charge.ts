@@ -42,6 +42,11 @@ export interface Charge {
   expiresAt: Date;
   paidAt: Date | null;
   closedAt: Date | null;
+  /** Settlement from the provider's statement (reconciliation): its fee, what reaches the merchant, when. */
+  fee?: number | null;
+  amountSettle?: number | null;
+  timeSettle?: Date | null;
+  statementId?: string | null;
 }
 
 export interface Refund {

@@ -49,6 +49,10 @@ export const ERROR_CATALOG = {
   },
   channel_error: { status: 502, message: 'The payment channel returned an error.' },
   request_timeout: { status: 408, message: 'The request did not arrive in time.' },
+  // The provider has not generated the day's statement yet (too early, or still being written): retry later.
+  statement_not_ready: { status: 409, message: "The provider's statement for that day is not ready yet." },
+  // The statement file failed its integrity checks (hash, compression, summary): nothing was applied.
+  statement_invalid: { status: 502, message: "The provider's statement failed its integrity check." },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   headers_too_large: { status: 431, message: 'The request headers are too large.' },
   unsupported_media_type: { status: 415, message: 'The content type is not supported.' },

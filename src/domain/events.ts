@@ -15,6 +15,8 @@ export const EVENT_TYPES = [
   'refund.created',
   'refund.succeeded',
   'refund.failed',
+  // a channel's statement disagreed with the books (see the run's items): finance should look
+  'reconciliation.mismatch',
   'endpoint.failing',
   'endpoint.recovered',
 ] as const;

@@ -18,6 +18,7 @@ const ID_PREFIX = {
   endpoint: 'we',
   delivery: 'dlv',
   audit: 'aud',
+  reconciliation: 'rcn',
 } as const;
 export type IdKind = keyof typeof ID_PREFIX;
 

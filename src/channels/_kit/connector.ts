@@ -1,6 +1,7 @@
 import type { Charge, Refund } from '../../domain/charge.js';
 import type { Method, Provider } from '../../domain/channels.js';
 import type { Clock } from '../../domain/clock.js';
+import type { Statement, StatementContext } from './statement.js';
 
 /**
  * What a channel says about a payment or refund. `unknown` (timeout, unverifiable
@@ -122,6 +123,12 @@ export interface Connector {
   queryRefund?(ctx: RefundContext): Promise<RefundResult>;
   /** Close an unpaid order upstream (or reverse a barcode payment in progress). */
   close?(ctx: ConnectorContext): Promise<ChannelResult>;
+  /**
+   * Downloads and verifies the provider's statement of a day (to a temporary file: a day
+   * can be a million lines). Throws `statement_not_ready` before the provider has it and
+   * `statement_invalid` when the file fails its hash or summary check.
+   */
+  statement?(ctx: StatementContext): Promise<Statement>;
   /** Verifies and parses an inbound notification; no I/O on the gateway's tables. */
   parseNotification?(input: NotificationInput): Promise<ParsedNotification>;
   /**

@@ -1,5 +1,6 @@
 import { parseWechatpayNotification } from './parse-notification.js';
 import { wechatPayerAuthorization } from './oauth.js';
+import { wechatpayStatement } from './statement.js';
 import type {
   ChannelResult,
   Connector,
@@ -59,6 +60,7 @@ export function wechatpayConnector(): WechatpayConnector {
     close: (ctx) => (ctx.charge.method === 'barcode' ? v2Reverse(ctx) : v3Close(ctx)),
     refund: v3Refund,
     queryRefund: v3RefundQuery,
+    statement: wechatpayStatement,
   };
 }
 

@@ -19,6 +19,8 @@ export const PERMISSIONS = {
   'users.write': 'List and create console users',
   'api_tokens.create': 'Mint API tokens (never with more than your own permissions)',
   'audit.read': 'Read the audit log',
+  'reconciliation.run':
+    "Reconcile a day against the providers' statements (downloads them, repairs by query)",
   test_helpers: 'Act as the payer and drive the sandbox simulators (test mode)',
   'owners.manage': 'Create owner users and owner tokens',
 } as const;
@@ -40,7 +42,14 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'api_tokens.create',
     'test_helpers',
   ]),
-  finance: new Set<Permission>(['read', 'charges.write', 'refunds.write', 'audit.read', 'api_tokens.create']),
+  finance: new Set<Permission>([
+    'read',
+    'charges.write',
+    'refunds.write',
+    'audit.read',
+    'reconciliation.run',
+    'api_tokens.create',
+  ]),
   viewer: new Set<Permission>(['read', 'api_tokens.create']),
 };
 

@@ -7,7 +7,7 @@ export interface EventInput {
   appId: string | null;
   livemode: boolean;
   type: EventType;
-  objectType: 'charge' | 'refund' | 'endpoint';
+  objectType: 'charge' | 'refund' | 'endpoint' | 'reconciliation_run';
   objectId: string;
   data: Record<string, unknown>;
 }

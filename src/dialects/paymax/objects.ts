@@ -108,8 +108,8 @@ export function chargeObject(
   return {
     amount: minorToJsonNumber(c.amount, c.currency),
     amount_refunded: minorToJsonNumber(c.amountRefunded, c.currency),
-    // Settlement is not tracked by the gateway: nothing is ever reported settled.
-    amount_settle: 0,
+    // What the provider's statement settled (reconciliation); 0 until a statement listed it.
+    amount_settle: minorToJsonNumber(c.amountSettle ?? 0, c.currency),
     app: appKey,
     body: c.body,
     channel: code,
@@ -132,7 +132,7 @@ export function chargeObject(
     time_created: c.createdAt.getTime(),
     time_expire: c.expiresAt.getTime(),
     time_paid: ms(c.paidAt),
-    time_settle: null,
+    time_settle: ms(c.timeSettle ?? null),
     transaction_no: c.transactionNo,
   };
 }

@@ -15,6 +15,8 @@ import {
 import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
 import { reportRoutes } from './reports.js';
+import { reconciliationRoutes } from './reconciliation.js';
+import { settlementReportRoutes } from './settlement-reports.js';
 import { storeRoutes } from './stores.js';
 import { credentialImportRoutes } from './credential-import.js';
 import { storeCredentialRoutes } from './store-credentials.js';
@@ -57,6 +59,8 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(reportRoutes, { core });
   // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, { core });`)
   await app.register(webhookRoutes, { core });
+  await app.register(reconciliationRoutes, { core });
+  await app.register(settlementReportRoutes, { core });
   await app.register(deliveryRoutes, { core });
   await app.register(credentialImportRoutes, { core });
   await app.register(storeCredentialRoutes, { core });

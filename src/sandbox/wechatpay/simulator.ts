@@ -40,6 +40,7 @@ import { Faults } from './faults.js';
 import { type SandboxKeys, loadOrCreateKeys } from './keys.js';
 import { sandboxAppSecret, wechatOauthRoutes } from './oauth.js';
 import { payerPage } from './pages.js';
+import { type WechatBills, wechatpayBills } from './bills.js';
 
 export const BASE_PATH = '/sandbox/wechatpay';
 
@@ -50,6 +51,8 @@ export const CALLBACK_RETRY_SCHEDULE_MS = [
 ];
 
 export interface WechatpaySimulatorOptions extends SimulatorOptions {
+  /** Statement fee rate in parts per million. Default 6000 (0.60%). */
+  feeRatePpm?: number;
   /** Business-clock ms before a refund settles (PROCESSING -> SUCCESS). Default 0. */
   refundSettleMs?: number;
 }
@@ -147,6 +150,8 @@ export interface WechatpaySimulator extends SandboxSimulator<SandboxKeys, Faults
   ): Promise<
     { mchid: string; state: string; tradeType: string; total: number; cashierUrl: string } | undefined
   >;
+  /** The daily statements: their faults and fee rate. */
+  bills: WechatBills;
 }
 
 const simulators = simulatorInstances<WechatpaySimulator>();
@@ -244,6 +249,25 @@ export async function wechatpaySimulator(
     if (slow) await hold(slow.ms || 30_000);
     return sendV3(reply, answer.status, answer.body);
   };
+
+  const bills = wechatpayBills(app, {
+    ctx,
+    basePath: BASE_PATH,
+    mchid: keys.merchant.mchid,
+    // The bill file is fetched with a signed GET whose answer is raw bytes, not a signed JSON.
+    signedByMerchant: (request) => {
+      const auth = parseAuthorization(request.headers.authorization);
+      return (
+        !!auth &&
+        auth.mchid === keys.merchant.mchid &&
+        auth.serial_no === keys.merchant.serialNo &&
+        rsaVerify(lines('GET', request.url, auth.timestamp, auth.nonce_str, ''), auth.signature, merchantKey)
+      );
+    },
+    publicUrl,
+    v3,
+    feeRatePpm: options.feeRatePpm,
+  });
 
   const param = (cond: boolean, message: string) => {
     if (!cond) throw new WxError(400, 'PARAM_ERROR', message);
@@ -1002,6 +1026,7 @@ export async function wechatpaySimulator(
   const simulator: WechatpaySimulator = {
     ...sandboxSimulatorBase({ ctx, keys, faults, deliveries, link, due }),
     payerAct,
+    bills,
     findOrderByOutTradeNo: async (outTradeNo) => {
       const [row] = await ctx.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE out_trade_no = $1', [
         outTradeNo,

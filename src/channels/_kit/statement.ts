@@ -1,0 +1,36 @@
+import type { Clock } from '../../domain/clock.js';
+import type { ChannelConfig } from './connector.js';
+
+/**
+ * One line of a provider's daily statement, in the gateway's terms: a payment or a refund
+ * the provider settled that day, amounts in minor units. `outTradeNo` is what the
+ * connector sent as the merchant order number (the charge's order_sn or id, per provider),
+ * `outRefundNo` what it sent for a refund (the refund id).
+ */
+export interface StatementRow {
+  kind: 'payment' | 'refund';
+  outTradeNo: string;
+  transactionNo: string;
+  outRefundNo?: string;
+  /** A payment's amount paid, or a refund's amount refunded. */
+  amount: number;
+  /** The provider's fee on this line: positive when charged, negative when handed back on a refund. */
+  fee: number;
+  at: Date;
+}
+
+/** A statement fetched and verified: its rows are read from a local copy, line by line. */
+export interface Statement {
+  /** Names the file: `wechatpay:tradebill:2026-12-06:<sha1>`; kept on every charge it settles. */
+  id: string;
+  rows(): AsyncIterable<StatementRow>;
+  /** Removes the local copy. */
+  dispose(): Promise<void>;
+}
+
+export interface StatementContext {
+  config: ChannelConfig | null;
+  /** The business day, YYYY-MM-DD in Asia/Shanghai. */
+  date: string;
+  clock: Clock;
+}
