@@ -11,6 +11,7 @@ import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js
 import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
 import { testHelperRoutes } from './test-helpers.js';
+import { userRoutes } from './users.js';
 import { webhookRoutes } from './webhooks.js';
 import { alipaySandboxAdminRoutes } from '../../sandbox/alipay/admin-routes.js';
 import { wechatpaySandboxAdminRoutes } from '../../sandbox/wechatpay/admin-routes.js';
@@ -43,6 +44,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, { core });`)
   await app.register(webhookRoutes, { core });
   await app.register(deliveryRoutes, { core });
+  await app.register(userRoutes, { core });
   await app.register(alipaySandboxAdminRoutes, { core });
   await app.register(wechatpaySandboxAdminRoutes, { ctx: core });
   await app.register(lakalaSandboxAdminRoutes, { ctx: core });
