@@ -16,6 +16,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         description:
           'Manage merchants, apps and their keys, stores, channel configs, charges, refunds, events, webhooks and ' +
           'the audit log. Authenticate with a session cookie (POST /api/v1/login) or `Authorization: Bearer <token>`. ' +
+          'A change made with the session cookie must send the `x-csrf-token` header (the `csrf_token` of /login or /me) ' +
+          'and come from the same origin; bearer tokens are exempt. ' +
           'Every POST accepts an `Idempotency-Key` header. Errors are `{"error": {"code", "message", "param"}}`.',
       },
       components: {

@@ -6,6 +6,7 @@ import { paymaxRoutes } from '../dialects/paymax/routes.js';
 import { storeRoutes } from '../dialects/store/routes.js';
 import { databaseAnswers } from '../db/health.js';
 import { adminApi } from './admin/index.js';
+import { consoleRoutes } from './console.js';
 import { nativeErrorHandler } from './errors.js';
 import { frameworkErrorHandler } from './framework-errors.js';
 import { registerMetrics } from './metrics.js';
@@ -95,6 +96,8 @@ export async function buildServer({ core, logger = false, limits }: ServerOption
   );
 
   await app.register(adminApi, { prefix: '/api/v1', core });
+  // The merchant console (web/): static files and its client-side routes under /console.
+  await app.register(consoleRoutes);
 
   // The dialects' notification formats, for the delivery code (notify never imports a dialect).
   installFormats(dialectNotificationFormats);

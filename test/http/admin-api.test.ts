@@ -64,7 +64,10 @@ describe.each(engines())('admin API (%s)', (engine) => {
     const session = cookie.split(';')[0]!;
     const me = await call(server, 'GET', '/api/v1/me', { headers: { cookie: session } });
     expect(me.body.user.role).toBe('finance');
-    await call(server, 'POST', '/api/v1/logout', { headers: { cookie: session } });
+    const logout = await call(server, 'POST', '/api/v1/logout', {
+      headers: { cookie: session, 'x-csrf-token': me.body.csrf_token },
+    });
+    expect(logout.status).toBe(200);
     expect((await call(server, 'GET', '/api/v1/me', { headers: { cookie: session } })).status).toBe(401);
   });
 

@@ -22,6 +22,16 @@ export function ensureBuilt(): Promise<void> {
   return built;
 }
 
+let consoleBuilt: Promise<void> | undefined;
+
+/** Only the console's bundle (web/dist), for suites that serve it from the sources; skipped when up to date. */
+export function ensureConsoleBuilt(): Promise<void> {
+  consoleBuilt ??= withLock(() =>
+    run('node', ['scripts/build-console.mjs'], { cwd: ROOT }).then(() => undefined),
+  );
+  return consoleBuilt;
+}
+
 async function withLock(fn: () => Promise<void>): Promise<void> {
   for (;;) {
     try {

@@ -13,6 +13,8 @@ import {
   revokeApiToken,
 } from '../../core/auth/users.js';
 import type { Core } from '../../core/context.js';
+import { csrfTokenFor } from '../../core/auth/csrf.js';
+import { ROLE_PERMISSIONS } from '../../core/auth/permissions.js';
 import { JuheError } from '../../domain/errors.js';
 import {
   ROLES,
@@ -47,6 +49,12 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
         if (wait !== undefined) reply.header('retry-after', String(wait));
         throw error;
       });
+      // Rotation: the session this browser held before (if any) ends here; the new one has a new token.
+      const previous = readCookie(request.headers.cookie, SESSION_COOKIE);
+      if (previous) {
+        await logout(core, previous);
+        forgetIdentity(core, { credentialHash: tokenHash(previous) });
+      }
       request.actor = { type: 'user', id: user.id, userId: user.id, role: user.role };
       await audit(core.db, core, request, 'user.login', { type: 'user', id: user.id });
       reply.header(
@@ -54,7 +62,7 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
         `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_SECONDS}` +
           (request.protocol === 'https' ? '; Secure' : ''),
       );
-      return { user, expires_at: expiresAt.toISOString() };
+      return { user, expires_at: expiresAt.toISOString(), csrf_token: csrfTokenFor(token) };
     },
   );
 
@@ -70,7 +78,16 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
 
   app.get('/me', { schema: { tags: ['auth'] }, preHandler: requirePermission('read') }, async (request) => {
     const user = await findUserProfile(core, request.actor!.userId);
-    return { user, via: request.actor!.type };
+    const cookie = request.headers.authorization
+      ? undefined
+      : readCookie(request.headers.cookie, SESSION_COOKIE);
+    return {
+      user,
+      via: request.actor!.type,
+      // What this role may do, so the console hides the rest (the routes refuse it anyway).
+      permissions: [...ROLE_PERMISSIONS[request.actor!.role]],
+      ...(cookie ? { csrf_token: csrfTokenFor(cookie) } : {}),
+    };
   });
 
   app.get(

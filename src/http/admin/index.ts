@@ -6,7 +6,7 @@ import { channelConfigRoutes } from './channel-configs.js';
 import { chargeRoutes } from './charges.js';
 import { deliveryRoutes } from './deliveries.js';
 import { registerIdempotency } from './idempotency.js';
-import { guardBeforeValidation, identify } from './kit.js';
+import { guardBeforeValidation, identify, refuseCrossSiteChange } from './kit.js';
 import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
 import { storeRoutes } from './stores.js';
@@ -28,6 +28,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   app.addHook('onRoute', guardBeforeValidation);
   app.addHook('onRequest', async (request) => {
     request.actor = await identify(core, request);
+    refuseCrossSiteChange(request);
   });
   // NUL, lone surrogates and absurd nesting are a 400 here, not a 500 inside an insert.
   app.addHook('preValidation', refuseUnstorableInput);

@@ -4,6 +4,7 @@ import { type Actor, sessionActor, tokenActor } from '../../core/auth/actors.js'
 import { recordAudit } from '../../core/auth/audit.js';
 import { type Permission, roleAllows } from '../../core/auth/permissions.js';
 import { tokenHash } from '../../core/auth/tokens.js';
+import { csrfTokenMatches } from '../../core/auth/csrf.js';
 import type { Core } from '../../core/context.js';
 import type { Queryable } from '../../db/db.js';
 import { JuheError } from '../../domain/errors.js';
@@ -125,4 +126,42 @@ export async function audit(
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * onRequest, after identify: CSRF protection for the console. A change made with the session
+ * cookie must carry the session's CSRF token (`x-csrf-token`, from /login or /me), which
+ * another site cannot read, and must not come from another origin (Origin and
+ * Sec-Fetch-Site, which browsers set and pages cannot forge). Login itself has no session yet:
+ * the origin check alone keeps another site from logging a victim into its account.
+ * Requests with an Authorization header are exempt: a browser never adds one on its own.
+ */
+export function refuseCrossSiteChange(request: FastifyRequest): void {
+  if (SAFE_METHODS.has(request.method) || request.headers.authorization) return;
+  const crossSite = request.headers['sec-fetch-site'] === 'cross-site';
+  const origin = request.headers.origin;
+  if (crossSite || (origin !== undefined && !sameOrigin(origin, request.headers.host))) {
+    throw new JuheError('forbidden', 'Cross-origin changes are refused', 'origin');
+  }
+  // Logging in again over a live session replaces it (rotation), so it needs no token of it.
+  if (request.actor?.type !== 'user' || request.routeOptions.url?.endsWith('/login')) return;
+  const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
+  const presented = request.headers['x-csrf-token'];
+  if (!cookie || !csrfTokenMatches(cookie, typeof presented === 'string' ? presented : undefined)) {
+    throw new JuheError(
+      'forbidden',
+      'The x-csrf-token header is missing or wrong: send the csrf_token of /login or /me',
+      'x-csrf-token',
+    );
+  }
+}
+
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,19 @@
+import type { ConsolePage } from './types';
+import { loginPage } from './login';
+import { overviewPage } from './overview';
+import { transactionsPage } from './transactions';
+// PAGES-IMPORTS (one line per page folder; keep the two lists in the same order)
+
+/**
+ * Every page of the console's side menu. Adding a page: create pages/<name>/ with index.ts
+ * (`definePage({...})`), locales.ts and the lazy component, then add one import above and one
+ * entry below. The shell filters by permission and sorts by `order`.
+ */
+export const pages: ConsolePage[] = [
+  overviewPage,
+  transactionsPage,
+  // PAGES-LIST
+];
+
+/** Pages outside the shell (no menu entry, no login needed): only their strings are registered here. */
+export const standalonePages: Pick<ConsolePage, 'name' | 'locales'>[] = [loginPage];

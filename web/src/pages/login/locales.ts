@@ -1,0 +1,26 @@
+export const locales = {
+  'zh-CN': {
+    title: '登录商户控制台',
+    subtitle: '聚合支付 · 一次接入，全部渠道',
+    email: '邮箱',
+    emailRequired: '请输入邮箱',
+    password: '密码',
+    passwordRequired: '请输入密码',
+    submit: '登录',
+    failed: '邮箱或密码错误',
+    tooMany: '尝试次数过多，请 {{seconds}} 秒后再试',
+    loggedOut: '您已退出登录',
+  },
+  'en-US': {
+    title: 'Log in to the merchant console',
+    subtitle: 'Juhe · one integration, every channel',
+    email: 'Email',
+    emailRequired: 'Enter your email',
+    password: 'Password',
+    passwordRequired: 'Enter your password',
+    submit: 'Log in',
+    failed: 'Wrong email or password',
+    tooMany: 'Too many attempts: try again in {{seconds}} seconds',
+    loggedOut: 'You have logged out',
+  },
+};
