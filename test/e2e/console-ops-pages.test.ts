@@ -49,7 +49,7 @@ describe('console operations pages', () => {
     await page.getByTestId('field-secrets.alipay_public_key').fill(sandbox.secrets.alipay_public_key!);
     await page.getByTestId('save-config').click();
     await expect
-      .poll(() => page.locator('.ant-form-item-explain-error').allInnerTexts())
+      .poll(() => page.locator('.ant-form-item-explain-error').allInnerTexts(), { timeout: 20_000 })
       .toContainEqual(expect.stringContaining('secrets.private_key'));
     await gw.screenshot(page, 'channels-field-error');
     await page.getByTestId('field-secrets.private_key').fill(sandbox.secrets.private_key!);
@@ -57,7 +57,7 @@ describe('console operations pages', () => {
     await page.locator('.ant-drawer').waitFor({ state: 'hidden' });
     await page.getByTestId('test-alipay').click();
     const result = page.getByTestId('test-answer');
-    await expect.poll(() => result.innerText()).toContain('连接成功');
+    await expect.poll(() => result.innerText(), { timeout: 20_000 }).toContain('连接成功');
     await gw.screenshot(page, 'channels-test-connection');
     // Saved for real, secrets write-only.
     const configs = await call(gw.server, 'GET', `/api/v1/channel_configs?app=${gw.demo.ids.app}`, {
@@ -80,15 +80,15 @@ describe('console operations pages', () => {
     await page.getByTestId('webhook-headers').fill('no colon here');
     await page.locator('#save-webhook').click();
     await expect
-      .poll(() => page.locator('.ant-form-item-explain-error').allInnerTexts())
+      .poll(() => page.locator('.ant-form-item-explain-error').allInnerTexts(), { timeout: 20_000 })
       .toContain('Headers must be "Name: value"');
     await page.getByTestId('webhook-headers').fill('X-Shop: 0001');
     await page.locator('#save-webhook').click();
-    await expect.poll(() => page.locator('.ant-table-row').count()).toBe(1);
+    await expect.poll(() => page.locator('.ant-table-row').count(), { timeout: 20_000 }).toBe(1);
 
     await page.getByTestId('test-send').click();
     const sent = page.getByTestId('test-send-result');
-    await expect.poll(() => sent.innerText()).toContain('HTTP 500');
+    await expect.poll(() => sent.innerText(), { timeout: 20_000 }).toContain('HTTP 500');
     expect((await sent.innerText()).toLowerCase()).toContain('x-shop: 0001');
     expect(merchant.requests.at(-1)!.headers['x-shop']).toBe('0001');
     await gw.screenshot(page, 'webhooks-test-send');
@@ -131,11 +131,13 @@ describe('console operations pages', () => {
       .toBeGreaterThan(0);
 
     await page.getByRole('tab', { name: 'Delivery log' }).click();
-    await expect.poll(() => page.getByTestId('replay').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('replay').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await gw.screenshot(page, 'webhooks-deliveries');
     merchant.handler = answer(200, 'ok');
     await page.getByTestId('replay').first().click();
-    await expect.poll(() => page.locator('.ant-message').innerText()).toContain('Queued again');
+    await expect
+      .poll(() => page.locator('.ant-message').innerText(), { timeout: 20_000 })
+      .toContain('Queued again');
     await expect
       .poll(
         async () => {
@@ -161,7 +163,9 @@ describe('console operations pages', () => {
     await page.getByTestId('invite-user').click();
     await page.getByTestId('invite-email').fill('not-an-email');
     await page.locator('#send-invite').click();
-    await expect.poll(() => page.locator('.ant-form-item-explain-error').count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('.ant-form-item-explain-error').count(), { timeout: 20_000 })
+      .toBeGreaterThan(0);
     await page.getByTestId('invite-email').fill('lin@example.com');
     await page.locator('#send-invite').click();
     const password = (await page.getByTestId('temporary-password').innerText()).trim();
@@ -175,10 +179,13 @@ describe('console operations pages', () => {
     await page.locator('.ant-select-item-option', { hasText: '财务' }).click();
     await page.locator('.ant-modal-confirm .ant-btn-primary').click();
     await expect
-      .poll(async () => {
-        const users = await call(gw.server, 'GET', '/api/v1/users', { token: gw.server.tokens.owner });
-        return users.body.data.find((u: { email: string }) => u.email === 'lin@example.com').role;
-      })
+      .poll(
+        async () => {
+          const users = await call(gw.server, 'GET', '/api/v1/users', { token: gw.server.tokens.owner });
+          return users.body.data.find((u: { email: string }) => u.email === 'lin@example.com').role;
+        },
+        { timeout: 20_000 },
+      )
       .toBe('finance');
     await gw.screenshot(page, 'users-invited');
     await context.close();
@@ -189,19 +196,25 @@ describe('console operations pages', () => {
     const menu = await page.locator('.ant-menu').innerText();
     expect(menu).not.toContain('Audit log');
     expect(menu).not.toContain('Sandbox');
+    // Wait for the page itself (lazy chunk, data) before counting what is missing from it.
+    const rowsShown = () =>
+      expect.poll(() => page.locator('.ant-table-row').count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await open(page, 'channels');
-    await expect.poll(() => page.locator('.ant-table-row').count()).toBeGreaterThan(0);
+    await rowsShown();
     expect(await page.getByTestId('configure-alipay').count()).toBe(0);
     await open(page, 'webhooks');
+    await rowsShown();
     expect(await page.getByTestId('add-webhook').count()).toBe(0);
     await page.getByRole('tab', { name: 'Delivery log' }).click();
-    await expect.poll(() => page.locator('.ant-table-row').count()).toBeGreaterThan(0);
+    await rowsShown();
     expect(await page.getByTestId('replay').count()).toBe(0);
     expect(await page.getByTestId('bulk-replay').count()).toBe(0);
     await open(page, 'apps');
+    await rowsShown();
     expect(await page.getByTestId('reveal').count()).toBe(0);
     expect(await page.getByTestId('rotate').count()).toBe(0);
     await open(page, 'users');
+    await page.locator('h4').first().waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('invite-user').count()).toBe(0);
     await gw.screenshot(page, 'users-viewer');
     await context.close();
@@ -212,7 +225,7 @@ describe('console operations pages', () => {
       const { context, page } = await gw.login('owner', language);
       for (const name of PAGES) {
         await open(page, name);
-        await page.locator('h3').first().waitFor();
+        await page.locator('h3').first().waitFor({ timeout: 30_000 });
         await gw.screenshot(page, name);
       }
       await context.close();

@@ -184,7 +184,6 @@ export function TestAnswer({ answer }: { answer: ConnectionTest }) {
                 : `${answer.result?.status}${answer.result?.failure_message ? ` · ${answer.result.failure_message}` : ''}`}
             </Typography.Text>
           </Descriptions.Item>
-          <Descriptions.Item label="">{answer.message}</Descriptions.Item>
         </Descriptions>
       }
     />

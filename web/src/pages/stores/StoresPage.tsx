@@ -54,7 +54,7 @@ export default function StoresPage() {
       <Space wrap>
         <AppSelect value={appId} onChange={setAppId} />
         <Can permission="apps.write">
-          <Space.Compact>
+          <Space>
             <Input
               placeholder={t('name')}
               value={name}
@@ -69,7 +69,7 @@ export default function StoresPage() {
             >
               {t('create')}
             </Button>
-          </Space.Compact>
+          </Space>
         </Can>
       </Space>
       {create.error && <Alert type="error" showIcon title={create.error.message} />}
@@ -219,7 +219,7 @@ function StoreDrawer({ id, onClose }: { id: string; onClose: () => void }) {
       {store && (
         <Space orientation="vertical" size="large" style={{ width: '100%' }}>
           <Can permission="apps.write">
-            <Space.Compact style={{ width: '100%' }}>
+            <Space>
               <Input value={name ?? store.name} maxLength={200} onChange={(e) => setName(e.target.value)} />
               <Button
                 disabled={!name?.trim()}
@@ -229,10 +229,10 @@ function StoreDrawer({ id, onClose }: { id: string; onClose: () => void }) {
               >
                 {t('rename')}
               </Button>
-            </Space.Compact>
+            </Space>
             <Space wrap>
               {keyRoutes.data?.password && (
-                <Space.Compact>
+                <Space>
                   <Input.Password
                     placeholder={t('newPassword')}
                     value={password}
@@ -244,7 +244,7 @@ function StoreDrawer({ id, onClose }: { id: string; onClose: () => void }) {
                   >
                     {t('supervisorPassword')}
                   </Button>
-                </Space.Compact>
+                </Space>
               )}
               {keyRoutes.data?.openKey && (
                 <Button danger onClick={() => keyCall.mutate({ path: keyRoutes.data!.openKey! })}>
@@ -263,7 +263,7 @@ function StoreDrawer({ id, onClose }: { id: string; onClose: () => void }) {
           </Can>
           <Typography.Title level={5}>{t('cashiers')}</Typography.Title>
           <Can permission="apps.write">
-            <Space.Compact>
+            <Space>
               <Input
                 placeholder={t('cashierName')}
                 value={cashier}
@@ -282,12 +282,12 @@ function StoreDrawer({ id, onClose }: { id: string; onClose: () => void }) {
               >
                 {t('add')}
               </Button>
-            </Space.Compact>
+            </Space>
           </Can>
           {members('cashiers', store.cashiers)}
           <Typography.Title level={5}>{t('terminals')}</Typography.Title>
           <Can permission="apps.write">
-            <Space.Compact>
+            <Space>
               <Input
                 placeholder={t('serial')}
                 value={serial}
@@ -306,7 +306,7 @@ function StoreDrawer({ id, onClose }: { id: string; onClose: () => void }) {
               >
                 {t('add')}
               </Button>
-            </Space.Compact>
+            </Space>
           </Can>
           {members('terminals', store.terminals)}
         </Space>

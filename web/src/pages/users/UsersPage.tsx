@@ -255,7 +255,7 @@ function Tokens() {
     <Space orientation="vertical" style={{ width: '100%' }}>
       <Typography.Title level={4}>{t('tokens')}</Typography.Title>
       <Can permission="api_tokens.create">
-        <Space.Compact>
+        <Space>
           <Input
             placeholder={t('tokenName')}
             value={name}
@@ -265,7 +265,7 @@ function Tokens() {
           <Button disabled={!name.trim()} loading={create.isPending} onClick={() => create.mutate()}>
             {t('createToken')}
           </Button>
-        </Space.Compact>
+        </Space>
       </Can>
       {shown && (
         <Alert
