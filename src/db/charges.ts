@@ -355,6 +355,13 @@ export interface ChargeFilter {
   dialect?: string;
   /** true: some amount refunded; false: nothing refunded. */
   refunded?: boolean;
+  /** The console's finer split: nothing, part, or all of the amount refunded. */
+  refundState?: 'none' | 'partial' | 'full';
+  /** Amount range in minor units, inclusive. */
+  amountGte?: number;
+  amountLte?: number;
+  /** Any order number: the merchant's (order_no), ours (id or order_sn) or the upstream's (transaction_no). */
+  anyOrderNo?: string;
   createdGte?: Date;
   createdLte?: Date;
 }
@@ -385,6 +392,20 @@ export async function listChargeRows(q: Queryable, f: ChargeFilter, o: ChargeOrd
   if (f.dialect) query = query.where('dialect', '=', f.dialect);
   if (f.refunded !== undefined) {
     query = query.where(f.refunded ? raw<boolean>`amount_refunded > 0` : raw<boolean>`amount_refunded = 0`);
+  }
+  if (f.refundState === 'none') query = query.where(raw<boolean>`amount_refunded = 0`);
+  if (f.refundState === 'partial')
+    query = query.where(raw<boolean>`amount_refunded > 0 AND amount_refunded < amount`);
+  if (f.refundState === 'full')
+    query = query.where(raw<boolean>`amount_refunded > 0 AND amount_refunded = amount`);
+  if (f.amountGte !== undefined) query = query.where('amount', '>=', f.amountGte);
+  if (f.amountLte !== undefined) query = query.where('amount', '<=', f.amountLte);
+  if (f.anyOrderNo !== undefined) {
+    // Four equalities, each served by its own index (migration 0450), OR-ed as a bitmap scan.
+    const n = f.anyOrderNo;
+    query = query.where((eb) =>
+      eb.or([eb('order_no', '=', n), eb('id', '=', n), eb('order_sn', '=', n), eb('transaction_no', '=', n)]),
+    );
   }
   if (f.createdGte) query = query.where('created_at', '>=', f.createdGte);
   if (f.createdLte) query = query.where('created_at', '<=', f.createdLte);

@@ -20,6 +20,14 @@ export function toNativeError(error: unknown): JuheError {
       first?.instancePath?.replace(/^\//, '').replace(/\//g, '.') ??
       undefined;
     const missing = first?.keyword === 'required';
+    const unknown = (first?.params as { additionalProperty?: string })?.additionalProperty;
+    if (first?.keyword === 'additionalProperties' && unknown !== undefined) {
+      return new JuheError(
+        'invalid_parameter',
+        `${e.validationContext ?? 'request'} has no parameter ${unknown}`,
+        unknown,
+      );
+    }
     return new JuheError(
       missing ? 'missing_parameter' : 'invalid_parameter',
       `${e.validationContext ?? 'request'}${param ? '.' + param : ''} ${first?.message ?? 'is invalid'}`,

@@ -27,5 +27,5 @@ describe('console shell', () => {
     expect(me).toBe(401);
     expect(gw.cspViolations).toEqual([]);
     await context.close();
-  });
+  }, 120_000);
 });

@@ -38,7 +38,10 @@ describe('console serving', () => {
       expect(nonce).toBeTruthy();
       expect(res.body).toContain(`<meta name="csp-nonce" content="${nonce}"`);
       expect(csp).toContain("script-src 'self';");
-      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).toContain(`style-src-elem 'self' 'nonce-${nonce}';`);
+      // Only style attributes may be inline (echarts' tooltips); never a script or a <style> sheet.
+      expect(csp.match(/unsafe-inline/g)).toEqual(['unsafe-inline']);
+      expect(csp).toContain("style-src-attr 'unsafe-inline'");
       expect(csp).not.toContain('unsafe-eval');
       expect(res.body).toMatch(
         /<script type="module" crossorigin src="\/console\/assets\/index-[\w-]+\.js">/,

@@ -16,6 +16,10 @@ export interface ChargeListParams {
   dialect?: string;
   /** true: some amount refunded; false: nothing refunded (maxpay `refund` vs `success`). */
   refunded?: boolean;
+  refundState?: 'none' | 'partial' | 'full';
+  amountGte?: number;
+  amountLte?: number;
+  anyOrderNo?: string;
   createdGte?: Date;
   createdLte?: Date;
   /** Newest first by default. */
@@ -60,6 +64,10 @@ export async function listCharges(q: Queryable, p: ChargeListParams): Promise<Ch
       livemode: p.livemode,
       dialect: p.dialect,
       refunded: p.refunded,
+      refundState: p.refundState,
+      amountGte: p.amountGte,
+      amountLte: p.amountLte,
+      anyOrderNo: p.anyOrderNo,
       createdGte: p.createdGte,
       createdLte: p.createdLte,
     },

@@ -9,25 +9,19 @@ import { createRefund } from '../../core/refunds/create-refund.js';
 import { serializeCharge, serializeRefund } from '../../core/serialize.js';
 import { METHODS, PROVIDERS } from '../../domain/channels.js';
 import { CURRENCIES, type Currency } from '../../domain/money.js';
-import { CHARGE_STATUSES, type ChargeStatus } from '../../domain/status.js';
 import { parseOptionalDateTime } from '../admin-input.js';
 import { audit, requirePermission } from './kit.js';
+import { chargeExportRoutes } from './charge-export.js';
+import { ChargeFilterQuery, chargeFilterParams, literalUnion } from './charge-filters.js';
+import { chargeTimelineRoutes } from './charge-timeline.js';
 
 const ChargeId = Type.Object({ id: Type.String({ pattern: '^ch_[0-9a-f]{24}$' }) });
-const literalUnion = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
   maxProperties: 50,
 });
 
 export const ChargeListQuery = Type.Object({
-  app: Type.Optional(Type.String()),
-  store: Type.Optional(Type.String()),
-  status: Type.Optional(literalUnion(CHARGE_STATUSES)),
-  channel: Type.Optional(literalUnion(PROVIDERS)),
-  order_no: Type.Optional(Type.String({ maxLength: 64 })),
-  mode: Type.Optional(literalUnion(['test', 'live'])),
-  created_gte: Type.Optional(Type.String({ format: 'date-time' })),
-  created_lte: Type.Optional(Type.String({ format: 'date-time' })),
+  ...ChargeFilterQuery,
   order: Type.Optional(literalUnion(['asc', 'desc'])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
@@ -35,20 +29,15 @@ export const ChargeListQuery = Type.Object({
 
 /** Charges in the native API: list, retrieve, create (admin/POS use), cancel, refund. */
 export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  await app.register(chargeExportRoutes, { core });
+  await app.register(chargeTimelineRoutes, { core });
   app.get(
     '/charges',
     { schema: { tags: ['charges'], querystring: ChargeListQuery }, preHandler: requirePermission('read') },
     async (request) => {
       const q = request.query as Static<typeof ChargeListQuery>;
       const page = await listCharges(core.db, {
-        appId: q.app,
-        storeId: q.store,
-        status: q.status as ChargeStatus | undefined,
-        channel: q.channel,
-        orderNo: q.order_no,
-        livemode: q.mode === undefined ? undefined : q.mode === 'live',
-        createdGte: parseOptionalDateTime(q.created_gte, 'created_gte'),
-        createdLte: parseOptionalDateTime(q.created_lte, 'created_lte'),
+        ...chargeFilterParams(q),
         order: q.order as 'asc' | 'desc' | undefined,
         limit: q.limit,
         cursor: q.cursor,

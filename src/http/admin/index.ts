@@ -6,9 +6,15 @@ import { channelConfigRoutes } from './channel-configs.js';
 import { chargeRoutes } from './charges.js';
 import { deliveryRoutes } from './deliveries.js';
 import { registerIdempotency } from './idempotency.js';
-import { guardBeforeValidation, identify, refuseCrossSiteChange } from './kit.js';
+import {
+  guardBeforeValidation,
+  identify,
+  refuseCrossSiteChange,
+  refuseUnknownQueryParameters,
+} from './kit.js';
 import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
+import { reportRoutes } from './reports.js';
 import { storeRoutes } from './stores.js';
 import { testHelperRoutes } from './test-helpers.js';
 import { userRoutes } from './users.js';
@@ -26,6 +32,7 @@ import { unionpaySandboxAdminRoutes } from '../../sandbox/unionpay/admin-routes.
 export async function adminApi(app: FastifyInstance, opts: { core: Core }): Promise<void> {
   const { core } = opts;
   app.addHook('onRoute', guardBeforeValidation);
+  app.addHook('onRoute', refuseUnknownQueryParameters);
   app.addHook('onRequest', async (request) => {
     request.actor = await identify(core, request);
     refuseCrossSiteChange(request);
@@ -42,6 +49,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(chargeRoutes, { core });
   await app.register(recordRoutes, { core });
   await app.register(testHelperRoutes, { core });
+  await app.register(reportRoutes, { core });
   // ROUTES-BEGIN (one line per module: `await app.register(xRoutes, { core });`)
   await app.register(webhookRoutes, { core });
   await app.register(deliveryRoutes, { core });

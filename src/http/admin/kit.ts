@@ -112,6 +112,17 @@ export function guardBeforeValidation(route: RouteOptions): void {
   route.preValidation = [requirePermission(permission), ...[route.preValidation ?? []].flat()];
 }
 
+/**
+ * onRoute hook: a query parameter a route does not know is a 400 naming it, not silently
+ * ignored (`?method=wx` or `?refunded=partial` on a route without those filters would
+ * otherwise answer an unfiltered list that looks filtered).
+ */
+export function refuseUnknownQueryParameters(route: RouteOptions): void {
+  const schema = route.schema as { querystring?: Record<string, unknown> } | undefined;
+  if (!schema?.querystring || schema.querystring.additionalProperties !== undefined) return;
+  schema.querystring = { ...schema.querystring, additionalProperties: false };
+}
+
 /** Appends to the audit log: who did what to which object, from where. */
 export async function audit(
   q: Queryable,
