@@ -27,6 +27,11 @@ describe.each(engines())('console operations admin API (%s)', (engine) => {
     const answer = await call(server, 'POST', '/api/v1/login', { body: { email, password } });
     return answer.status === 200 ? answer.headers.get('set-cookie')!.split(';')[0]! : undefined;
   };
+  /** A cookie session's changes carry its CSRF token (given at login and by /me). */
+  const csrf = async (cookie: string) => {
+    const who = await call(server, 'GET', '/api/v1/me', { headers: { cookie } });
+    return { cookie, 'x-csrf-token': String(who.body.csrf_token) };
+  };
   const me = (cookie: string) => call(server, 'GET', '/api/v1/me', { headers: { cookie } });
 
   it('invites a user with a temporary password, changes the role (ending sessions, revoking higher tokens), disables and enables', async () => {
@@ -40,12 +45,13 @@ describe.each(engines())('console operations admin API (%s)', (engine) => {
     const userId = invited.body.id as string;
     const session = (await login('mei@example.com', password))!;
     expect((await me(session)).body.user.role).toBe('developer');
+    const changes = await csrf(session);
     const devToken = await call(server, 'POST', '/api/v1/api_tokens', {
-      headers: { cookie: session },
+      headers: changes,
       body: { name: 'ci', role: 'developer' },
     });
     const viewerToken = await call(server, 'POST', '/api/v1/api_tokens', {
-      headers: { cookie: session },
+      headers: changes,
       body: { name: 'dash', role: 'viewer' },
     });
     expect(devToken.status).toBe(201);
@@ -72,7 +78,7 @@ describe.each(engines())('console operations admin API (%s)', (engine) => {
     expect(
       (
         await call(server, 'PATCH', `/api/v1/users/${userId}`, {
-          headers: { cookie: session },
+          headers: changes,
           body: { role: 'viewer' },
         })
       ).status,
