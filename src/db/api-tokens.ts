@@ -70,3 +70,19 @@ export async function revokeApiToken(q: Queryable, id: string, userId: string, n
   );
   return revoked.length > 0;
 }
+
+/** Revokes a user's live tokens whose role is not among `keep` (a token never exceeds its owner). */
+export async function revokeTokensOfUserExcept(
+  q: Queryable,
+  userId: string,
+  keep: readonly string[],
+  now: Date,
+): Promise<string[]> {
+  let query = sql
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null);
+  if (keep.length > 0) query = query.where('role', 'not in', keep);
+  return (await rows(q, query.returning('id'))).map((r) => r.id);
+}

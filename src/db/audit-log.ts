@@ -33,16 +33,29 @@ export async function insertAuditEntry(q: Queryable, e: AuditEntry): Promise<voi
 }
 
 export interface AuditLogFilter {
+  /** An exact action, or a family: `webhook_endpoint.*`. */
   action?: string;
+  actorId?: string;
+  targetType?: string;
   targetId?: string;
+  since?: Date;
+  until?: Date;
   startingAfter?: string;
 }
 
 /** Newest first; `limit + 1` rows so the caller knows whether there is more. */
 export function listAuditLog(q: Queryable, f: AuditLogFilter, limit: number) {
   let query = sql.selectFrom('audit_log').selectAll();
-  if (f.action !== undefined) query = query.where('action', '=', f.action);
+  if (f.action !== undefined) {
+    query = f.action.endsWith('.*')
+      ? query.where('action', 'like', `${f.action.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%`)
+      : query.where('action', '=', f.action);
+  }
+  if (f.actorId !== undefined) query = query.where('actor_id', '=', f.actorId);
+  if (f.targetType !== undefined) query = query.where('target_type', '=', f.targetType);
   if (f.targetId !== undefined) query = query.where('target_id', '=', f.targetId);
+  if (f.since !== undefined) query = query.where('created_at', '>=', f.since);
+  if (f.until !== undefined) query = query.where('created_at', '<', f.until);
   if (f.startingAfter !== undefined) query = query.where(beforeRow('audit_log', f.startingAfter));
   return rows(
     q,

@@ -125,10 +125,12 @@ export function replayDeliveryRow(q: Queryable, id: string, now: Date) {
 }
 
 /** Replays every replayable delivery matching the filter; returns how many. */
+/** Replays at most `limit` matching deliveries, oldest first, so one call's transaction stays bounded. */
 export async function replayMatchingDeliveries(
   q: Queryable,
   filter: DeliveryFilter,
   now: Date,
+  limit: number,
 ): Promise<number> {
   const replayed = await rows(
     q,
@@ -139,7 +141,9 @@ export async function replayMatchingDeliveries(
         eb
           .selectFrom('deliveries as d')
           .select('d.id')
-          .where((d) => d.and([matching(d, filter), replayable(d)])),
+          .where((d) => d.and([matching(d, filter), replayable(d)]))
+          .orderBy('d.created_at')
+          .limit(limit),
       )
       .returning('id'),
   );

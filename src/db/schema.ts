@@ -73,6 +73,7 @@ export interface AuditLog {
 
 export interface Cashiers {
   created_at: Timestamp;
+  disabled_at: Timestamp | null;
   id: string;
   name: string;
   store_id: string;
@@ -370,6 +371,7 @@ export interface Stores {
 
 export interface Terminals {
   created_at: Timestamp;
+  disabled_at: Timestamp | null;
   id: string;
   serial: string;
   store_id: string;

@@ -35,3 +35,8 @@ export function findSessionUser(q: Queryable, tokenHash: string, now: Date) {
       .where('u.disabled_at', 'is', null),
   );
 }
+
+/** Signs a user out everywhere (disabled, or their role changed). */
+export async function deleteSessionsOfUser(q: Queryable, userId: string): Promise<void> {
+  await rows(q, sql.deleteFrom('sessions').where('user_id', '=', userId));
+}

@@ -61,14 +61,22 @@ export async function findShopPassHash(q: Queryable, storeId: string): Promise<s
 export function listCashiers(q: Queryable, storeId: string) {
   return rows(
     q,
-    sql.selectFrom('cashiers').select(['id', 'name', 'created_at']).where('store_id', '=', storeId),
+    sql
+      .selectFrom('cashiers')
+      .select(['id', 'name', 'created_at', 'disabled_at'])
+      .where('store_id', '=', storeId)
+      .orderBy('created_at'),
   );
 }
 
 export function listTerminals(q: Queryable, storeId: string) {
   return rows(
     q,
-    sql.selectFrom('terminals').select(['id', 'serial', 'created_at']).where('store_id', '=', storeId),
+    sql
+      .selectFrom('terminals')
+      .select(['id', 'serial', 'created_at', 'disabled_at'])
+      .where('store_id', '=', storeId)
+      .orderBy('created_at'),
   );
 }
 
@@ -94,4 +102,29 @@ export async function insertTerminal(
       .insertInto('terminals')
       .values({ id: t.id, store_id: t.storeId, serial: t.serial, created_at: t.createdAt }),
   );
+}
+
+/** Disables (a date) or re-enables (null) a store's cashier or terminal; false when the store has no such one. */
+export async function setStoreMemberDisabled(
+  q: Queryable,
+  table: 'cashiers' | 'terminals',
+  storeId: string,
+  id: string,
+  disabledAt: Date | null,
+): Promise<boolean> {
+  const changed = await rows(
+    q,
+    sql
+      .updateTable(table)
+      .set({ disabled_at: disabledAt })
+      .where('id', '=', id)
+      .where('store_id', '=', storeId)
+      .returning('id'),
+  );
+  return changed.length > 0;
+}
+
+export async function renameStore(q: Queryable, id: string, name: string): Promise<boolean> {
+  const changed = await rows(q, sql.updateTable('stores').set({ name }).where('id', '=', id).returning('id'));
+  return changed.length > 0;
 }

@@ -56,3 +56,34 @@ export async function anyUserExists(q: Queryable): Promise<boolean> {
   const row = await firstRow(q, sql.selectFrom('users').select('id').limit(1));
   return row !== undefined;
 }
+
+/** A user as an administrator manages it (role, enabled), locked for the change. */
+export function lockUser(q: Queryable, id: string) {
+  return firstRow(
+    q,
+    sql
+      .selectFrom('users')
+      .select(['id', 'email', 'name', 'role', 'created_at', 'disabled_at'])
+      .where('id', '=', id)
+      .forUpdate(),
+  );
+}
+
+export async function updateUser(
+  q: Queryable,
+  id: string,
+  patch: { role?: string; name?: string | null; disabledAt?: Date | null },
+) {
+  return firstRow(
+    q,
+    sql
+      .updateTable('users')
+      .set({
+        ...(patch.role !== undefined ? { role: patch.role } : {}),
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.disabledAt !== undefined ? { disabled_at: patch.disabledAt } : {}),
+      })
+      .where('id', '=', id)
+      .returning(['id', 'email', 'name', 'role', 'created_at', 'disabled_at']),
+  );
+}

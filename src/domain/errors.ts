@@ -84,9 +84,25 @@ export class JuheError extends Error {
     this.details = details;
   }
 
-  toJSON(): { error: { code: ErrorCode; message: string; param?: string } } {
+  toJSON(): {
+    error: {
+      code: ErrorCode;
+      message: string;
+      param?: string;
+      errors?: { param: string; message: string }[];
+    };
+  } {
+    // A form's several field errors at once (channel configs): `param` names the first.
+    const errors = Array.isArray(this.details?.errors)
+      ? (this.details.errors as { param: string; message: string }[])
+      : undefined;
     return {
-      error: { code: this.code, message: this.message, ...(this.param ? { param: this.param } : {}) },
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.param ? { param: this.param } : {}),
+        ...(errors ? { errors } : {}),
+      },
     };
   }
 }

@@ -45,6 +45,14 @@ export async function replayDelivery(q: Queryable, core: Core, id: string): Prom
 }
 
 /** Replays every delivery matching the filter; returns how many. */
-export function replayDeliveries(q: Queryable, core: Core, filter: DeliveryFilter): Promise<number> {
-  return repo.replayMatchingDeliveries(q, filter, core.clock.now());
+/** At most this many deliveries per bulk replay: the rest wait for the next call. */
+export const BULK_REPLAY_LIMIT = 1000;
+
+export function replayDeliveries(
+  q: Queryable,
+  core: Core,
+  filter: DeliveryFilter,
+  limit = BULK_REPLAY_LIMIT,
+): Promise<number> {
+  return repo.replayMatchingDeliveries(q, filter, core.clock.now(), limit);
 }

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/http/admin/auth-routes.js';
 import { engines } from '../support/db.js';
@@ -336,23 +337,31 @@ describe.each(engines())('admin API (%s)', (engine) => {
   });
 
   it('keeps channel secrets write-only and reveals app keys only with an audit entry', async () => {
+    // Disabled: a config may be saved before every key is at hand, but what it holds must read.
+    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string;
+    const material = privateKey.split('\n')[5]!;
     const saved = await call(server, 'POST', '/api/v1/channel_configs', {
       token: server.tokens.developer,
       body: {
         app: appId,
         mode: 'test',
         provider: 'alipay',
+        enabled: false,
         settings: { app_id: '2021000000000000' },
-        secrets: { private_key: 'MIIEv-secret-material' },
+        secrets: { private_key: privateKey },
       },
     });
     expect(saved.status).toBe(200);
-    expect(JSON.stringify(saved.body)).not.toContain('secret-material');
+    expect(JSON.stringify(saved.body)).not.toContain(material);
     expect(saved.body.secrets_set).toEqual(['private_key']);
     const [row] = await core.db.query('SELECT secrets_enc FROM channel_configs WHERE id = $1', [
       saved.body.id,
     ]);
-    expect(row!.secrets_enc).not.toContain('secret-material');
+    expect(row!.secrets_enc).not.toContain(material);
+    await call(server, 'DELETE', `/api/v1/channel_configs/${saved.body.id}`, { token: server.tokens.owner });
 
     const app = await call(server, 'GET', `/api/v1/apps/${appId}`, { token: server.tokens.viewer });
     expect(JSON.stringify(app.body)).not.toMatch(/secretKey|masterKey|domainSecret|PRIVATE KEY/);

@@ -259,12 +259,18 @@ describe.each(engines())('admin API: webhook endpoints and deliveries (%s)', (en
       token: server.tokens.developer,
       body: { endpoint: endpointId, status: 'succeeded' },
     });
-    expect(bulk.body).toEqual({ replayed: 1 });
+    expect(bulk.body).toEqual({ replayed: 1, has_more: false });
+    // Bounded: at most `limit` per call, oldest first; has_more says to call again.
+    const bounded = await call(server, 'POST', '/api/v1/deliveries/replay', {
+      token: server.tokens.developer,
+      body: { endpoint: endpointId, status: 'pending', limit: 1 },
+    });
+    expect(bounded.body).toEqual({ replayed: 1, has_more: true });
     const bulkPending = await call(server, 'POST', '/api/v1/deliveries/replay', {
       token: server.tokens.developer,
       body: { endpoint: endpointId, status: 'pending' },
     });
-    expect(bulkPending.body).toEqual({ replayed: 2 });
+    expect(bulkPending.body).toEqual({ replayed: 2, has_more: false });
     await worker.runDue();
     const done = await call(server, 'GET', `/api/v1/deliveries?endpoint=${endpointId}&status=succeeded`, {
       token: server.tokens.viewer,

@@ -172,3 +172,22 @@ export async function addStoreMember(
   }
   return id;
 }
+
+/** Disables or re-enables a store's cashier or terminal (kept, since orders name them). */
+export async function setStoreMemberEnabled(
+  core: Core,
+  storeId: string,
+  kind: 'cashier' | 'terminal',
+  memberId: string,
+  enabled: boolean,
+): Promise<void> {
+  const table = kind === 'cashier' ? 'cashiers' : 'terminals';
+  const at = enabled ? null : core.clock.now();
+  if (!(await stores.setStoreMemberDisabled(core.db, table, storeId, memberId, at))) {
+    throw new JuheError('not_found', `No such ${kind} in this store`, 'member');
+  }
+}
+
+export async function renameStore(core: Core, id: string, name: string): Promise<void> {
+  if (!(await stores.renameStore(core.db, id, name))) throw new JuheError('store_not_found', undefined, 'id');
+}

@@ -105,22 +105,32 @@ export async function authRoutes(app: FastifyInstance, { core }: { core: Core })
         tags: ['users'],
         body: Type.Object({
           email: Type.String({ format: 'email' }),
-          password: Type.String({ minLength: 8 }),
+          password: Type.Optional(Type.String({ minLength: 8 })),
           role: RoleSchema,
           name: Type.Optional(Type.String({ maxLength: 200 })),
         }),
+        description:
+          'Creates (invites) a console user. Without a password one is generated and answered once as temporary_password, to hand to the person.',
       },
       preHandler: requirePermission('users.write'),
     },
     async (request, reply) => {
-      const body = request.body as { email: string; password: string; role: Role; name?: string };
+      const body = request.body as { email: string; password?: string; role: Role; name?: string };
       // Same rule as tokens: an admin (no owners.manage) cannot create an owner.
       if (!canGrant(request.actor!.role, body.role)) {
         throw new JuheError('forbidden', `A ${request.actor!.role} cannot create a ${body.role}`, 'role');
       }
-      const user = await createUser(core, body);
-      await audit(core.db, core, request, 'user.create', { type: 'user', id: user.id }, { role: user.role });
-      return reply.status(201).send(user);
+      const temporary = body.password === undefined ? core.ids.secret(12) : undefined;
+      const user = await createUser(core, { ...body, password: body.password ?? temporary! });
+      await audit(
+        core.db,
+        core,
+        request,
+        'user.create',
+        { type: 'user', id: user.id },
+        { role: user.role, invited: temporary !== undefined },
+      );
+      return reply.status(201).send(temporary ? { ...user, temporary_password: temporary } : user);
     },
   );
 

@@ -6,6 +6,7 @@ import {
   type DeliveryFilter,
   findDelivery,
   listAttempts,
+  BULK_REPLAY_LIMIT,
   listDeliveries,
   replayDelivery,
   replayDeliveries,
@@ -44,11 +45,18 @@ const ReplayBody = Type.Object(
     status: Type.Optional(
       Type.Union([Status], { description: 'Deliveries in this status (default failed).' }),
     ),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: BULK_REPLAY_LIMIT,
+        description: `At most this many, oldest first (default and maximum ${BULK_REPLAY_LIMIT}); has_more says to call again.`,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
-type FilterInput = Partial<Record<keyof typeof Filter, string>> & { status?: string };
+type FilterInput = Partial<Record<keyof typeof Filter, string>> & { status?: string; limit?: number };
 
 function toFilter(input: FilterInput): DeliveryFilter {
   const date = parseOptionalDateTime;
@@ -140,10 +148,12 @@ export async function deliveryRoutes(app: FastifyInstance, opts: { core: Core })
           'app',
         );
       const filter = toFilter({ ...body, status: body.status ?? 'failed' });
+      const limit = body.limit ?? BULK_REPLAY_LIMIT;
       return core.db.tx(async (q) => {
-        const replayed = await replayDeliveries(q, core, filter);
+        const replayed = await replayDeliveries(q, core, filter, limit);
         await audit(q, core, request, 'delivery.bulk_replay', null, { filter: { ...body }, replayed });
-        return { replayed };
+        // Replayed deliveries are pending again, so the same filter next time finds the rest.
+        return { replayed, has_more: replayed === limit };
       });
     },
   );

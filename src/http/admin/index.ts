@@ -23,6 +23,7 @@ import { storeCredentialRoutes } from './store-credentials.js';
 import { storeQrCodeRoutes } from './store-qr-codes.js';
 import { checkoutLinkRoutes } from './checkout-links.js';
 import { testHelperRoutes } from './test-helpers.js';
+import { userRoutes } from './users.js';
 import { webhookRoutes } from './webhooks.js';
 import { alipaySandboxAdminRoutes } from '../../sandbox/alipay/admin-routes.js';
 import { wechatpaySandboxAdminRoutes } from '../../sandbox/wechatpay/admin-routes.js';
@@ -64,6 +65,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(deliveryRoutes, { core });
   await app.register(credentialImportRoutes, { core });
   await app.register(storeCredentialRoutes, { core });
+  await app.register(userRoutes, { core });
   await app.register(alipaySandboxAdminRoutes, { core });
   await app.register(wechatpaySandboxAdminRoutes, { ctx: core });
   await app.register(lakalaSandboxAdminRoutes, { ctx: core });

@@ -32,10 +32,15 @@ function identityCache(core: Core): TtlCache<Actor> {
 }
 
 /** Forgets cached identities at once on this node (token revoked, logout). */
-export function forgetIdentity(core: Core, match: { actorId?: string; credentialHash?: string }): void {
+export function forgetIdentity(
+  core: Core,
+  match: { actorId?: string; credentialHash?: string; userId?: string },
+): void {
   identityCache(core).evict(
     (actor, key) =>
-      (match.actorId !== undefined && actor.id === match.actorId) || key.endsWith(`:${match.credentialHash}`),
+      (match.actorId !== undefined && actor.id === match.actorId) ||
+      (match.userId !== undefined && actor.userId === match.userId) ||
+      key.endsWith(`:${match.credentialHash}`),
   );
 }
 

@@ -6,6 +6,7 @@ import { type EventRow, listAuditEntries, listEvents, retrieveEvent } from '../.
 import { listRefunds, retrieveRefund } from '../../core/payments/list-refunds.js';
 import { JuheError } from '../../domain/errors.js';
 import { EVENT_TYPES } from '../../domain/events.js';
+import { parseOptionalDateTime } from '../admin-input.js';
 import { requirePermission } from './kit.js';
 
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 100 }));
@@ -25,8 +26,14 @@ const EventListQuery = Type.Object({
   starting_after: Type.Optional(Type.String({ pattern: '^evt_[0-9a-f]{24}$' })),
 });
 const AuditListQuery = Type.Object({
-  action: Type.Optional(Type.String({ maxLength: 100 })),
+  action: Type.Optional(
+    Type.String({ maxLength: 100, description: 'An exact action, or a family ending in .* (user.*).' }),
+  ),
+  actor: Type.Optional(Type.String({ maxLength: 100, description: 'The user or API token id that acted.' })),
+  target_type: Type.Optional(Type.String({ maxLength: 100 })),
   target_id: Type.Optional(Type.String({ maxLength: 100 })),
+  created_gte: Type.Optional(Type.String({ format: 'date-time', description: 'At or after (ISO-8601).' })),
+  created_lt: Type.Optional(Type.String({ format: 'date-time', description: 'Before (ISO-8601).' })),
   limit: Limit,
   starting_after: Type.Optional(Type.String({ pattern: '^aud_[0-9a-f]{24}$' })),
 });
@@ -119,7 +126,15 @@ export async function recordRoutes(app: FastifyInstance, { core }: { core: Core 
       const q = request.query as Static<typeof AuditListQuery>;
       const page = await listAuditEntries(
         core,
-        { action: q.action, targetId: q.target_id, startingAfter: q.starting_after },
+        {
+          action: q.action,
+          actorId: q.actor,
+          targetType: q.target_type,
+          targetId: q.target_id,
+          since: parseOptionalDateTime(q.created_gte, 'created_gte'),
+          until: parseOptionalDateTime(q.created_lt, 'created_lt'),
+          startingAfter: q.starting_after,
+        },
         q.limit,
       );
       return { data: page.data, has_more: page.hasMore };

@@ -7,6 +7,8 @@ import {
   createStore,
   findStoreDetail,
   listStores,
+  renameStore,
+  setStoreMemberEnabled,
 } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
 import { JuheError } from '../../domain/errors.js';
@@ -78,6 +80,68 @@ export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }
       return { ...view(found.store), cashiers: found.cashiers, terminals: found.terminals };
     },
   );
+
+  app.patch(
+    '/stores/:id',
+    {
+      schema: {
+        tags: ['stores'],
+        params: StoreId,
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
+        description: "A store's settings: its name (shown to payers and on receipts).",
+      },
+      preHandler: requirePermission('apps.write'),
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const { name } = request.body as { name: string };
+      await renameStore(core, id, name);
+      await audit(core.db, core, request, 'store.update', { type: 'store', id }, { name });
+      const found = await findStoreDetail(core.db, id);
+      return { ...view(found!.store), cashiers: found!.cashiers, terminals: found!.terminals };
+    },
+  );
+
+  for (const [kind, prefix, idPrefix] of [
+    ['cashiers', 'cashier', 'csh'],
+    ['terminals', 'terminal', 'trm'],
+  ] as const) {
+    for (const [path, enabled] of [
+      ['disable', false],
+      ['enable', true],
+    ] as const) {
+      app.post(
+        `/stores/:id/${kind}/:member/${path}`,
+        {
+          schema: {
+            tags: ['stores'],
+            params: Type.Object({
+              id: Type.String({ pattern: '^sto_[0-9a-f]{24}$' }),
+              member: Type.String({ pattern: `^${idPrefix}_[0-9a-f]{24}$` }),
+            }),
+            description: `${enabled ? 'Re-enables' : 'Disables'} one of the store's ${kind} (kept: orders name it).`,
+          },
+          preHandler: requirePermission('apps.write'),
+        },
+        async (request) => {
+          const { id, member } = request.params as { id: string; member: string };
+          await setStoreMemberEnabled(core, id, prefix, member, enabled);
+          await audit(
+            core.db,
+            core,
+            request,
+            `store.${prefix}.${path}`,
+            { type: 'store', id },
+            { [prefix]: member },
+          );
+          return { id: member, store: id, disabled: !enabled };
+        },
+      );
+    }
+  }
 
   for (const [kind, column, prefix] of [
     ['cashiers', 'name', 'cashier'],

@@ -64,7 +64,14 @@ export async function send(path: string, options: RequestOptions = {}): Promise<
   }
   if (response.ok) return response;
   const text = await response.text().catch(() => '');
-  let parsed: { error?: { code?: string; message?: string; param?: string } } = {};
+  let parsed: {
+    error?: {
+      code?: string;
+      message?: string;
+      param?: string;
+      errors?: { param: string; message: string }[];
+    };
+  } = {};
   try {
     parsed = JSON.parse(text);
   } catch {
@@ -76,6 +83,7 @@ export async function send(path: string, options: RequestOptions = {}): Promise<
     parsed.error?.message ?? (text.slice(0, 200) || response.statusText),
     parsed.error?.param,
     response.headers.get('x-request-id') ?? undefined,
+    parsed.error?.errors,
   );
   if (response.status === 401 && !options.skipSessionExpiry) onSessionExpired?.();
   throw error;

@@ -6,6 +6,8 @@ export class ApiError extends Error {
     message: string,
     readonly param?: string,
     readonly requestId?: string,
+    /** Several field errors at once (a channel config's form): each names its field. */
+    readonly errors?: { param: string; message: string }[],
   ) {
     super(message);
     this.name = 'ApiError';

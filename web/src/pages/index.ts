@@ -2,6 +2,13 @@ import type { ConsolePage } from './types';
 import { loginPage } from './login';
 import { overviewPage } from './overview';
 import { transactionsPage } from './transactions';
+import { appsPage } from './apps';
+import { auditPage } from './audit';
+import { channelsPage } from './channels';
+import { sandboxPage } from './sandbox';
+import { storesPage } from './stores';
+import { usersPage } from './users';
+import { webhooksPage } from './webhooks';
 // PAGES-IMPORTS (one line per page folder; keep the two lists in the same order)
 
 /**
@@ -12,6 +19,13 @@ import { transactionsPage } from './transactions';
 export const pages: ConsolePage[] = [
   overviewPage,
   transactionsPage,
+  appsPage,
+  storesPage,
+  channelsPage,
+  webhooksPage,
+  usersPage,
+  auditPage,
+  sandboxPage,
   // PAGES-LIST
 ];
 

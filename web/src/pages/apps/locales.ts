@@ -1,0 +1,36 @@
+export const locales = {
+  'zh-CN': {
+    menu: '应用与凭据',
+    title: '应用与凭据',
+    intro: '每个应用在测试和正式模式下各有一套方言凭据（MaxPay、Paymax、门店、统一下单）。',
+    kind: '接口方言',
+    publicId: '公开标识',
+    attrs: '公开参数',
+    createdAt: '创建时间',
+    reveal: '显示密钥',
+    revealConfirm: '密钥将显示在屏幕上，此操作会记入审计日志。继续？',
+    rotate: '轮换凭据',
+    rotateConfirm: '轮换后旧密钥立即失效，所有使用旧密钥的客户端都需要更新。确定轮换{{mode}}凭据？',
+    secrets: '密钥',
+    rotated: '已轮换，新凭据只显示这一次：',
+    none: '此模式尚无凭据',
+  },
+  'en-US': {
+    menu: 'Apps and credentials',
+    title: 'Apps and credentials',
+    intro:
+      'Each app has one set of dialect credentials (MaxPay, Paymax, store, unified) in test and in live mode.',
+    kind: 'Dialect',
+    publicId: 'Public id',
+    attrs: 'Public parameters',
+    createdAt: 'Created',
+    reveal: 'Reveal secrets',
+    revealConfirm: 'The secrets will be shown on screen; this is recorded in the audit log. Continue?',
+    rotate: 'Rotate credentials',
+    rotateConfirm:
+      'The old secrets stop working at once; every client using them must be updated. Rotate the {{mode}} credentials?',
+    secrets: 'Secrets',
+    rotated: 'Rotated. The new credentials are shown only now:',
+    none: 'No credentials in this mode yet',
+  },
+};

@@ -1,0 +1,28 @@
+export const locales = {
+  'zh-CN': {
+    menu: '审计日志',
+    title: '审计日志',
+    time: '时间',
+    actor: '操作者',
+    action: '操作',
+    actionHint: '如 user.* 或 channel_config.test',
+    targetType: '对象类型',
+    targetId: '对象 ID',
+    ip: 'IP',
+    data: '详情',
+    loadMore: '加载更多',
+  },
+  'en-US': {
+    menu: 'Audit log',
+    title: 'Audit log',
+    time: 'Time',
+    actor: 'Actor',
+    action: 'Action',
+    actionHint: 'e.g. user.* or channel_config.test',
+    targetType: 'Object type',
+    targetId: 'Object ID',
+    ip: 'IP',
+    data: 'Details',
+    loadMore: 'Load more',
+  },
+};
