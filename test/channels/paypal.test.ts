@@ -391,8 +391,9 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
     it('refund failure: PENDING, then PAYMENT.REFUND.FAILED; nothing refunded, the money can be refunded again', async () => {
       const c = await paid(900);
       sim.faults.add('refund_failed');
+      // The create waits, bounded, for PayPal's outcome: it may already know the failure.
       const r = await createRefund(core, { chargeId: c.id, amount: 400 });
-      expect(r.status).toBe('pending');
+      expect(['pending', 'failed']).toContain(r.status);
       await sim.runDue();
       expect(await findRefund(core.db, r.id)).toMatchObject({
         status: 'failed',
@@ -409,10 +410,11 @@ describe.each(engines())('paypal connector against the simulator (%s)', (engine)
       const c = await paid(600);
       sim.faults.add('refund_pending');
       sim.faults.add('drop');
+      // The create waits, bounded, for PayPal's outcome by querying: the refund is settled
+      // there or still pending; either way, with its webhook dropped, the query settles it.
       const r = await createRefund(core, { chargeId: c.id, amount: 250 });
-      expect(r.status).toBe('pending');
+      expect(['pending', 'succeeded']).toContain(r.status);
       await sim.runDue();
-      expect((await findRefund(core.db, r.id))!.status).toBe('pending');
       expect(await syncRefundFromChannel(core, r.id)).toMatchObject({ status: 'succeeded' });
       expect(await findRefund(core.db, r.id)).toMatchObject({
         status: 'succeeded',
