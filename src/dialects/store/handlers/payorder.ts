@@ -15,7 +15,14 @@ import {
 import type { StoreOrderRow } from '../../../core/stores/store-order.js';
 import { JuheError } from '../../../domain/errors.js';
 import type { Charge } from '../../../domain/charge.js';
-import { findPayTag, isOffline, isTagAvailable, methodOf, type PayTag, type Scenario } from '../channels.js';
+import {
+  isOffline,
+  isTagAvailable,
+  resolvePayTag,
+  methodOf,
+  type PayTag,
+  type Scenario,
+} from '../channels.js';
 import { StoreError, fromCore } from '../errors.js';
 import type { StoreContext, StoreResult } from '../handler.js';
 import { OUT_NO, Params } from '../params.js';
@@ -65,7 +72,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     missing: 'pmt_tag_missing',
     invalid: 'pmt_tag_unavailable',
   })!;
-  const tag = findPayTag(tagName, store.livemode);
+  const tag = await resolvePayTag(core, store, tagName);
   if (!tag || !(await isTagAvailable(core, store, tag))) {
     throw new StoreError('pmt_tag_unavailable', `${tagName}（以paylist接口返回的pmt_tag为准，注意大小写）`);
   }
