@@ -175,4 +175,89 @@ describe.each(engines())('store dialect: pmt_tag aliases (%s)', (engine) => {
       ['A1R', '2', 'AlipayZL'],
     ]);
   });
+
+  it('orders carry scr_id, scr_true_name and tml_no of the cashier and terminal that made them', async () => {
+    const { store, client } = await newShop(core, server.url);
+    const cashier = await call(server, 'POST', `/api/v1/stores/${store.id}/cashiers`, {
+      token: server.tokens.owner,
+      body: { name: '吴林燕' },
+    });
+    expect(cashier.status).toBe(201);
+
+    // A known cashier's name comes from the store; a till's own number keeps what it sent.
+    const known = await client.call('payorder', {
+      out_no: 'M1',
+      pmt_tag: 'Cash',
+      original_amount: 500,
+      trade_amount: 500,
+      scr_id: cashier.body.id,
+      tml_no: '8',
+    });
+    expect(known.body.errcode, JSON.stringify(known.body)).toBe(0);
+    const own = await client.call('payorder', {
+      out_no: 'M2',
+      pmt_tag: 'Cash',
+      original_amount: 300,
+      trade_amount: 300,
+      scr_id: '001',
+      scr_true_name: '张三',
+      tml_no: 'POS-2',
+    });
+    expect(own.body.errcode).toBe(0);
+    const none = await client.call('payorder', {
+      out_no: 'M3',
+      pmt_tag: 'Cash',
+      original_amount: 1,
+      trade_amount: 1,
+    });
+    expect(none.body.errcode).toBe(0);
+
+    const members = (o: any) => [o.out_no, o.scr_id, o.scr_true_name, o.tml_no];
+    expect(members((await client.call('paystatus', { out_no: 'M1' })).data)).toEqual([
+      'M1',
+      cashier.body.id,
+      '吴林燕',
+      '8',
+    ]);
+    expect(members((await client.call('order/view', { out_no: 'M2' })).data)).toEqual([
+      'M2',
+      '001',
+      '张三',
+      'POS-2',
+    ]);
+    const listed = (await client.call('order', {})).data.list.map(members).sort();
+    expect(listed).toEqual([
+      ['M1', cashier.body.id, '吴林燕', '8'],
+      ['M2', '001', '张三', 'POS-2'],
+      ['M3', '', '', ''],
+    ]);
+
+    // The refund records the till that made it.
+    const refund = await client.call('payrefund', {
+      out_no: 'M2',
+      refund_out_no: 'M2R',
+      refund_amount: 100,
+      shop_pass: sha1('123456'),
+      scr_id: '002',
+      tml_no: 'POS-3',
+    });
+    expect(refund.body.errcode, JSON.stringify(refund.body)).toBe(0);
+    expect(members((await client.call('paystatus', { out_no: 'M2R' })).data)).toEqual([
+      'M2R',
+      '002',
+      '',
+      'POS-3',
+    ]);
+
+    // Too long is the document's create error, nothing written.
+    const long = await client.call('payorder', {
+      out_no: 'M4',
+      pmt_tag: 'Cash',
+      original_amount: 1,
+      trade_amount: 1,
+      tml_no: 'x'.repeat(33),
+    });
+    expect(long.body.errcode).not.toBe(0);
+    expect((await core.db.query('SELECT 1 FROM store_orders WHERE out_no = $1', ['M4'])).length).toBe(0);
+  });
 });

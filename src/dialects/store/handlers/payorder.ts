@@ -27,6 +27,7 @@ import { StoreError, fromCore } from '../errors.js';
 import type { StoreContext, StoreResult } from '../handler.js';
 import { OUT_NO, Params } from '../params.js';
 import { orderView } from '../views.js';
+import { readMembers } from '../members.js';
 import { TargetRefusedError, checkTargetUrl, defaultAllowPrivateTargets } from '../../../notify/ssrf.js';
 
 /**
@@ -85,6 +86,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
   const orderTag = p.string('tag', { max: 50, invalid: 'create_failed' });
   const tradeAccount = p.string('trade_account', { max: 100, invalid: 'create_failed' });
   const clientTradeNo = p.string('trade_no', { max: 128, invalid: 'create_failed' });
+  const members = await readMembers(ctx, p);
   const notifyUrl = p.url('notify_url', 'create_failed');
   if (notifyUrl) checkNotifyUrl(notifyUrl);
   const jumpUrl = p.url('jump_url', 'create_failed');
@@ -102,6 +104,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     tag: orderTag ?? null,
     tradeAccount: tradeAccount ?? null,
     tradeNo: clientTradeNo ?? null,
+    ...members,
   };
   const params: ChargeCreateParams = {
     id: chargeId,
