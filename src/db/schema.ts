@@ -93,11 +93,11 @@ export interface ChannelConfigs {
 
 export interface Charges {
   amount: Int8;
-  amount_settle: Int8 | null;
   amount_discount: Generated<Int8>;
   amount_ignore: Generated<Int8>;
   amount_original: Int8 | null;
   amount_refunded: Generated<Int8>;
+  amount_settle: Int8 | null;
   app_id: string;
   attempt: Generated<number>;
   body: string | null;
@@ -133,6 +133,25 @@ export interface Charges {
   time_settle: Timestamp | null;
   transaction_no: string | null;
   updated_at: Timestamp;
+}
+
+export interface CheckoutLinks {
+  amount: Int8 | null;
+  app_id: string;
+  cancel_url: string | null;
+  created_at: Timestamp;
+  currency: string;
+  description: string;
+  expires_at: Timestamp | null;
+  id: string;
+  kind: string;
+  livemode: boolean;
+  max_amount: Int8 | null;
+  metadata: Generated<Json>;
+  methods: Json;
+  min_amount: Int8 | null;
+  signing_secret_enc: string;
+  success_url: string | null;
 }
 
 export interface Deliveries {
@@ -227,32 +246,6 @@ export interface PaypalWebhookTransmissions {
   transmission_id: string;
 }
 
-export interface Refunds {
-  amount: Int8;
-  amount_settle: Int8 | null;
-  app_id: string;
-  charge_id: string;
-  created_at: Timestamp;
-  currency: string;
-  description: string | null;
-  extra: Generated<Json>;
-  failure_code: string | null;
-  failure_msg: string | null;
-  fee: Int8 | null;
-  id: string;
-  livemode: boolean;
-  metadata: Generated<Json>;
-  next_poll_at: Timestamp | null;
-  poll_attempts: Generated<number>;
-  refund_no: string;
-  statement_id: string | null;
-  status: string;
-  succeeded_at: Timestamp | null;
-  time_settle: Timestamp | null;
-  transaction_no: string | null;
-  updated_at: Timestamp;
-}
-
 export interface ReconciliationItems {
   app_id: string | null;
   bill_date: Timestamp;
@@ -292,6 +285,32 @@ export interface ReconciliationRuns {
   trigger: string;
 }
 
+export interface Refunds {
+  amount: Int8;
+  amount_settle: Int8 | null;
+  app_id: string;
+  charge_id: string;
+  created_at: Timestamp;
+  currency: string;
+  description: string | null;
+  extra: Generated<Json>;
+  failure_code: string | null;
+  failure_msg: string | null;
+  fee: Int8 | null;
+  id: string;
+  livemode: boolean;
+  metadata: Generated<Json>;
+  next_poll_at: Timestamp | null;
+  poll_attempts: Generated<number>;
+  refund_no: string;
+  statement_id: string | null;
+  status: string;
+  succeeded_at: Timestamp | null;
+  time_settle: Timestamp | null;
+  transaction_no: string | null;
+  updated_at: Timestamp;
+}
+
 export interface SchemaMigrations {
   applied_at: Generated<Timestamp>;
   name: string;
@@ -324,29 +343,21 @@ export interface StoreOrders {
   pmt_tag: string;
   refund_id: string | null;
   remark: string | null;
+  scr_id: string | null;
+  scr_true_name: string | null;
   store_id: string;
   tag: string | null;
+  tml_no: string | null;
   trade_account: string | null;
   trade_no: string | null;
 }
 
-export interface CheckoutLinks {
-  amount: Int8 | null;
-  app_id: string;
-  cancel_url: string | null;
+export interface StorePayTagAliases {
   created_at: Timestamp;
-  currency: string;
-  description: string;
-  expires_at: Timestamp | null;
-  id: string;
-  kind: string;
-  livemode: boolean;
-  max_amount: Int8 | null;
-  metadata: Generated<Json>;
-  methods: Json;
-  min_amount: Int8 | null;
-  signing_secret_enc: string;
-  success_url: string | null;
+  name: string | null;
+  provider: string;
+  store_id: string;
+  tag: string;
 }
 
 export interface StoreQrCodes {
@@ -422,6 +433,7 @@ export interface DB {
   cashiers: Cashiers;
   channel_configs: ChannelConfigs;
   charges: Charges;
+  checkout_links: CheckoutLinks;
   deliveries: Deliveries;
   delivery_attempts: DeliveryAttempts;
   events: Events;
@@ -436,7 +448,7 @@ export interface DB {
   sessions: Sessions;
   signed_request_keys: SignedRequestKeys;
   store_orders: StoreOrders;
-  checkout_links: CheckoutLinks;
+  store_pay_tag_aliases: StorePayTagAliases;
   store_qr_codes: StoreQrCodes;
   stores: Stores;
   terminals: Terminals;

@@ -24,6 +24,9 @@ export interface StoreOrderRow {
   tag: string | null;
   tradeAccount: string | null;
   tradeNo: string | null;
+  scrId: string | null;
+  scrTrueName: string | null;
+  tmlNo: string | null;
   createdAt: Date;
 }
 
@@ -35,6 +38,10 @@ export interface StoreOrderDetails {
   tag: string | null;
   tradeAccount: string | null;
   tradeNo: string | null;
+  /** The cashier (number and name) and terminal the order was made at (migration 0416). */
+  scrId?: string | null;
+  scrTrueName?: string | null;
+  tmlNo?: string | null;
 }
 
 export function toStoreOrderRow(r: Selectable<StoreOrders>): StoreOrderRow {
@@ -54,6 +61,9 @@ export function toStoreOrderRow(r: Selectable<StoreOrders>): StoreOrderRow {
     tag: r.tag,
     tradeAccount: r.trade_account,
     tradeNo: r.trade_no,
+    scrId: r.scr_id,
+    scrTrueName: r.scr_true_name,
+    tmlNo: r.tml_no,
     createdAt: r.created_at,
   };
 }
@@ -65,6 +75,9 @@ const detailColumns = (d: StoreOrderDetails) => ({
   tag: d.tag,
   trade_account: d.tradeAccount,
   trade_no: d.tradeNo,
+  scr_id: d.scrId ?? null,
+  scr_true_name: d.scrTrueName ?? null,
+  tml_no: d.tmlNo ?? null,
 });
 
 /** The sequence of a serial scope (migration 0310): serial_merchant_<id>, serial_store_<id>. */
@@ -134,6 +147,9 @@ export const PAYMENT_ENTRY_COLUMNS = [
   'tag',
   'trade_account',
   'trade_no',
+  'scr_id',
+  'scr_true_name',
+  'tml_no',
   'created_at',
 ] as const;
 type PaymentEntryColumn = (typeof PAYMENT_ENTRY_COLUMNS)[number];
@@ -174,6 +190,9 @@ export function paymentEntryInsert(v: Record<PaymentEntryColumn, never>) {
       tag: v.tag,
       trade_account: v.trade_account,
       trade_no: v.trade_no,
+      scr_id: v.scr_id,
+      scr_true_name: v.scr_true_name,
+      tml_no: v.tml_no,
       created_at: v.created_at,
     })
     .returning(['ord_mct_id', 'ord_shop_id']);

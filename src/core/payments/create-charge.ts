@@ -186,7 +186,16 @@ export async function createChargeWithEntry(
     const serials = await insertChargeRecorded(q, { charge, orderScope, event, storeEntry: entry });
     if (entry && serials) {
       const { merchantId: _merchant, ...written } = entry;
-      storeOrder = { ...written, ordType: 1, refundId: null, ordNo: null, ...serials };
+      storeOrder = {
+        ...written,
+        scrId: written.scrId ?? null,
+        scrTrueName: written.scrTrueName ?? null,
+        tmlNo: written.tmlNo ?? null,
+        ordType: 1,
+        refundId: null,
+        ordNo: null,
+        ...serials,
+      };
     }
   };
   // A re-billable order is usually billed once: try it as the first attempt in one

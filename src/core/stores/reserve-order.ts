@@ -78,6 +78,9 @@ export async function reserveStoreOrder(
         tag: r.tag ?? null,
         tradeAccount: r.tradeAccount ?? null,
         tradeNo: r.tradeNo ?? null,
+        scrId: r.scrId ?? null,
+        scrTrueName: r.scrTrueName ?? null,
+        tmlNo: r.tmlNo ?? null,
         createdAt: now,
       });
     });

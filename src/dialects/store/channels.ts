@@ -1,6 +1,7 @@
 import { channelConfigOf } from '../../core/apps/credential-cache.js';
 import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
+import { type PayTagAlias, findPayTagAlias, listPayTagAliases } from '../../core/stores/pay-tag-aliases.js';
 import type { Method, Provider } from '../../domain/channels.js';
 
 /**
@@ -111,6 +112,30 @@ export function tagOfProvider(provider: Provider, livemode: boolean): PayTag | u
 }
 
 /**
+ * The tag a store knows by this exact name: a built-in one, or one of the store's own
+ * aliases (a bank's tag such as `AlipayZL`, kept so its clients work unchanged).
+ */
+export async function resolvePayTag(
+  core: Core,
+  store: StoreWithKey,
+  name: string,
+): Promise<PayTag | undefined> {
+  const builtIn = findPayTag(name, store.livemode);
+  if (builtIn) return builtIn;
+  const alias = await findPayTagAlias(core.db, store.id, name);
+  return alias && aliasPayTag(alias, store.livemode);
+}
+
+/** An alias pays exactly as its provider's built-in tag of the store's mode, under its own name. */
+function aliasPayTag(alias: PayTagAlias, livemode: boolean): PayTag {
+  const base = tagOfProvider(alias.provider, livemode)!;
+  return { ...base, tag: alias.tag, internalName: alias.tag, name: alias.name ?? base.name, livemode };
+}
+
+/** The names paylist must never let an alias take (any mode, any case). */
+export const BUILT_IN_TAG_NAMES: readonly string[] = [...PAY_TAGS.map((t) => t.tag), 'Baifubao'];
+
+/**
  * Whether the store's app can take payments with this tag now. Cash and Diy need no
  * channel. A test store uses the sandbox unless the app disabled the provider; a live
  * store needs an enabled channel config (createCharge would refuse it anyway).
@@ -123,6 +148,9 @@ export async function isTagAvailable(core: Core, store: StoreWithKey, tag: PayTa
 
 export async function availableTags(core: Core, store: StoreWithKey): Promise<PayTag[]> {
   const tags = PAY_TAGS.filter((t) => t.livemode === null || t.livemode === store.livemode);
+  // The store's aliases follow the built-in tags, so a client picking the first match keeps its old choice.
+  for (const alias of await listPayTagAliases(core.db, store.id))
+    tags.push(aliasPayTag(alias, store.livemode));
   const available: PayTag[] = [];
   for (const tag of tags) if (await isTagAvailable(core, store, tag)) available.push(tag);
   return available;

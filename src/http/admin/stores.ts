@@ -11,6 +11,16 @@ import {
   setStoreMemberEnabled,
 } from '../../core/apps/stores.js';
 import type { Core } from '../../core/context.js';
+import {
+  ALIAS_PROVIDERS,
+  ALIAS_TAG_PATTERN,
+  type AliasProvider,
+  type PayTagAlias,
+  listPayTagAliases,
+  removePayTagAlias,
+  setPayTagAlias,
+} from '../../core/stores/pay-tag-aliases.js';
+import { BUILT_IN_TAG_NAMES } from '../../dialects/store/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { audit, requirePermission } from './kit.js';
 
@@ -25,8 +35,22 @@ const view = (s: Store) => ({
   created_at: s.createdAt,
 });
 
+const StoreTag = Type.Object({
+  id: Type.String({ pattern: '^sto_[0-9a-f]{24}$' }),
+  tag: Type.String({ pattern: ALIAS_TAG_PATTERN }),
+});
+
+const aliasView = (storeId: string, a: PayTagAlias) => ({
+  store: storeId,
+  tag: a.tag,
+  provider: a.provider,
+  name: a.name,
+  created_at: a.createdAt,
+});
+
 /** Stores (shops) for the `store` dialect, with their cashiers and terminals. */
 export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  await payTagAliasRoutes(app, core);
   app.get(
     '/stores',
     {
@@ -177,4 +201,94 @@ export async function storeRoutes(app: FastifyInstance, { core }: { core: Core }
       },
     );
   }
+}
+
+/**
+ * A store's own pmt_tag names (issue 12): a bank's tag such as `AlipayZL` or `WeixinCDZH`
+ * that its tills hard-code, naming the provider it pays with. payorder, payrefund and the
+ * order list accept it, and paylist lists it after the built-in tags.
+ */
+async function payTagAliasRoutes(app: FastifyInstance, core: Core) {
+  app.get(
+    '/stores/:id/pay-tags',
+    {
+      schema: {
+        tags: ['stores'],
+        params: StoreId,
+        description: "The store's pmt_tag aliases (built-in tags are not listed).",
+      },
+      preHandler: requirePermission('read'),
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      if (!(await findStoreDetail(core.db, id))) throw new JuheError('store_not_found', undefined, 'id');
+      return { data: (await listPayTagAliases(core.db, id)).map((a) => aliasView(id, a)) };
+    },
+  );
+
+  app.put(
+    '/stores/:id/pay-tags/:tag',
+    {
+      schema: {
+        tags: ['stores'],
+        params: StoreTag,
+        body: Type.Object(
+          {
+            provider: Type.Union(ALIAS_PROVIDERS.map((p) => Type.Literal(p))),
+            name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 32 }), Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+        description:
+          'Creates or changes a pmt_tag alias: the tag (case-sensitive, not a built-in one) pays with the provider; `name` is the pmt_name paylist shows.',
+      },
+      preHandler: requirePermission('apps.write'),
+    },
+    async (request) => {
+      const { id, tag } = request.params as { id: string; tag: string };
+      const body = request.body as { provider: AliasProvider; name?: string | null };
+      return core.db.tx(async (q) => {
+        const alias = await setPayTagAlias(
+          q,
+          core,
+          id,
+          { tag, provider: body.provider, name: body.name ?? null },
+          BUILT_IN_TAG_NAMES,
+        );
+        await audit(
+          q,
+          core,
+          request,
+          'store.pay_tag.set',
+          { type: 'store', id },
+          {
+            tag,
+            provider: alias.provider,
+            name: alias.name,
+          },
+        );
+        return aliasView(id, alias);
+      });
+    },
+  );
+
+  app.delete(
+    '/stores/:id/pay-tags/:tag',
+    {
+      schema: {
+        tags: ['stores'],
+        params: StoreTag,
+        description: 'Removes a pmt_tag alias; orders made with it keep their tag.',
+      },
+      preHandler: requirePermission('apps.write'),
+    },
+    async (request, reply) => {
+      const { id, tag } = request.params as { id: string; tag: string };
+      await core.db.tx(async (q) => {
+        await removePayTagAlias(q, id, tag);
+        await audit(q, core, request, 'store.pay_tag.delete', { type: 'store', id }, { tag });
+      });
+      return reply.status(204).send();
+    },
+  );
 }

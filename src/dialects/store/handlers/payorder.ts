@@ -15,11 +15,19 @@ import {
 import type { StoreOrderRow } from '../../../core/stores/store-order.js';
 import { JuheError } from '../../../domain/errors.js';
 import type { Charge } from '../../../domain/charge.js';
-import { findPayTag, isOffline, isTagAvailable, methodOf, type PayTag, type Scenario } from '../channels.js';
+import {
+  isOffline,
+  isTagAvailable,
+  resolvePayTag,
+  methodOf,
+  type PayTag,
+  type Scenario,
+} from '../channels.js';
 import { StoreError, fromCore } from '../errors.js';
 import type { StoreContext, StoreResult } from '../handler.js';
 import { OUT_NO, Params } from '../params.js';
 import { orderView } from '../views.js';
+import { readMembers } from '../members.js';
 import { TargetRefusedError, checkTargetUrl, defaultAllowPrivateTargets } from '../../../notify/ssrf.js';
 
 /**
@@ -65,7 +73,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     missing: 'pmt_tag_missing',
     invalid: 'pmt_tag_unavailable',
   })!;
-  const tag = findPayTag(tagName, store.livemode);
+  const tag = await resolvePayTag(core, store, tagName);
   if (!tag || !(await isTagAvailable(core, store, tag))) {
     throw new StoreError('pmt_tag_unavailable', `${tagName}（以paylist接口返回的pmt_tag为准，注意大小写）`);
   }
@@ -78,6 +86,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
   const orderTag = p.string('tag', { max: 50, invalid: 'create_failed' });
   const tradeAccount = p.string('trade_account', { max: 100, invalid: 'create_failed' });
   const clientTradeNo = p.string('trade_no', { max: 128, invalid: 'create_failed' });
+  const members = await readMembers(ctx, p);
   const notifyUrl = p.url('notify_url', 'create_failed');
   if (notifyUrl) checkNotifyUrl(notifyUrl);
   const jumpUrl = p.url('jump_url', 'create_failed');
@@ -95,6 +104,7 @@ export async function payorder(ctx: StoreContext): Promise<StoreResult> {
     tag: orderTag ?? null,
     tradeAccount: tradeAccount ?? null,
     tradeNo: clientTradeNo ?? null,
+    ...members,
   };
   const params: ChargeCreateParams = {
     id: chargeId,

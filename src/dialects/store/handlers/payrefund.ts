@@ -10,6 +10,7 @@ import {
 import { OutNoTaken, reserveStoreOrder } from '../../../core/stores/reserve-order.js';
 import { refundNoOf } from '../../../core/stores/store-order.js';
 import type { Refund } from '../../../domain/charge.js';
+import { readMembers } from '../members.js';
 import { findPayTag, isOffline, tagOfProvider } from '../channels.js';
 import { StoreError, fromCore } from '../errors.js';
 import type { StoreContext, StoreResult } from '../handler.js';
@@ -93,6 +94,7 @@ export async function payrefund(ctx: StoreContext): Promise<StoreResult> {
     diyPmtName: original.row.diyPmtName,
     ordName: refundOrdName,
     remark,
+    ...(await readMembers(ctx, p)),
   }).catch((error: unknown) => {
     throw error instanceof OutNoTaken ? new StoreError('refund_no_exists', error.outNo) : error;
   });
