@@ -7,6 +7,7 @@ import { Can } from '../../auth/Can';
 import { AppSelect } from '../../components/AppSelect';
 import { QueryError } from '../../components/QueryError';
 import { useFormat } from '../../i18n/preferences';
+import { ImportKeysForm } from './ImportKeysForm';
 
 interface Credential {
   id: string;
@@ -26,6 +27,7 @@ export default function AppsPage() {
   const [appId, setAppId] = useState<string>();
   const [mode, setMode] = useState<'test' | 'live'>('test');
   const [secrets, setSecrets] = useState<{ title: string; data: unknown }>();
+  const [importing, setImporting] = useState(false);
   const app = useQuery({
     queryKey: ['app', appId],
     enabled: Boolean(appId),
@@ -85,6 +87,9 @@ export default function AppsPage() {
           >
             {t('rotate')}
           </Button>
+          <Button data-testid="import-keys" disabled={!appId} onClick={() => setImporting(true)}>
+            {t('importKeys')}
+          </Button>
         </Can>
       </Space>
       {(reveal.error || rotate.error) && (
@@ -124,6 +129,19 @@ export default function AppsPage() {
             },
             { title: t('createdAt'), render: (_, c) => f.dateTime(c.created_at) },
           ]}
+        />
+      )}
+      {importing && appId && (
+        <ImportKeysForm
+          appId={appId}
+          mode={mode}
+          onClose={() => setImporting(false)}
+          onImported={async (answer) => {
+            setImporting(false);
+            // Shown once: a generated Paymax platform key appears only in this answer.
+            setSecrets({ title: t('imported'), data: answer });
+            await queryClient.invalidateQueries({ queryKey: ['app', appId] });
+          }}
         />
       )}
       <Modal
