@@ -103,12 +103,16 @@ export default function AppsPage() {
           loading={app.isLoading}
           dataSource={rows}
           pagination={false}
+          // Fixed layout: a PEM key in the public parameters is ellipsized instead of
+          // stretching the page several screens wide.
+          tableLayout="fixed"
           locale={{ emptyText: t('none') }}
           columns={[
-            { title: t('kind'), dataIndex: 'kind', render: (v: string) => <b>{v}</b> },
+            { title: t('kind'), dataIndex: 'kind', width: 110, render: (v: string) => <b>{v}</b> },
             {
               title: t('publicId'),
               dataIndex: 'public_id',
+              width: 320,
               render: (v: string) => (
                 <Typography.Text code copyable>
                   {v}
@@ -127,7 +131,7 @@ export default function AppsPage() {
                 </Typography.Text>
               ),
             },
-            { title: t('createdAt'), render: (_, c) => f.dateTime(c.created_at) },
+            { title: t('createdAt'), width: 190, render: (_, c) => f.dateTime(c.created_at) },
           ]}
         />
       )}
