@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postRaw } from '../dialects/maxpay-app.js';
 import { Mct1Client } from '../dialects/store-client.js';
 import { type ConsoleGateway, consoleGateway } from '../support/console.js';
+import { call } from '../support/server.js';
 
 describe('console key pages', () => {
   let gw: ConsoleGateway;
@@ -141,6 +142,39 @@ describe('console key pages', () => {
     await context.close();
   }, 120_000);
 
+  it('creates a payment link with a fixed amount, and the payer page opens', async () => {
+    const { context, page } = await gw.login('owner', 'en-US');
+    await open(page, 'checkout-links');
+    await page.getByTestId('link-description').fill('Gift card');
+    await page.getByTestId('link-amount').fill('12.505');
+    await page.getByTestId('create-link').click();
+    await expect
+      .poll(() => fieldErrors(page), { timeout: 10_000 })
+      .toEqual(['An amount like 12.50 (at most two decimals)']);
+    await page.getByTestId('link-amount').fill('12.50');
+    await page.getByTestId('create-link').click();
+    const url = page.getByTestId('link-url');
+    await url.waitFor({ timeout: 20_000 });
+    await gw.screenshot(page, 'checkout-links-created');
+    const href = (await url.getAttribute('href'))!;
+    const id = /cs_[0-9a-f]{24}/.exec(href)![0];
+    const stored = await call(gw.server, 'GET', `/api/v1/checkout_links/${id}`, {
+      token: gw.server.tokens.viewer,
+    });
+    expect(stored.body).toMatchObject({
+      kind: 'link',
+      currency: 'CNY',
+      amount: 1250,
+      description: 'Gift card',
+      methods: ['wechatpay', 'alipay'],
+    });
+    const payer = await context.newPage();
+    const answer = await payer.goto(href);
+    expect(answer!.status()).toBe(200);
+    expect(await payer.locator('body').innerText()).toContain('Gift card');
+    await context.close();
+  }, 120_000);
+
   it('a viewer sees no import, key or QR-create controls', async () => {
     const { context, page } = await gw.login('viewer', 'en-US');
     await open(page, 'apps');
@@ -152,6 +186,7 @@ describe('console key pages', () => {
     expect(await page.getByTestId('rotate-open-key').count()).toBe(0);
     expect(await page.getByTestId('shop-password').count()).toBe(0);
     expect(await page.getByTestId('create-qr').count()).toBe(0);
+    expect(await page.locator('.ant-menu').innerText()).not.toContain('Checkout links');
     await context.close();
   }, 120_000);
 
@@ -167,6 +202,9 @@ describe('console key pages', () => {
       await page.getByTestId('rotate-open-key').waitFor({ timeout: 30_000 });
       await page.locator('.ant-drawer .ant-image img').first().waitFor({ timeout: 30_000 });
       await gw.screenshot(page, 'stores-drawer');
+      await open(page, 'checkout-links');
+      await page.getByTestId('link-description').waitFor({ timeout: 30_000 });
+      await gw.screenshot(page, 'checkout-links');
       await context.close();
     }
   }, 180_000);
