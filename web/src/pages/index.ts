@@ -5,6 +5,7 @@ import { transactionsPage } from './transactions';
 import { appsPage } from './apps';
 import { auditPage } from './audit';
 import { channelsPage } from './channels';
+import { checkoutLinksPage } from './checkout-links';
 import { sandboxPage } from './sandbox';
 import { storesPage } from './stores';
 import { usersPage } from './users';
@@ -19,6 +20,7 @@ import { webhooksPage } from './webhooks';
 export const pages: ConsolePage[] = [
   overviewPage,
   transactionsPage,
+  checkoutLinksPage,
   appsPage,
   storesPage,
   channelsPage,

@@ -7,6 +7,7 @@ import { Can } from '../../auth/Can';
 import { AppSelect } from '../../components/AppSelect';
 import { QueryError } from '../../components/QueryError';
 import { useFormat } from '../../i18n/preferences';
+import { ImportKeysForm } from './ImportKeysForm';
 
 interface Credential {
   id: string;
@@ -26,6 +27,7 @@ export default function AppsPage() {
   const [appId, setAppId] = useState<string>();
   const [mode, setMode] = useState<'test' | 'live'>('test');
   const [secrets, setSecrets] = useState<{ title: string; data: unknown }>();
+  const [importing, setImporting] = useState(false);
   const app = useQuery({
     queryKey: ['app', appId],
     enabled: Boolean(appId),
@@ -85,6 +87,9 @@ export default function AppsPage() {
           >
             {t('rotate')}
           </Button>
+          <Button data-testid="import-keys" disabled={!appId} onClick={() => setImporting(true)}>
+            {t('importKeys')}
+          </Button>
         </Can>
       </Space>
       {(reveal.error || rotate.error) && (
@@ -98,12 +103,16 @@ export default function AppsPage() {
           loading={app.isLoading}
           dataSource={rows}
           pagination={false}
+          // Fixed layout: a PEM key in the public parameters is ellipsized instead of
+          // stretching the page several screens wide.
+          tableLayout="fixed"
           locale={{ emptyText: t('none') }}
           columns={[
-            { title: t('kind'), dataIndex: 'kind', render: (v: string) => <b>{v}</b> },
+            { title: t('kind'), dataIndex: 'kind', width: 110, render: (v: string) => <b>{v}</b> },
             {
               title: t('publicId'),
               dataIndex: 'public_id',
+              width: 320,
               render: (v: string) => (
                 <Typography.Text code copyable>
                   {v}
@@ -122,8 +131,21 @@ export default function AppsPage() {
                 </Typography.Text>
               ),
             },
-            { title: t('createdAt'), render: (_, c) => f.dateTime(c.created_at) },
+            { title: t('createdAt'), width: 190, render: (_, c) => f.dateTime(c.created_at) },
           ]}
+        />
+      )}
+      {importing && appId && (
+        <ImportKeysForm
+          appId={appId}
+          mode={mode}
+          onClose={() => setImporting(false)}
+          onImported={async (answer) => {
+            setImporting(false);
+            // Shown once: a generated Paymax platform key appears only in this answer.
+            setSecrets({ title: t('imported'), data: answer });
+            await queryClient.invalidateQueries({ queryKey: ['app', appId] });
+          }}
         />
       )}
       <Modal

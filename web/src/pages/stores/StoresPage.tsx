@@ -7,6 +7,8 @@ import { Can } from '../../auth/Can';
 import { AppSelect } from '../../components/AppSelect';
 import { QueryError } from '../../components/QueryError';
 import { useFormat } from '../../i18n/preferences';
+import { StoreKeys } from './StoreKeys';
+import { StoreQrCodes } from './StoreQrCodes';
 
 interface Store {
   id: string;
@@ -119,44 +121,14 @@ export default function StoresPage() {
   );
 }
 
-/** Routes the `keys` work adds (supervisor password, open_key rotation): shown only once the gateway has them. */
-function useStoreKeyRoutes() {
-  return useQuery({
-    queryKey: ['openapi-store-routes'],
-    staleTime: Infinity,
-    queryFn: async () => {
-      const spec = (await fetch('/api/openapi.json').then((r) => (r.ok ? r.json() : { paths: {} }))) as {
-        paths: Record<string, unknown>;
-      };
-      const paths = Object.keys(spec.paths ?? {});
-      return {
-        password: paths.find((p) => p.startsWith('/api/v1/stores/{id}/') && /password/.test(p)),
-        openKey: paths.find((p) => p.startsWith('/api/v1/stores/{id}/') && /open_key/.test(p)),
-      };
-    },
-  });
-}
-
 function StoreDrawer({ id, onClose }: { id: string; onClose: () => void }) {
   const { t } = useTranslation('stores');
   const f = useFormat();
   const { message } = AntApp.useApp();
   const queryClient = useQueryClient();
-  const keyRoutes = useStoreKeyRoutes();
   const [name, setName] = useState<string>();
   const [cashier, setCashier] = useState('');
   const [serial, setSerial] = useState('');
-  const [password, setPassword] = useState('');
-  // The route's own answer is shown as is (a new open_key appears only there, once).
-  const keyCall = useMutation({
-    mutationFn: (call: { path: string; body?: unknown }) =>
-      api<unknown>(call.path.replace(/^\/api\/v1/, '').replace('{id}', id), {
-        method: 'POST',
-        body: call.body ?? {},
-      }),
-    onSuccess: () => setPassword(''),
-    onError: (error) => message.error(error.message),
-  });
   const detail = useQuery({
     queryKey: ['store', id],
     queryFn: () => api<Store & { cashiers: Member[]; terminals: Member[] }>(`/stores/${id}`),
@@ -230,37 +202,11 @@ function StoreDrawer({ id, onClose }: { id: string; onClose: () => void }) {
                 {t('rename')}
               </Button>
             </Space>
-            <Space wrap>
-              {keyRoutes.data?.password && (
-                <Space>
-                  <Input.Password
-                    placeholder={t('newPassword')}
-                    value={password}
-                    onChange={(e) => setPassword(e.target.value)}
-                  />
-                  <Button
-                    disabled={!password}
-                    onClick={() => keyCall.mutate({ path: keyRoutes.data!.password!, body: { password } })}
-                  >
-                    {t('supervisorPassword')}
-                  </Button>
-                </Space>
-              )}
-              {keyRoutes.data?.openKey && (
-                <Button danger onClick={() => keyCall.mutate({ path: keyRoutes.data!.openKey! })}>
-                  {t('rotateOpenKey')}
-                </Button>
-              )}
-            </Space>
-            {keyCall.data !== undefined && (
-              <Alert
-                type="warning"
-                showIcon
-                closable
-                title={<pre style={{ margin: 0 }}>{JSON.stringify(keyCall.data, null, 2)}</pre>}
-              />
-            )}
           </Can>
+          <Can permission="credentials.rotate">
+            <StoreKeys storeId={id} />
+          </Can>
+          <StoreQrCodes storeId={id} />
           <Typography.Title level={5}>{t('cashiers')}</Typography.Title>
           <Can permission="apps.write">
             <Space>
