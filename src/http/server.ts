@@ -81,6 +81,9 @@ export async function buildServer({
     },
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
+    // The simulators make their key pairs and certificate chains as they register: on a
+    // loaded 2-core machine that outlasted fastify's 10 s default and the start failed.
+    pluginTimeout: 60_000,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     // Real maxpay clients send "application/json;charset=utf-8;": be liberal in what we parse.
