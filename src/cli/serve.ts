@@ -66,8 +66,9 @@ function printDemo(
   const lines = [
     '',
     '  Juhe is running with demo data (test mode: no real money moves).',
-    `  Admin API:   ${url}/api/v1   (docs: ${url}/api/docs)`,
+    `  Console:     ${url}/console   (中文 / English)`,
     `  Login:       ${demo.console.email} / ${demo.console.password}`,
+    `  Admin API:   ${url}/api/v1   (docs: ${url}/api/docs)`,
     `  API token:   ${demo.console.apiToken}`,
     `  Everything (every dialect's credentials): ${home}/demo.json`,
     '',
