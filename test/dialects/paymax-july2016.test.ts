@@ -29,56 +29,13 @@ import { newPaymaxApp } from './paymax-app.js';
 import { PaymaxClient, clientOf, merchantSign } from './paymax-client.js';
 import { NodeSdkClient, PhpSdkClient, type SdkAnswer, phpJsonEncode } from './paymax-sdk-clients.js';
 import { rowCounts } from './row-counts.js';
+import { CHARGE_KEYS, REFUND_KEYS } from './paymax-object-keys.js';
 
 const key = (name: string) => readFileSync(new URL(`./paymax-sdk-keys/${name}`, import.meta.url), 'utf8');
 const SDK_PRIVATE_PKCS1 = key('merchant-private-key-pkcs1.pem');
 const SDK_PRIVATE_PKCS8 = key('merchant-private-key-pkcs8.pem');
 const SDK_PUBLIC = key('merchant-public-key.pem');
 const PAYMAX_PUBLIC = key('paymax-public-key.pem');
-
-const CHARGE_KEYS = [
-  'amount',
-  'amount_refunded',
-  'amount_settle',
-  'app',
-  'body',
-  'channel',
-  'client_ip',
-  'credential',
-  'currency',
-  'description',
-  'extra',
-  'failure_code',
-  'failure_msg',
-  'id',
-  'livemode',
-  'metadata',
-  'order_no',
-  'refunded',
-  'refunds',
-  'status',
-  'subject',
-  'time_created',
-  'time_expire',
-  'time_paid',
-  'time_settle',
-  'transaction_no',
-];
-const REFUND_KEYS = [
-  'amount',
-  'charge',
-  'description',
-  'extra',
-  'failure_code',
-  'failure_msg',
-  'id',
-  'metadata',
-  'order_no',
-  'status',
-  'time_created',
-  'time_succeed',
-  'transaction_no',
-];
 
 describe("paymax July-2016 test vectors (the API document and the SDKs' example keys)", () => {
   // The API document's worked example (paymax-doc API文档.md, "请求数据签名").

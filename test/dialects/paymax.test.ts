@@ -14,55 +14,12 @@ import { startGateway } from './gateway.js';
 import { newPaymaxApp } from './paymax-app.js';
 import { type Answer, type PaymaxClient, clientOf } from './paymax-client.js';
 import { rowCounts } from './row-counts.js';
+import { CHARGE_KEYS, REFUND_KEYS } from './paymax-object-keys.js';
 
 /** Alipay with merchant-confirmed refunds, as Alipay's instant-payment refunds were: refunds stay pending. */
 function confirmingAlipay(): Connector {
   return { ...sandboxConnector(), name: 'alipay-confirming', refund: async () => ({ status: 'pending' }) };
 }
-
-const CHARGE_KEYS = [
-  'amount',
-  'amount_refunded',
-  'amount_settle',
-  'app',
-  'body',
-  'channel',
-  'client_ip',
-  'credential',
-  'currency',
-  'description',
-  'extra',
-  'failure_code',
-  'failure_msg',
-  'id',
-  'livemode',
-  'metadata',
-  'order_no',
-  'refunded',
-  'refunds',
-  'status',
-  'subject',
-  'time_created',
-  'time_expire',
-  'time_paid',
-  'time_settle',
-  'transaction_no',
-];
-const REFUND_KEYS = [
-  'amount',
-  'charge',
-  'description',
-  'extra',
-  'failure_code',
-  'failure_msg',
-  'id',
-  'metadata',
-  'order_no',
-  'status',
-  'time_created',
-  'time_succeed',
-  'transaction_no',
-];
 
 /**
  * The Paymax merchant API end to end, through a client written from the document

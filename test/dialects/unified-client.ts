@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  * entry URL (sha1 of every non-empty value plus domainSecret, sorted), and the page side
  * calls the REST API the way the document's jQuery samples do.
  */
-const DTO_FIELDS = [
+export const DTO_FIELDS = [
   'domainCode',
   'payTypeCode',
   'requestChannel',

@@ -12,29 +12,12 @@ import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { startGateway } from './gateway.js';
 import { rowCounts } from './row-counts.js';
-import { type Dto, type UnifiedClient, docSign } from './unified-client.js';
+import { DTO_FIELDS, type Dto, type UnifiedClient, docSign } from './unified-client.js';
 import { documentOrder, domainClient, genericSandboxes, newDomainApp } from './unified-domain.js';
-
-const FIELDS = [
-  'domainCode',
-  'payTypeCode',
-  'requestChannel',
-  'money',
-  'info',
-  'infoEn',
-  'requestKey',
-  'currencyType',
-  'pageUrl',
-  'bgUrl',
-  'dialogOkUrl',
-  'dialogFailUrl',
-  'rate',
-  'payTypeCodeIn',
-];
 
 /** The named signature as a merchant computes it from our documentation (sign.ts). */
 function namedSign(dto: Dto, secret: string): string {
-  const pairs = FIELDS.filter((f) => (dto[f] ?? '') !== '')
+  const pairs = DTO_FIELDS.filter((f) => (dto[f] ?? '') !== '')
     .sort()
     .map((f) => `${f}=${dto[f]}`);
   return createHash('sha1')
@@ -82,7 +65,7 @@ describe.each(engines())('unified real clients (%s)', (engine) => {
       bgUrl: encodeURIComponent(dto.bgUrl!),
     };
     dto.sign = docSign(
-      FIELDS.map((f) => encoded[f] ?? ''),
+      DTO_FIELDS.map((f) => encoded[f] ?? ''),
       client.secret,
     );
     const res = await client.pcPay(dto);

@@ -1,0 +1,47 @@
+/**
+ * The document's Charge and Refund objects, field by field: every Paymax answer carries
+ * exactly these keys, whichever signature scheme wrapped it.
+ */
+export const CHARGE_KEYS = [
+  'amount',
+  'amount_refunded',
+  'amount_settle',
+  'app',
+  'body',
+  'channel',
+  'client_ip',
+  'credential',
+  'currency',
+  'description',
+  'extra',
+  'failure_code',
+  'failure_msg',
+  'id',
+  'livemode',
+  'metadata',
+  'order_no',
+  'refunded',
+  'refunds',
+  'status',
+  'subject',
+  'time_created',
+  'time_expire',
+  'time_paid',
+  'time_settle',
+  'transaction_no',
+];
+export const REFUND_KEYS = [
+  'amount',
+  'charge',
+  'description',
+  'extra',
+  'failure_code',
+  'failure_msg',
+  'id',
+  'metadata',
+  'order_no',
+  'status',
+  'time_created',
+  'time_succeed',
+  'transaction_no',
+];
