@@ -1,8 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { type ErrorCode, JuheError } from '../domain/errors.js';
-import { toPaymaxError } from '../dialects/paymax/errors.js';
-import { PAYMAX_PREFIXES } from '../dialects/paymax/routes.js';
+import { dialectRefusal } from './framework-errors.js';
 
 /** What node's parser hands over: `rawPacket` is the bytes it had read (a Buffer). */
 type ClientError = Error & { code?: string; rawPacket?: unknown };
@@ -12,22 +11,23 @@ type ClientError = Error & { code?: string; rawPacket?: unknown };
  * headers over the limit, a request that did not arrive in time) were answered with
  * fastify's own `{"error":"Bad Request","message":"Client Error","statusCode":400}`, a shape
  * no client of any of our APIs parses (#15.13). They are answered here in the shape of the API
- * the request line names, as `frameworkErrorHandler` does for requests refused at routing:
- * Paymax's bare `{failure_code, failure_msg}` under its prefixes, the native shape elsewhere.
+ * the request line names, by the same choice as `frameworkErrorHandler` makes for requests
+ * refused at routing (`dialectRefusal`), the native shape outside every dialect.
  */
 export function clientErrorHandler(error: ClientError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const code = catalogCode(error.code);
   const refused = new JuheError(code, undefined);
   const path = requestPath(error.rawPacket);
+  const dialect = path
+    ? dialectRefusal(path, Object.assign(new Error(refused.message), { statusCode: refused.status }))
+    : null;
   let status = refused.status;
-  let body: string;
-  if (path && PAYMAX_PREFIXES.some((prefix) => path.startsWith(`${prefix}/`))) {
-    const mapped = toPaymaxError(Object.assign(new Error(refused.message), { statusCode: status }));
-    status = mapped.status === 400 ? status : mapped.status;
-    body = JSON.stringify(mapped.toJSON());
-  } else {
-    body = JSON.stringify(refused.toJSON());
+  let body = JSON.stringify(refused.toJSON());
+  if (dialect) {
+    // Paymax maps every client error to 400: the more precise 408 or 431 is kept.
+    if (dialect.status !== 400) status = dialect.status;
+    body = typeof dialect.body === 'string' ? dialect.body : JSON.stringify(dialect.body);
   }
   if (socket.writable) {
     socket.write(

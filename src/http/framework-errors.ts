@@ -17,18 +17,26 @@ import { nativeErrorHandler } from './errors.js';
  * HTTP 200 `{code, msg, err}` / `{errcode, errormsg, obj}` (their clients read only 200
  * answers) under their prefixes, the native error shape elsewhere.
  */
+/** A refusal in the shape of the dialect that owns `path`, or null outside every dialect. */
+export function dialectRefusal(
+  path: string,
+  error: Error & { statusCode?: number },
+): { status: number; body: string | object } | null {
+  if (PAYMAX_PREFIXES.some((prefix) => path.startsWith(`${prefix}/`))) {
+    const mapped = toPaymaxError(error);
+    return { status: mapped.status, body: JSON.stringify(mapped.toJSON()) };
+  }
+  const under = (prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+  if (under(STORE_PREFIX)) return { status: 200, body: storeBrokenRequest(error.message) };
+  if (under(MAXPAY_PREFIX)) return { status: 200, body: maxpayErrorBody('PARAM_INVALID', error.message) };
+  if (under(UNIFIED_API_PREFIX)) return { status: 200, body: toUnifiedError(error).body };
+  return null;
+}
+
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const refused = Object.assign(error, { statusCode: 400 });
-  if (PAYMAX_PREFIXES.some((prefix) => request.url.startsWith(`${prefix}/`))) {
-    const mapped = toPaymaxError(refused);
-    return reply
-      .status(mapped.status)
-      .type('application/json;charset=UTF-8')
-      .send(JSON.stringify(mapped.toJSON()));
-  }
-  const under = (prefix: string) => request.url === prefix || request.url.startsWith(`${prefix}/`);
-  if (under(STORE_PREFIX)) return reply.status(200).send(storeBrokenRequest(error.message));
-  if (under(MAXPAY_PREFIX)) return reply.status(200).send(maxpayErrorBody('PARAM_INVALID', error.message));
-  if (under(UNIFIED_API_PREFIX)) return reply.status(200).send(toUnifiedError(refused).body);
-  return nativeErrorHandler(refused, request, reply);
+  const dialect = dialectRefusal(request.url, refused);
+  if (!dialect) return nativeErrorHandler(refused, request, reply);
+  if (typeof dialect.body === 'string') reply.type('application/json;charset=UTF-8');
+  return reply.status(dialect.status).send(dialect.body);
 }

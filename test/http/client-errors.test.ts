@@ -58,6 +58,12 @@ describe('requests refused by the HTTP parser', () => {
     },
   );
 
+  it('the same under the store API: its own errcode answer, as its tills read it', async () => {
+    const res = await send('POST /mct1/payorder HTTP/1.1\r\nHost: x\r\nX-Note: a\x01b\r\n\r\n');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toHaveProperty('errcode');
+  });
+
   it('headers over the limit: 431 headers_too_large', async () => {
     const res = await send(`GET /api/v1/charges HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(res.status).toBe(431);
