@@ -1,7 +1,7 @@
 /**
  * The layer rules of DESIGN.md, checked by `npm run lint` (dependency-cruiser):
  *
- *   domain (pure) <- db <- core <- channels / dialects / notify <- http <- cli
+ *   domain (pure) <- db <- core <- channels / dialects / deliveries <- http <- cli
  *   sandbox stands beside, reached over HTTP (only http and cli mount it)
  *
  * A file's layer is its folder under src/; src/runtime.ts and src/config.ts wire the
@@ -31,7 +31,7 @@ const layer = {
   core: '^src/core/',
   channels: '^src/channels/',
   dialects: '^src/dialects/',
-  notify: '^src/notify/',
+  deliveries: '^src/deliveries/',
   http: '^src/http/',
   cli: '^src/(cli/|runtime\\.ts$|config\\.ts$)',
   sandbox: '^src/sandbox/',
@@ -63,7 +63,7 @@ module.exports = {
           layer.core,
           layer.channels,
           layer.dialects,
-          layer.notify,
+          layer.deliveries,
           layer.http,
           layer.cli,
           layer.sandbox,
@@ -72,10 +72,11 @@ module.exports = {
     },
     {
       name: 'core-not-upward',
-      comment: 'core/ never imports http, dialects, notify, cli or sandbox: they call core, not the reverse.',
+      comment:
+        'core/ never imports http, dialects, deliveries, cli or sandbox: they call core, not the reverse.',
       severity: 'error',
       from: { path: layer.core },
-      to: { path: [layer.dialects, layer.notify, layer.http, layer.cli, layer.sandbox] },
+      to: { path: [layer.dialects, layer.deliveries, layer.http, layer.cli, layer.sandbox] },
     },
     {
       name: 'core-not-to-connectors',
@@ -103,10 +104,10 @@ module.exports = {
     },
     {
       name: 'channels-not-sideways',
-      comment: 'Connectors do not import dialects, notify, http or cli.',
+      comment: 'Connectors do not import dialects, deliveries, http or cli.',
       severity: 'error',
       from: { path: layer.channels },
-      to: { path: [layer.dialects, layer.notify, layer.http, layer.cli] },
+      to: { path: [layer.dialects, layer.deliveries, layer.http, layer.cli] },
     },
     {
       name: 'dialects-call-core-only',
@@ -117,11 +118,11 @@ module.exports = {
       to: { path: [layer.channels, layer.db, layer.http, layer.cli, layer.sandbox] },
     },
     {
-      name: 'notify-not-upward',
+      name: 'deliveries-not-upward',
       comment:
-        'notify/ delivers to merchants: it does not speak to upstreams (channels) nor import http, cli or sandbox.',
+        'deliveries/ delivers to merchants: it does not speak to upstreams (channels) nor import http, cli or sandbox.',
       severity: 'error',
-      from: { path: layer.notify },
+      from: { path: layer.deliveries },
       to: { path: [layer.channels, layer.http, layer.cli, layer.sandbox] },
     },
     {
@@ -134,11 +135,11 @@ module.exports = {
     {
       name: 'sandbox-stands-beside',
       comment:
-        "A simulator never imports the gateway's core, repositories, connectors, dialects, notify or http: only domain/, the storage seam db/db.ts and sandbox/.",
+        "A simulator never imports the gateway's core, repositories, connectors, dialects, deliveries or http: only domain/, the storage seam db/db.ts and sandbox/.",
       severity: 'error',
       from: { path: layer.sandbox },
       to: {
-        path: [layer.db, layer.core, layer.channels, layer.dialects, layer.notify, layer.http, layer.cli],
+        path: [layer.db, layer.core, layer.channels, layer.dialects, layer.deliveries, layer.http, layer.cli],
         pathNot: storageSeam,
       },
     },

@@ -4,7 +4,7 @@ import { startExpiryWorker } from '../core/payments/expire-charges.js';
 import { startPollingWorker } from '../core/payments/poll.js';
 import { startReconciliationWorker } from '../core/reconciliation/daily.js';
 import { buildServer } from '../http/server.js';
-import { startNotifyWorkers } from '../notify/worker.js';
+import { startNotifyWorkers } from '../deliveries/worker.js';
 import { openCore } from '../runtime.js';
 import { hasUsers, seedDemoIfEmpty } from './seed.js';
 

@@ -1,4 +1,4 @@
-import type { NotifyFormat } from '../notify/format.js';
+import type { NotifyFormat } from '../deliveries/format.js';
 import { maxpayFormat } from './maxpay/notification.js';
 import { paymaxFormat } from './paymax/notification.js';
 import { storeFormat } from './store/notification.js';

@@ -39,7 +39,7 @@ import {
 } from '../sandbox/unionpay/simulator.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
 import { dialectNotificationFormats } from '../dialects/notification-formats.js';
-import { installFormats } from '../notify/formats/index.js';
+import { installFormats } from '../deliveries/formats/index.js';
 import { cashierRoutes } from './cashier/routes.js';
 import { storeQrRoutes } from './payer/store-qr-routes.js';
 import { checkoutRoutes } from './payer/checkout-routes.js';

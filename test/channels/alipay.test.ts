@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type AlipayConnector, alipayConnector } from '../../src/channels/alipay/connector.js';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { findChannelConfigById } from '../../src/core/apps/channel-configs.js';
-import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { cancelCharge, endUnpaidCharge } from '../../src/core/payments/cancel-charge.js';
 import type { ChargeCreateParams } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';

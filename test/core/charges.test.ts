@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { cancelCharge } from '../../src/core/payments/cancel-charge.js';
 import { createCharge } from '../../src/core/payments/create-charge.js';
 import { expireCharges } from '../../src/core/payments/expire-charges.js';

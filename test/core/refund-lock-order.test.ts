@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyChargeResult, applyRefundResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult, applyRefundResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { findCharge, findRefund } from '../../src/db/charges.js';
 import type { Db } from '../../src/db/db.js';
 import { isConflict } from '../../src/db/transient.js';

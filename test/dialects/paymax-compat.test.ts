@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import type { IssuedCredentials } from '../../src/core/apps/create-app.js';
-import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { JuheError } from '../../src/domain/errors.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';

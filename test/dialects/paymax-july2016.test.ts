@@ -17,7 +17,7 @@ import {
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import { pruneSignedRequests } from '../../src/core/auth/request-replay.js';
-import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { findCharge } from '../../src/db/charges.js';
 import { requestMessage, signedTarget } from '../../src/dialects/paymax/signed-headers.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';

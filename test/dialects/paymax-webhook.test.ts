@@ -4,16 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import type { IssuedCredentials } from '../../src/core/apps/create-app.js';
-import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
-import { createEndpoint } from '../../src/notify/endpoints.js';
-import { NotifyEngine } from '../../src/notify/worker.js';
+import { applyChargeResult } from '../../src/core/channel-results/apply-channel-result.js';
+import { createEndpoint } from '../../src/deliveries/endpoints.js';
+import { NotifyEngine } from '../../src/deliveries/worker.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { startGateway } from './gateway.js';
 import { newPaymaxApp } from './paymax-app.js';
 import { merchantSign, platformSigned } from './paymax-client.js';
 import { dialectNotificationFormats } from '../../src/dialects/notification-formats.js';
-import { installFormats } from '../../src/notify/formats/index.js';
+import { installFormats } from '../../src/deliveries/formats/index.js';
 
 // As the server does where the process is wired: these suites run the engine without one.
 installFormats(dialectNotificationFormats);

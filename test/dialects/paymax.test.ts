@@ -6,7 +6,7 @@ import { connectorRegistry } from '../../src/channels/registry.js';
 import { sandboxConnector } from '../../src/channels/sandbox/sandbox.js';
 import type { IssuedCredentials } from '../../src/core/apps/create-app.js';
 import { getAppCredential, revokeCredential } from '../../src/core/apps/credentials.js';
-import { applyChargeResult, applyRefundResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult, applyRefundResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { findCharge } from '../../src/db/charges.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { engines } from '../support/db.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { startGateway } from './gateway.js';

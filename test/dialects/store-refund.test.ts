@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { engines } from '../support/db.js';
 import { type TestCore, testCore } from '../support/core.js';
-import { answer, deliveryRows, receiver, testEngine } from '../notify/support.js';
+import { answer, deliveryRows, receiver, testEngine } from '../deliveries/support.js';
 import { Mct1Client, docSign } from './store-client.js';
 import { startGateway } from './gateway.js';
 import { newShop } from './store-shop.js';

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
 import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
 import { launchBrowser } from '../support/browser.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyChargeResult, applyRefundResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult, applyRefundResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { createCharge } from '../../src/core/payments/create-charge.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import type { Charge } from '../../src/domain/charge.js';

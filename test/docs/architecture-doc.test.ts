@@ -9,7 +9,7 @@ const architecture = read('docs/architecture.md');
 
 /**
  * Files the map names that land when the other branches of issue 11 merge (the dialects'
- * notification formats move out of src/notify/formats/). Empty this list at that merge.
+ * notification formats move out of src/deliveries/formats/). Empty this list at that merge.
  */
 const LANDING_AT_MERGE = new Set(['src/dialects/paymax/notification.ts']);
 

@@ -7,9 +7,9 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NotifyEngine } from '../../src/notify/worker.js';
+import type { NotifyEngine } from '../../src/deliveries/worker.js';
 import { type ConsoleGateway, consoleGateway } from '../support/console.js';
-import { type Receiver, answer, receiver, testEngine } from '../notify/support.js';
+import { type Receiver, answer, receiver, testEngine } from '../deliveries/support.js';
 import { call } from '../support/server.js';
 
 const PAGES = ['channels', 'webhooks', 'apps', 'stores', 'users', 'audit', 'sandbox'] as const;

@@ -1,6 +1,6 @@
 import { createApp, createMerchant, issueCredentials } from '../../src/core/apps/create-app.js';
 import type { Core } from '../../src/core/context.js';
-import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { type ChargeCreateParams, createCharge } from '../../src/core/payments/create-charge.js';
 
 /** A merchant with one app and test credentials for every dialect. */

@@ -13,7 +13,7 @@ import { claimReplayKey } from '../../db/notification-replay-keys.js';
 import type { Charge, Refund } from '../../domain/charge.js';
 import { isChargeUnpaid } from '../../domain/status.js';
 import type { Core } from '../context.js';
-import { applyChargeResult, applyRefundResult } from '../notify/apply-channel-result.js';
+import { applyChargeResult, applyRefundResult } from '../channel-results/apply-channel-result.js';
 import { endUnpaidCharge } from '../payments/cancel-charge.js';
 import { syncChargeFromChannel } from '../payments/sync-from-channel.js';
 

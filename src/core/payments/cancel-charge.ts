@@ -5,7 +5,7 @@ import { isChargeUnpaid } from '../../domain/status.js';
 import { connectorConfigFor } from '../apps/channel-configs.js';
 import type { Core } from '../context.js';
 import { appendEvent } from '../events/append-event.js';
-import { applyChargeResult } from '../notify/apply-channel-result.js';
+import { applyChargeResult } from '../channel-results/apply-channel-result.js';
 import { serializeCharge } from '../serialize.js';
 
 /**

@@ -22,7 +22,7 @@ import { upstreamConfig } from '../apps/channel-configs.js';
 import { channelConfigOf } from '../apps/credential-cache.js';
 import type { Core } from '../context.js';
 import { newEvent } from '../events/append-event.js';
-import { applyChargeResult } from '../notify/apply-channel-result.js';
+import { applyChargeResult } from '../channel-results/apply-channel-result.js';
 import { serializeCharge } from '../serialize.js';
 import { settleUnknownCreate } from './settle-unknown-create.js';
 import { hostedPayUrl } from './start-charge.js';

@@ -6,7 +6,7 @@ import type { Provider } from '../../domain/channels.js';
 import { isChargeUnpaid } from '../../domain/status.js';
 import type { NotificationOwner } from '../channel-notifications/apply-channel-notification.js';
 import type { Core } from '../context.js';
-import { applyChargeResult } from '../notify/apply-channel-result.js';
+import { applyChargeResult } from '../channel-results/apply-channel-result.js';
 import { syncChargeFromChannel } from './sync-from-channel.js';
 
 /** What a payer's browser, back from a provider's page, says it is about. */

@@ -3,7 +3,7 @@ import type { ChannelConfig, ChannelResult, Connector, PayResult } from '../../c
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import type { Core } from '../context.js';
-import { applyChargeResult } from '../notify/apply-channel-result.js';
+import { applyChargeResult } from '../channel-results/apply-channel-result.js';
 
 /**
  * How long a create may spend finding out what became of an upstream create whose answer

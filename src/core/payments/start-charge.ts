@@ -3,7 +3,7 @@ import { findCharge, mergeChargeCredential, setChargeExtra } from '../../db/char
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
 import type { Core } from '../context.js';
-import { applyChargeResult } from '../notify/apply-channel-result.js';
+import { applyChargeResult } from '../channel-results/apply-channel-result.js';
 
 /** The hosted pay page of a charge created with `startLater` (src/http/cashier). */
 export function hostedPayUrl(publicUrl: string, chargeId: string): string {

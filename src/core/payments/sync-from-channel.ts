@@ -3,7 +3,7 @@ import { findCharge, findRefund } from '../../db/charges.js';
 import { JuheError } from '../../domain/errors.js';
 import { connectorConfigFor } from '../apps/channel-configs.js';
 import type { Core } from '../context.js';
-import { applyChargeResult, applyRefundResult } from '../notify/apply-channel-result.js';
+import { applyChargeResult, applyRefundResult } from '../channel-results/apply-channel-result.js';
 
 /**
  * Asks the charge's channel where it stands (order query) and applies the answer as one

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelConfig, Connector, RefundResult } from '../../channels/_kit/connector.js';
 import type { Charge, Refund } from '../../domain/charge.js';
 import type { Core } from '../context.js';
-import { applyRefundResult } from '../notify/apply-channel-result.js';
+import { applyRefundResult } from '../channel-results/apply-channel-result.js';
 
 /**
  * Pauses between the questions a refund create asks about a refund the channel accepted

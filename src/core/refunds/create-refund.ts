@@ -7,7 +7,7 @@ import { isPositiveMinor } from '../../domain/money.js';
 import { connectorConfigFor } from '../apps/channel-configs.js';
 import type { Core } from '../context.js';
 import { appendEvent } from '../events/append-event.js';
-import { applyRefundResult } from '../notify/apply-channel-result.js';
+import { applyRefundResult } from '../channel-results/apply-channel-result.js';
 import { serializeRefund } from '../serialize.js';
 import { awaitRefundOutcome } from './await-refund-outcome.js';
 

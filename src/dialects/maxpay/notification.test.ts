@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, createMerchant, issueCredentials, rsaKeyPair } from '../../core/apps/create-app.js';
 import { revokeCredential } from '../../core/apps/credentials.js';
-import { applyChargeResult } from '../../core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../core/channel-results/apply-channel-result.js';
 import { createCharge } from '../../core/payments/create-charge.js';
 import { createRefund } from '../../core/refunds/create-refund.js';
 import type { Charge } from '../../domain/charge.js';
 import { engines } from '../../../test/support/db.js';
 import { type TestCore, testCore } from '../../../test/support/core.js';
-import type { StoredEvent, Target } from '../../notify/format.js';
+import type { StoredEvent, Target } from '../../deliveries/format.js';
 import { maxpayFormat } from './notification.js';
 
 /** One merchant key for every app here, so issueCredentials only generates the platform pair. */

@@ -3,7 +3,7 @@ import { getAppCredential } from '../../core/apps/credentials.js';
 import { retrieveCharge } from '../../core/payments/retrieve-charge.js';
 import { type Currency, formatMinor } from '../../domain/money.js';
 import { type MaxpayRecord, type RecordSource, toRecord } from './codec.js';
-import type { NotifyFormat, StoredEvent } from '../../notify/format.js';
+import type { NotifyFormat, StoredEvent } from '../../deliveries/format.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

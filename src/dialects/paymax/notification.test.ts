@@ -11,12 +11,12 @@ import {
   createMerchant,
   issueCredentials,
 } from '../../core/apps/create-app.js';
-import { applyChargeResult, applyRefundResult } from '../../core/notify/apply-channel-result.js';
+import { applyChargeResult, applyRefundResult } from '../../core/channel-results/apply-channel-result.js';
 import { endUnpaidCharge } from '../../core/payments/cancel-charge.js';
 import { type ChargeCreateParams, createCharge } from '../../core/payments/create-charge.js';
 import { createRefund } from '../../core/refunds/create-refund.js';
 import { verifySha1WithRsa } from './signature.js';
-import type { StoredEvent, Target } from '../../notify/format.js';
+import type { StoredEvent, Target } from '../../deliveries/format.js';
 import { PAYMAX_EVENT_TYPES, paymaxFormat } from './notification.js';
 
 const captured = JSON.parse(

@@ -2,7 +2,7 @@ import { getAppCredential } from '../../core/apps/credentials.js';
 import { listChargeRefunds, retrieveCharge, retrieveRefund } from '../../core/payments/retrieve-charge.js';
 import { chargeObject, refundObject } from './objects.js';
 import { signSha1WithRsa } from './signature.js';
-import type { NotifyFormat } from '../../notify/format.js';
+import type { NotifyFormat } from '../../deliveries/format.js';
 
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;

@@ -4,8 +4,8 @@ import { type TestCore, testCore } from '../../../test/support/core.js';
 import { engines } from '../../../test/support/db.js';
 import { createApp, createMerchant } from '../../core/apps/create-app.js';
 import { createStore, type StoreWithKey } from '../../core/apps/stores.js';
-import type { StoredEvent, Target } from '../../notify/format.js';
-import { attemptOffsets } from '../../notify/schedule.js';
+import type { StoredEvent, Target } from '../../deliveries/format.js';
+import { attemptOffsets } from '../../deliveries/schedule.js';
 import { buildJumpUrl, signedCallbackUrl, storeFormat, verifyCallbackUrl } from './notification.js';
 
 /** Document 2.5, written out independently: every field but sign, plus open_key, sorted, sha1 then md5. */

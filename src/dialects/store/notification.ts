@@ -1,6 +1,6 @@
 import { storeOpenKey } from '../../core/stores/open-key.js';
 import { sign, verifySign } from './codec.js';
-import type { NotifyFormat } from '../../notify/format.js';
+import type { NotifyFormat } from '../../deliveries/format.js';
 
 /**
  * The `store` dialect's order notification (document 4.8.1): a GET to the order's

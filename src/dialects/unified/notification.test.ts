@@ -2,19 +2,19 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, createMerchant, issueCredentials } from '../../core/apps/create-app.js';
 import { revokeCredential } from '../../core/apps/credentials.js';
-import { applyChargeResult } from '../../core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../core/channel-results/apply-channel-result.js';
 import { createRefund } from '../../core/refunds/create-refund.js';
 import { toCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { pay } from './cashier.js';
 import { signedEntryParams } from './entry-url.js';
-import { answer, receiver, testEngine } from '../../../test/notify/support.js';
+import { answer, receiver, testEngine } from '../../../test/deliveries/support.js';
 import { engines } from '../../../test/support/db.js';
 import { type TestCore, testCore } from '../../../test/support/core.js';
-import type { StoredEvent, Target } from '../../notify/format.js';
+import type { StoredEvent, Target } from '../../deliveries/format.js';
 import { bgUrlBase, unifiedFormat } from './notification.js';
 import { dialectNotificationFormats } from '../notification-formats.js';
-import { installFormats } from '../../notify/formats/index.js';
+import { installFormats } from '../../deliveries/formats/index.js';
 
 // As the server does where the process is wired: these suites run the engine without one.
 installFormats(dialectNotificationFormats);

@@ -5,7 +5,7 @@ import type { Charge } from '../../domain/charge.js';
 import type { PayStatus } from './pay-status.js';
 import { payTypeOfProvider } from './pay-types.js';
 import { NOTIFY_SIGNED_FIELDS, signFields } from './sign.js';
-import type { BuildContext, NotifyFormat, OutgoingRequest } from '../../notify/format.js';
+import type { BuildContext, NotifyFormat, OutgoingRequest } from '../../deliveries/format.js';
 
 /**
  * The unified platform's bgUrl notification: a GET to the merchant's bgUrl with

@@ -1,7 +1,7 @@
 import { JuheError } from '../../domain/errors.js';
 import { isStorableText } from '../../domain/storable-text.js';
 import { type Currency, isCurrency } from '../../domain/money.js';
-import { TargetRefusedError, checkTargetUrl, defaultAllowPrivateTargets } from '../../notify/ssrf.js';
+import { TargetRefusedError, checkTargetUrl, defaultAllowPrivateTargets } from '../../deliveries/ssrf.js';
 import { type Rate, parseMoney, parseRate } from './amount.js';
 
 export type Params = Record<string, string>;

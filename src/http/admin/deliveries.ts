@@ -10,8 +10,8 @@ import {
   listDeliveries,
   replayDelivery,
   replayDeliveries,
-} from '../../notify/deliveries.js';
-import { serializeAttempt, serializeDelivery } from '../../notify/serialize.js';
+} from '../../deliveries/deliveries.js';
+import { serializeAttempt, serializeDelivery } from '../../deliveries/serialize.js';
 import { parseOptionalDateTime } from '../admin-input.js';
 import { audit, requirePermission } from './kit.js';
 

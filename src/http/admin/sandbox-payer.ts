@@ -2,7 +2,7 @@ import { request } from 'undici';
 import type { ChannelConfig } from '../../channels/_kit/connector.js';
 import { connectorConfigFor } from '../../core/apps/channel-configs.js';
 import type { Core } from '../../core/context.js';
-import { applyChargeResult } from '../../core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../core/channel-results/apply-channel-result.js';
 import { syncChargeFromChannel } from '../../core/payments/sync-from-channel.js';
 import { findCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';

@@ -12,12 +12,12 @@ import {
   listEndpoints,
   rotateSecret,
   updateEndpoint,
-} from '../../notify/endpoints.js';
-import { ENDPOINT_FORMATS } from '../../notify/formats/index.js';
-import { type ScheduleJson, scheduleFromJson } from '../../notify/schedule-json.js';
-import { serializeEndpoint } from '../../notify/serialize.js';
-import { defaultAllowPrivateTargets } from '../../notify/ssrf.js';
-import { sendTestEvent } from '../../notify/test-event.js';
+} from '../../deliveries/endpoints.js';
+import { ENDPOINT_FORMATS } from '../../deliveries/formats/index.js';
+import { type ScheduleJson, scheduleFromJson } from '../../deliveries/schedule-json.js';
+import { serializeEndpoint } from '../../deliveries/serialize.js';
+import { defaultAllowPrivateTargets } from '../../deliveries/ssrf.js';
+import { sendTestEvent } from '../../deliveries/test-event.js';
 import { audit, requirePermission } from './kit.js';
 
 const EndpointId = Type.Object({ id: Type.String({ pattern: '^we_[0-9a-f]{24}$' }) });

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
+import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../deliveries/ssrf.js';
 
 const allowPrivate = defaultAllowPrivateTargets();
 const guardedAgent = new Agent({ connect: { lookup: guardedLookup(allowPrivate) as never } });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
 import { Agent, request } from 'undici';
 import { systemClock } from '../../domain/clock.js';
-import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../notify/ssrf.js';
+import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../deliveries/ssrf.js';
 import type { SandboxContext } from '../_kit/context.js';
 import { defaultSandboxApp, findSandboxApp } from './keys.js';
 import { cashierPage, errorPage } from './pages.js';

@@ -28,7 +28,7 @@ import type { StoreContext, StoreResult } from '../handler.js';
 import { OUT_NO, Params } from '../params.js';
 import { orderView } from '../views.js';
 import { readMembers } from '../members.js';
-import { TargetRefusedError, checkTargetUrl, defaultAllowPrivateTargets } from '../../../notify/ssrf.js';
+import { TargetRefusedError, checkTargetUrl, defaultAllowPrivateTargets } from '../../../deliveries/ssrf.js';
 
 /**
  * Where a jump_url order's payer comes back to (the charge's return URL, handed to the

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/core/apps/stores.js';
 import type { IssuedCredentials } from '../../src/core/apps/create-app.js';
-import { applyChargeResult } from '../../src/core/notify/apply-channel-result.js';
+import { applyChargeResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { createCharge } from '../../src/core/payments/create-charge.js';
-import { dispatchOutbox } from '../../src/notify/dispatch.js';
-import { updateEndpoint } from '../../src/notify/endpoints.js';
-import type { NotifyEngine } from '../../src/notify/worker.js';
+import { dispatchOutbox } from '../../src/deliveries/dispatch.js';
+import { updateEndpoint } from '../../src/deliveries/endpoints.js';
+import type { NotifyEngine } from '../../src/deliveries/worker.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { chargeParams, paidCharge, seedApp } from '../support/fixtures.js';
@@ -22,7 +22,7 @@ import {
   testEngine,
 } from './support.js';
 import { dialectNotificationFormats } from '../../src/dialects/notification-formats.js';
-import { installFormats } from '../../src/notify/formats/index.js';
+import { installFormats } from '../../src/deliveries/formats/index.js';
 
 // As the server does where the process is wired: these suites run the engine without one.
 installFormats(dialectNotificationFormats);
@@ -262,7 +262,7 @@ describe.each(engines())('dialect notification formats through the engine (%s)',
   });
 
   async function replay(id: string) {
-    const { replayDelivery } = await import('../../src/notify/deliveries.js');
+    const { replayDelivery } = await import('../../src/deliveries/deliveries.js');
     await replayDelivery(core.db, core, id);
     await worker.runDue();
   }

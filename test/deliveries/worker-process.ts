@@ -9,7 +9,7 @@ import { secretBox } from '../../src/core/secret-box.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { randomIds } from '../../src/domain/ids.js';
-import { startNotifyWorkers } from '../../src/notify/worker.js';
+import { startNotifyWorkers } from '../../src/deliveries/worker.js';
 
 const env = process.env;
 const db = openPostgres(env.DATABASE_URL!, 4);

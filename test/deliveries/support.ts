@@ -2,8 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Core } from '../../src/core/context.js';
-import { createEndpoint, type EndpointCreateParams } from '../../src/notify/endpoints.js';
-import { NotifyEngine, type NotifyWorkerOptions } from '../../src/notify/worker.js';
+import { createEndpoint, type EndpointCreateParams } from '../../src/deliveries/endpoints.js';
+import { NotifyEngine, type NotifyWorkerOptions } from '../../src/deliveries/worker.js';
 import type { TestCore } from '../support/core.js';
 
 export interface Received {

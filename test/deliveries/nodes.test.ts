@@ -7,8 +7,8 @@ import { appendEvent } from '../../src/core/events/append-event.js';
 import { secretBox } from '../../src/core/secret-box.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { systemClock } from '../../src/domain/clock.js';
-import { updateEndpoint } from '../../src/notify/endpoints.js';
-import { startNotifyWorkers } from '../../src/notify/worker.js';
+import { updateEndpoint } from '../../src/deliveries/endpoints.js';
+import { startNotifyWorkers } from '../../src/deliveries/worker.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { paidCharge, seedApp } from '../support/fixtures.js';
 import {
@@ -58,7 +58,7 @@ describe('notification nodes on one PostgreSQL', () => {
   });
 
   function node(workerId: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/notify/worker-process.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/deliveries/worker-process.ts'], {
       cwd: ROOT,
       env: {
         ...process.env,
