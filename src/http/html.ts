@@ -1,10 +1,4 @@
-/** Escapes text for HTML element content and double- or single-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-}
+export { escapeHtml } from '../domain/html.js';
 
 /** JSON for a <script> block: `<` escaped so no string in it can close the element. */
 export function scriptJson(value: unknown): string {

@@ -333,7 +333,7 @@ describe('billChannelData', () => {
     expect(sandbox('un_app', { order_string: 'sandbox_order=ch_1' })).toEqual({ tn: 'sandbox_order=ch_1' });
     expect(sandbox('un_web', { pay_url: 'https://pay.test/p?a=1&b="2"' })).toEqual({
       html:
-        '<form id="maxpay_un_web" action="https://pay.test/p?a=1&#38;b=&#34;2&#34;" method="get"></form>' +
+        '<form id="maxpay_un_web" action="https://pay.test/p?a=1&amp;b=&quot;2&quot;" method="get"></form>' +
         '<script>document.getElementById("maxpay_un_web").submit();</script>',
     });
   });

@@ -1,3 +1,4 @@
+import { escapeHtml } from '../../domain/html.js';
 import type { ChargeListParams } from '../../core/payments/list-charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
@@ -431,10 +432,6 @@ function pick(source: unknown, ...keys: string[]): string | undefined {
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   }
   return undefined;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 /**

@@ -7,7 +7,7 @@ describe('unified auto-submitting form', () => {
     expect(html).toBe(
       '<form name="juhe_unified_pay" method="get" action="https://pay.example/gw">' +
         '<input type="hidden" name="a" value="1">' +
-        '<input type="hidden" name="b" value="&#60;x&#62;">' +
+        '<input type="hidden" name="b" value="&lt;x&gt;">' +
         '<input type="hidden" name="c" value="">' +
         '<input type="submit" value="立即支付" style="display:none"></form>' +
         "<script>document.forms['juhe_unified_pay'].submit();</script>",
@@ -27,6 +27,6 @@ describe('unified auto-submitting form', () => {
   });
 
   it('escapes the characters that end an attribute', () => {
-    expect(escapeHtml(`"'<>&`)).toBe('&#34;&#39;&#60;&#62;&#38;');
+    expect(escapeHtml(`"'<>&`)).toBe('&quot;&#39;&lt;&gt;&amp;');
   });
 });

@@ -1,3 +1,4 @@
+import { escapeHtml } from '../../domain/html.js';
 /**
  * The HTML the cashier page appends to its body for every pay type but PC WeChat: a form
  * that submits itself, as Alipay's own page-pay answer does. Connectors that already
@@ -27,6 +28,4 @@ export function autoSubmitForm(credential: Record<string, unknown> | null): stri
   );
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { escapeHtml };
