@@ -41,7 +41,7 @@ const layer = {
 const connectorContract = '^src/channels/_kit/';
 
 /** The storage seam (Queryable, Db): a simulator keeps its own tables through it. */
-const storageSeam = '^src/db/db\\.ts$';
+const storageSeam = '^src/db/(db|sql-builder)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -135,7 +135,7 @@ module.exports = {
     {
       name: 'sandbox-stands-beside',
       comment:
-        "A simulator never imports the gateway's core, repositories, connectors, dialects, deliveries or http: only domain/, the storage seam db/db.ts and sandbox/.",
+        "A simulator never imports the gateway's core, repositories, connectors, dialects, deliveries or http: only domain/, the storage seam (db/db.ts, db/sql-builder.ts) and sandbox/.",
       severity: 'error',
       from: { path: layer.sandbox },
       to: {
