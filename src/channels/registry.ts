@@ -1,6 +1,8 @@
 import type { Provider } from '../domain/channels.js';
 import { JuheError } from '../domain/errors.js';
-import type { Connector } from './_kit/connector.js';
+import type { Connector, ConnectorRegistry } from './_kit/connector.js';
+
+export type { ConnectorRegistry };
 import { alipayConnector } from './alipay/connector.js';
 import { offlineConnector } from './offline/offline.js';
 import { wechatpayConnector } from './wechatpay/connector.js';
@@ -12,9 +14,6 @@ import { unionpayConnector } from './unionpay/connector.js';
  * The explicit map of connectors (no reflection), the same in both modes: a test-mode
  * charge goes to the provider's own connector, whose config points at a simulator.
  */
-export interface ConnectorRegistry {
-  resolve(provider: Provider, livemode: boolean): Connector;
-}
 
 export function connectorRegistry(overrides: Partial<Record<Provider, Connector>> = {}): ConnectorRegistry {
   const connectors: Partial<Record<Provider, Connector>> = {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { TestModeConfigs } from '../channels/_kit/test-mode-configs.js';
-import type { ConnectorRegistry } from '../channels/registry.js';
+import type { ConnectorRegistry } from '../channels/_kit/connector.js';
 import type { Db } from '../db/db.js';
 import type { Clock } from '../domain/clock.js';
 import type { Ids } from '../domain/ids.js';

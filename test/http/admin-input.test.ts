@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDateTime, refuseUnstorable } from '../../src/http/admin-input.js';
-import { readCookie } from '../../src/http/admin/kit.js';
+import { readCookie } from '../../src/domain/cookies.js';
 
 describe('admin input checks', () => {
   it('parseDateTime keeps ordinary dates and refuses what JS or PostgreSQL cannot hold', () => {

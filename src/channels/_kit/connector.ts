@@ -248,3 +248,8 @@ export type ParsedNotification = { acknowledgement: NotificationAcknowledgement 
       eventId?: string;
     }
 );
+
+/** How core finds the connector of a provider (`src/channels/registry.ts` builds the map). */
+export interface ConnectorRegistry {
+  resolve(provider: Provider, livemode: boolean): Connector;
+}

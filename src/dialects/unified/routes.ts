@@ -4,7 +4,7 @@ import { OPENID_COOKIE, openidCallback, openidRedirect, pay, payTypes, wechatQue
 import { cashierPageHtml } from './cashier-page.js';
 import { pickLang } from './cashier-text.js';
 import { pageCsp, pageNonce } from './page-csp.js';
-import { readCookie } from '../../http/admin/kit.js';
+import { readCookie } from '../../domain/cookies.js';
 import { toUnifiedError } from './errors.js';
 import { readParams } from './params.js';
 import { CASHIER_PAGES } from './entry-url.js';

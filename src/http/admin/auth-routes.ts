@@ -1,3 +1,4 @@
+import { readCookie } from '../../domain/cookies.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { tokenHash } from '../../core/auth/tokens.js';
@@ -23,7 +24,6 @@ import {
   audit,
   canGrant,
   forgetIdentity,
-  readCookie,
   requirePermission,
 } from './kit.js';
 

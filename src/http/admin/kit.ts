@@ -1,3 +1,5 @@
+import { readCookie } from '../../domain/cookies.js';
+
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, RouteOptions, preHandlerAsyncHookHandler } from 'fastify';
 import { type Actor, sessionActor, tokenActor } from '../../core/auth/actors.js';
@@ -62,30 +64,12 @@ export async function identify(core: Core, request: FastifyRequest): Promise<Act
   return actor;
 }
 
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeCookieValue(value.join('='));
-  }
-  return undefined;
-}
-
 /** The permission a route's preHandler demands, so tests and docs can read it back from the route. */
 const declared = new WeakMap<object, Permission>();
 
 export function declaredPermission(...hooks: unknown[]): Permission | undefined {
   for (const h of hooks.flat()) if (typeof h === 'function' && declared.has(h)) return declared.get(h);
   return undefined;
-}
-
-/** A malformed percent-encoding (`%ZZ`) is no session, not a thrown URIError. */
-function decodeCookieValue(raw: string): string | undefined {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
 }
 
 /** preHandler: 401 without an identity, 403 when the role lacks the permission. */

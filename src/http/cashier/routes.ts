@@ -6,7 +6,7 @@ import { payerAuthorizeUrl, payerIdFromCode } from '../../core/payer-auth/payer-
 import { findCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
-import { readCookie } from '../admin/kit.js';
+import { readCookie } from '../../domain/cookies.js';
 import { type CashierView, cashierPage } from './page.js';
 
 const STATE_COOKIE = 'juhe_wx_oauth';

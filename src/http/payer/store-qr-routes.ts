@@ -7,7 +7,7 @@ import { type StoreQrTarget, storeQrTarget } from '../../core/store-qr/store-qr-
 import { PAY_TAGS } from '../../dialects/store/channels.js';
 import { pageCsp, pageNonce } from '../../dialects/unified/page-csp.js';
 import { JuheError } from '../../domain/errors.js';
-import { readCookie } from '../admin/kit.js';
+import { readCookie } from '../../domain/cookies.js';
 import { type QrApp, keypadPage, openInAppPage, problemPage } from './store-qr-page.js';
 
 const STATE_COOKIE = 'juhe_qr_oauth';
