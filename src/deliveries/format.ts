@@ -5,9 +5,9 @@ import type { Core } from '../core/context.js';
  * A notification format: how one event becomes one HTTP request for one target, in a
  * dialect's own wire shape (maxpay webhook, paymax webhook, store notify_url, unified
  * bgUrl, native Juhe-Signature webhook), and how that dialect's receiver says "got it".
- * The delivery engine (notify/) owns targets, scheduling, attempts and logging; a
+ * The delivery engine (deliveries/) owns targets, scheduling, attempts and logging; a
  * format owns only bytes on the wire. A dialect's format lives in dialects/<name>/notification.ts,
- * the gateway's own (native) in notify/formats/native.ts.
+ * the gateway's own (native) in deliveries/formats/native.ts.
  */
 export type FormatName = 'maxpay' | 'paymax' | 'store' | 'unified' | 'native';
 

@@ -38,8 +38,6 @@ import {
   unionpaySimulatorOf,
 } from '../sandbox/unionpay/simulator.js';
 import { unifiedRoutes } from '../dialects/unified/routes.js';
-import { dialectNotificationFormats } from '../dialects/notification-formats.js';
-import { installFormats } from '../deliveries/formats/index.js';
 import { cashierRoutes } from './cashier/routes.js';
 import { storeQrRoutes } from './payer/store-qr-routes.js';
 import { checkoutRoutes } from './payer/checkout-routes.js';
@@ -118,8 +116,6 @@ export async function buildServer({
   // The merchant console (web/): static files and its client-side routes under /console.
   await app.register(consoleRoutes);
 
-  // The dialects' notification formats, for the delivery code (notify never imports a dialect).
-  installFormats(dialectNotificationFormats);
   // Merchant API dialects: each registers its own routes, parsers and error shapes.
   // DIALECTS-BEGIN (one line per dialect: `await app.register(xRoutes, { core });`)
   await app.register(paymaxRoutes, { core });

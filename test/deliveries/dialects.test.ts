@@ -21,11 +21,8 @@ import {
   receiver,
   testEngine,
 } from './support.js';
-import { dialectNotificationFormats } from '../../src/dialects/notification-formats.js';
-import { installFormats } from '../../src/deliveries/formats/index.js';
 
 // As the server does where the process is wired: these suites run the engine without one.
-installFormats(dialectNotificationFormats);
 
 const S = 1000;
 const MIN = 60 * S;

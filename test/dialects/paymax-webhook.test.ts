@@ -12,11 +12,8 @@ import { engines } from '../support/db.js';
 import { startGateway } from './gateway.js';
 import { newPaymaxApp } from './paymax-app.js';
 import { merchantSign, platformSigned } from './paymax-client.js';
-import { dialectNotificationFormats } from '../../src/dialects/notification-formats.js';
-import { installFormats } from '../../src/deliveries/formats/index.js';
 
 // As the server does where the process is wired: these suites run the engine without one.
-installFormats(dialectNotificationFormats);
 
 /**
  * The whole Paymax loop on a real network: a merchant creates and refunds through the

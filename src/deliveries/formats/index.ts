@@ -1,32 +1,20 @@
-import type { FormatName, NotifyFormat } from '../format.js';
+import { dialectNotificationFormats } from '../../dialects/notification-formats.js';
+import type { NotifyFormat } from '../format.js';
 import { nativeFormat } from './native.js';
 
 /**
- * The notification formats by name: the gateway's own (native) and those the process
- * installs where it is wired (http/server.ts installs the dialects' formats, each owned by
- * its dialect in dialects/<name>/notification.ts), so notify never imports a dialect.
- * An explicit map, no reflection; a format missing from it is never targeted.
+ * The notification formats by name: the gateway's own (native) and each dialect's, owned by
+ * its dialect in dialects/<name>/notification.ts. An explicit, immutable map built when the
+ * module loads (no registration at start-up, no process-global state to install), so every
+ * process and every test sees the same formats.
  */
-const installed = new Map<string, NotifyFormat>([[nativeFormat.name, nativeFormat]]);
+const formats: ReadonlyMap<string, NotifyFormat> = new Map(
+  [nativeFormat, ...dialectNotificationFormats].map((format) => [format.name, format]),
+);
 
-const KNOWN: readonly FormatName[] = ['native', 'maxpay', 'paymax', 'store', 'unified'];
-
-/** Makes `list` the formats of this process beside native (the wiring calls it once at start). */
-export function installFormats(list: readonly NotifyFormat[]): void {
-  for (const format of list) installed.set(format.name, format);
-}
-
-/**
- * The format named `name`; undefined for a name that is no format. A format's name whose
- * format the process never installed is a wiring mistake, and says so rather than
- * silently dropping its notifications.
- */
+/** The format named `name`; undefined for a name that is no format. */
 export function findFormat(name: string): NotifyFormat | undefined {
-  const format = installed.get(name);
-  if (!format && (KNOWN as readonly string[]).includes(name)) {
-    throw new Error(`notification format ${name} is not installed (notify/formats installFormats)`);
-  }
-  return format;
+  return formats.get(name);
 }
 
 /** Formats a merchant can register an endpoint for; store and unified are per-order URLs. */

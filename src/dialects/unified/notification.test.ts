@@ -13,11 +13,8 @@ import { engines } from '../../../test/support/db.js';
 import { type TestCore, testCore } from '../../../test/support/core.js';
 import type { StoredEvent, Target } from '../../deliveries/format.js';
 import { bgUrlBase, unifiedFormat } from './notification.js';
-import { dialectNotificationFormats } from '../notification-formats.js';
-import { installFormats } from '../../deliveries/formats/index.js';
 
 // As the server does where the process is wired: these suites run the engine without one.
-installFormats(dialectNotificationFormats);
 
 /** The merchant's check, written from the document: sorted non-empty values + secret, sha1. */
 function merchantVerifies(query: URLSearchParams, secret: string): boolean {
