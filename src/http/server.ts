@@ -44,6 +44,7 @@ import { checkoutRoutes } from './payer/checkout-routes.js';
 import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from '../sandbox/paypal/simulator.js';
 import { channelNotificationRoutes } from './channel-notifications.js';
 import { paypalReturnRoutes } from './paypal-return.js';
+import { lazySchemas } from './lazy-schemas.js';
 
 export interface ServerOptions {
   core: Core;
@@ -70,6 +71,8 @@ export async function buildServer({
   ops = OPEN_OPS,
 }: ServerOptions): Promise<FastifyInstance> {
   const connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...limits };
+  // Route schemas compile on first use (start-up time): src/http/lazy-schemas.ts.
+  const schemas = lazySchemas();
   const app = Fastify({
     serverFactory: limitedServer(connectionLimits),
     logger: logger === false ? false : logger === true ? { level: 'info' } : logger,
@@ -86,7 +89,9 @@ export async function buildServer({
     clientErrorHandler,
     // Real maxpay clients send "application/json;charset=utf-8;": be liberal in what we parse.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    schemaController: schemas.controller,
   });
+  schemas.adopt(app);
   capConnectionsPerIp(app, connectionLimits);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
