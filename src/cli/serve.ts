@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { startReplaySweeper } from '../core/auth/request-replay.js';
 import { startExpiryWorker } from '../core/payments/expire-charges.js';
 import { startPollingWorker } from '../core/payments/poll.js';
+import { startDuplicateRefundWorker } from '../core/payments/refund-duplicates.js';
 import { startReconciliationWorker } from '../core/reconciliation/daily.js';
 import { buildServer } from '../http/server.js';
 import { startNotifyWorkers } from '../deliveries/worker.js';
@@ -29,6 +30,7 @@ export async function serve(config: Config): Promise<void> {
       startPollingWorker(core),
       startReplaySweeper(core),
       startReconciliationWorker(core),
+      startDuplicateRefundWorker(core),
     );
     const notify = startNotifyWorkers(core, { allowPrivateTargets: config.allowPrivateTargets });
     stopWorkers.push(() => notify.stop());

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { wechatpayConnector } from '../../src/channels/wechatpay/connector.js';
+import { refundUnrefundedDuplicates } from '../../src/core/payments/refund-duplicates.js';
 import { syncChargeFromChannel } from '../../src/core/payments/sync-from-channel.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
@@ -148,5 +149,51 @@ describe.each(engines())('duplicate payments of one order (%s)', (engine) => {
     } finally {
       expect((await setting(true)).status).toBe(200);
     }
+  });
+
+  it('a crash between a duplicate payment and its refund: the sweep refunds it once and records it once', async () => {
+    const setting = (on: boolean) =>
+      call(gateway.server, 'POST', `/api/v1/apps/${gateway.appId}/settings`, {
+        token: gateway.server.tokens.admin,
+        body: { auto_refund_duplicates: on },
+      });
+    // Earlier tests left a duplicate unrefunded (the setting was off): the sweep settles it first.
+    core.clock.advance(61_000);
+    await refundUnrefundedDuplicates(core);
+    // The setting off while the duplicate is paid leaves what a crash right after the
+    // payment's commit leaves: the duplicate raised, no refund, nothing recorded.
+    expect((await setting(false)).status).toBe(200);
+    const [first, second] = await twoAttempts();
+    await paidUpstream(first);
+    await paidUpstream(second);
+    await syncChargeFromChannel(core, second.id);
+    expect((await setting(true)).status).toBe(200);
+    expect(await refundsOf(first)).toEqual([]);
+    // Within its grace minute the request that saw it may still be refunding: not swept.
+    expect(await refundUnrefundedDuplicates(core)).toBe(0);
+    core.clock.advance(61_000);
+    expect(await refundUnrefundedDuplicates(core)).toBe(1);
+    const [refund] = await refundsOf(first);
+    expect(refund).toMatchObject({ amount: 990, description: `Duplicate payment of order ${first.orderNo}` });
+    expect((await events(first.id)).filter((e) => e === 'charge.duplicate_refunded')).toHaveLength(1);
+    expect(await auditOf(first)).toEqual([expect.objectContaining({ action: 'charge.duplicate_refund' })]);
+    // A second pass, or another node's, finds nothing left to do.
+    expect(await refundUnrefundedDuplicates(core)).toBe(0);
+
+    // A crash after the refund but before its record: the record is written, no second refund.
+    await core.db.query(
+      `DELETE FROM outbox WHERE event_id IN
+      (SELECT id FROM events WHERE object_id = $1 AND type = 'charge.duplicate_refunded')`,
+      [first.id],
+    );
+    await core.db.query(`DELETE FROM events WHERE object_id = $1 AND type = 'charge.duplicate_refunded'`, [
+      first.id,
+    ]);
+    await core.db.query(`DELETE FROM audit_log WHERE target_id = $1`, [first.id]);
+    expect(await refundUnrefundedDuplicates(core)).toBe(1);
+    expect(await refundsOf(first)).toHaveLength(1);
+    expect((await events(first.id)).filter((e) => e === 'charge.duplicate_refunded')).toHaveLength(1);
+    expect(await auditOf(first)).toHaveLength(1);
+    expect(await refundsOf(second)).toEqual([]);
   });
 });

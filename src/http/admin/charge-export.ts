@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
-import ExcelJS from 'exceljs';
+import { excel } from './excel.js';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/context.js';
 import { listCharges } from '../../core/payments/list-charges.js';
@@ -113,7 +113,7 @@ export async function chargeExportRoutes(app: FastifyInstance, { core }: { core:
       reply.header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
       reply.header('content-disposition', `attachment; filename="charges-${stamp}.xlsx"`);
       const out = new PassThrough();
-      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false });
+      const workbook = new (excel().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false });
       const sheet = workbook.addWorksheet('charges');
       sheet.addRow(HEADERS[lang]).commit();
       void (async () => {

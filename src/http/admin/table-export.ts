@@ -1,5 +1,5 @@
 import { PassThrough, Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import { excel } from './excel.js';
 import type { FastifyReply } from 'fastify';
 
 export type ExportFormat = 'csv' | 'xlsx';
@@ -33,7 +33,7 @@ export function sendTable(
     return reply.type('text/csv; charset=utf-8').send(Readable.from(csvLines(columns, rows)));
   }
   const out = new PassThrough();
-  const book = new ExcelJS.stream.xlsx.WorkbookWriter({
+  const book = new (excel().stream.xlsx.WorkbookWriter)({
     stream: out,
     useSharedStrings: false,
     useStyles: false,
