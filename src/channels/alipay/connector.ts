@@ -1,5 +1,6 @@
 import { parseAlipayNotification } from './parse-notification.js';
 import { alipayPayerAuthorization } from './oauth.js';
+import { alipayStatement } from './statement.js';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { unreadableSecret } from '../_kit/config-keys.js';
 import { AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk';
@@ -61,6 +62,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
     name: 'alipay',
     parseNotification: parseAlipayNotification,
     payerAuthorization: alipayPayerAuthorization,
+    statement: alipayStatement,
     capabilities: {
       methods: ['app', 'page', 'wap', 'qr', 'barcode', 'jsapi', 'mini'],
     },
