@@ -23,7 +23,10 @@ export const ACCOUNT_BILL_COLUMNS = [
   '账户余额（元）', '交易渠道', '业务类型', '备注',
 ]; // prettier-ignore
 
-const RULE = '-----------------------------------------';
+/** Alipay's rules around a list's title: 41 dashes before, 40 after the title, 36 after its end. */
+const RULE = '-'.repeat(41);
+const listStart = (title: string) => `#${RULE}${title}${'-'.repeat(40)}`;
+const listEnd = (title: string) => `#${RULE}${title}结束${'-'.repeat(36)}`;
 
 /** One line of a trade bill: a payment (交易) or a refund (退款), amounts in fen as Alipay signs them. */
 export interface TradeBillLine {
@@ -78,7 +81,7 @@ function header(title: string, account: string, period: BillPeriod, list: string
     `#${title}`,
     `#账号：[${account}]`,
     `#起始日期：[${headerTime(period.start)}]   终止日期：[${headerTime(period.end)}]`,
-    `#${RULE}${list}${RULE}`,
+    listStart(list),
   ];
 }
 
@@ -106,7 +109,7 @@ export function* tradeBillLines(
       formatYuan(l.fee), '0.00', '',
     ].join(','); // prettier-ignore
   }
-  yield `#${RULE}业务明细列表结束${RULE}`;
+  yield listEnd('业务明细列表');
   yield `#交易合计：${sum.trades}笔，商家实收共${formatYuan(sum.received)}元，商家优惠共0.00元`;
   yield `#退款合计：${sum.refunds}笔，商家实收退款共${formatYuan(sum.refunded)}元，商家优惠退款共0.00元`;
   yield `#导出时间：[${headerTime(exportedAt)}]`;
@@ -131,7 +134,7 @@ function tradeSummaryLines(
       '\t', '合计', trades.length, lines.length - trades.length, formatYuan(total(trades, (l) => l.orderAmount)),
       formatYuan(received), '0.00', '0.00', '0.00', formatYuan(fee), '0.00', formatYuan(received + fee),
     ].join(','), // prettier-ignore
-    `#${RULE}业务汇总列表结束${RULE}`,
+    listEnd('业务汇总列表'),
     `#导出时间：[${headerTime(exportedAt)}]`,
   ];
 }
@@ -167,7 +170,7 @@ function accountBillLines(
     entry(l, l.received, l.type === '交易' ? '在线支付' : '交易退款');
     if (l.fee !== 0) entry(l, l.fee, l.type === '交易' ? '收费' : '收费退回');
   }
-  out.push(`#${RULE}账务明细列表结束${RULE}`);
+  out.push(listEnd('账务明细列表'));
   out.push(`#支出合计：${sum.outCount}笔，共${formatYuan(sum.out)}元`);
   out.push(`#收入合计：${sum.inCount}笔，共${formatYuan(sum.in)}元`);
   out.push(`#导出时间：[${headerTime(exportedAt)}]`);
