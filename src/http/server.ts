@@ -21,7 +21,7 @@ import {
   limitedServer,
 } from './connection-limits.js';
 import { walletRoutes } from './sandbox-wallet/routes.js';
-import { alipayDefaultMerchant, alipaySimulator } from '../sandbox/alipay/plugin.js';
+import { alipayDefaultMerchant, alipaySimulator } from '../sandbox/alipay/index.js';
 import {
   simulatorOf as wechatpaySimulatorOf,
   wechatpayDefaultMerchant,

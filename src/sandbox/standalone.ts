@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { SandboxContext } from './_kit/context.js';
-import { alipayDefaultMerchant, alipaySimulator } from './alipay/plugin.js';
+import { alipayDefaultMerchant, alipaySimulator } from './alipay/index.js';
 import { lakalaDefaultMerchant, lakalaSimulator, simulatorOf as lakalaOf } from './lakala/simulator.js';
 import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from './paypal/simulator.js';
 import { unionpayDefaultMerchant, unionpaySimulator, unionpaySimulatorOf } from './unionpay/simulator.js';

@@ -11,16 +11,13 @@ import {
   tradeResult,
 } from '../../src/channels/alipay/connector.js';
 import type { Charge } from '../../src/domain/charge.js';
-import { rsaKeyPair } from '../../src/sandbox/alipay/keys.js';
 import {
-  beijingTime,
-  formatYuan,
-  parseBeijingTime,
-  parseYuan,
-  rsa2Sign,
-  signContent,
-  signedResponse,
-} from '../../src/sandbox/alipay/protocol.js';
+  chinaDateTime as beijingTime,
+  parseChinaDateTime as parseBeijingTime,
+} from '../../src/domain/china-time.js';
+import { formatYuan, parseYuan } from '../../src/sandbox/alipay/codec.js';
+import { rsaKeyPair } from '../../src/sandbox/alipay/keys.js';
+import { rsa2Sign, signContent, signedResponse } from '../../src/sandbox/alipay/sign.js';
 
 describe('alipay protocol helpers', () => {
   let merchant: ReturnType<typeof rsaKeyPair>;

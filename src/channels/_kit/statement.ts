@@ -23,6 +23,12 @@ export interface StatementRow {
 export interface Statement {
   /** Names the file: `wechatpay:tradebill:2026-12-06:<sha1>`; kept on every charge it settles. */
   id: string;
+  /**
+   * What the rows' outTradeNo holds: the charge's order_sn (the default) or, for a connector
+   * that sends the charge id as the merchant order number (Alipay), the charge id, which the
+   * reconciliation maps to the order_sn it matches on.
+   */
+  outTradeNoIs?: 'order_sn' | 'charge_id';
   rows(): AsyncIterable<StatementRow>;
   /** Removes the local copy. */
   dispose(): Promise<void>;

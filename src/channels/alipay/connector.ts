@@ -1,9 +1,11 @@
 import { parseAlipayNotification } from './parse-notification.js';
 import { alipayPayerAuthorization } from './oauth.js';
+import { alipayStatement } from './statement.js';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { unreadableSecret } from '../_kit/config-keys.js';
 import { AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk';
 import type { Charge } from '../../domain/charge.js';
+import { chinaDateTime, parseChinaDateTime } from '../../domain/china-time.js';
 import { JuheError } from '../../domain/errors.js';
 import { formatMinor } from '../../domain/money.js';
 import type {
@@ -61,6 +63,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
     name: 'alipay',
     parseNotification: parseAlipayNotification,
     payerAuthorization: alipayPayerAuthorization,
+    statement: alipayStatement,
     capabilities: {
       methods: ['app', 'page', 'wap', 'qr', 'barcode', 'jsapi', 'mini'],
     },
@@ -379,18 +382,12 @@ function stringExtra(charge: Charge, key: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** Alipay's clock is Beijing time: "2026-03-01 16:00:00" is 08:00 UTC. */
-export function beijingTime(date: Date): string {
-  const shifted = new Date(date.getTime() + 8 * 3600_000).toISOString();
-  return `${shifted.slice(0, 10)} ${shifted.slice(11, 19)}`;
-}
+/** Alipay's clock is China time: "2026-03-01 16:00:00" is 08:00 UTC. */
+export const beijingTime = chinaDateTime;
 
+/** Alipay's times, fractions of a second ignored ("2026-03-01 16:00:00.123"); undefined when not a time. */
 export function parseBeijing(value: unknown): Date | undefined {
-  if (typeof value !== 'string') return undefined;
-  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})/.exec(value);
-  if (!m) return undefined;
-  const date = new Date(`${m[1]}T${m[2]}+08:00`);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  return typeof value === 'string' ? parseChinaDateTime(value.slice(0, 19)) : undefined;
 }
 
 // ------------------------------------------------------------------ configuration

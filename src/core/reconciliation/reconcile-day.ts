@@ -19,6 +19,7 @@ import { appendEvent } from '../events/append-event.js';
 import { type ReconciliationTarget, resolveTarget } from './targets.js';
 import { findUnlisted, repairAll, type Repair } from './repair.js';
 import { shanghaiDayRange } from './days.js';
+import { keyedByOrderSn } from './statement-keys.js';
 import { Tally } from './tally.js';
 
 /** Statement lines per batch: one settling statement per kind, a lookup only for what did not match. */
@@ -128,7 +129,7 @@ async function fetchStatement(
       `${scope.provider} has no statement to download: it is reconciled by query`,
     );
   }
-  return connector.statement({ config, date, clock: core.clock });
+  return keyedByOrderSn(core, await connector.statement({ config, date, clock: core.clock }));
 }
 
 /** Classes one batch of lines; settles what matched. Returns the number of lines read. */

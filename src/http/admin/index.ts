@@ -11,6 +11,7 @@ import {
   identify,
   refuseCrossSiteChange,
   refuseUnknownQueryParameters,
+  requirePermission,
 } from './kit.js';
 import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
@@ -66,7 +67,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(credentialImportRoutes, { core });
   await app.register(storeCredentialRoutes, { core });
   await app.register(userRoutes, { core });
-  await app.register(alipaySandboxAdminRoutes, { core });
+  await app.register(alipaySandboxAdminRoutes, { ctx: core, preHandler: requirePermission('test_helpers') });
   await app.register(wechatpaySandboxAdminRoutes, { ctx: core });
   await app.register(lakalaSandboxAdminRoutes, { ctx: core });
   await app.register(unionpaySandboxAdminRoutes, { ctx: core });

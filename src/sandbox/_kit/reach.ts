@@ -1,8 +1,8 @@
-import { Agent, request } from 'undici';
-import { checkTargetUrl, defaultAllowPrivateTargets, guardedLookup } from '../../deliveries/ssrf.js';
+import { request } from 'undici';
+import { allowPrivateTargets, checkTarget, guardedAgent } from './target-guard.js';
 
-const allowPrivate = defaultAllowPrivateTargets();
-const guardedAgent = new Agent({ connect: { lookup: guardedLookup(allowPrivate) as never } });
+const allowPrivate = allowPrivateTargets();
+const agent = guardedAgent(allowPrivate);
 
 export interface ReachRequest {
   method: 'GET' | 'POST';
@@ -14,18 +14,18 @@ export interface ReachRequest {
 
 /**
  * One request from a simulator to a merchant (a notification, a redirect followed), over
- * HTTP like any provider's, behind the notify SSRF guard (private targets only where the
+ * HTTP like any provider's, behind the sandbox's target guard (target-guard.ts) (private targets only where the
  * operator allows them: not in production). The answer's status and body, or null when
  * nothing answered.
  */
 export async function reachMerchant(r: ReachRequest): Promise<{ status: number; text: string } | null> {
   try {
-    checkTargetUrl(r.url, allowPrivate);
+    checkTarget(r.url, allowPrivate);
     const res = await request(r.url, {
       method: r.method,
       headers: r.headers,
       body: r.body,
-      dispatcher: guardedAgent,
+      dispatcher: agent,
       headersTimeout: r.timeoutMs,
       bodyTimeout: r.timeoutMs,
     });

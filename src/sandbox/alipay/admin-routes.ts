@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { SandboxContext } from '../_kit/context.js';
 import { JuheError } from '../../domain/errors.js';
-import { requirePermission } from '../../http/admin/kit.js';
+import { GATEWAY_FAULTS, NOTIFY_FAULTS } from './faults.js';
+import { alipaySimulatorFor } from './index.js';
 import { createSandboxApp } from './keys.js';
-import { alipaySimulatorFor } from './plugin.js';
-import { GATEWAY_FAULTS, NOTIFY_FAULTS } from './simulator.js';
+import type { Trade } from './repository.js';
 
 const FaultBody = Type.Object(
   {
@@ -36,10 +36,14 @@ const TradeRef = Type.Object({ ref: Type.String({ pattern: '^[A-Za-z0-9_\\-.]{1,
  * delivery on demand, the payer's actions on a trade, and simulated apps for channel
  * configs that point at the simulator.
  */
-export async function alipaySandboxAdminRoutes(app: FastifyInstance, { core }: { core: SandboxContext }) {
+export async function alipaySandboxAdminRoutes(
+  app: FastifyInstance,
+  { ctx: core, preHandler }: { ctx: SandboxContext; preHandler: preHandlerAsyncHookHandler },
+) {
   const sim = () => alipaySimulatorFor(core);
   const base = '/test_helpers/sandbox/alipay';
-  const guard = { preHandler: requirePermission('test_helpers') };
+  // The mounter's permission check (the gateway's test_helpers permission).
+  const guard = { preHandler };
   const tags = ['test helpers'];
 
   app.post(`${base}/faults`, { schema: { tags, body: FaultBody }, ...guard }, async (request, reply) => {
@@ -101,12 +105,9 @@ export async function alipaySandboxAdminRoutes(app: FastifyInstance, { core }: {
       { schema: { tags, params: TradeRef }, ...guard },
       async (request) => {
         const { ref } = request.params as { ref: string };
-        const [row] = await core.db.query(
-          'SELECT trade_no FROM alipay_sandbox_trades WHERE trade_no = $1 OR out_trade_no = $1 ORDER BY created_at DESC LIMIT 1',
-          [ref],
-        );
-        if (!row) throw new JuheError('not_found', `No simulated Alipay trade ${ref}`, 'ref');
-        const trade = action === 'pay' ? await sim().pay(row.trade_no) : await sim().decline(row.trade_no);
+        const found = await sim().latestTradeFor(ref, true);
+        if (!found) throw new JuheError('not_found', `No simulated Alipay trade ${ref}`, 'ref');
+        const trade = action === 'pay' ? await sim().pay(found.tradeNo) : await sim().decline(found.tradeNo);
         return tradeView(trade!);
       },
     );
@@ -156,7 +157,7 @@ function faultView(f: {
   return { id: f.id, kind: f.kind, method: f.apiMethod, remaining: f.remaining, params: f.params };
 }
 
-function tradeView(t: import('./simulator.js').Trade) {
+function tradeView(t: Trade) {
   return {
     trade_no: t.tradeNo,
     out_trade_no: t.outTradeNo,

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomInt } from 'node:crypto';
 import type { KeyBox, SandboxContext } from '../_kit/context.js';
 import type { Queryable } from '../../db/db.js';
+import { type AppRow, appRow, defaultAppRow, insertApp } from './repository.js';
 
 /** A simulated Alipay app: the merchant's key pair (private half only when generated here) and "Alipay's". */
 export interface SandboxAlipayApp {
@@ -29,7 +30,7 @@ function sandboxAppId(): string {
   return `9021${String(randomInt(0, 1_000_000)).padStart(6, '0')}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
 }
 
-function toApp(box: KeyBox, r: Record<string, any>): SandboxAlipayApp {
+function toApp(box: KeyBox, r: AppRow): SandboxAlipayApp {
   return {
     appId: r.app_id,
     isDefault: r.is_default,
@@ -45,7 +46,7 @@ export async function findSandboxApp(
   box: KeyBox,
   appId: string,
 ): Promise<SandboxAlipayApp | undefined> {
-  const [row] = await q.query('SELECT * FROM alipay_sandbox_apps WHERE app_id = $1', [appId]);
+  const row = await appRow(q, appId);
   return row ? toApp(box, row) : undefined;
 }
 
@@ -69,31 +70,26 @@ export async function createSandboxApp(
     alipayPrivateKey: alipay.privateKey,
     alipayPublicKey: alipay.publicKey,
   };
-  const inserted = await ctx.db.query(
-    `INSERT INTO alipay_sandbox_apps (app_id, is_default, app_public_key, app_private_key_enc,
-       alipay_private_key_enc, alipay_public_key, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING app_id`,
-    [
-      app.appId,
-      app.isDefault,
-      app.appPublicKey,
-      app.appPrivateKey ? ctx.box.seal(app.appPrivateKey) : null,
-      ctx.box.seal(app.alipayPrivateKey),
-      app.alipayPublicKey,
-      ctx.clock.now(),
-    ],
-  );
-  if (inserted.length === 0 && options.isDefault) {
+  const inserted = await insertApp(ctx.db, {
+    app_id: app.appId,
+    is_default: app.isDefault,
+    app_public_key: app.appPublicKey,
+    app_private_key_enc: app.appPrivateKey ? ctx.box.seal(app.appPrivateKey) : null,
+    alipay_private_key_enc: ctx.box.seal(app.alipayPrivateKey),
+    alipay_public_key: app.alipayPublicKey,
+    created_at: ctx.clock.now(),
+  });
+  if (!inserted && options.isDefault) {
     // Another node created the default app first: use theirs.
     return (await loadDefault(ctx))!;
   }
-  if (inserted.length === 0) throw new Error(`sandbox app ${app.appId} already exists`);
+  if (!inserted) throw new Error(`sandbox app ${app.appId} already exists`);
   return app;
 }
 
 /** The default app if it was created already (never creates one). */
 export async function loadDefault(ctx: SandboxContext): Promise<SandboxAlipayApp | undefined> {
-  const [row] = await ctx.db.query('SELECT * FROM alipay_sandbox_apps WHERE is_default');
+  const row = await defaultAppRow(ctx.db);
   return row ? toApp(ctx.box, row) : undefined;
 }
 

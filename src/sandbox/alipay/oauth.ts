@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { escapeHtml } from '../../domain/html.js';
 import type { SandboxContext } from '../_kit/context.js';
 
 /** Alipay's auth_code lives 3 minutes and can be exchanged once. */
@@ -70,7 +71,7 @@ export async function alipayOauthRoutes(
   }: { codes: AlipayAuthCodes; basePath: string; appExists(appId: string): Promise<boolean> },
 ): Promise<void> {
   const page = (message: string) =>
-    `<!doctype html><meta charset="utf-8"><title>支付宝授权</title><h1>${message.replace(/[<>&"]/g, '')}</h1>`;
+    `<!doctype html><meta charset="utf-8"><title>支付宝授权</title><h1>${escapeHtml(message)}</h1>`;
   app.get(`${basePath}/oauth2/publicAppAuthorize.htm`, { schema: { hide: true } }, async (request, reply) => {
     const q = request.query as Record<string, unknown>;
     const text = (v: unknown) => (typeof v === 'string' ? v : '');

@@ -1,11 +1,6 @@
-import { formatYuan } from './protocol.js';
-import type { Trade } from './simulator.js';
-
-const esc = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
+import { escapeHtml as esc } from '../../domain/html.js';
+import { formatYuan } from './codec.js';
+import type { Trade } from './repository.js';
 
 function layout(title: string, body: string): string {
   return `<!doctype html>

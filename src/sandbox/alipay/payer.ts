@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AlipaySimulator, Trade } from './simulator.js';
+import type { AlipaySimulator } from './index.js';
+import type { Trade } from './repository.js';
 
 const PayerBody = Type.Object(
   {
