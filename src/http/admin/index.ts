@@ -11,6 +11,7 @@ import {
   identify,
   refuseCrossSiteChange,
   refuseUnknownQueryParameters,
+  requirePermission,
 } from './kit.js';
 import { refuseNonFiniteNumbers, refuseUnstorableInput } from '../admin-input.js';
 import { recordRoutes } from './records.js';
@@ -68,8 +69,8 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(userRoutes, { core });
   await app.register(alipaySandboxAdminRoutes, { core });
   await app.register(wechatpaySandboxAdminRoutes, { ctx: core });
-  await app.register(lakalaSandboxAdminRoutes, { ctx: core });
-  await app.register(unionpaySandboxAdminRoutes, { ctx: core });
+  await app.register(lakalaSandboxAdminRoutes, { ctx: core, guard: requirePermission('test_helpers') });
+  await app.register(unionpaySandboxAdminRoutes, { ctx: core, guard: requirePermission('test_helpers') });
   await app.register(paypalSandboxAdminRoutes, { ctx: core });
   // ROUTES-END
 }
