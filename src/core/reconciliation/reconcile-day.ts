@@ -13,6 +13,7 @@ import {
   settle,
   settleMatching,
 } from '../../db/reconciliation.js';
+import { dayBooks } from '../../db/statement-books.js';
 import { isJuheError, JuheError } from '../../domain/errors.js';
 import type { Core } from '../context.js';
 import { appendEvent } from '../events/append-event.js';
@@ -128,7 +129,8 @@ async function fetchStatement(
       `${scope.provider} has no statement to download: it is reconciled by query`,
     );
   }
-  return connector.statement({ config, date, clock: core.clock });
+  const books = () => dayBooks(core.db, scope, shanghaiDayRange(date));
+  return connector.statement({ config, date, clock: core.clock, books });
 }
 
 /** Classes one batch of lines; settles what matched. Returns the number of lines read. */
