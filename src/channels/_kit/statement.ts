@@ -34,9 +34,25 @@ export interface Statement {
   dispose(): Promise<void>;
 }
 
+/** A charge or refund of the gateway's books for the day, as its upstream knows it. */
+export interface BookEntry {
+  kind: 'payment' | 'refund';
+  /** The charge's order_sn: what the connector sent as the merchant order number. */
+  outTradeNo: string;
+  /** A refund's id. */
+  outRefundNo?: string;
+}
+
 export interface StatementContext {
   config: ChannelConfig | null;
   /** The business day, YYYY-MM-DD in Asia/Shanghai. */
   date: string;
   clock: Clock;
+  /**
+   * The gateway's charges and refunds created that day in the run's scope, for a provider
+   * that publishes no statement file: its connector builds the day's statement by querying
+   * the upstream about each of them ("reconciles by query", e.g. Lakala). Such a statement
+   * cannot list what the upstream took that the books never saw.
+   */
+  books?: () => AsyncIterable<BookEntry>;
 }

@@ -1,4 +1,5 @@
 import { parseLakalaNotification } from './parse-notification.js';
+import { lakalaStatement } from './statement.js';
 import type {
   ChannelResult,
   Connector,
@@ -54,6 +55,8 @@ export function lakalaConnector(): LakalaConnector {
     close: closeOrder,
     refund,
     queryRefund,
+    // No statement file exists for Lakala: the day is reconciled by querying it (statement.ts).
+    statement: lakalaStatement,
   };
 }
 

@@ -17,6 +17,8 @@ import { SANDBOX_CONFIG_ID } from '../_kit/parse-notification-kit.js';
 /** UnionPay's production gateway; its test environment is https://gateway.test.95516.com/gateway/api/. */
 export const PRODUCTION_BASE_URL = 'https://gateway.95516.com/gateway/api/';
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Where the file download transaction (txnType 76) goes: ACP's acpsdk.fileTransUrl, a host of its own. */
+export const PRODUCTION_FILE_URL = 'https://filedownload.95516.com/';
 /** The notify path's config segment for the simulator's default merchant (test mode, no config). */
 export { SANDBOX_CONFIG_ID };
 
@@ -29,6 +31,8 @@ export interface UnionpayMerchant {
   trust: TrustedChain;
   /** Ends with '/': frontTransReq.do, appTransReq.do, backTransReq.do, queryTrans.do live under it. */
   baseUrl: string;
+  /** The file download address (settings.file_url). */
+  fileUrl: string;
   timeoutMs: number;
 }
 
@@ -38,7 +42,7 @@ const slash = (url: string) => (url.endsWith('/') ? url : url + '/');
 /**
  * The merchant of a call: its channel config (unionpay, or applepay for Apple Pay through
  * UnionPay); null (none configured) is refused.
- * Config: settings {mer_id, cert_id?, base_url?, timeout_ms?, validate_cn_name?},
+ * Config: settings {mer_id, cert_id?, base_url?, file_url?, timeout_ms?, validate_cn_name?},
  * secrets {sign_private_key, sign_cert?, middle_cert, root_cert}. The certId is read from
  * sign_cert when settings.cert_id is not given.
  */
@@ -83,6 +87,7 @@ export function merchantFor(
         acceptedOwners: strictCn ? [UNIONPAY_CN_NAME] : [UNIONPAY_CN_NAME, UNIONPAY_TEST_CN_NAME],
       },
       baseUrl: slash(str(s.base_url) || PRODUCTION_BASE_URL),
+      fileUrl: str(s.file_url) || PRODUCTION_FILE_URL,
       timeoutMs: Number(s.timeout_ms) > 0 ? Number(s.timeout_ms) : DEFAULT_TIMEOUT_MS,
     };
   }

@@ -12,6 +12,7 @@ import type { Provider } from '../../domain/channels.js';
 import { JuheError } from '../../domain/errors.js';
 import { NoAnswer, type UnionpayMerchant, merchantFor, postAcp } from './client.js';
 import { frontForm } from './front-form.js';
+import { unionpayStatement } from './statement.js';
 import {
   ACP_VERSION,
   type AcpFields,
@@ -69,6 +70,8 @@ export function unionpayConnector(
     },
     refund: (ctx) => refund(ctx, merchant(ctx)),
     queryRefund: (ctx) => queryRefund(ctx, merchant(ctx)),
+    // Apple Pay's consumes are in the same merchant's UnionPay file: reconciled once, as unionpay.
+    ...(provider === 'unionpay' ? { statement: unionpayStatement } : {}),
   };
 }
 

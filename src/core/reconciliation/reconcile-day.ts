@@ -13,6 +13,7 @@ import {
   settle,
   settleMatching,
 } from '../../db/reconciliation.js';
+import { dayBooks } from '../../db/statement-books.js';
 import { isJuheError, JuheError } from '../../domain/errors.js';
 import type { Core } from '../context.js';
 import { appendEvent } from '../events/append-event.js';
@@ -129,7 +130,8 @@ async function fetchStatement(
       `${scope.provider} has no statement to download: it is reconciled by query`,
     );
   }
-  return keyedByOrderSn(core, await connector.statement({ config, date, clock: core.clock }));
+  const books = () => dayBooks(core.db, scope, shanghaiDayRange(date));
+  return keyedByOrderSn(core, await connector.statement({ config, date, clock: core.clock, books }));
 }
 
 /** Classes one batch of lines; settles what matched. Returns the number of lines read. */

@@ -69,8 +69,8 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(userRoutes, { core });
   await app.register(alipaySandboxAdminRoutes, { ctx: core, preHandler: requirePermission('test_helpers') });
   await app.register(wechatpaySandboxAdminRoutes, { ctx: core });
-  await app.register(lakalaSandboxAdminRoutes, { ctx: core });
-  await app.register(unionpaySandboxAdminRoutes, { ctx: core });
+  await app.register(lakalaSandboxAdminRoutes, { ctx: core, guard: requirePermission('test_helpers') });
+  await app.register(unionpaySandboxAdminRoutes, { ctx: core, guard: requirePermission('test_helpers') });
   await app.register(paypalSandboxAdminRoutes, { ctx: core });
   // ROUTES-END
 }

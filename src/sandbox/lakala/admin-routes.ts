@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { SandboxContext } from '../_kit/context.js';
-import { requirePermission } from '../../http/admin/kit.js';
 import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
 import { JuheError } from '../../domain/errors.js';
 import { FAULT_KINDS, isFaultKind } from './faults.js';
@@ -13,10 +12,13 @@ import { BASE_PATH, simulatorOf } from './simulator.js';
  * private key), fault injection, the order Lakala holds for a charge, and a manual run of
  * due work (settling refunds, delivering notifications whose time has come).
  */
-export async function lakalaSandboxAdminRoutes(app: FastifyInstance, { ctx }: { ctx: SandboxContext }) {
+export async function lakalaSandboxAdminRoutes(
+  app: FastifyInstance,
+  { ctx, guard: permitted }: { ctx: SandboxContext; guard: preHandlerAsyncHookHandler },
+) {
   const simulator = runningSimulator(() => simulatorOf(ctx), 'Lakala');
   const tags = ['test helpers'];
-  const guard = { preHandler: requirePermission('test_helpers') };
+  const guard = { preHandler: permitted };
   const shared = {
     path: '/sandbox/lakala',
     kinds: FAULT_KINDS,

@@ -1,3 +1,5 @@
+import { escapeHtml as escape } from '../../domain/html.js';
+
 export interface CounterOrder {
   code: string;
   merchantNo: string;
@@ -8,12 +10,6 @@ export interface CounterOrder {
   /** Lakala order_status as the query would report it (0, 2, 3, 4, 5, 6, 7). */
   status: string;
 }
-
-const escape = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 
 export const yuan = (fen: number) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 

@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { SandboxContext } from '../_kit/context.js';
-import { requirePermission } from '../../http/admin/kit.js';
 import { JuheError } from '../../domain/errors.js';
 import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
 import { UNIONPAY_FAULT_KINDS, isUnionpayFaultKind } from './faults.js';
@@ -12,10 +11,13 @@ import { BASE_PATH, unionpaySimulatorOf } from './simulator.js';
  * (merId, certId, the certificates a merchant configures: never a private key), fault
  * injection, an order's state, and a manual run of due work.
  */
-export async function unionpaySandboxAdminRoutes(app: FastifyInstance, { ctx }: { ctx: SandboxContext }) {
+export async function unionpaySandboxAdminRoutes(
+  app: FastifyInstance,
+  { ctx, guard: permitted }: { ctx: SandboxContext; guard: preHandlerAsyncHookHandler },
+) {
   const simulator = runningSimulator(() => unionpaySimulatorOf(ctx), 'UnionPay');
   const tags = ['test helpers'];
-  const guard = requirePermission('test_helpers');
+  const guard = permitted;
   const shared = {
     path: '/sandbox/unionpay',
     kinds: UNIONPAY_FAULT_KINDS,

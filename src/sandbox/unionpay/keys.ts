@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomInt } from 'node:crypto';
 import type { SandboxContext } from '../_kit/context.js';
-import { UNIONPAY_TEST_CN_NAME } from '../../channels/unionpay/protocol.js';
+import { UNIONPAY_TEST_CN_NAME } from './acp.js';
 import { loadOrCreateSealedKeys } from '../_kit/sealed-keys.js';
 import { validAround } from '../_kit/validity.js';
 import { type DistinguishedName, issueCertificate, randomPositiveSerial } from '../_kit/x509-chain.js';

@@ -1,4 +1,5 @@
-import type { AcpFields } from '../../channels/unionpay/protocol.js';
+import { escapeHtml as escape } from '../../domain/html.js';
+import type { AcpFields } from './acp.js';
 
 export interface CashierOrder {
   code: string;
@@ -11,12 +12,6 @@ export interface CashierOrder {
   expired: boolean;
   channel: 'app' | 'web';
 }
-
-const escape = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 
 const yuan = (fen: number) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 
