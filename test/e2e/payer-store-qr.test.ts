@@ -6,6 +6,10 @@
  * (alipay.trade.create with buyer_id); any other scanner is told which apps can pay. The
  * order is the store's: listed by the store API with its qrc_id.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
@@ -130,6 +134,46 @@ describe.each(engines().slice(0, 1))('aggregated store QR in chromium (%s)', (en
     const bytes = Buffer.from(await png.arrayBuffer());
     expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect((await fetch(`${server.url}${qrc.png_url}`)).status).toBe(401);
+  });
+
+  it('the admin API prints the PDF sheet (A4 and A5): the store, the desk and the apps that pay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'juhe-qr-sheet-'));
+    for (const size of ['A4', 'A5'] as const) {
+      const res = await fetch(`${server.url}/api/v1/stores/${storeId}/qr-codes/${qrc.id}/pdf?size=${size}`, {
+        headers: { authorization: `Bearer ${server.tokens.viewer}` },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/pdf');
+      const pdf = Buffer.from(await res.arrayBuffer());
+      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      expect(pdf.subarray(-6).toString('latin1')).toMatch(/%%EOF/);
+      // The CJK face is embedded (as a subset), so the Chinese prints the same everywhere.
+      expect(pdf.toString('latin1')).toMatch(/\/BaseFont \/[A-Z]{6}\+NotoSansCJKsc-Regular/);
+      // Page size in points: A4 595.28 x 841.89, A5 419.53 x 595.28.
+      expect(pdf.toString('latin1')).toContain(
+        size === 'A4' ? '/MediaBox [0 0 595.28 841.89]' : '/MediaBox [0 0 419.53 595.28]',
+      );
+      const file = join(dir, `${size}.pdf`);
+      writeFileSync(file, pdf);
+      if (existsSync('/usr/bin/pdftotext')) {
+        const text = execFileSync('pdftotext', ['-layout', file, '-']).toString('utf8');
+        expect(text).toContain('街角咖啡');
+        expect(text).toContain('2号桌');
+        for (const name of ['微信支付', '支付宝', '云闪付']) expect(text).toContain(name);
+      }
+      if (existsSync('/usr/bin/pdftoppm')) {
+        mkdirSync('test-artifacts/payer', { recursive: true });
+        const out = `test-artifacts/payer/store-qr-sheet-${size}`;
+        execFileSync('pdftoppm', ['-png', '-r', '72', '-singlefile', file, out]);
+        const png = readFileSync(`${out}.png`);
+        expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      }
+    }
+    const bad = await call(server, 'GET', `/api/v1/stores/${storeId}/qr-codes/${qrc.id}/pdf?size=A3`, {
+      token: server.tokens.viewer,
+    });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`${server.url}/api/v1/stores/${storeId}/qr-codes/${qrc.id}/pdf`)).status).toBe(401);
   });
 
   it('scanned in WeChat: openid by web authorization, keypad amount and remark, JSAPI; the store lists it', async () => {
