@@ -185,6 +185,9 @@ export function checkoutPage(view: CheckoutView, nonce: string): string {
       });
   }
   buttons.forEach(function (b) { b.addEventListener('click', function () { pay(b.getAttribute('data-method')); }); });
+  // A refused amount's message goes away once the payer edits it.
+  var entry = document.getElementById('amount-input');
+  if (entry) entry.addEventListener('input', function () { say(''); });
   if (SCENE === 'h5' && only && FIXED && buttons.some(function (b) { return b.getAttribute('data-method') === only; })) pay(only);
 })();`;
   return shell(view.lang, nonce, t.checkout, `/checkout/${view.id}`, body, script);
