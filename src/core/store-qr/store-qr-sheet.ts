@@ -105,7 +105,7 @@ export async function storeQrSheetPdf(
   const code = QRCode.create(sheet.url, { errorCorrectionLevel: 'M' });
   const modules = code.modules.size;
   const quiet = 4;
-  const side = Math.min(inner, 330 * scale);
+  const side = Math.min(inner, (sheet.size === 'A4' ? 400 : 330) * scale);
   const cell = side / (modules + 2 * quiet);
   const left = (width - side) / 2;
   const top = 190 * scale;
