@@ -6,6 +6,10 @@
  * (alipay.trade.create with buyer_id); any other scanner is told which apps can pay. The
  * order is the store's: listed by the store API with its qrc_id.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
@@ -26,6 +30,10 @@ const WECHAT_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN';
 const ALIPAY_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 AlipayClient/10.5.36.6000 Language/zh-Hans';
+const UNIONPAY_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 (com.unionpay.chsp) (cordova 4.5.4) (updebug 0) (version 1000) (UnionPay/1.0 CloudPay) (clientVersion 195) (language zh_CN)';
+/** Each payer page, with everything it loads, stays under this many bytes (a slow phone). */
+const PAGE_BUDGET = 100 * 1024;
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 // One engine for the browser suite: the pages do not depend on it.
@@ -86,6 +94,32 @@ describe.each(engines().slice(0, 1))('aggregated store QR in chromium (%s)', (en
     expect(violations).toEqual([]);
   }
 
+  /**
+   * The bytes each of our payer pages transferred (the document and anything it loads from
+   * the gateway; the simulators' pages are the providers' and not counted).
+   */
+  function transferred(page: Page): Map<string, number> {
+    const sizes = new Map<string, number>();
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      if (!response.url().startsWith(server.url) || url.pathname.startsWith('/sandbox/')) return;
+      if (response.status() >= 300 && response.status() < 400) return;
+      void response
+        .body()
+        .then((body) => sizes.set(url.pathname, (sizes.get(url.pathname) ?? 0) + body.length))
+        .catch(() => undefined);
+    });
+    return sizes;
+  }
+
+  function expectWithinBudget(sizes: Map<string, number>) {
+    expect(sizes.size).toBeGreaterThan(0);
+    for (const [path, bytes] of sizes) {
+      console.log(`payer page ${path}: ${bytes} bytes`);
+      expect(bytes, path).toBeLessThan(PAGE_BUDGET);
+    }
+  }
+
   async function typeAmount(page: Page, keys: string[]) {
     for (const key of keys) await page.locator(`[data-key="${key}"]`).click();
   }
@@ -132,9 +166,50 @@ describe.each(engines().slice(0, 1))('aggregated store QR in chromium (%s)', (en
     expect((await fetch(`${server.url}${qrc.png_url}`)).status).toBe(401);
   });
 
+  it('the admin API prints the PDF sheet (A4 and A5): the store, the desk and the apps that pay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'juhe-qr-sheet-'));
+    for (const size of ['A4', 'A5'] as const) {
+      const res = await fetch(`${server.url}/api/v1/stores/${storeId}/qr-codes/${qrc.id}/pdf?size=${size}`, {
+        headers: { authorization: `Bearer ${server.tokens.viewer}` },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/pdf');
+      const pdf = Buffer.from(await res.arrayBuffer());
+      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      expect(pdf.subarray(-6).toString('latin1')).toMatch(/%%EOF/);
+      // The CJK face is embedded (as a subset), so the Chinese prints the same everywhere.
+      expect(pdf.toString('latin1')).toMatch(/\/BaseFont \/[A-Z]{6}\+NotoSansCJKsc-Regular/);
+      // Page size in points: A4 595.28 x 841.89, A5 419.53 x 595.28.
+      expect(pdf.toString('latin1')).toContain(
+        size === 'A4' ? '/MediaBox [0 0 595.28 841.89]' : '/MediaBox [0 0 419.53 595.28]',
+      );
+      const file = join(dir, `${size}.pdf`);
+      writeFileSync(file, pdf);
+      if (existsSync('/usr/bin/pdftotext')) {
+        const text = execFileSync('pdftotext', ['-layout', file, '-']).toString('utf8');
+        expect(text).toContain('街角咖啡');
+        expect(text).toContain('2号桌');
+        for (const name of ['微信支付', '支付宝', '云闪付']) expect(text).toContain(name);
+      }
+      if (existsSync('/usr/bin/pdftoppm')) {
+        mkdirSync('test-artifacts/payer', { recursive: true });
+        const out = `test-artifacts/payer/store-qr-sheet-${size}`;
+        execFileSync('pdftoppm', ['-png', '-r', '72', '-singlefile', file, out]);
+        const png = readFileSync(`${out}.png`);
+        expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      }
+    }
+    const bad = await call(server, 'GET', `/api/v1/stores/${storeId}/qr-codes/${qrc.id}/pdf?size=A3`, {
+      token: server.tokens.viewer,
+    });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`${server.url}/api/v1/stores/${storeId}/qr-codes/${qrc.id}/pdf`)).status).toBe(401);
+  });
+
   it('scanned in WeChat: openid by web authorization, keypad amount and remark, JSAPI; the store lists it', async () => {
     const sim = wechatSimulatorOf(core)!;
     await inApp(WECHAT_UA, async (page) => {
+      const sizes = transferred(page);
       await page.goto(qrc.url);
       await page.locator('#store', { hasText: '街角咖啡' }).waitFor();
       await typeAmount(page, ['1', '2', '.', '5']);
@@ -143,6 +218,7 @@ describe.each(engines().slice(0, 1))('aggregated store QR in chromium (%s)', (en
       await page.locator('#pay').click();
       await page.locator('#done:not([hidden])').waitFor({ timeout: 30_000 });
       await shoot(page, 'payer', 'store-qr-wechat-paid');
+      expectWithinBudget(sizes);
     });
     const [charge] = await storeCharges();
     expect(charge).toMatchObject({
@@ -180,12 +256,83 @@ describe.each(engines().slice(0, 1))('aggregated store QR in chromium (%s)', (en
     expect(charge.extra.buyer_id).toBe(sandboxBuyerId(String((await alipayAppIdOf(charge))!)));
   });
 
+  it("scanned in UnionPay's app: keypad (also by keyboard), UnionPay's mobile web payment, result page", async () => {
+    const context = await browser.newContext({ ...PHONE, userAgent: UNIONPAY_UA, locale: 'zh-CN' });
+    const violations: string[] = [];
+    context.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    const page = await context.newPage();
+    const sizes = transferred(page);
+    await page.goto(qrc.url);
+    await page.locator('.unionpay #store', { hasText: '街角咖啡' }).waitFor();
+    // A keyboard types on the keypad too (a PC, or a phone with a keyboard).
+    await page.keyboard.type('6.60');
+    await page.keyboard.press('Backspace');
+    expect(await page.locator('#amount').textContent()).toBe('6.6');
+    await shoot(page, 'payer', 'store-qr-unionpay-keypad');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/sandbox\/unionpay\//, { timeout: 30_000 });
+    await shoot(page, 'payer', 'store-qr-unionpay-sheet');
+    await page
+      .getByRole('button', { name: /确认付款/ })
+      .first()
+      .click();
+    await page.waitForURL(/\/q\/qrc_[0-9a-f]+\/result\?charge=/, { timeout: 30_000 });
+    await page.locator('#state[data-state="succeeded"]').waitFor({ timeout: 30_000 });
+    await shoot(page, 'payer', 'store-qr-unionpay-result');
+    expectWithinBudget(sizes);
+    await context.close();
+    expect(violations).toEqual([]);
+    const charge = (await storeCharges()).find((c) => c.channel === 'unionpay')!;
+    expect(charge).toMatchObject({
+      method: 'wap',
+      amount: 660,
+      status: 'succeeded',
+      storeId,
+      extra: { qrc_id: qrc.id, qrc_label: '2号桌' },
+    });
+    const status = await client.call('paystatus', { out_no: charge.orderNo });
+    expect(status.data).toMatchObject({ status: '1', qrc_id: qrc.id, trade_amount: '660' });
+  });
+
+  it('speaks en-US or zh-CN by Accept-Language, with a visible switch; strict CSP and security headers', async () => {
+    const res = await fetch(qrc.url, { headers: { 'accept-language': 'en-US,en;q=0.9,zh;q=0.5' } });
+    const html = await res.text();
+    expect(html).toContain('<html lang="en-US">');
+    expect(html).toContain('Scan with one of these apps to pay');
+    expect(html).not.toContain('请使用');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/script-src 'nonce-[^']+'/);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const zh = await (await fetch(qrc.url, { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } })).text();
+    expect(zh).toContain('<html lang="zh-CN">');
+    expect(zh).toContain('请使用以下 App 扫码付款');
+
+    const context = await browser.newContext({ ...PHONE, locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(qrc.url);
+    await page.locator('#hint', { hasText: 'This browser cannot pay' }).waitFor();
+    await shoot(page, 'payer', 'store-qr-other-browser-en');
+    await page.locator('#lang-switch', { hasText: '中文' }).click();
+    await page.locator('#hint', { hasText: '当前浏览器无法完成支付' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    // The choice is kept: the plain URL now opens in Chinese despite the English browser.
+    await page.goto(qrc.url);
+    await page.locator('#lang-switch', { hasText: 'English' }).waitFor();
+    await context.close();
+  });
+
   it('any other scanner is told which apps can pay; an unknown code is a 404 page', async () => {
     const context = await browser.newContext({ ...PHONE });
     const page = await context.newPage();
     await page.goto(qrc.url);
     await page.locator('[data-app="wechatpay"]').waitFor();
     expect(await page.locator('[data-app="alipay"]').count()).toBe(1);
+    expect(await page.locator('[data-app="unionpay"]').count()).toBe(1);
     await shoot(page, 'payer', 'store-qr-other-browser');
     await context.close();
     expect((await fetch(`${server.url}/q/qrc_000000000000000000000000`)).status).toBe(404);

@@ -160,6 +160,47 @@ describe.each(engines().slice(0, 1))(
       expect(violations).toEqual([]);
     });
 
+    it('PC WeChat: a closed QR goes on to dialogFailUrl; with no dialogOkUrl a paid one goes to pageUrl', async () => {
+      const failing = client.entry(order());
+      await withPage({}, async (page) => {
+        await page.goto(client.entryUrl('pc', failing));
+        await page.locator('button[data-pay-type="Wechat"]').click();
+        await page.locator('#qr:not([hidden])').waitFor();
+        const [charge] = await attempts(failing.requestKey!);
+        await endUnpaidCharge(core, charge!.id, 'closed');
+        await page.waitForURL(`${shopUrl}/fail`, { timeout: 20_000 });
+      });
+      expect(await statusOf(failing.requestKey!)).toEqual(['closed']);
+
+      // Only pageUrl given: the paid payer goes back there. Each gateway response the page
+      // loads (the page, its API calls, the QR image) is measured against the 100 KB budget.
+      const toPage = client.entry(order({ money: '5', dialogOkUrl: '', dialogFailUrl: '' }));
+      const sizes = new Map<string, number>();
+      await withPage({}, async (page) => {
+        page.on('response', (response) => {
+          const url = new URL(response.url());
+          if (!response.url().startsWith(server.url) || url.pathname.startsWith('/sandbox/')) return;
+          if (response.status() >= 300 && response.status() < 400) return;
+          void response
+            .body()
+            .then((body) => sizes.set(url.pathname, Math.max(sizes.get(url.pathname) ?? 0, body.length)))
+            .catch(() => undefined);
+        });
+        await page.goto(client.entryUrl('pc', toPage));
+        await page.locator('button[data-pay-type="Wechat"]').click();
+        await page.locator('#qr:not([hidden])').waitFor();
+        const [charge] = await attempts(toPage.requestKey!);
+        await payOnSimulator(String(charge!.credential!.code_url ?? charge!.credential!.qr_code), /^Pay/);
+        await page.waitForURL(`${shopUrl}/page**`, { timeout: 20_000 });
+      });
+      expect(await statusOf(toPage.requestKey!)).toEqual(['succeeded']);
+      expect(sizes.get('/pay.html')).toBeGreaterThan(0);
+      for (const [path, bytes] of sizes) {
+        console.log(`unified cashier ${path}: ${bytes} bytes`);
+        expect(bytes, path).toBeLessThan(100 * 1024);
+      }
+    });
+
     it('PC Alipay: a description with spaces in a form-encoded (+) link is not refused; pays on Alipay', async () => {
       const entry = client.entry(order({ info: 'Marathon entry fee 2026' }));
       // Java's URLEncoder: spaces as "+", which the merchant signed as spaces.

@@ -8,7 +8,7 @@ import { failed, pending, succeeded, unknown } from './results.js';
 describe('capabilitiesOf: what a connector implements is what it can do', () => {
   it('UnionPay closes (it asks whether the payer paid), so close is true', () => {
     expect(capabilitiesOf(unionpayConnector('unionpay'))).toEqual({
-      methods: ['app', 'page'],
+      methods: ['app', 'page', 'wap'],
       query: true,
       refund: true,
       queryRefund: true,

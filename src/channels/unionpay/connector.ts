@@ -58,7 +58,7 @@ export function unionpayConnector(
     name: provider,
     parseNotification: parseUnionpayNotification,
     capabilities: {
-      methods: provider === 'applepay' ? ['app'] : ['app', 'page'],
+      methods: provider === 'applepay' ? ['app'] : ['app', 'page', 'wap'],
     },
     validateConfig: (config) => void merchantFor(config, config.livemode, '', provider),
     validate: requireCny,
@@ -159,14 +159,15 @@ async function pay(ctx: ConnectorContext, m: UnionpayMerchant, provider: Provide
   if (!Number.isSafeInteger(charge.amount) || charge.amount <= 0) {
     throw new JuheError('invalid_parameter', 'txnAmt must be a positive number of fen', 'amount');
   }
-  if (charge.method === 'page' && provider === 'unionpay') {
+  if ((charge.method === 'page' || charge.method === 'wap') && provider === 'unionpay') {
     // The payer's browser posts this form to UnionPay: nothing is sent from here, and the
     // order exists upstream only once the payer submits it (found by polling or the notice).
+    // wap is ACP's mobile web payment: the same front transaction with channelType 08.
     const fields = signRequest(
       {
         version: ACP_VERSION,
         encoding: 'UTF-8',
-        ...consumeFields(ctx, m, CHANNEL_PC),
+        ...consumeFields(ctx, m, charge.method === 'wap' ? CHANNEL_MOBILE : CHANNEL_PC),
         frontUrl: charge.returnUrl || ctx.publicUrl,
       },
       m.certId,

@@ -21,7 +21,7 @@ export type CheckoutScene = 'pc' | 'h5';
 export const CHECKOUT_METHODS: Record<CheckoutMethod, { currency: Currency; pc: Method; h5?: Method }> = {
   wechatpay: { currency: 'CNY', pc: 'qr', h5: 'h5' },
   alipay: { currency: 'CNY', pc: 'page', h5: 'wap' },
-  unionpay: { currency: 'CNY', pc: 'page' },
+  unionpay: { currency: 'CNY', pc: 'page', h5: 'wap' },
   paypal: { currency: 'USD', pc: 'page', h5: 'page' },
 };
 const isMethod = (m: string): m is CheckoutMethod => m in CHECKOUT_METHODS;
@@ -140,7 +140,8 @@ export async function checkoutClosedReason(
 
 /**
  * The payer pays the link with a method: the amount is the link's own when fixed (what the
- * payer's browser sends is ignored), else the payer's, checked against the bounds.
+ * payer's browser sends is ignored), else the payer's, checked against the bounds. WeChat
+ * with the payer's openid (the page inside WeChat learned it) pays by JSAPI.
  */
 export async function payCheckout(
   core: Core,
@@ -151,6 +152,8 @@ export async function payCheckout(
     amountText?: string;
     clientIp: string | null;
     resultUrl: (chargeId: string) => string;
+    /** Inside WeChat: the payer's openid (web authorization); WeChat then pays by JSAPI. */
+    openid?: string;
   },
 ): Promise<Charge> {
   const closed = await checkoutClosedReason(core, link);
@@ -159,7 +162,7 @@ export async function payCheckout(
   if (!isMethod(p.method) || !link.methods.includes(p.method)) {
     throw new JuheError('invalid_parameter', `This link does not take ${p.method}`, 'method');
   }
-  const method = CHECKOUT_METHODS[p.method][p.scene];
+  const method = p.method === 'wechatpay' && p.openid ? 'jsapi' : CHECKOUT_METHODS[p.method][p.scene];
   if (!method)
     throw new JuheError('channel_not_supported', `${p.method} is not offered on this device`, 'method');
   let amount = link.amount;
@@ -184,6 +187,7 @@ export async function payCheckout(
     clientIp: p.clientIp,
     metadata: { ...link.metadata, checkout: link.id },
     returnUrl: p.resultUrl(id),
+    ...(method === 'jsapi' ? { extra: { openid: p.openid } } : {}),
   });
   if (charge.status === 'failed') {
     throw new JuheError('channel_error', charge.failureMsg ?? 'The payment channel declined the order');

@@ -26,14 +26,15 @@ const STATUS_TEXT: Record<string, string> = {
  * Inside WeChat it asks WeixinJSBridge for the payment sheet at once and, whatever the
  * payer does there, continues to the charge's return URL (the order's real state comes
  * from the notification, as WeChat's own guidance says). Test mode adds a link to the
- * simulator's payment sheet, since no WeixinJSBridge exists outside WeChat.
+ * simulator's payment sheet, since no WeixinJSBridge exists outside WeChat. Its script and
+ * style carry the response's CSP nonce (the payer pages' strict policy, page-csp.ts).
  */
-export function cashierPage(view: CashierView): string {
+export function cashierPage(view: CashierView, nonce: string): string {
   const { charge } = view;
   const amount = `¥${formatMinor(charge.amount, charge.currency)}`;
   const next = charge.returnUrl ?? '';
   const bridge = view.jsapi
-    ? `<script>
+    ? `<script nonce="${nonce}">
 (function () {
   var params = ${scriptJson(view.jsapi)};
   var next = ${scriptJson(next)};
@@ -48,7 +49,7 @@ export function cashierPage(view: CashierView): string {
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(charge.subject)}</title>
-<style>
+<style nonce="${nonce}">
   body { font-family: system-ui, sans-serif; background: #f4f5f7; margin: 0; display: grid; place-items: center; min-height: 100vh; }
   main { background: #fff; border-radius: 12px; box-shadow: 0 2px 12px #0002; padding: 28px; width: min(360px, 90vw); text-align: center; }
   .amount { font-size: 34px; font-weight: 700; margin: 8px 0 4px; }

@@ -5,6 +5,7 @@ import { hostedPayUrl, startCharge } from '../../core/payments/start-charge.js';
 import { payerAuthorizeUrl, payerIdFromCode } from '../../core/payer-auth/payer-authorization.js';
 import { findCharge } from '../../db/charges.js';
 import type { Charge } from '../../domain/charge.js';
+import { pageCsp, pageNonce } from '../../dialects/unified/page-csp.js';
 import { JuheError } from '../../domain/errors.js';
 import { readCookie } from '../../domain/cookies.js';
 import { type CashierView, cashierPage } from './page.js';
@@ -20,12 +21,15 @@ const CHARGE_ID = /^ch_[0-9a-f]{24}$/;
  */
 export async function cashierRoutes(app: FastifyInstance, { core }: { core: Core }): Promise<void> {
   const load = async (id: string) => (CHARGE_ID.test(id) ? await findCharge(core.db, id) : undefined);
-  const html = (reply: FastifyReply, status: number, view: CashierView) =>
-    reply
+  const html = (reply: FastifyReply, status: number, view: CashierView) => {
+    const nonce = pageNonce();
+    return reply
       .status(status)
       .header('cache-control', 'no-store')
+      .header('content-security-policy', pageCsp(nonce))
       .type('text/html; charset=utf-8')
-      .send(cashierPage(view));
+      .send(cashierPage(view, nonce));
+  };
   const notFound = (reply: FastifyReply) =>
     reply
       .status(404)

@@ -12,6 +12,7 @@ interface QrCode {
   label: string | null;
   url: string;
   png_url: string;
+  pdf_url: string;
   created_at: string;
 }
 
@@ -34,7 +35,10 @@ function printImage(src: string) {
   document.body.appendChild(frame);
 }
 
-/** A store's aggregated QR codes (一码付): one per desk or terminal, each printed from its PNG. */
+/**
+ * A store's aggregated QR codes (一码付): one per desk or terminal, each printed from its PNG
+ * or downloaded as the PDF counter sheet (A4 or A5: the store's name and the apps that pay).
+ */
 export function StoreQrCodes({ storeId }: { storeId: string }) {
   const { t } = useTranslation('stores');
   const f = useFormat();
@@ -103,9 +107,23 @@ export function StoreQrCodes({ storeId }: { storeId: string }) {
             {
               title: t('common:actions'),
               render: (_, c) => (
-                <Button size="small" data-testid="print-qr" onClick={() => printImage(c.png_url)}>
-                  {t('print')}
-                </Button>
+                <Space size="small">
+                  <Button size="small" data-testid="print-qr" onClick={() => printImage(c.png_url)}>
+                    {t('print')}
+                  </Button>
+                  {(['A4', 'A5'] as const).map((size) => (
+                    <Button
+                      key={size}
+                      size="small"
+                      data-testid={`pdf-qr-${size}`}
+                      href={`${c.pdf_url}?size=${size}`}
+                      target="_blank"
+                      rel="noopener"
+                    >
+                      {t('pdfSheet')} {size}
+                    </Button>
+                  ))}
+                </Space>
               ),
             },
           ]}

@@ -45,6 +45,7 @@ export const locales = {
     qrUrl: '链接',
     wholeStore: '整店',
     print: '打印',
+    pdfSheet: 'PDF 台卡',
   },
   'en-US': {
     menu: 'Stores',
@@ -93,5 +94,6 @@ export const locales = {
     qrUrl: 'Link',
     wholeStore: 'Whole store',
     print: 'Print',
+    pdfSheet: 'PDF sheet',
   },
 };
