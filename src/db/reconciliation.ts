@@ -182,7 +182,8 @@ export async function openMismatchCount(q: Queryable, livemode: boolean, appId?:
             .where('r.status', '=', 'completed')
             .orderBy('r.config_id')
             .orderBy('r.bill_date')
-            .orderBy('r.finished_at', 'desc'),
+            .orderBy('r.finished_at', 'desc')
+            .orderBy('r.started_at', 'desc'),
         ),
       ),
   );
