@@ -24,6 +24,8 @@ export interface Statement {
   /** Names the file: `wechatpay:tradebill:2026-12-06:<sha1>`; kept on every charge it settles. */
   id: string;
   rows(): AsyncIterable<StatementRow>;
+  /** How much of the local copy `rows()` has read so far, 0 to 1, when the statement can tell (a progress bar). */
+  progress?(): number;
   /** Removes the local copy. */
   dispose(): Promise<void>;
 }

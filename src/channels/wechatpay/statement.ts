@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { JuheError } from '../../domain/errors.js';
 import type { Statement, StatementContext, StatementRow } from '../_kit/statement.js';
-import { fileLines, shanghaiTime, spool, statementMinor } from '../_kit/statement-spool.js';
+import { shanghaiTime, spool, statementMinor, trackedLines } from '../_kit/statement-spool.js';
 import { clientFor, type Merchant, merchantFor } from './client.js';
 import { authorizationHeader, lines, nonce, rsaSign, wallSeconds } from './protocol.js';
 
@@ -42,9 +42,15 @@ export async function wechatpayStatement(ctx: StatementContext): Promise<Stateme
     await file.dispose();
     throw new JuheError('statement_invalid', `WeChat Pay's bill of ${ctx.date} does not match its SHA1 hash`);
   }
+  let fraction = () => 0;
   return {
     id: `wechatpay:tradebill:${ctx.date}:${file.sha1}`,
-    rows: () => tradeBillRows(fileLines(file.path)),
+    rows: () => {
+      const read = trackedLines(file);
+      fraction = read.fraction;
+      return tradeBillRows(read.lines);
+    },
+    progress: () => fraction(),
     dispose: file.dispose,
   };
 }

@@ -28,8 +28,11 @@ const BATCH = 10_000;
 export interface ReconcileOptions {
   date: string;
   trigger: 'daily' | 'manual';
-  /** Called after each batch with the lines read so far (the CLI's progress bar). */
-  onProgress?: (rowsRead: number) => void;
+  /**
+   * Called after each batch with the lines read so far and, when the statement can tell,
+   * the fraction of it read (the CLI's progress bar).
+   */
+  onProgress?: (rowsRead: number, fraction?: number) => void;
 }
 
 /**
@@ -80,7 +83,7 @@ export async function reconcileDay(
       const done = inFlight;
       inFlight = undefined;
       rowsRead += await done;
-      options.onProgress?.(rowsRead);
+      options.onProgress?.(rowsRead, statement?.progress?.());
     };
     const send = (rows: StatementRow[]) => {
       inFlight = classifyBatch(core, scope, statement!.id, rows, tally, repairs);
