@@ -15,15 +15,28 @@ export interface ReconcileCommandOptions {
   provider?: string;
 }
 
-/** A one-line progress bar on a terminal (redrawn with \r), plain lines elsewhere. */
-function progressBar(out: NodeJS.WriteStream | NodeJS.WritableStream, label: string) {
+/**
+ * A one-line progress bar on a terminal, redrawn with \r: `[########------------]  40%
+ * 400,000 lines` when the statement tells how much of it was read, a spinner and the lines
+ * otherwise; plain lines every 100,000 lines elsewhere (a log file).
+ */
+export function progressBar(out: NodeJS.WriteStream | NodeJS.WritableStream, label: string) {
   const tty = 'isTTY' in out && out.isTTY;
   let printed = -1;
-  return (rows: number) => {
-    const spinner = '|/-\\'[Math.floor(rows / 2000) % 4];
-    if (tty) out.write(`\r${label} ${spinner} ${rows.toLocaleString('en')} lines`);
-    else if (printed < 0 || rows - printed >= 100_000) {
-      out.write(`${label} ${rows} lines\n`);
+  return (rows: number, fraction?: number) => {
+    const count = `${rows.toLocaleString('en')} lines`;
+    if (tty) {
+      if (fraction === undefined) {
+        out.write(`\r${label} ${'|/-\\'[Math.floor(rows / 2000) % 4]} ${count}`);
+      } else {
+        const filled = Math.round(fraction * 20);
+        const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
+        out.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${percent} ${count}`);
+      }
+    } else if (printed < 0 || rows - printed >= 100_000) {
+      out.write(
+        `${label} ${rows} lines${fraction === undefined ? '' : ` (${Math.floor(fraction * 100)}%)`}\n`,
+      );
       printed = rows;
     }
   };

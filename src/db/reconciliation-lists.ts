@@ -1,5 +1,7 @@
+import { sql as raw } from 'kysely';
 import type { Queryable } from './db.js';
-import { type RunRecord, toRun } from './reconciliation.js';
+import { type RunRecord, selectRun, toRun } from './reconciliation.js';
+import { rows, sql } from './sql.js';
 
 export interface RunFilter {
   date?: string;
@@ -12,24 +14,28 @@ export interface RunFilter {
 
 /** Runs newest day first, then by id; `limit + 1` rows so the caller knows whether more follow. */
 export async function listRunRows(q: Queryable, f: RunFilter, limit: number): Promise<RunRecord[]> {
-  const rows = await q.query(
-    `SELECT id, config_id, provider, livemode, app_id, bill_date::text AS bill_date, trigger, status, statement_id,
-            rows_read, counts, fee_total, error, started_at, finished_at
-       FROM reconciliation_runs r
-      WHERE ($1::date IS NULL OR bill_date = $1) AND ($2::text IS NULL OR config_id = $2)
-        AND ($3::text IS NULL OR provider = $3) AND ($4::text IS NULL OR status = $4)
-        AND ($5::text IS NULL OR (bill_date, id) < (SELECT bill_date, id FROM reconciliation_runs WHERE id = $5))
-      ORDER BY bill_date DESC, id DESC LIMIT $6`,
-    [
-      f.date ?? null,
-      f.configId ?? null,
-      f.provider ?? null,
-      f.status ?? null,
-      f.startingAfter ?? null,
-      limit,
-    ],
+  const found = await rows(
+    q,
+    selectRun()
+      .$if(f.date !== undefined, (qb) => qb.where('bill_date', '=', raw<Date>`${f.date!}::date`))
+      .$if(f.configId !== undefined, (qb) => qb.where('config_id', '=', f.configId!))
+      .$if(f.provider !== undefined, (qb) => qb.where('provider', '=', f.provider!))
+      .$if(f.status !== undefined, (qb) => qb.where('status', '=', f.status!))
+      .$if(f.startingAfter !== undefined, (qb) =>
+        qb.where(
+          raw`(bill_date, id)`,
+          '<',
+          raw`(${sql
+            .selectFrom('reconciliation_runs as after')
+            .select(['after.bill_date', 'after.id'])
+            .where('after.id', '=', f.startingAfter!)})`,
+        ),
+      )
+      .orderBy('bill_date', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit),
   );
-  return rows.map(toRun);
+  return found.map(toRun);
 }
 
 export interface ItemFilter {
@@ -64,18 +70,41 @@ export interface ItemRow {
 
 /** Items in the order they were found; exports page through them with the same keyset. */
 export async function listItemRows(q: Queryable, f: ItemFilter, limit: number): Promise<ItemRow[]> {
-  const rows = await q.query<Record<string, any>>(
-    `SELECT seq, run_id, class, provider, livemode, app_id, bill_date::text AS bill_date, charge_id, refund_id,
-            out_trade_no, out_refund_no, transaction_no, upstream_amount, local_amount, local_status, fee, detail, created_at
-       FROM reconciliation_items
-      WHERE ($1::text IS NULL OR run_id = $1) AND ($2::date IS NULL OR bill_date = $2)
-        AND ($3::text IS NULL OR class = $3) AND ($4::text IS NULL OR app_id = $4) AND seq > $5
-      ORDER BY seq LIMIT $6`,
-    [f.runId ?? null, f.date ?? null, f.class ?? null, f.appId ?? null, f.startingAfter ?? 0, limit],
+  const found = await rows(
+    q,
+    sql
+      .selectFrom('reconciliation_items')
+      .select([
+        'seq',
+        'run_id',
+        'class',
+        'provider',
+        'livemode',
+        'app_id',
+        raw<string>`bill_date::text`.as('bill_date'),
+        'charge_id',
+        'refund_id',
+        'out_trade_no',
+        'out_refund_no',
+        'transaction_no',
+        'upstream_amount',
+        'local_amount',
+        'local_status',
+        'fee',
+        'detail',
+        'created_at',
+      ]) // prettier-ignore
+      .$if(f.runId !== undefined, (qb) => qb.where('run_id', '=', f.runId!))
+      .$if(f.date !== undefined, (qb) => qb.where('bill_date', '=', raw<Date>`${f.date!}::date`))
+      .$if(f.class !== undefined, (qb) => qb.where('class', '=', f.class!))
+      .$if(f.appId !== undefined, (qb) => qb.where('app_id', '=', f.appId!))
+      .where('seq', '>', f.startingAfter ?? 0)
+      .orderBy('seq')
+      .limit(limit),
   );
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  return rows.map((r) => ({
-    ...(r as ItemRow),
+  return found.map((r) => ({
+    ...r,
     seq: Number(r.seq),
     upstream_amount: num(r.upstream_amount),
     local_amount: num(r.local_amount),

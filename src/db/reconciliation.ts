@@ -1,10 +1,19 @@
+import { type ExpressionBuilder, type Selectable, sql as raw } from 'kysely';
 import type { Queryable } from './db.js';
+import type { DB, ReconciliationRuns } from './schema.js';
+import { firstRow, rows, sql } from './sql.js';
 
 /** Whose charges a run compares: an app's own config, or (appId null) a simulator's default merchant. */
 export interface ReconciliationScope {
   provider: string;
   livemode: boolean;
   appId: string | null;
+  /**
+   * With appId null: the apps that have an upstream config of their own for this provider and
+   * mode (their charges are not the simulator's). Looked up once per run (`appsWithOwnUpstream`)
+   * so the per-batch statements do not ask channel_configs once per line; absent, they do.
+   */
+  excludedAppIds?: string[];
 }
 
 export interface RunRecord {
@@ -45,10 +54,19 @@ export interface ItemRecord {
   createdAt: Date;
 }
 
-const RUN_COLUMNS = `id, config_id, provider, livemode, app_id, bill_date::text AS bill_date, trigger, status,
-  statement_id, rows_read, counts, fee_total, error, started_at, finished_at`;
+const RUN_COLUMNS = [
+  'id', 'config_id', 'provider', 'livemode', 'app_id', 'trigger', 'status', 'statement_id', 'rows_read',
+  'counts', 'fee_total', 'error', 'started_at', 'finished_at',
+] as const; // prettier-ignore
 
-export function toRun(r: Record<string, any>): RunRecord {
+/** A run's row as selected with RUN_COLUMNS and its day as text (bill_date::text). */
+export type RunRow = Pick<Selectable<ReconciliationRuns>, (typeof RUN_COLUMNS)[number]> & {
+  bill_date: string;
+};
+
+const billDateText = raw<string>`bill_date::text`.as('bill_date');
+
+export function toRun(r: RunRow | Record<string, any>): RunRecord {
   return {
     id: r.id,
     configId: r.config_id,
@@ -56,11 +74,11 @@ export function toRun(r: Record<string, any>): RunRecord {
     livemode: r.livemode,
     appId: r.app_id,
     billDate: r.bill_date,
-    trigger: r.trigger,
-    status: r.status,
+    trigger: r.trigger as RunRecord['trigger'],
+    status: r.status as RunRecord['status'],
     statementId: r.statement_id,
     rowsRead: Number(r.rows_read),
-    counts: r.counts ?? {},
+    counts: (r.counts ?? {}) as Record<string, number>,
     feeTotal: Number(r.fee_total),
     error: r.error,
     startedAt: new Date(r.started_at),
@@ -68,36 +86,47 @@ export function toRun(r: Record<string, any>): RunRecord {
   };
 }
 
+/** The run columns, for the list queries beside this file. */
+export function selectRun() {
+  return sql.selectFrom('reconciliation_runs').select([...RUN_COLUMNS, billDateText]);
+}
+
 /**
  * Starts a run. A daily run is inserted under the (config, day) unique index: on another
  * node's run of the same day it inserts nothing and answers undefined (run once across nodes).
  */
 export async function insertRun(q: Queryable, run: RunRecord): Promise<RunRecord | undefined> {
-  const [row] = await q.query(
-    `INSERT INTO reconciliation_runs (id, config_id, provider, livemode, app_id, bill_date, trigger, status, started_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (config_id, bill_date) WHERE trigger = 'daily' DO NOTHING
-     RETURNING ${RUN_COLUMNS}`,
-    [
-      run.id,
-      run.configId,
-      run.provider,
-      run.livemode,
-      run.appId,
-      run.billDate,
-      run.trigger,
-      run.status,
-      run.startedAt,
-    ],
+  const row = await firstRow(
+    q,
+    sql
+      .insertInto('reconciliation_runs')
+      .values({
+        id: run.id,
+        config_id: run.configId,
+        provider: run.provider,
+        livemode: run.livemode,
+        app_id: run.appId,
+        bill_date: run.billDate,
+        trigger: run.trigger,
+        status: run.status,
+        started_at: run.startedAt,
+      })
+      .onConflict((oc) => oc.columns(['config_id', 'bill_date']).where('trigger', '=', 'daily').doNothing())
+      .returning([...RUN_COLUMNS, billDateText]),
   );
   return row ? toRun(row) : undefined;
 }
 
 /** Lets a daily run whose statement was not ready be tried again by the next pass. */
 export async function deleteRun(q: Queryable, id: string): Promise<void> {
-  await q.query(
-    'DELETE FROM reconciliation_runs WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM reconciliation_items WHERE run_id = $1)',
-    [id],
+  await rows(
+    q,
+    sql
+      .deleteFrom('reconciliation_runs')
+      .where('id', '=', id)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('reconciliation_items').select('seq').where('run_id', '=', id))),
+      ),
   );
 }
 
@@ -108,24 +137,105 @@ export async function finishRun(
     finishedAt: Date;
   },
 ): Promise<RunRecord> {
-  const [row] = await q.query(
-    `UPDATE reconciliation_runs SET status = $2, statement_id = $3, rows_read = $4, counts = $5, fee_total = $6,
-       error = $7, finished_at = $8 WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
-    [id, f.status, f.statementId, f.rowsRead, JSON.stringify(f.counts), f.feeTotal, f.error, f.finishedAt],
+  const row = await firstRow(
+    q,
+    sql
+      .updateTable('reconciliation_runs')
+      .set({
+        status: f.status,
+        statement_id: f.statementId,
+        rows_read: f.rowsRead,
+        counts: JSON.stringify(f.counts),
+        fee_total: f.feeTotal,
+        error: f.error,
+        finished_at: f.finishedAt,
+      })
+      .where('id', '=', id)
+      .returning([...RUN_COLUMNS, billDateText]),
   );
-  return toRun(row);
+  return toRun(row!);
 }
 
 export async function findRun(q: Queryable, id: string): Promise<RunRecord | undefined> {
-  const [row] = await q.query(`SELECT ${RUN_COLUMNS} FROM reconciliation_runs WHERE id = $1`, [id]);
+  const row = await firstRow(q, selectRun().where('id', '=', id));
   return row ? toRun(row) : undefined;
 }
 
-/** The scope's condition on charges aliased `c` ($2 provider, $3 livemode, $4 app or NULL). */
-const IN_SCOPE = `c.channel = $2 AND c.livemode = $3 AND (c.app_id = $4 OR ($4::text IS NULL AND NOT EXISTS (
-  SELECT 1 FROM channel_configs cc WHERE cc.app_id = c.app_id AND cc.livemode = c.livemode AND cc.provider = c.channel
-   AND NOT (cc.settings @> '{"simulator": true}' OR cc.settings @> '{"simulator": "true"}'))))`;
-const scopeParams = (s: ReconciliationScope) => [s.provider, s.livemode, s.appId];
+/** Open mismatches: items of the latest completed run of each (config, day) that are not matched. */
+export async function openMismatchCount(q: Queryable, livemode: boolean, appId?: string): Promise<number> {
+  const row = await firstRow(
+    q,
+    sql
+      .selectFrom('reconciliation_items as i')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('i.livemode', '=', livemode)
+      .$if(appId !== undefined, (qb) => qb.where('i.app_id', '=', appId!))
+      .where('i.class', '<>', 'repaired')
+      .where((eb) =>
+        eb(
+          'i.run_id',
+          'in',
+          eb
+            .selectFrom('reconciliation_runs as r')
+            .select('r.id')
+            .distinctOn(['r.config_id', 'r.bill_date'])
+            .where('r.status', '=', 'completed')
+            .orderBy('r.config_id')
+            .orderBy('r.bill_date')
+            .orderBy('r.finished_at', 'desc')
+            .orderBy('r.started_at', 'desc'),
+        ),
+      ),
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** Apps with an upstream (not `{"simulator": true}`) config of their own for the scope's provider and mode. */
+export async function appsWithOwnUpstream(q: Queryable, scope: ReconciliationScope): Promise<string[]> {
+  const found = await rows(
+    q,
+    sql
+      .selectFrom('channel_configs as cc')
+      .select('cc.app_id')
+      .distinct()
+      .where('cc.provider', '=', scope.provider)
+      .where('cc.livemode', '=', scope.livemode)
+      .where((eb) => eb.not(isSimulatorSettings('cc.settings'))),
+  );
+  return found.map((r) => r.app_id);
+}
+
+/** Whether a config's settings (the column `settings` names) mark a simulator stand-in. */
+function isSimulatorSettings(settings: string) {
+  const column = raw.ref(settings);
+  return raw<boolean>`(${column} @> '{"simulator": true}'::jsonb OR ${column} @> '{"simulator": "true"}'::jsonb)`;
+}
+
+/**
+ * The scope's condition on charges aliased `c`: its provider and mode, and its app (or,
+ * for a simulator's default merchant, every app without an upstream config of its own).
+ */
+function inScope(scope: ReconciliationScope) {
+  return (eb: ExpressionBuilder<DB & { c: DB['charges'] }, 'c'>) => {
+    const app =
+      scope.appId !== null
+        ? eb('c.app_id', '=', scope.appId)
+        : scope.excludedAppIds
+          ? eb(raw`c.app_id`, '<>', raw`ALL(${scope.excludedAppIds}::text[])`)
+          : eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('channel_configs as cc')
+                  .select('cc.id')
+                  .whereRef('cc.app_id', '=', 'c.app_id')
+                  .whereRef('cc.livemode', '=', 'c.livemode')
+                  .whereRef('cc.provider', '=', 'c.channel')
+                  .where((e) => e.not(isSimulatorSettings('cc.settings'))),
+              ),
+            );
+    return eb.and([eb('c.channel', '=', scope.provider), eb('c.livemode', '=', scope.livemode), app]);
+  };
+}
 
 export interface LocalCharge {
   id: string;
@@ -141,12 +251,15 @@ export async function chargesByOrderSn(
   scope: ReconciliationScope,
   sns: string[],
 ): Promise<LocalCharge[]> {
-  const rows = await q.query<LocalCharge>(
-    `SELECT c.id, c.app_id, c.order_sn, c.amount, c.status FROM charges c
-      WHERE c.order_sn = ANY($1::text[]) AND ${IN_SCOPE}`,
-    [sns, ...scopeParams(scope)],
+  const found = await rows(
+    q,
+    sql
+      .selectFrom('charges as c')
+      .select(['c.id', 'c.app_id', 'c.order_sn', 'c.amount', 'c.status'])
+      .where(raw`c.order_sn`, '=', raw`ANY(${sns}::text[])`)
+      .where(inScope(scope)),
   );
-  return rows.map((r) => ({ ...r, amount: Number(r.amount) }));
+  return found.map((r) => ({ ...r, amount: Number(r.amount) }));
 }
 
 export interface LocalRefund {
@@ -162,18 +275,29 @@ export async function refundsById(
   scope: ReconciliationScope,
   ids: string[],
 ): Promise<LocalRefund[]> {
-  const rows = await q.query<LocalRefund>(
-    `SELECT r.id, r.charge_id, r.app_id, r.amount, r.status FROM refunds r JOIN charges c ON c.id = r.charge_id
-      WHERE r.id = ANY($1::text[]) AND ${IN_SCOPE}`,
-    [ids, ...scopeParams(scope)],
+  const found = await rows(
+    q,
+    sql
+      .selectFrom('refunds as r')
+      .innerJoin('charges as c', 'c.id', 'r.charge_id')
+      .select(['r.id', 'r.charge_id', 'r.app_id', 'r.amount', 'r.status'])
+      .where(raw`r.id`, '=', raw`ANY(${ids}::text[])`)
+      .where(inScope(scope)),
   );
-  return rows.map((r) => ({ ...r, amount: Number(r.amount) }));
+  return found.map((r) => ({ ...r, amount: Number(r.amount) }));
 }
 
 export interface Settlement {
   id: string;
   fee: number;
   at: Date;
+}
+
+/** A batch of settlements as a table `u(id, fee, at)`: one array per column, one parameter each. */
+function settlementsTable(s: Settlement[]) {
+  return raw<{ id: string; fee: number; at: Date }>`unnest(${s.map((x) => x.id)}::text[], ${s.map(
+    (x) => x.fee,
+  )}::bigint[], ${s.map((x) => x.at)}::timestamptz[])`.as<'u'>(raw`u(id, fee, at)`);
 }
 
 /**
@@ -188,12 +312,29 @@ export async function settle(
   s: Settlement[],
 ) {
   if (s.length === 0) return;
-  const sign = table === 'charges' ? '-' : '+';
-  await q.query(
-    `UPDATE ${table} t SET fee = u.fee, amount_settle = t.amount ${sign} u.fee, time_settle = u.at, statement_id = $4
-       FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS u(id, fee, at) WHERE t.id = u.id`,
-    [s.map((x) => x.id), s.map((x) => x.fee), s.map((x) => x.at), statementId],
-  );
+  const query =
+    table === 'charges'
+      ? sql
+          .updateTable('charges as t')
+          .from(settlementsTable(s))
+          .set((eb) => ({
+            fee: eb.ref('u.fee'),
+            amount_settle: eb('t.amount', '-', eb.ref('u.fee')),
+            time_settle: eb.ref('u.at'),
+            statement_id: statementId,
+          }))
+          .whereRef('t.id', '=', 'u.id')
+      : sql
+          .updateTable('refunds as t')
+          .from(settlementsTable(s))
+          .set((eb) => ({
+            fee: eb.ref('u.fee'),
+            amount_settle: eb('t.amount', '+', eb.ref('u.fee')),
+            time_settle: eb.ref('u.at'),
+            statement_id: statementId,
+          }))
+          .whereRef('t.id', '=', 'u.id');
+  await rows(q, query);
 }
 
 export interface ListedLine {
@@ -202,6 +343,14 @@ export interface ListedLine {
   amount: number;
   fee: number;
   at: Date;
+}
+
+/** A batch of statement lines as a table `u(key, amount, fee, at)`. */
+function linesTable(lines: ListedLine[]) {
+  const col = <K extends keyof ListedLine>(k: K) => lines.map((l) => l[k]);
+  return raw<ListedLine>`unnest(${col('key')}::text[], ${col('amount')}::bigint[], ${col('fee')}::bigint[], ${col(
+    'at',
+  )}::timestamptz[])`.as<'u'>(raw`u(key, amount, fee, at)`);
 }
 
 /**
@@ -217,31 +366,44 @@ export async function settleMatching(
   lines: ListedLine[],
 ): Promise<Set<string>> {
   if (lines.length === 0) return new Set();
-  const params = [
-    lines.map((l) => l.key),
-    ...scopeParams(scope),
-    lines.map((l) => l.amount),
-    lines.map((l) => l.fee),
-    lines.map((l) => l.at),
-    statementId,
-  ];
-  const rows =
+  const settled =
     table === 'charges'
-      ? await q.query<{ key: string }>(
-          `UPDATE charges c SET fee = u.fee, amount_settle = c.amount - u.fee, time_settle = u.at, statement_id = $8
-             FROM unnest($1::text[], $5::bigint[], $6::bigint[], $7::timestamptz[]) AS u(key, amount, fee, at)
-            WHERE c.order_sn = u.key AND c.amount = u.amount AND c.status = 'succeeded' AND ${IN_SCOPE}
-           RETURNING c.order_sn AS key`,
-          params,
+      ? await rows(
+          q,
+          sql
+            .updateTable('charges as c')
+            .from(linesTable(lines))
+            .set((eb) => ({
+              fee: eb.ref('u.fee'),
+              amount_settle: eb('c.amount', '-', eb.ref('u.fee')),
+              time_settle: eb.ref('u.at'),
+              statement_id: statementId,
+            }))
+            .whereRef('c.order_sn', '=', 'u.key')
+            .whereRef('c.amount', '=', 'u.amount')
+            .where('c.status', '=', 'succeeded')
+            .where(inScope(scope))
+            .returning('c.order_sn as key'),
         )
-      : await q.query<{ key: string }>(
-          `UPDATE refunds r SET fee = u.fee, amount_settle = r.amount + u.fee, time_settle = u.at, statement_id = $8
-             FROM unnest($1::text[], $5::bigint[], $6::bigint[], $7::timestamptz[]) AS u(key, amount, fee, at), charges c
-            WHERE r.id = u.key AND r.amount = u.amount AND r.status = 'succeeded' AND c.id = r.charge_id AND ${IN_SCOPE}
-           RETURNING r.id AS key`,
-          params,
+      : await rows(
+          q,
+          sql
+            .updateTable('refunds as r')
+            .from([linesTable(lines), 'charges as c'])
+            .set((eb) => ({
+              fee: eb.ref('u.fee'),
+              amount_settle: eb('r.amount', '+', eb.ref('u.fee')),
+              time_settle: eb.ref('u.at'),
+              statement_id: statementId,
+            }))
+            .whereRef('r.id', '=', 'u.key')
+            .whereRef('r.amount', '=', 'u.amount')
+            .where('r.status', '=', 'succeeded')
+            .whereRef('c.id', '=', 'r.charge_id')
+            .where(inScope(scope))
+            .returning('r.id as key'),
         );
-  return new Set(rows.map((r) => r.key));
+  return new Set(settled.map((r) => r.key));
 }
 
 /**
@@ -257,21 +419,32 @@ export async function unlistedCharges(
   after: string,
   limit: number,
 ) {
-  const rows = await q.query<{
-    id: string;
-    app_id: string;
-    order_sn: string;
-    amount: number;
-    transaction_no: string | null;
-  }>(
-    `SELECT c.id, c.app_id, c.order_sn, c.amount, c.transaction_no FROM charges c
-      WHERE c.status = 'succeeded' AND c.paid_at >= $5 AND c.paid_at < $6 AND c.id > $7
-        AND c.statement_id IS DISTINCT FROM $1 AND ${IN_SCOPE}
-        AND NOT EXISTS (SELECT 1 FROM reconciliation_items i WHERE i.run_id = $9 AND i.charge_id = c.id AND i.refund_id IS NULL)
-      ORDER BY c.id LIMIT $8`,
-    [statementId, ...scopeParams(scope), range.start, range.end, after, limit, runId],
+  const found = await rows(
+    q,
+    sql
+      .selectFrom('charges as c')
+      .select(['c.id', 'c.app_id', 'c.order_sn', 'c.amount', 'c.transaction_no'])
+      .where('c.status', '=', 'succeeded')
+      .where('c.paid_at', '>=', range.start)
+      .where('c.paid_at', '<', range.end)
+      .where('c.id', '>', after)
+      .where('c.statement_id', 'is distinct from', statementId)
+      .where(inScope(scope))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('reconciliation_items as i')
+              .select('i.seq')
+              .where('i.run_id', '=', runId)
+              .whereRef('i.charge_id', '=', 'c.id')
+              .where('i.refund_id', 'is', null),
+          ),
+        ),
+      )
+      .orderBy('c.id')
+      .limit(limit),
   );
-  return rows.map((r) => ({ ...r, amount: Number(r.amount) }));
+  return found.map((r) => ({ ...r, amount: Number(r.amount) }));
 }
 
 export async function unlistedRefunds(
@@ -283,44 +456,71 @@ export async function unlistedRefunds(
   after: string,
   limit: number,
 ) {
-  const rows = await q.query<{
-    id: string;
-    app_id: string;
-    charge_id: string;
-    order_sn: string;
-    amount: number;
-  }>(
-    `SELECT r.id, r.app_id, r.charge_id, c.order_sn, r.amount FROM refunds r JOIN charges c ON c.id = r.charge_id
-      WHERE r.status = 'succeeded' AND r.succeeded_at >= $5 AND r.succeeded_at < $6 AND r.id > $7
-        AND r.statement_id IS DISTINCT FROM $1 AND ${IN_SCOPE}
-        AND NOT EXISTS (SELECT 1 FROM reconciliation_items i WHERE i.run_id = $9 AND i.refund_id = r.id)
-      ORDER BY r.id LIMIT $8`,
-    [statementId, ...scopeParams(scope), range.start, range.end, after, limit, runId],
+  const found = await rows(
+    q,
+    sql
+      .selectFrom('refunds as r')
+      .innerJoin('charges as c', 'c.id', 'r.charge_id')
+      .select(['r.id', 'r.app_id', 'r.charge_id', 'c.order_sn', 'r.amount'])
+      .where('r.status', '=', 'succeeded')
+      .where('r.succeeded_at', '>=', range.start)
+      .where('r.succeeded_at', '<', range.end)
+      .where('r.id', '>', after)
+      .where('r.statement_id', 'is distinct from', statementId)
+      .where(inScope(scope))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('reconciliation_items as i')
+              .select('i.seq')
+              .where('i.run_id', '=', runId)
+              .whereRef('i.refund_id', '=', 'r.id'),
+          ),
+        ),
+      )
+      .orderBy('r.id')
+      .limit(limit),
   );
-  return rows.map((r) => ({ ...r, amount: Number(r.amount) }));
+  return found.map((r) => ({ ...r, amount: Number(r.amount) }));
 }
 
 export async function insertItems(q: Queryable, items: ItemRecord[]): Promise<void> {
   if (items.length === 0) return;
-  const col = <K extends keyof ItemRecord>(k: K) => items.map((i) => i[k]);
-  await q.query(
-    `INSERT INTO reconciliation_items (run_id, class, provider, livemode, app_id, bill_date, charge_id, refund_id,
-       out_trade_no, out_refund_no, transaction_no, upstream_amount, local_amount, local_status, fee, detail, created_at)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::date[], $7::text[],
-       $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::bigint[],
-       $16::text[], $17::timestamptz[])`,
-    [
-      col('runId'), col('class'), col('provider'), col('livemode'), col('appId'), col('billDate'), col('chargeId'),
-      col('refundId'), col('outTradeNo'), col('outRefundNo'), col('transactionNo'), col('upstreamAmount'),
-      col('localAmount'), col('localStatus'), col('fee'), col('detail'), col('createdAt'),
-    ], // prettier-ignore
+  await rows(
+    q,
+    sql.insertInto('reconciliation_items').values(
+      items.map((i) => ({
+        run_id: i.runId,
+        class: i.class,
+        provider: i.provider,
+        livemode: i.livemode,
+        app_id: i.appId,
+        bill_date: i.billDate,
+        charge_id: i.chargeId,
+        refund_id: i.refundId,
+        out_trade_no: i.outTradeNo,
+        out_refund_no: i.outRefundNo,
+        transaction_no: i.transactionNo,
+        upstream_amount: i.upstreamAmount,
+        local_amount: i.localAmount,
+        local_status: i.localStatus,
+        fee: i.fee,
+        detail: i.detail,
+        created_at: i.createdAt,
+      })),
+    ),
   );
 }
 
 /** Enabled channel configs that name a real upstream (not a `{"simulator": true}` stand-in). */
 export function enabledUpstreamConfigs(q: Queryable) {
-  return q.query<{ id: string; provider: string; livemode: boolean }>(
-    `SELECT id, provider, livemode FROM channel_configs
-      WHERE enabled AND NOT (settings @> '{"simulator": true}' OR settings @> '{"simulator": "true"}') ORDER BY id`,
+  return rows(
+    q,
+    sql
+      .selectFrom('channel_configs')
+      .select(['id', 'provider', 'livemode'])
+      .where('enabled', '=', true)
+      .where((eb) => eb.not(isSimulatorSettings('settings')))
+      .orderBy('id'),
   );
 }

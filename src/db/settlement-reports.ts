@@ -1,4 +1,7 @@
+import { sql as raw } from 'kysely';
 import type { Queryable } from './db.js';
+import { rawRows } from './raw.js';
+import { sql } from './sql.js';
 
 export interface ReportFilter {
   period: 'day' | 'month';
@@ -29,40 +32,65 @@ export interface ReportLine {
  * fees, per period in Asia/Shanghai, app, store and channel; exact integer sums.
  */
 export async function settlementSummary(q: Queryable, f: ReportFilter): Promise<ReportLine[]> {
-  const unit = f.period === 'day' ? 'day' : 'month';
-  const fmt = f.period === 'day' ? 'YYYY-MM-DD' : 'YYYY-MM';
-  // Shanghai has no daylight saving: +8 hours is its wall clock.
-  const local = (col: string) =>
-    `to_char(date_trunc('${unit}', (${col} AT TIME ZONE 'UTC') + interval '8 hours'), '${fmt}')`;
-  const rows = await q.query<Record<string, any>>(
-    `WITH pay AS (
-       SELECT ${local('c.paid_at')} AS period, c.app_id, COALESCE(c.store_id, '') AS store, c.channel,
-              count(*) AS charges, sum(c.amount) AS gross, sum(COALESCE(c.fee, 0)) AS fees
-         FROM charges c
-        WHERE c.status = 'succeeded' AND c.livemode = $1 AND c.paid_at >= $2 AND c.paid_at < $3
-          AND ($4::text IS NULL OR c.app_id = $4)
-        GROUP BY 1, 2, 3, 4),
-     ref AS (
-       SELECT ${local('r.succeeded_at')} AS period, r.app_id, COALESCE(c.store_id, '') AS store, c.channel,
-              count(*) AS refunds, sum(r.amount) AS refunded, sum(COALESCE(r.fee, 0)) AS fees
-         FROM refunds r JOIN charges c ON c.id = r.charge_id
-        WHERE r.status = 'succeeded' AND r.livemode = $1 AND r.succeeded_at >= $2 AND r.succeeded_at < $3
-          AND ($4::text IS NULL OR r.app_id = $4)
-        GROUP BY 1, 2, 3, 4)
+  // Shanghai has no daylight saving: +8 hours is its wall clock. Unit and format are literals
+  // of the statement's shape (two shapes), not values.
+  const unit = raw.lit(f.period === 'day' ? 'day' : 'month');
+  const fmt = raw.lit(f.period === 'day' ? 'YYYY-MM-DD' : 'YYYY-MM');
+  const local = (column: string) =>
+    raw<string>`to_char(date_trunc(${unit}, (${raw.ref(column)} AT TIME ZONE 'UTC') + interval '8 hours'), ${fmt})`;
+  const byKey = [raw`1`, raw`2`, raw`3`, raw`4`];
+  const pay = sql
+    .selectFrom('charges as c')
+    .select((eb) => [
+      local('c.paid_at').as('period'),
+      'c.app_id',
+      raw<string>`COALESCE(c.store_id, '')`.as('store'),
+      'c.channel',
+      eb.fn.countAll<string>().as('charges'),
+      eb.fn.sum<string>('c.amount').as('gross'),
+      raw<string>`sum(COALESCE(c.fee, 0))`.as('fees'),
+    ])
+    .where('c.status', '=', 'succeeded')
+    .where('c.livemode', '=', f.livemode)
+    .where('c.paid_at', '>=', f.from)
+    .where('c.paid_at', '<', f.to)
+    .$if(f.appId !== undefined, (qb) => qb.where('c.app_id', '=', f.appId!))
+    .groupBy(byKey);
+  const ref = sql
+    .selectFrom('refunds as r')
+    .innerJoin('charges as c', 'c.id', 'r.charge_id')
+    .select((eb) => [
+      local('r.succeeded_at').as('period'),
+      'r.app_id',
+      raw<string>`COALESCE(c.store_id, '')`.as('store'),
+      'c.channel',
+      eb.fn.countAll<string>().as('refunds'),
+      eb.fn.sum<string>('r.amount').as('refunded'),
+      raw<string>`sum(COALESCE(r.fee, 0))`.as('fees'),
+    ])
+    .where('r.status', '=', 'succeeded')
+    .where('r.livemode', '=', f.livemode)
+    .where('r.succeeded_at', '>=', f.from)
+    .where('r.succeeded_at', '<', f.to)
+    .$if(f.appId !== undefined, (qb) => qb.where('r.app_id', '=', f.appId!))
+    .groupBy(byKey);
+  // FULL JOIN ... USING: a period with refunds but no payments (or the reverse) is one line.
+  const found = await rawRows<Record<string, string | null>>(
+    q,
+    raw`WITH pay AS (${pay}), ref AS (${ref})
      SELECT period, app_id, NULLIF(store, '') AS store_id, channel,
             COALESCE(pay.charges, 0) AS charges, COALESCE(pay.gross, 0) AS gross,
             COALESCE(ref.refunds, 0) AS refunds, COALESCE(ref.refunded, 0) AS refunded,
             COALESCE(pay.fees, 0) + COALESCE(ref.fees, 0) AS fees
        FROM pay FULL JOIN ref USING (period, app_id, store, channel)
       ORDER BY period, app_id, store, channel`,
-    [f.livemode, f.from, f.to, f.appId ?? null],
   );
-  return rows.map((r) => {
+  return found.map((r) => {
     const line = {
-      period: r.period,
-      app_id: r.app_id,
+      period: r.period!,
+      app_id: r.app_id!,
       store_id: r.store_id,
-      channel: r.channel,
+      channel: r.channel!,
       charges: Number(r.charges),
       gross: Number(r.gross),
       refunds: Number(r.refunds),

@@ -292,7 +292,7 @@ describe.each(engines())('reconciling a WeChat Pay day (%s)', (engine) => {
       const sink = { write: (text: string) => ((printed += text), true) } as unknown as NodeJS.WritableStream;
       const runs = await reconcileCommand(core, { date: '2026-03-01', provider: 'wechatpay' }, sink);
       expect(runs.map((r) => r.status)).toEqual(['completed']);
-      expect(printed).toMatch(/^sandbox:wechatpay 7 lines\n/);
+      expect(printed).toMatch(/^sandbox:wechatpay 7 lines \(100%\)\n/);
       expect(printed).toMatch(/sandbox:wechatpay 2026-03-01: completed 7 lines matched=4 /);
       await expect(reconcileCommand(core, { date: 'yesterday' }, sink)).rejects.toThrow(/--date/);
     });

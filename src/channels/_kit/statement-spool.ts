@@ -56,6 +56,21 @@ export async function* fileLines(path: string): AsyncGenerator<string> {
 }
 
 /**
+ * The lines of a spooled file, and how far through its bytes the reading is (0 to 1): a
+ * progress bar for a statement of a million lines.
+ */
+export function trackedLines(file: Pick<Spooled, 'path' | 'bytes'>): {
+  lines: AsyncGenerator<string>;
+  fraction: () => number;
+} {
+  const input = createReadStream(file.path);
+  async function* lines() {
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) yield line;
+  }
+  return { lines: lines(), fraction: () => (file.bytes > 0 ? Math.min(1, input.bytesRead / file.bytes) : 1) };
+}
+
+/**
  * A statement amount in minor units: "12.34", "-0.06", "0.06000" (WeChat writes fees with
  * five places). Amounts must be whole fen; a fee with sub-fen digits rounds half away from
  * zero, as the providers settle it.

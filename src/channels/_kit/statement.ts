@@ -30,6 +30,8 @@ export interface Statement {
    */
   outTradeNoIs?: 'order_sn' | 'charge_id';
   rows(): AsyncIterable<StatementRow>;
+  /** How much of the local copy `rows()` has read so far, 0 to 1, when the statement can tell (a progress bar). */
+  progress?(): number;
   /** Removes the local copy. */
   dispose(): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { JuheError } from '../../domain/errors.js';
 import type { Statement, StatementContext, StatementRow } from '../_kit/statement.js';
-import { fileLines, shanghaiTime, spool, statementMinor } from '../_kit/statement-spool.js';
+import { shanghaiTime, spool, statementMinor, trackedLines } from '../_kit/statement-spool.js';
 import { clientFor, type Merchant, merchantFor } from './client.js';
 import { authorizationHeader, lines, nonce, rsaSign, wallSeconds } from './protocol.js';
 
@@ -42,9 +42,15 @@ export async function wechatpayStatement(ctx: StatementContext): Promise<Stateme
     await file.dispose();
     throw new JuheError('statement_invalid', `WeChat Pay's bill of ${ctx.date} does not match its SHA1 hash`);
   }
+  let fraction = () => 0;
   return {
     id: `wechatpay:tradebill:${ctx.date}:${file.sha1}`,
-    rows: () => tradeBillRows(fileLines(file.path)),
+    rows: () => {
+      const read = trackedLines(file);
+      fraction = read.fraction;
+      return tradeBillRows(read.lines);
+    },
+    progress: () => fraction(),
     dispose: file.dispose,
   };
 }
@@ -83,13 +89,19 @@ async function download(m: Merchant, url: string): Promise<ReadableStream<Uint8A
  */
 export async function* tradeBillRows(source: AsyncIterable<string>): AsyncGenerator<StatementRow> {
   let col: Record<string, number> | undefined;
+  // The needed columns' positions, found once by name from the header.
+  let ix = { time: 0, txn: 0, sn: 0, state: 0, settle: 0, refund: 0, refundNo: 0, fee: 0 };
   let inSummary = false;
   let summary: string[] | undefined;
   let count = 0;
   let refunds = 0;
   let fees = 0;
+  const field = (f: string[], i: number) => {
+    const v = f[i] ?? '';
+    return v.charCodeAt(0) === 96 ? v.slice(1) : v; // 96: the backtick
+  };
   for await (const raw of source) {
-    const line = raw.replace(/^\uFEFF/, '');
+    const line = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     if (line.trim() === '') continue;
     if (!col) {
       col = Object.fromEntries(line.split(',').map((name, i) => [name.trim(), i]));
@@ -105,42 +117,45 @@ export async function* tradeBillRows(source: AsyncIterable<string>): AsyncGenera
         if (!(need in col))
           throw new JuheError('statement_invalid', `WeChat Pay's bill has no column ${need}`);
       }
+      ix = {
+        time: col['交易时间'], txn: col['微信订单号'], sn: col['商户订单号'], state: col['交易状态'],
+        settle: col['应结订单金额'], refund: col['退款金额'], refundNo: col['商户退款单号'] ?? -1, fee: col['手续费'],
+      }; // prettier-ignore
       continue;
     }
     if (line.startsWith('总交易单数')) {
       inSummary = true;
       continue;
     }
-    const f = line.split(',').map((v) => v.replace(/^`/, ''));
+    const f = line.split(',');
     if (inSummary) {
-      summary = f;
+      summary = f.map((v) => v.replace(/^`/, ''));
       continue;
     }
-    const at = (name: string) => f[col![name]] ?? '';
-    const state = at('交易状态');
-    const fee = statementMinor(at('手续费'), 'fee', true);
+    const state = field(f, ix.state);
+    const fee = statementMinor(field(f, ix.fee), 'fee', true);
     count += 1;
     fees += fee;
     if (state === 'REFUND') {
-      const amount = statementMinor(at('退款金额'), 'refund amount');
+      const amount = statementMinor(field(f, ix.refund), 'refund amount');
       refunds += amount;
       yield {
         kind: 'refund',
-        outTradeNo: at('商户订单号'),
-        transactionNo: at('微信订单号'),
-        outRefundNo: at('商户退款单号'),
+        outTradeNo: field(f, ix.sn),
+        transactionNo: field(f, ix.txn),
+        outRefundNo: field(f, ix.refundNo),
         amount,
         fee,
-        at: shanghaiTime(at('交易时间')),
+        at: shanghaiTime(field(f, ix.time)),
       };
     } else {
       yield {
         kind: 'payment',
-        outTradeNo: at('商户订单号'),
-        transactionNo: at('微信订单号'),
-        amount: statementMinor(at('应结订单金额'), 'amount'),
+        outTradeNo: field(f, ix.sn),
+        transactionNo: field(f, ix.txn),
+        amount: statementMinor(field(f, ix.settle), 'amount'),
         fee,
-        at: shanghaiTime(at('交易时间')),
+        at: shanghaiTime(field(f, ix.time)),
       };
     }
   }

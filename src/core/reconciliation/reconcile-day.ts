@@ -1,6 +1,7 @@
 import type { ChannelConfig } from '../../channels/_kit/connector.js';
 import type { Statement, StatementRow } from '../../channels/_kit/statement.js';
 import {
+  appsWithOwnUpstream,
   chargesByOrderSn,
   deleteRun,
   finishRun,
@@ -29,8 +30,11 @@ const BATCH = 10_000;
 export interface ReconcileOptions {
   date: string;
   trigger: 'daily' | 'manual';
-  /** Called after each batch with the lines read so far (the CLI's progress bar). */
-  onProgress?: (rowsRead: number) => void;
+  /**
+   * Called after each batch with the lines read so far and, when the statement can tell,
+   * the fraction of it read (the CLI's progress bar).
+   */
+  onProgress?: (rowsRead: number, fraction?: number) => void;
 }
 
 /**
@@ -48,6 +52,7 @@ export async function reconcileDay(
   options: ReconcileOptions,
 ): Promise<RunRecord | undefined> {
   const { config, scope, configKey } = await resolveTarget(core, target);
+  if (scope.appId === null) scope.excludedAppIds = await appsWithOwnUpstream(core.db, scope);
   const run = await insertRun(core.db, {
     id: core.ids.next('reconciliation'),
     configId: configKey,
@@ -72,16 +77,41 @@ export async function reconcileDay(
   try {
     statement = await fetchStatement(core, config, scope, options.date);
     const repairs: Repair[] = [];
-    let batch: StatementRow[] = [];
-    for await (const row of statement.rows()) {
-      batch.push(row);
-      if (batch.length < BATCH) continue;
-      rowsRead += await classifyBatch(core, scope, statement.id, batch, tally, repairs);
-      batch = [];
-      options.onProgress?.(rowsRead);
+    // Two stages at once: the next batch is parsed while the database works on the previous
+    // one (one batch in flight, so the tally and the items are written in order).
+    let inFlight: Promise<number> | undefined;
+    const settled = async () => {
+      if (!inFlight) return;
+      const done = inFlight;
+      inFlight = undefined;
+      rowsRead += await done;
+      options.onProgress?.(rowsRead, statement?.progress?.());
+    };
+    const send = (rows: StatementRow[]) => {
+      inFlight = classifyBatch(core, scope, statement!.id, rows, tally, repairs);
+      // Awaited by `settled`; this only keeps a failure from being reported as unhandled meanwhile.
+      inFlight.catch(() => {});
+    };
+    try {
+      let batch: StatementRow[] = [];
+      for await (const row of statement.rows()) {
+        batch.push(row);
+        if (batch.length < BATCH) continue;
+        await settled();
+        send(batch);
+        batch = [];
+      }
+      await settled();
+      send(batch);
+      await settled();
+    } finally {
+      // A parse error while a batch is in flight: let that batch finish before the run is closed.
+      if (inFlight)
+        await (inFlight as Promise<number>).then(
+          (n) => void (rowsRead += n),
+          () => {},
+        );
     }
-    rowsRead += await classifyBatch(core, scope, statement.id, batch, tally, repairs);
-    options.onProgress?.(rowsRead);
     await repairAll(core, statement.id, repairs, tally);
     await flush(core, tally);
     await findUnlisted(core, scope, shanghaiDayRange(options.date), statement.id, tally);

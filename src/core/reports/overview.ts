@@ -6,6 +6,7 @@ import {
   failingEndpoints,
   type TotalsRow,
 } from '../../db/reports.js';
+import { openMismatchCount } from '../../db/reconciliation.js';
 import type { Core } from '../context.js';
 
 /** Midnight in `tz` of the day `daysBack` days before the one containing `now`, as an instant. */
@@ -53,7 +54,7 @@ export async function overviewReport(core: Core, livemode: boolean, tz: string) 
     d7: startOfDayIn(tz, now, 6),
     d30: startOfDayIn(tz, now, 29),
   };
-  const [today, d7, d30, byChannel, byDay, endpoints, awaiting] = await Promise.all([
+  const [today, d7, d30, byChannel, byDay, endpoints, awaiting, mismatches] = await Promise.all([
     chargeTotals(core.db, livemode, since.today),
     chargeTotals(core.db, livemode, since.d7),
     chargeTotals(core.db, livemode, since.d30),
@@ -61,10 +62,13 @@ export async function overviewReport(core: Core, livemode: boolean, tz: string) 
     chargeTotalsByDay(core.db, livemode, since.d30, tz),
     failingEndpoints(core.db, livemode),
     chargesAwaitingOutcome(core.db, livemode),
+    openMismatchCount(core.db, livemode),
   ]);
   return {
     time_zone: tz,
     generated_at: now.toISOString(),
+    // what the latest completed reconciliation of each config and day found different (repairs excluded)
+    reconciliation_open_mismatches: mismatches,
     today: bucket(today),
     last_7_days: bucket(d7),
     last_30_days: bucket(d30),

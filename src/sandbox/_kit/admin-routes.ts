@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { JuheError } from '../../domain/errors.js';
 import type { FaultQueue } from './faults.js';
+import { isStatementDate, STATEMENT_FAULT_KINDS, type StatementFaults } from './statement-faults.js';
 
 /** What the shared admin routes act on, in any provider's simulator. */
 interface Administered<K extends string> {
@@ -76,5 +77,54 @@ export function runRoute<K extends string, S extends Administered<K>>(
     const before = sim.deliveries.length;
     await sim.runDue();
     return { deliveries: sim.deliveries.slice(before) };
+  });
+}
+
+export interface StatementFaultRouteOptions {
+  /** The simulator's admin path, e.g. /sandbox/wechatpay. */
+  path: string;
+  /** The running simulator's statement faults (throws not_found when it is not mounted). */
+  faults: () => StatementFaults;
+  tags: string[];
+  preHandler: preHandlerAsyncHookHandler;
+}
+
+/**
+ * The statement fault routes, the same on every provider's simulator that writes daily
+ * statements (test mode: the simulators are mounted only there). POST `path`/statement_faults
+ * `{kind, date?, count?}` spoils the statement of `date` (Asia/Shanghai business day), or
+ * without a date the next one asked for: `not_ready` (the provider's "not generated yet"),
+ * `corrupt` (a damaged file), `wrong_hash` (the announced digest differs), `extra_row` (a
+ * trade the merchant never made), `missing_row` (a trade left out). GET lists them, DELETE
+ * clears them.
+ */
+export function statementFaultRoutes(app: FastifyInstance, o: StatementFaultRouteOptions): void {
+  const body = Type.Object(
+    {
+      kind: Type.String({ enum: [...STATEMENT_FAULT_KINDS] }),
+      date: Type.Optional(
+        Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'business day, 2026-12-06' }),
+      ),
+      count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    },
+    { additionalProperties: false },
+  );
+  const route = `${o.path}/statement_faults`;
+  const schema = { tags: o.tags };
+  app.post(route, { schema: { ...schema, body }, preHandler: o.preHandler }, async (request, reply) => {
+    const b = request.body as { kind: (typeof STATEMENT_FAULT_KINDS)[number]; date?: string; count?: number };
+    if (b.date !== undefined && !isStatementDate(b.date)) {
+      throw new JuheError('invalid_parameter', 'date must be a day like 2026-12-06', 'date');
+    }
+    const faults = o.faults();
+    faults.addFor(b.date ?? null, b.kind, b.count ?? 1);
+    return reply.status(201).send({ statement_faults: faults.listed() });
+  });
+  app.get(route, { schema, preHandler: o.preHandler }, async () => ({
+    statement_faults: o.faults().listed(),
+  }));
+  app.delete(route, { schema, preHandler: o.preHandler }, async () => {
+    o.faults().clear();
+    return { statement_faults: [] };
   });
 }

@@ -14,7 +14,51 @@ export const STATEMENT_FAULT_KINDS = [
 ] as const;
 export type StatementFaultKind = (typeof STATEMENT_FAULT_KINDS)[number];
 
-export class StatementFaults extends FaultQueue<StatementFaultKind> {}
+/** A statement fault as the admin API lists it: for one business day, or (date null) the next file. */
+export interface DatedStatementFault {
+  kind: StatementFaultKind;
+  remaining: number;
+  date: string | null;
+}
+
+/**
+ * The statement faults of one simulator. Undated faults (`add`) spoil the next statement
+ * asked for, whatever its day; dated ones (`addFor`) only that day's, taken by `takeFor`
+ * and `takeSpoilers(faults, date)`, which try the day's first, then the undated ones.
+ */
+export class StatementFaults extends FaultQueue<StatementFaultKind> {
+  private readonly days = new Map<string, FaultQueue<StatementFaultKind>>();
+
+  addFor(date: string | null, kind: StatementFaultKind, count = 1): void {
+    if (date === null) {
+      this.add(kind, count);
+      return;
+    }
+    const queue = this.days.get(date) ?? new FaultQueue<StatementFaultKind>();
+    queue.add(kind, count);
+    this.days.set(date, queue);
+  }
+
+  /** Consumes one use of a fault among `kinds` for the statement of `date`: the day's own first. */
+  takeFor(date: string, ...kinds: StatementFaultKind[]) {
+    const queue = this.days.get(date);
+    const fault = queue?.take(...kinds);
+    if (queue && queue.active().length === 0) this.days.delete(date);
+    return fault ?? this.take(...kinds);
+  }
+
+  listed(): DatedStatementFault[] {
+    const dated = [...this.days].flatMap(([date, q]) =>
+      q.active().map((f) => ({ kind: f.kind, remaining: f.remaining, date })),
+    );
+    return [...this.active().map((f) => ({ kind: f.kind, remaining: f.remaining, date: null })), ...dated];
+  }
+
+  override clear(): void {
+    super.clear();
+    this.days.clear();
+  }
+}
 
 /** How the next statement file is to be spoilt, read once when it is generated. */
 export interface StatementSpoilers {
@@ -24,12 +68,14 @@ export interface StatementSpoilers {
   wrongHash: boolean;
 }
 
-export function takeSpoilers(faults: StatementFaults): StatementSpoilers {
+export function takeSpoilers(faults: StatementFaults, date?: string): StatementSpoilers {
+  const take = (kind: StatementFaultKind) =>
+    !!(date === undefined ? faults.take(kind) : faults.takeFor(date, kind));
   return {
-    extraRow: !!faults.take('extra_row'),
-    missingRow: !!faults.take('missing_row'),
-    corrupt: !!faults.take('corrupt'),
-    wrongHash: !!faults.take('wrong_hash'),
+    extraRow: take('extra_row'),
+    missingRow: take('missing_row'),
+    corrupt: take('corrupt'),
+    wrongHash: take('wrong_hash'),
   };
 }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../_kit/context.js';
 import { requirePermission } from '../../http/admin/kit.js';
 import { JuheError } from '../../domain/errors.js';
-import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
+import { faultRoutes, runRoute, runningSimulator, statementFaultRoutes } from '../_kit/admin-routes.js';
 import { FAULT_KINDS, isFaultKind } from './faults.js';
 import { BASE_PATH, simulatorOf } from './simulator.js';
 
@@ -42,6 +42,7 @@ export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { ctx }:
   );
 
   faultRoutes(app, shared);
+  statementFaultRoutes(app, { ...shared, faults: () => simulator().bills.faults });
 
   // The order WeChat holds for an out_trade_no (a charge's order_sn), with its payer page.
   app.get(

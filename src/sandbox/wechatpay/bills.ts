@@ -172,10 +172,10 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
       if (query.tar_type !== undefined && query.tar_type !== 'GZIP')
         return fail('PARAM_ERROR', '参数tar_type不合法');
       const { end } = shanghaiDay(query.bill_date);
-      if (o.ctx.clock.now().getTime() < end.getTime() || faults.take('not_ready')) {
+      if (o.ctx.clock.now().getTime() < end.getTime() || faults.takeFor(query.bill_date, 'not_ready')) {
         return fail('STATEMENT_CREATING', '账单生成中，请稍后再试');
       }
-      const spoil = takeSpoilers(faults);
+      const spoil = takeSpoilers(faults, query.bill_date);
       let rows = await dayRows(query.bill_date);
       const type = query.bill_type ?? 'ALL';
       rows = rows.filter((r) => type === 'ALL' || r.state === type);
