@@ -1,3 +1,4 @@
+import { statementFaultRoutes } from '../_kit/admin-routes.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { SandboxContext } from '../_kit/context.js';
@@ -45,6 +46,8 @@ export async function alipaySandboxAdminRoutes(
   // The mounter's permission check (the gateway's test_helpers permission).
   const guard = { preHandler };
   const tags = ['test helpers'];
+  // The statement faults, at the same path shape as every provider's (/sandbox/<provider>).
+  statementFaultRoutes(app, { path: '/sandbox/alipay', tags, preHandler, faults: () => sim().bills.faults });
 
   app.post(`${base}/faults`, { schema: { tags, body: FaultBody }, ...guard }, async (request, reply) => {
     const body = request.body as {

@@ -237,11 +237,14 @@ export async function billDownloadUrl(sim: AlipaySim, app: SandboxAlipayApp, biz
   const period = billPeriod(biz.bill_date);
   if (!period) reject(isvError('40002', 'isv.invalid-parameter', '参数无效: bill_date'));
   const { faults, feeRatePpm } = sim.statements;
-  if (sim.ctx.clock.now().getTime() < period!.end.getTime() || faults.take('not_ready')) {
+  if (
+    sim.ctx.clock.now().getTime() < period!.end.getTime() ||
+    faults.takeFor(str(biz.bill_date) ?? '', 'not_ready')
+  ) {
     reject(businessError('isp.bill_not_exist', '账单不存在'));
   }
   // Alipay has no hash to spoil: wrong_hash is consumed with the others and does nothing.
-  const spoil = takeSpoilers(faults);
+  const spoil = takeSpoilers(faults, str(biz.bill_date) ?? '');
   let lines = await periodLines(sim, app.appId, period!);
   if (spoil.missingRow) {
     const first = lines.findIndex((l) => l.type === '交易');

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { SandboxContext } from '../_kit/context.js';
 import { JuheError } from '../../domain/errors.js';
-import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
+import { faultRoutes, runRoute, runningSimulator, statementFaultRoutes } from '../_kit/admin-routes.js';
 import { UNIONPAY_FAULT_KINDS, isUnionpayFaultKind } from './faults.js';
 import { BASE_PATH, unionpaySimulatorOf } from './simulator.js';
 
@@ -42,6 +42,7 @@ export async function unionpaySandboxAdminRoutes(
   });
 
   faultRoutes(app, shared);
+  statementFaultRoutes(app, { ...shared, faults: () => simulator().bills.faults });
 
   app.get(
     '/sandbox/unionpay/orders/:orderId',

@@ -102,8 +102,8 @@ export function unionpayBills(p: UnionpayParts, feeRatePpm = 5000): UnionpayBill
     const date = dayOfSettleDate(req.settleDate, now);
     if (!date) refuse(RESP.format);
     const { start, end } = chinaDayRange(date!)!;
-    if (now.getTime() < end.getTime() || faults.take('not_ready')) refuse(RESP.noFile);
-    const spoil = takeSpoilers(faults);
+    if (now.getTime() < end.getTime() || faults.takeFor(date!, 'not_ready')) refuse(RESP.noFile);
+    const spoil = takeSpoilers(faults, date!);
     const found = await settledBetween(p.ctx.db, p.keys.merId, start, end);
     let lines = found.map((t) => {
       const amount = Number(t.txn_amt);
