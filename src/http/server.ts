@@ -43,7 +43,7 @@ import { installFormats } from '../deliveries/formats/index.js';
 import { cashierRoutes } from './cashier/routes.js';
 import { storeQrRoutes } from './payer/store-qr-routes.js';
 import { checkoutRoutes } from './payer/checkout-routes.js';
-import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from '../sandbox/paypal/simulator.js';
+import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from '../sandbox/paypal/index.js';
 import { channelNotificationRoutes } from './channel-notifications.js';
 import { paypalReturnRoutes } from './paypal-return.js';
 

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { SandboxContext } from './_kit/context.js';
 import { alipayDefaultMerchant, alipaySimulator } from './alipay/plugin.js';
 import { lakalaDefaultMerchant, lakalaSimulator, simulatorOf as lakalaOf } from './lakala/simulator.js';
-import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from './paypal/simulator.js';
+import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from './paypal/index.js';
 import { unionpayDefaultMerchant, unionpaySimulator, unionpaySimulatorOf } from './unionpay/simulator.js';
 import {
   wechatpayDefaultMerchant,

@@ -71,6 +71,6 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(wechatpaySandboxAdminRoutes, { ctx: core, guard: requirePermission('test_helpers') });
   await app.register(lakalaSandboxAdminRoutes, { ctx: core });
   await app.register(unionpaySandboxAdminRoutes, { ctx: core });
-  await app.register(paypalSandboxAdminRoutes, { ctx: core });
+  await app.register(paypalSandboxAdminRoutes, { ctx: core, guard: requirePermission('test_helpers') });
   // ROUTES-END
 }
