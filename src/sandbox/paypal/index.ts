@@ -16,6 +16,7 @@ import { loadOrCreatePaypalKeys, type PaypalSandboxKeys } from './keys.js';
 import { type PaypalDelivery, WebhookOutbox } from './notify.js';
 import { type PayerAct, payerRoutes } from './pages.js';
 import { findOrder } from './repository.js';
+import { reportingRoutes } from './reporting.js';
 import { apiPipeline, apiRoutes } from './routes.js';
 import { paypalShapes } from './shapes.js';
 import { payerApproves } from './transitions.js';
@@ -44,6 +45,8 @@ export interface PaypalSimulator extends SandboxSimulator<PaypalSandboxKeys, Pay
       }
     | undefined
   >;
+  /** The reporting API's statement faults. */
+  reporting: ReturnType<typeof reportingRoutes>;
 }
 
 const simulators = simulatorInstances<PaypalSimulator>();
@@ -51,7 +54,8 @@ export const paypalSimulatorOf = simulators.of;
 
 /**
  * The PayPal simulator under /sandbox/paypal: OAuth 2.0 client credentials, Orders v2
- * (create, show, capture), Payments v2 (show capture, refund, show refund), webhook signature postback and the certificate it
+ * (create, show, capture), Payments v2 (show capture, refund, show refund), Transaction
+ * Search (/v1/reporting/transactions), webhook signature postback and the certificate it
  * signs webhooks with; the payer's checkout page; signed webhooks with retries on the
  * business clock; fault injection. This file wires the parts.
  */
@@ -77,6 +81,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
   tokenRoute(app, sim);
   const api = apiPipeline(sim);
   apiRoutes(app, sim, api);
+  const reporting = reportingRoutes(app, sim, api);
 
   const due = dueWork(async () => {
     // Deliveries an answer set off (and those their handlers set off in turn) finish first.
@@ -102,6 +107,7 @@ export async function paypalSimulator(app: FastifyInstance, options: PaypalSimul
     ...sandboxSimulatorBase({ ctx, keys, faults, deliveries: outbox.deliveries, link, due }),
     payerAct,
     follow,
+    reporting,
     async findOrder(orderId) {
       const o = await findOrder(ctx.db, orderId);
       return o
