@@ -20,6 +20,7 @@ import { type ReconciliationTarget, resolveTarget } from './targets.js';
 import { findUnlisted, repairAll, type Repair } from './repair.js';
 import { shanghaiDayRange } from './days.js';
 import { Tally } from './tally.js';
+import { addRow, checkSettlement, emptyTotals } from './settlement.js';
 
 /** Statement lines per batch: one settling statement per kind, a lookup only for what did not match. */
 const BATCH = 10_000;
@@ -71,7 +72,9 @@ export async function reconcileDay(
     statement = await fetchStatement(core, config, scope, options.date);
     const repairs: Repair[] = [];
     let batch: StatementRow[] = [];
+    const totals = emptyTotals();
     for await (const row of statement.rows()) {
+      addRow(totals, row);
       batch.push(row);
       if (batch.length < BATCH) continue;
       rowsRead += await classifyBatch(core, scope, statement.id, batch, tally, repairs);
@@ -83,6 +86,7 @@ export async function reconcileDay(
     await repairAll(core, statement.id, repairs, tally);
     await flush(core, tally);
     await findUnlisted(core, scope, shanghaiDayRange(options.date), statement.id, tally);
+    await checkSettlement(core, run.id, statement, totals, tally);
     await flush(core, tally);
     return await finish(core, run, tally, {
       status: 'completed',

@@ -9,6 +9,7 @@ import {
   shanghaiDateTime,
   shanghaiDay,
   StatementFaults,
+  type StatementSpoilers,
   takeSpoilers,
 } from '../_kit/statement-faults.js';
 import { ordersPaidBetween, refundsSettledBetween } from './repository.js';
@@ -93,8 +94,24 @@ export interface WechatBillsOptions {
 
 /** What the simulator handle offers tests about its statements. */
 export interface WechatBills {
+  /** Faults of the next trade bill. */
   faults: StatementFaults;
+  /** Faults of the next fund-flow bill. */
+  fundFlowFaults: StatementFaults;
   setFeeRate(ppm: number): void;
+  /** The day's payments and refunds as the trade bill lists them (fees at the current rate). */
+  dayRows(date: string): Promise<TradeBillRow[]>;
+  /**
+   * The stranger payments the extra_row fault put in the day's last trade bill, handed once
+   * to the fund-flow bill of that day: WeChat took that money, so the account shows it too.
+   */
+  takeStrangers(date: string): TradeBillRow[];
+  /** Puts a bill's text up for download: its SHA1 and a download_url valid 30 s, spoilt as asked. */
+  offer(
+    text: Buffer,
+    gzip: boolean,
+    spoil: StatementSpoilers,
+  ): { hash_type: string; hash_value: string; download_url: string };
 }
 
 interface Download {
@@ -113,6 +130,12 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
   const faults = new StatementFaults();
   let ppm = o.feeRatePpm ?? 6000;
   const downloads = new Map<string, Download>();
+  const strangers = new Map<string, TradeBillRow[]>();
+  const takeStrangers = (date: string) => {
+    const taken = strangers.get(date) ?? [];
+    strangers.delete(date);
+    return taken;
+  };
   const fail = (code: string, message: string) => ({ status: 400, body: { code, message } });
 
   const dayRows = async (date: string): Promise<TradeBillRow[]> => {
@@ -150,6 +173,20 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
     ];
   };
 
+  const offer: WechatBills['offer'] = (text, gzip, spoil) => {
+    const hash = createHash('sha1').update(text).digest('hex');
+    let body = gzip ? gzipSync(text) : text;
+    if (spoil.corrupt) body = body.subarray(0, Math.max(1, Math.floor(body.length / 2)));
+    const token = randomBytes(16).toString('hex');
+    // WeChat's download_url is valid for 30 seconds.
+    downloads.set(token, { body, expires: o.ctx.clock.now().getTime() + 30_000 });
+    return {
+      hash_type: 'SHA1',
+      hash_value: spoil.wrongHash ? createHash('sha1').update('tampered').digest('hex') : hash,
+      download_url: `${o.publicUrl()}${o.basePath}/v3/billdownload/file?token=${token}`,
+    };
+  };
+
   app.get(
     `${o.basePath}/v3/bill/tradebill`,
     o.v3(async ({ query }) => {
@@ -168,22 +205,13 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
       const type = query.bill_type ?? 'ALL';
       rows = rows.filter((r) => type === 'ALL' || r.state === type);
       if (spoil.missingRow) rows = rows.slice(1);
-      if (spoil.extraRow) rows.push(strangerRow(o.mchid, shanghaiDay(query.bill_date).start, ppm));
+      if (spoil.extraRow) {
+        const stranger = strangerRow(o.mchid, shanghaiDay(query.bill_date).start, ppm);
+        rows.push(stranger);
+        strangers.set(query.bill_date, [stranger]);
+      }
       const text = Buffer.from([...tradeBillLines(rows, ppm)].join('\r\n') + '\r\n', 'utf8');
-      const hash = createHash('sha1').update(text).digest('hex');
-      let body = query.tar_type === 'GZIP' ? gzipSync(text) : text;
-      if (spoil.corrupt) body = body.subarray(0, Math.max(1, Math.floor(body.length / 2)));
-      const token = randomBytes(16).toString('hex');
-      // WeChat's download_url is valid for 30 seconds.
-      downloads.set(token, { body, expires: o.ctx.clock.now().getTime() + 30_000 });
-      return {
-        status: 200,
-        body: {
-          hash_type: 'SHA1',
-          hash_value: spoil.wrongHash ? createHash('sha1').update('tampered').digest('hex') : hash,
-          download_url: `${o.publicUrl()}${o.basePath}/v3/billdownload/file?token=${token}`,
-        },
-      };
+      return { status: 200, body: offer(text, query.tar_type === 'GZIP', spoil) };
     }),
   );
 
@@ -199,7 +227,14 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
     return reply.type('application/octet-stream').send(download.body);
   });
 
-  return { faults, setFeeRate: (next) => void (ppm = next) };
+  return {
+    faults,
+    fundFlowFaults: new StatementFaults(),
+    setFeeRate: (next) => void (ppm = next),
+    dayRows,
+    offer,
+    takeStrangers,
+  };
 }
 
 /** A payment WeChat took that the merchant never ordered (fault `extra_row`). */

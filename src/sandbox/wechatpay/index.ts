@@ -15,6 +15,7 @@ import { signedGet } from './auth.js';
 import { type WechatBills, wechatpayBills } from './bills.js';
 import { BASE_PATH, type DeliveryRecord, type WxSim } from './context.js';
 import { Faults } from './faults.js';
+import { fundFlowRoute } from './fundflow.js';
 import { loadOrCreateKeys, type SandboxKeys } from './keys.js';
 import { callbackDelivery } from './notify.js';
 import { sandboxAppSecret, wechatOauthRoutes } from './oauth.js';
@@ -98,6 +99,7 @@ export async function wechatpaySimulator(
     v3,
     feeRatePpm: options.feeRatePpm,
   });
+  fundFlowRoute(app, BASE_PATH, v3, bills, () => ctx.clock.now());
 
   const callbacks = callbackDelivery(sim);
   const due = dueWork(async () => {
