@@ -26,7 +26,7 @@ import {
   simulatorOf as wechatpaySimulatorOf,
   wechatpayDefaultMerchant,
   wechatpaySimulator,
-} from '../sandbox/wechatpay/simulator.js';
+} from '../sandbox/wechatpay/index.js';
 import {
   lakalaDefaultMerchant,
   lakalaSimulator,
@@ -41,7 +41,7 @@ import { unifiedRoutes } from '../dialects/unified/routes.js';
 import { cashierRoutes } from './cashier/routes.js';
 import { storeQrRoutes } from './payer/store-qr-routes.js';
 import { checkoutRoutes } from './payer/checkout-routes.js';
-import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from '../sandbox/paypal/simulator.js';
+import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from '../sandbox/paypal/index.js';
 import { channelNotificationRoutes } from './channel-notifications.js';
 import { paypalReturnRoutes } from './paypal-return.js';
 import { lazySchemas } from './lazy-schemas.js';

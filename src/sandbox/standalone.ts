@@ -2,13 +2,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { SandboxContext } from './_kit/context.js';
 import { alipayDefaultMerchant, alipaySimulator } from './alipay/index.js';
 import { lakalaDefaultMerchant, lakalaSimulator, simulatorOf as lakalaOf } from './lakala/simulator.js';
-import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from './paypal/simulator.js';
+import { paypalDefaultMerchant, paypalSimulator, paypalSimulatorOf } from './paypal/index.js';
 import { unionpayDefaultMerchant, unionpaySimulator, unionpaySimulatorOf } from './unionpay/simulator.js';
 import {
   wechatpayDefaultMerchant,
   wechatpaySimulator,
   simulatorOf as wechatpayOf,
-} from './wechatpay/simulator.js';
+} from './wechatpay/index.js';
 
 /** What a sandbox portal hands a developer, per provider, in a channel config's vocabulary. */
 export type DefaultMerchants = Record<

@@ -24,7 +24,7 @@ import {
   TOKEN_LIFETIME_S,
   WEBHOOK_RETRY_SCHEDULE_MS,
   paypalSimulatorOf,
-} from '../../src/sandbox/paypal/simulator.js';
+} from '../../src/sandbox/paypal/index.js';
 import { captureLog } from '../support/capture-log.js';
 import { useChannelGateway } from '../support/channel-gateway.js';
 import { deliveredWhenDue, expectFoundByPolling } from '../support/channel-scenarios.js';

@@ -14,7 +14,7 @@ import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
 import { toCharge } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
-import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';

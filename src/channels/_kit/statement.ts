@@ -19,6 +19,28 @@ export interface StatementRow {
   at: Date;
 }
 
+/**
+ * What the provider's record of the merchant's account says of the day (WeChat Pay's
+ * fund-flow bill): the money credited and debited, in minor units. The reconciliation
+ * records it on the run and checks it against the statement's own totals.
+ */
+export interface SettlementSummary {
+  /** Names the record: `wechatpay:fundflowbill:2026-12-06:<sha1>`. */
+  source: string;
+  /** Payments credited (gross). */
+  gross: number;
+  /** Refunds debited. */
+  refunds: number;
+  /** Fees debited, less fees handed back on refunds. */
+  fees: number;
+  /** Everything credited (payments, fees handed back). */
+  income: number;
+  /** Everything debited (refunds, fees). */
+  expense: number;
+  /** income - expense: what the day added to the account. */
+  net: number;
+}
+
 /** A statement fetched and verified: its rows are read from a local copy, line by line. */
 export interface Statement {
   /** Names the file: `wechatpay:tradebill:2026-12-06:<sha1>`; kept on every charge it settles. */
@@ -32,6 +54,8 @@ export interface Statement {
   rows(): AsyncIterable<StatementRow>;
   /** How much of the local copy `rows()` has read so far, 0 to 1, when the statement can tell (a progress bar). */
   progress?(): number;
+  /** The provider's settlement record of the same day, when it keeps one apart from the statement. */
+  settlement?(): Promise<SettlementSummary>;
   /** Removes the local copy. */
   dispose(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { parsePaypalNotification } from './parse-notification.js';
+import { paypalStatement } from './statement.js';
 import type {
   ChannelResult,
   Connector,
@@ -43,6 +44,7 @@ export function paypalConnector(): PaypalConnector {
     query: (ctx) => queryOrder(ctx, true),
     close: closeOrder,
     refund: postRefund,
+    statement: paypalStatement,
     queryRefund,
   };
 }

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { JuheError } from '../../domain/errors.js';
 import type { Statement, StatementContext, StatementRow } from '../_kit/statement.js';
-import { shanghaiTime, spool, statementMinor, trackedLines } from '../_kit/statement-spool.js';
+import { shanghaiTime, spool, type Spooled, statementMinor, trackedLines } from '../_kit/statement-spool.js';
+import { wechatpayFundFlow } from './fundflow.js';
 import { clientFor, type Merchant, merchantFor } from './client.js';
 import { authorizationHeader, lines, nonce, rsaSign, wallSeconds } from './protocol.js';
 
@@ -17,31 +18,7 @@ const NOT_READY = new Set(['STATEMENT_CREATING', 'NO_STATEMENT_EXIST']);
  */
 export async function wechatpayStatement(ctx: StatementContext): Promise<Statement> {
   const m = merchantFor(ctx.config);
-  let announced: { hash_type?: string; hash_value?: string; download_url?: string };
-  try {
-    const answer = await clientFor(m)
-      .chain('v3/bill/tradebill')
-      .get({ params: { bill_date: ctx.date, bill_type: 'ALL', tar_type: 'GZIP' } });
-    announced = answer.data ?? {};
-  } catch (error) {
-    const code = codeOf(error);
-    if (code && NOT_READY.has(code)) {
-      throw new JuheError('statement_not_ready', `WeChat Pay has no bill for ${ctx.date} yet (${code})`);
-    }
-    throw new JuheError(
-      'channel_error',
-      `WeChat Pay refused the bill request: ${code ?? (error as Error).message}`,
-    );
-  }
-  if (announced.hash_type !== 'SHA1' || !announced.hash_value || !announced.download_url) {
-    throw new JuheError('statement_invalid', 'WeChat Pay announced a bill without download_url or SHA1 hash');
-  }
-  const response = await download(m, announced.download_url);
-  const file = await spool(Readable.fromWeb(response as never), createGunzip());
-  if (file.sha1 !== announced.hash_value.toLowerCase()) {
-    await file.dispose();
-    throw new JuheError('statement_invalid', `WeChat Pay's bill of ${ctx.date} does not match its SHA1 hash`);
-  }
+  const file = await fetchBill(m, 'tradebill', { bill_date: ctx.date, bill_type: 'ALL', tar_type: 'GZIP' });
   let fraction = () => 0;
   return {
     id: `wechatpay:tradebill:${ctx.date}:${file.sha1}`,
@@ -51,11 +28,57 @@ export async function wechatpayStatement(ctx: StatementContext): Promise<Stateme
       return tradeBillRows(read.lines);
     },
     progress: () => fraction(),
+    settlement: () => wechatpayFundFlow(m, ctx.date),
     dispose: file.dispose,
   };
 }
 
-async function download(m: Merchant, url: string): Promise<ReadableStream<Uint8Array>> {
+/**
+ * Asks for a bill (`v3/bill/tradebill` or `v3/bill/fundflowbill`) through the official
+ * client, so the answer's signature is verified; downloads it from its download_url and
+ * gunzips it to a temporary file whose SHA1 must be the announced hash_value.
+ */
+export async function fetchBill(
+  m: Merchant,
+  kind: 'tradebill' | 'fundflowbill',
+  params: Record<string, string>,
+): Promise<Spooled> {
+  let announced: { hash_type?: string; hash_value?: string; download_url?: string };
+  try {
+    const answer = await clientFor(m).chain(`v3/bill/${kind}`).get({ params });
+    announced = answer.data ?? {};
+  } catch (error) {
+    const code = codeOf(error);
+    if (code && NOT_READY.has(code)) {
+      throw new JuheError(
+        'statement_not_ready',
+        `WeChat Pay has no ${kind} for ${params.bill_date} yet (${code})`,
+      );
+    }
+    throw new JuheError(
+      'channel_error',
+      `WeChat Pay refused the ${kind} request: ${code ?? (error as Error).message}`,
+    );
+  }
+  if (announced.hash_type !== 'SHA1' || !announced.hash_value || !announced.download_url) {
+    throw new JuheError(
+      'statement_invalid',
+      `WeChat Pay announced a ${kind} without download_url or SHA1 hash`,
+    );
+  }
+  const response = await download(m, announced.download_url);
+  const file = await spool(Readable.fromWeb(response as never), createGunzip());
+  if (file.sha1 !== announced.hash_value.toLowerCase()) {
+    await file.dispose();
+    throw new JuheError(
+      'statement_invalid',
+      `WeChat Pay's ${kind} of ${params.bill_date} does not match its SHA1 hash`,
+    );
+  }
+  return file;
+}
+
+export async function download(m: Merchant, url: string): Promise<ReadableStream<Uint8Array>> {
   const target = new URL(url);
   const timestamp = String(wallSeconds());
   const nonceStr = nonce(32);

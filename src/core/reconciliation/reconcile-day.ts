@@ -23,6 +23,7 @@ import { findUnlisted, repairAll, type Repair } from './repair.js';
 import { shanghaiDayRange } from './days.js';
 import { keyedByOrderSn } from './statement-keys.js';
 import { Tally } from './tally.js';
+import { addRow, checkSettlement, emptyTotals } from './settlement.js';
 
 /** Statement lines per batch: one settling statement per kind, a lookup only for what did not match. */
 const BATCH = 10_000;
@@ -92,9 +93,11 @@ export async function reconcileDay(
       // Awaited by `settled`; this only keeps a failure from being reported as unhandled meanwhile.
       inFlight.catch(() => {});
     };
+    const totals = emptyTotals();
     try {
       let batch: StatementRow[] = [];
       for await (const row of statement.rows()) {
+        addRow(totals, row);
         batch.push(row);
         if (batch.length < BATCH) continue;
         await settled();
@@ -115,6 +118,7 @@ export async function reconcileDay(
     await repairAll(core, statement.id, repairs, tally);
     await flush(core, tally);
     await findUnlisted(core, scope, shanghaiDayRange(options.date), statement.id, tally);
+    await checkSettlement(core, run.id, statement, totals, tally);
     await flush(core, tally);
     return await finish(core, run, tally, {
       status: 'completed',

@@ -68,9 +68,9 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(storeCredentialRoutes, { core });
   await app.register(userRoutes, { core });
   await app.register(alipaySandboxAdminRoutes, { ctx: core, preHandler: requirePermission('test_helpers') });
-  await app.register(wechatpaySandboxAdminRoutes, { ctx: core });
+  await app.register(wechatpaySandboxAdminRoutes, { ctx: core, guard: requirePermission('test_helpers') });
   await app.register(lakalaSandboxAdminRoutes, { ctx: core, guard: requirePermission('test_helpers') });
   await app.register(unionpaySandboxAdminRoutes, { ctx: core, guard: requirePermission('test_helpers') });
-  await app.register(paypalSandboxAdminRoutes, { ctx: core });
+  await app.register(paypalSandboxAdminRoutes, { ctx: core, guard: requirePermission('test_helpers') });
   // ROUTES-END
 }

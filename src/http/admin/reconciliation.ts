@@ -21,6 +21,8 @@ const CLASSES = [
   'amount_mismatch',
   'status_mismatch',
   'refund_mismatch',
+  'settlement_mismatch',
+  'settlement_unavailable',
 ] as const;
 const ProviderName = Type.Union(PROVIDERS.map((p) => Type.Literal(p)));
 

@@ -1,21 +1,23 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { SandboxContext } from '../_kit/context.js';
 import { JuheError } from '../../domain/errors.js';
-import { requirePermission } from '../../http/admin/kit.js';
 import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
 import { PAYPAL_FAULT_KINDS, isPaypalFaultKind } from './faults.js';
-import { PAYPAL_BASE_PATH, paypalSimulatorOf } from './simulator.js';
+import { PAYPAL_BASE_PATH, paypalSimulatorOf } from './index.js';
 
 /**
- * Admin API for the PayPal simulator (test helpers permission): the REST app's public
+ * Admin API for the PayPal simulator (the mounter passes its guard: test helpers): the REST app's public
  * identity (client id, webhook id, certificate URL: never the secret or the signing key),
  * fault injection, an order's state with its approve link, and a manual run of due work.
  */
-export async function paypalSandboxAdminRoutes(app: FastifyInstance, { ctx }: { ctx: SandboxContext }) {
+export async function paypalSandboxAdminRoutes(
+  app: FastifyInstance,
+  { ctx, guard: preHandler }: { ctx: SandboxContext; guard: preHandlerAsyncHookHandler },
+) {
   const simulator = runningSimulator(() => paypalSimulatorOf(ctx), 'PayPal');
   const tags = ['test helpers'];
-  const guard = { preHandler: requirePermission('test_helpers') };
+  const guard = { preHandler };
   const shared = {
     path: '/sandbox/paypal',
     kinds: PAYPAL_FAULT_KINDS,

@@ -1,62 +1,22 @@
-import { formatPaypalAmount, paypalTime } from '../../channels/paypal/protocol.js';
+import { money, paypalTime } from './codec.js';
 import type { PaypalSandboxKeys } from './keys.js';
+import type { OrderRow, RefundRow } from './repository.js';
 
-/** A row of ppsim_orders: one order, its purchase unit and its (single, final) capture. */
-export interface OrderRow {
-  id: string;
-  client_id: string;
-  intent: string;
-  status: string;
-  reference_id: string | null;
-  custom_id: string | null;
-  invoice_id: string | null;
-  description: string | null;
-  currency: string;
-  amount: string | number;
-  return_url: string | null;
-  cancel_url: string | null;
-  payer_id: string | null;
-  payer_email: string | null;
-  capture_id: string | null;
-  capture_status: string | null;
-  capture_reason: string | null;
-  captured_at: Date | string | null;
-  approved_at: Date | string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
+/** PayPal's fee on a capture in the sandbox: 3.49% of the gross, rounded down to the minor unit. */
+export const captureFee = (amount: number): number => Math.floor((amount * 349) / 10_000);
 
-export interface RefundRow {
-  id: string;
-  capture_id: string;
-  order_id: string;
-  amount: string | number;
-  currency: string;
-  status: string;
-  outcome: string;
-  custom_id: string | null;
-  invoice_id: string | null;
-  note_to_payer: string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
-
-const time = (v: Date | string) => paypalTime(new Date(v));
+const time = (v: Date) => paypalTime(new Date(v));
 
 /**
  * The JSON PayPal answers for orders, captures and refunds (and puts in webhook resources),
  * with HATEOAS links under the simulator's base URL, read at each call.
  */
 export function paypalShapes(base: () => string, keys: PaypalSandboxKeys) {
-  const money = (minor: number, currency: string) => ({
-    currency_code: currency,
-    value: formatPaypalAmount(minor, currency),
-  });
   const approveUrl = (id: string) => `${base()}/checkoutnow?token=${id}`;
 
   const captureJson = (o: OrderRow) => {
     const amount = Number(o.amount);
-    const fee = Math.floor((amount * 349) / 10_000);
+    const fee = captureFee(amount);
     return {
       id: o.capture_id,
       status: o.capture_status,

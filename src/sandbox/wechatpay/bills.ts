@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SandboxContext } from '../_kit/context.js';
 import {
   decimalOf,
@@ -9,8 +9,11 @@ import {
   shanghaiDateTime,
   shanghaiDay,
   StatementFaults,
+  type StatementSpoilers,
   takeSpoilers,
 } from '../_kit/statement-faults.js';
+import { ordersPaidBetween, refundsSettledBetween } from './repository.js';
+import type { V3 } from './routes.js';
 
 /** The v3 tradebill (ALL) columns, in WeChat's order. */
 export const TRADEBILL_COLUMNS = [
@@ -76,10 +79,6 @@ export function* tradeBillLines(rows: Iterable<TradeBillRow>, ppm: number): Gene
     .join(',');
 }
 
-type V3 = (
-  handler: (c: { query: any }) => Promise<{ status: number; body?: unknown }>,
-) => (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
-
 export interface WechatBillsOptions {
   ctx: SandboxContext;
   basePath: string;
@@ -95,8 +94,24 @@ export interface WechatBillsOptions {
 
 /** What the simulator handle offers tests about its statements. */
 export interface WechatBills {
+  /** Faults of the next trade bill. */
   faults: StatementFaults;
+  /** Faults of the next fund-flow bill. */
+  fundFlowFaults: StatementFaults;
   setFeeRate(ppm: number): void;
+  /** The day's payments and refunds as the trade bill lists them (fees at the current rate). */
+  dayRows(date: string): Promise<TradeBillRow[]>;
+  /**
+   * The stranger payments the extra_row fault put in the day's last trade bill, handed once
+   * to the fund-flow bill of that day: WeChat took that money, so the account shows it too.
+   */
+  takeStrangers(date: string): TradeBillRow[];
+  /** Puts a bill's text up for download: its SHA1 and a download_url valid 30 s, spoilt as asked. */
+  offer(
+    text: Buffer,
+    gzip: boolean,
+    spoil: StatementSpoilers,
+  ): { hash_type: string; hash_value: string; download_url: string };
 }
 
 interface Download {
@@ -115,26 +130,22 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
   const faults = new StatementFaults();
   let ppm = o.feeRatePpm ?? 6000;
   const downloads = new Map<string, Download>();
+  const strangers = new Map<string, TradeBillRow[]>();
+  const takeStrangers = (date: string) => {
+    const taken = strangers.get(date) ?? [];
+    strangers.delete(date);
+    return taken;
+  };
   const fail = (code: string, message: string) => ({ status: 400, body: { code, message } });
 
   const dayRows = async (date: string): Promise<TradeBillRow[]> => {
     const { start, end } = shanghaiDay(date);
-    const orders = await o.ctx.db.query<Record<string, any>>(
-      `SELECT * FROM wxsim_orders WHERE mchid = $1 AND trade_state = 'SUCCESS'
-         AND success_time >= $2 AND success_time < $3 ORDER BY success_time, out_trade_no`,
-      [o.mchid, start, end],
-    );
-    const refunds = await o.ctx.db.query<Record<string, any>>(
-      `SELECT r.*, o.appid, o.payer_openid, o.trade_type, o.description, o.attach, o.total AS order_total
-         FROM wxsim_refunds r JOIN wxsim_orders o ON o.mchid = r.mchid AND o.out_trade_no = r.out_trade_no
-        WHERE r.mchid = $1 AND r.status = 'SUCCESS' AND r.success_time >= $2 AND r.success_time < $3
-        ORDER BY r.success_time, r.refund_id`,
-      [o.mchid, start, end],
-    );
-    const common = (r: Record<string, any>) => ({
+    const orders = await ordersPaidBetween(o.ctx.db, o.mchid, start, end);
+    const refunds = await refundsSettledBetween(o.ctx.db, o.mchid, start, end);
+    const common = (r: (typeof orders)[number] | (typeof refunds)[number]) => ({
       appid: r.appid,
       mchid: r.mchid,
-      transactionId: r.transaction_id,
+      transactionId: r.transaction_id ?? '',
       outTradeNo: r.out_trade_no,
       openid: r.payer_openid ?? '',
       tradeType: r.trade_type,
@@ -144,14 +155,14 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
     return [
       ...orders.map((r) => ({
         ...common(r),
-        time: new Date(r.success_time),
+        time: new Date(r.success_time!),
         state: 'SUCCESS' as const,
         total: Number(r.total),
         fee: feeAt(Number(r.total), ppm),
       })),
       ...refunds.map((r) => ({
         ...common(r),
-        time: new Date(r.success_time),
+        time: new Date(r.success_time!),
         state: 'REFUND' as const,
         total: Number(r.order_total),
         refundId: r.refund_id,
@@ -160,6 +171,20 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
         fee: -feeAt(Number(r.refund), ppm),
       })),
     ];
+  };
+
+  const offer: WechatBills['offer'] = (text, gzip, spoil) => {
+    const hash = createHash('sha1').update(text).digest('hex');
+    let body = gzip ? gzipSync(text) : text;
+    if (spoil.corrupt) body = body.subarray(0, Math.max(1, Math.floor(body.length / 2)));
+    const token = randomBytes(16).toString('hex');
+    // WeChat's download_url is valid for 30 seconds.
+    downloads.set(token, { body, expires: o.ctx.clock.now().getTime() + 30_000 });
+    return {
+      hash_type: 'SHA1',
+      hash_value: spoil.wrongHash ? createHash('sha1').update('tampered').digest('hex') : hash,
+      download_url: `${o.publicUrl()}${o.basePath}/v3/billdownload/file?token=${token}`,
+    };
   };
 
   app.get(
@@ -180,22 +205,13 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
       const type = query.bill_type ?? 'ALL';
       rows = rows.filter((r) => type === 'ALL' || r.state === type);
       if (spoil.missingRow) rows = rows.slice(1);
-      if (spoil.extraRow) rows.push(strangerRow(o.mchid, shanghaiDay(query.bill_date).start, ppm));
+      if (spoil.extraRow) {
+        const stranger = strangerRow(o.mchid, shanghaiDay(query.bill_date).start, ppm);
+        rows.push(stranger);
+        strangers.set(query.bill_date, [stranger]);
+      }
       const text = Buffer.from([...tradeBillLines(rows, ppm)].join('\r\n') + '\r\n', 'utf8');
-      const hash = createHash('sha1').update(text).digest('hex');
-      let body = query.tar_type === 'GZIP' ? gzipSync(text) : text;
-      if (spoil.corrupt) body = body.subarray(0, Math.max(1, Math.floor(body.length / 2)));
-      const token = randomBytes(16).toString('hex');
-      // WeChat's download_url is valid for 30 seconds.
-      downloads.set(token, { body, expires: o.ctx.clock.now().getTime() + 30_000 });
-      return {
-        status: 200,
-        body: {
-          hash_type: 'SHA1',
-          hash_value: spoil.wrongHash ? createHash('sha1').update('tampered').digest('hex') : hash,
-          download_url: `${o.publicUrl()}${o.basePath}/v3/billdownload/file?token=${token}`,
-        },
-      };
+      return { status: 200, body: offer(text, query.tar_type === 'GZIP', spoil) };
     }),
   );
 
@@ -211,7 +227,14 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
     return reply.type('application/octet-stream').send(download.body);
   });
 
-  return { faults, setFeeRate: (next) => void (ppm = next) };
+  return {
+    faults,
+    fundFlowFaults: new StatementFaults(),
+    setFeeRate: (next) => void (ppm = next),
+    dayRows,
+    offer,
+    takeStrangers,
+  };
 }
 
 /** A payment WeChat took that the merchant never ordered (fault `extra_row`). */

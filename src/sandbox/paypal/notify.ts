@@ -9,12 +9,9 @@ import {
 } from '../_kit/notice-delivery.js';
 import { queueUnderFaults } from '../_kit/notice-faults.js';
 import { reachMerchant } from '../_kit/reach.js';
-import {
-  WEBHOOK_AUTH_ALGO,
-  paypalTime,
-  signWebhook,
-  webhookSignedMessage,
-} from '../../channels/paypal/protocol.js';
+import { paypalTime } from './codec.js';
+import { insertWebhook } from './repository.js';
+import { signedMessage, signMessage, WEBHOOK_AUTH_ALGO } from './sign.js';
 import type { SandboxContext } from '../_kit/context.js';
 import type { Queryable } from '../../db/db.js';
 import type { PaypalFaults } from './faults.js';
@@ -113,11 +110,16 @@ export class WebhookOutbox {
       faults: this.o.faults,
       now,
       insert: ({ status, nextAt, flags }) =>
-        q.query(
-          `INSERT INTO ppsim_webhooks (id, event_type, url, body, status, next_at, flags, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [id, eventType, this.webhookUrl(), body, status, nextAt, flags, now],
-        ),
+        insertWebhook(q, {
+          id,
+          event_type: eventType,
+          url: this.webhookUrl(),
+          body,
+          status,
+          next_at: nextAt,
+          flags,
+          created_at: now,
+        }),
     });
     return id;
   }
@@ -147,13 +149,13 @@ export class WebhookOutbox {
     const transmissionId = randomUUID();
     const transmissionTime = paypalTime(new Date());
     const signer = forged ? this.forgeKey() : this.signingKey;
-    const message = webhookSignedMessage(transmissionId, transmissionTime, this.o.keys.webhookId, body);
+    const message = signedMessage(transmissionId, transmissionTime, this.o.keys.webhookId, body);
     return {
       'content-type': 'application/json',
       'user-agent': 'PayPal/AUHD-214.0-58844304',
       'paypal-transmission-id': transmissionId,
       'paypal-transmission-time': transmissionTime,
-      'paypal-transmission-sig': signWebhook(message, signer),
+      'paypal-transmission-sig': signMessage(message, signer),
       'paypal-cert-url': this.certUrl(),
       'paypal-auth-algo': WEBHOOK_AUTH_ALGO,
     };
