@@ -41,6 +41,15 @@ import { type SandboxKeys, loadOrCreateKeys } from './keys.js';
 import { sandboxAppSecret, wechatOauthRoutes } from './oauth.js';
 import { payerPage } from './pages.js';
 import { type WechatBills, wechatpayBills } from './bills.js';
+import {
+  PartnerError,
+  type PartnerOrder,
+  bindSandboxSubMerchant,
+  partnerShape,
+  refundMerchant,
+  refundMerchantFields,
+  wechatpayPartnerRoutes,
+} from './routes-partner.js';
 
 export const BASE_PATH = '/sandbox/wechatpay';
 
@@ -88,6 +97,10 @@ interface OrderRow {
   time_expire: Date | string | null;
   success_time: Date | string | null;
   created_at: Date | string;
+  /** Service-provider orders (routes-partner.ts): mchid is then the sub_mchid. */
+  sp_mchid: string | null;
+  sub_appid: string | null;
+  openid_kind: string | null;
 }
 
 interface RefundRow {
@@ -139,6 +152,14 @@ const date = (v: Date | string | null): Date | null => (v === null ? null : new 
 
 /** The simulator's handle: what tests, the admin API and the test helper act through. */
 export interface WechatpaySimulator extends SandboxSimulator<SandboxKeys, Faults, DeliveryRecord> {
+  /**
+   * Binds a sub-merchant (and the appids it may name as sub_appid) to the default merchant
+   * as its service provider; undefined if another provider holds it.
+   */
+  bindSubMerchant(
+    subMchid: string,
+    subAppids?: string[],
+  ): Promise<{ subMchid: string; spMchid: string; subAppids: string[] } | undefined>;
   /** The payer pays / declines an order, as on the payer page. */
   payerAct(
     mchid: string,
@@ -242,7 +263,7 @@ export async function wechatpaySimulator(
     try {
       answer = await handler({ body, params: request.params, query: request.query });
     } catch (error) {
-      if (!(error instanceof WxError)) throw error;
+      if (!(error instanceof WxError || error instanceof PartnerError)) throw error;
       answer = { status: error.status, body: { code: error.code, message: error.message } };
     }
     const slow = faults.take('timeout');
@@ -275,7 +296,7 @@ export async function wechatpaySimulator(
   const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
   // ---- orders (v3) ----
-  const orderJson = async (q: Queryable, o: OrderRow) => {
+  const directOrderJson = async (q: Queryable, o: OrderRow) => {
     const refunded = await refundedTotal(q, o.mchid, o.out_trade_no);
     const paid = o.trade_state === 'SUCCESS';
     const state = paid && refunded > 0 ? 'REFUND' : o.trade_state;
@@ -296,6 +317,8 @@ export async function wechatpaySimulator(
         : { total, currency: o.currency },
     };
   };
+  // A service provider's order answers (and calls back) in the partner shape.
+  const orderJson = async (q: Queryable, o: OrderRow) => partnerShape(await directOrderJson(q, o), o);
 
   const refundedTotal = async (q: Queryable, mchid: string, outTradeNo: string) => {
     const [row] = await q.query<{ sum: string | number }>(
@@ -313,14 +336,18 @@ export async function wechatpaySimulator(
       )
     )[0];
 
-  const createOrder = async (kind: string, b: any) => {
+  const createOrder = async (kind: string, b: any, partner?: PartnerOrder) => {
     const tradeType = TRADE_TYPES[kind];
     if (!tradeType) throw new WxError(404, 'NOT_FOUND', '无效的请求地址');
-    param(typeof b.appid === 'string' && b.appid.length > 0, '缺少参数appid');
-    param(typeof b.mchid === 'string' && b.mchid.length > 0, '缺少参数mchid');
-    if (b.mchid !== keys.merchant.mchid) throw new WxError(400, 'MCH_NOT_EXISTS', '商户号不存在');
-    if (b.appid !== keys.merchant.appid)
-      throw new WxError(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
+    // A partner order's merchants were checked by routes-partner.ts; it is kept under sub_mchid.
+    if (!partner) {
+      param(typeof b.appid === 'string' && b.appid.length > 0, '缺少参数appid');
+      param(typeof b.mchid === 'string' && b.mchid.length > 0, '缺少参数mchid');
+      if (b.mchid !== keys.merchant.mchid) throw new WxError(400, 'MCH_NOT_EXISTS', '商户号不存在');
+      if (b.appid !== keys.merchant.appid)
+        throw new WxError(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
+    }
+    const mchid: string = partner ? partner.subMchid : b.mchid;
     param(
       typeof b.description === 'string' && b.description.length > 0 && b.description.length <= 127,
       '参数description不合法',
@@ -343,8 +370,8 @@ export async function wechatpaySimulator(
     }
     if (b.attach !== undefined)
       param(typeof b.attach === 'string' && b.attach.length <= 128, '参数attach不合法');
-    let openid: string | null = null;
-    if (tradeType === 'JSAPI') {
+    let openid: string | null = partner?.openid ?? null;
+    if (tradeType === 'JSAPI' && !partner) {
       param(typeof b.payer?.openid === 'string' && b.payer.openid.length > 0, '缺少参数payer.openid');
       openid = b.payer.openid;
     }
@@ -360,10 +387,11 @@ export async function wechatpaySimulator(
       openid,
       b.notify_url,
       b.attach ?? null,
+      ...(partner ? [partner.subAppid] : []),
     ]);
     const now = ctx.clock.now();
     const row = await ctx.db.tx(async (q) => {
-      const existing = await findOrder(q, b.mchid, b.out_trade_no, true);
+      const existing = await findOrder(q, mchid, b.out_trade_no, true);
       if (existing) {
         if (existing.trade_state === 'SUCCESS') throw new WxError(400, 'ORDERPAID', '该订单已支付');
         if (existing.trade_state === 'CLOSED' || existing.trade_state === 'REVOKED') {
@@ -380,10 +408,11 @@ export async function wechatpaySimulator(
           : `wx${compactCst(now)}${randomBytes(10).toString('hex')}`;
       const [created] = await q.query<OrderRow>(
         `INSERT INTO wxsim_orders (mchid, out_trade_no, appid, trade_type, description, total, currency, payer_openid,
-           notify_url, attach, fingerprint, trade_state, trade_state_desc, prepay_id, pay_code, time_expire, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'CNY', $7, $8, $9, $10, 'NOTPAY', $11, $12, $13, $14, $15, $15) RETURNING *`,
+           notify_url, attach, fingerprint, trade_state, trade_state_desc, prepay_id, pay_code, time_expire, created_at, updated_at,
+           sp_mchid, sub_appid, openid_kind)
+         VALUES ($1, $2, $3, $4, $5, $6, 'CNY', $7, $8, $9, $10, 'NOTPAY', $11, $12, $13, $14, $15, $15, $16, $17, $18) RETURNING *`,
         [
-          b.mchid,
+          mchid,
           b.out_trade_no,
           b.appid,
           tradeType,
@@ -398,6 +427,9 @@ export async function wechatpaySimulator(
           code,
           expire ?? null,
           now,
+          partner?.spMchid ?? null,
+          partner?.subAppid ?? null,
+          partner?.openidKind ?? null,
         ],
       );
       return created;
@@ -407,6 +439,20 @@ export async function wechatpaySimulator(
     if (tradeType === 'MWEB') return { status: 200, body: { h5_url: `${base}/h5/${row.pay_code}` } };
     return { status: 200, body: { prepay_id: row.prepay_id } };
   };
+
+  async function closeOrder(mchid: string, outTradeNo: string): Promise<void> {
+    await ctx.db.tx(async (q) => {
+      const order = await findOrder(q, mchid, outTradeNo, true);
+      if (!order) throw new WxError(404, 'ORDER_NOT_EXIST', '订单不存在');
+      if (order.trade_state === 'SUCCESS') throw new WxError(400, 'ORDERPAID', '订单已支付');
+      if (order.trade_state === 'CLOSED') return;
+      await q.query(
+        `UPDATE wxsim_orders SET trade_state = 'CLOSED', trade_state_desc = $3, updated_at = $4
+         WHERE mchid = $1 AND out_trade_no = $2`,
+        [mchid, outTradeNo, STATE_DESC.CLOSED, ctx.clock.now()],
+      );
+    });
+  }
 
   const requireMchidQuery = (query: any) => {
     param(typeof query?.mchid === 'string' && query.mchid.length > 0, '缺少参数mchid');
@@ -446,20 +492,25 @@ export async function wechatpaySimulator(
     v3(async ({ params, body }) => {
       param(typeof body.mchid === 'string', '缺少参数mchid');
       if (body.mchid !== keys.merchant.mchid) throw new WxError(400, 'MCH_NOT_EXISTS', '商户号不存在');
-      await ctx.db.tx(async (q) => {
-        const order = await findOrder(q, body.mchid, params.no, true);
-        if (!order) throw new WxError(404, 'ORDER_NOT_EXIST', '订单不存在');
-        if (order.trade_state === 'SUCCESS') throw new WxError(400, 'ORDERPAID', '订单已支付');
-        if (order.trade_state === 'CLOSED') return;
-        await q.query(
-          `UPDATE wxsim_orders SET trade_state = 'CLOSED', trade_state_desc = $3, updated_at = $4
-           WHERE mchid = $1 AND out_trade_no = $2`,
-          [body.mchid, params.no, STATE_DESC.CLOSED, ctx.clock.now()],
-        );
-      });
+      await closeOrder(body.mchid, params.no);
       return { status: 204 };
     }),
   );
+
+  // The service provider's API (routes-partner.ts), over the same orders.
+  await wechatpayPartnerRoutes(app, {
+    ctx,
+    basePath: BASE_PATH,
+    spMchid: keys.merchant.mchid,
+    spAppid: keys.merchant.appid,
+    v3,
+    createOrder,
+    orderJson: async (mchid, outTradeNo) => {
+      const order = await findOrder(ctx.db, mchid, outTradeNo);
+      return order ? orderJson(ctx.db, order) : undefined;
+    },
+    closeOrder,
+  });
 
   // ---- refunds (v3) ----
   const refundJson = (r: RefundRow) => {
@@ -510,7 +561,8 @@ export async function wechatpaySimulator(
           typeof b.notify_url === 'string' && /^https?:\/\/[^?#]+$/.test(b.notify_url),
           '参数notify_url不合法',
         );
-      const mchid = keys.merchant.mchid;
+      // A service provider refunds for a bound sub-merchant by naming its sub_mchid.
+      const mchid = await refundMerchant(ctx.db, keys.merchant.mchid, b.sub_mchid);
       const now = ctx.clock.now();
       const abnormal = faults.take('refund_abnormal');
       const row = await ctx.db.tx(async (q) => {
@@ -570,10 +622,10 @@ export async function wechatpaySimulator(
 
   app.get(
     `${BASE_PATH}/v3/refund/domestic/refunds/:no`,
-    v3(async ({ params }) => {
+    v3(async ({ params, query }) => {
       const [row] = await ctx.db.query<RefundRow>(
         'SELECT * FROM wxsim_refunds WHERE mchid = $1 AND out_refund_no = $2',
-        [keys.merchant.mchid, params.no],
+        [await refundMerchant(ctx.db, keys.merchant.mchid, query?.sub_mchid), params.no],
       );
       if (!row) throw new WxError(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
       return { status: 200, body: refundJson(row) };
@@ -884,7 +936,7 @@ export async function wechatpaySimulator(
           ok ? 'REFUND.SUCCESS' : 'REFUND.ABNORMAL',
           'refund',
           {
-            mchid: settled.mchid,
+            ...(await refundMerchantFields(q, settled.mchid)),
             out_trade_no: settled.out_trade_no,
             transaction_id: settled.transaction_id,
             out_refund_no: settled.out_refund_no,
@@ -1027,6 +1079,8 @@ export async function wechatpaySimulator(
     ...sandboxSimulatorBase({ ctx, keys, faults, deliveries, link, due }),
     payerAct,
     bills,
+    bindSubMerchant: (subMchid, subAppids = []) =>
+      bindSandboxSubMerchant(ctx, keys.merchant.mchid, subMchid, subAppids),
     findOrderByOutTradeNo: async (outTradeNo) => {
       const [row] = await ctx.db.query<OrderRow>('SELECT * FROM wxsim_orders WHERE out_trade_no = $1', [
         outTradeNo,
