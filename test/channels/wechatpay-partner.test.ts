@@ -20,6 +20,8 @@ import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { findRefund } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { createStore } from '../../src/core/apps/stores.js';
+import { Mct1Client } from '../dialects/store-client.js';
 import { useChannelGateway } from '../support/channel-gateway.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';
@@ -209,6 +211,41 @@ describe.each(engines())('wechatpay service-provider mode against the simulator 
     const c = await charge('jsapi', { extra: { openid: 'oSpOpenid00000000000001' } });
     expect(await order(c)).toMatchObject({ sub_appid: null, openid_kind: 'sp_openid' });
     expect((c.credential!.jsapi as Record<string, string>).appId).toBe(sim.keys.merchant.appid);
+  });
+
+  it("store JSAPI: the store's sub_appid becomes the order's sub_appid; trade_account is the sub_openid", async () => {
+    const made = await createStore(core.db, core, {
+      appId: gateway.appId,
+      name: '银行门店',
+      livemode: false,
+    });
+    const till = new Mct1Client(server.url, made.openId, made.openKey, () =>
+      Math.floor(core.clock.now().getTime() / 1000),
+    );
+    const res = await till.call('payorder', {
+      out_no: `SPSTORE${n++}`,
+      pmt_tag: 'WeixinBERL',
+      original_amount: 990,
+      trade_amount: 990,
+      JSAPI: 1,
+      sub_appid: STORE_MINI_APPID,
+      sub_openid: 'oStoreSubOpenid00000001',
+    });
+    expect(res.body.errcode, JSON.stringify(res.body)).toBe(0);
+    const [row] = await core.db.query('SELECT * FROM wxsim_orders WHERE out_trade_no = $1', [
+      res.data.ord_no,
+    ]);
+    expect(row).toMatchObject({
+      mchid: SUB_MCHID,
+      sub_appid: STORE_MINI_APPID,
+      openid_kind: 'sub_openid',
+      payer_openid: 'oStoreSubOpenid00000001',
+    });
+    expect(res.data.appId).toBe(STORE_MINI_APPID);
+    expect(res.data.trade_account ?? null).toBeNull();
+    await sim.payerAct(SUB_MCHID, res.data.ord_no, 'pay');
+    const view = await till.call('order/view', { ord_no: res.data.ord_no });
+    expect(view.data).toMatchObject({ status: '1', trade_account: 'oStoreSubOpenid00000001' });
   });
 
   it('app: made under the Open Platform appid (app_appid), paid to the sub-merchant', async () => {
