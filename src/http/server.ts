@@ -26,7 +26,7 @@ import {
   simulatorOf as wechatpaySimulatorOf,
   wechatpayDefaultMerchant,
   wechatpaySimulator,
-} from '../sandbox/wechatpay/simulator.js';
+} from '../sandbox/wechatpay/index.js';
 import {
   lakalaDefaultMerchant,
   lakalaSimulator,

@@ -8,7 +8,7 @@ import {
   wechatpayDefaultMerchant,
   wechatpaySimulator,
   simulatorOf as wechatpayOf,
-} from './wechatpay/simulator.js';
+} from './wechatpay/index.js';
 
 /** What a sandbox portal hands a developer, per provider, in a channel config's vocabulary. */
 export type DefaultMerchants = Record<

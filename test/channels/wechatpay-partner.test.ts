@@ -19,7 +19,7 @@ import { syncChargeFromChannel } from '../../src/core/payments/sync-from-channel
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import { findRefund } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
-import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import { createStore } from '../../src/core/apps/stores.js';
 import { Mct1Client } from '../dialects/store-client.js';
 import { useChannelGateway } from '../support/channel-gateway.js';

@@ -32,7 +32,7 @@ import {
   CALLBACK_RETRY_SCHEDULE_MS,
   type WechatpaySimulator,
   simulatorOf,
-} from '../../src/sandbox/wechatpay/simulator.js';
+} from '../../src/sandbox/wechatpay/index.js';
 import { pollDue } from '../../src/core/payments/poll.js';
 import { selfSignedCertificate } from '../../src/sandbox/wechatpay/x509.js';
 import { captureLog } from '../support/capture-log.js';

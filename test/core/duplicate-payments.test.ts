@@ -9,7 +9,7 @@ import { connectorRegistry } from '../../src/channels/registry.js';
 import { wechatpayConnector } from '../../src/channels/wechatpay/connector.js';
 import { syncChargeFromChannel } from '../../src/core/payments/sync-from-channel.js';
 import type { Charge } from '../../src/domain/charge.js';
-import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import { useChannelGateway } from '../support/channel-gateway.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';

@@ -19,7 +19,7 @@ import {
   type WechatpaySimulator,
   simulatorOf,
   wechatpayDefaultMerchant,
-} from '../../src/sandbox/wechatpay/simulator.js';
+} from '../../src/sandbox/wechatpay/index.js';
 import { Mct1Client } from '../dialects/store-client.js';
 import { UnifiedClient } from '../dialects/unified-client.js';
 import { type TestCore, testCore } from '../support/core.js';

@@ -21,7 +21,7 @@ import { applyChargeResult } from '../../src/core/channel-results/apply-channel-
 import { findCharge } from '../../src/db/charges.js';
 import { requestMessage, signedTarget } from '../../src/dialects/paymax/signed-headers.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
-import { simulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { simulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { startGateway } from './gateway.js';

@@ -9,7 +9,7 @@ import { createSign, createVerify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/core/apps/stores.js';
 import { findCharge } from '../../src/db/charges.js';
-import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import { Mct1Client } from './store-client.js';
 import { UnifiedClient } from './unified-client.js';
 import { type TestCore, testCore } from '../support/core.js';

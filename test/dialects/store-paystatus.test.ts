@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatorOf, type WechatpaySimulator } from '../../src/sandbox/wechatpay/simulator.js';
+import { simulatorOf, type WechatpaySimulator } from '../../src/sandbox/wechatpay/index.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import type { Mct1Client } from './store-client.js';

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyChargeResult } from '../../src/core/channel-results/apply-channel-result.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
-import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';

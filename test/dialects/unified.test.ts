@@ -7,7 +7,7 @@ import type { Charge } from '../../src/domain/charge.js';
 import { forgetChannelConfigs } from '../../src/core/apps/credential-cache.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
 import { alipaySimulatorFor } from '../../src/sandbox/alipay/plugin.js';
-import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import { type TestCore, testCore } from '../support/core.js';
 import { engines } from '../support/db.js';
 import { startGateway } from './gateway.js';

@@ -16,7 +16,7 @@ import { findCharge } from '../../src/db/charges.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { JuheError } from '../../src/domain/errors.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
-import { simulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { simulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import { Mct1Client, docSign } from '../dialects/store-client.js';
 import { launchBrowser } from '../support/browser.js';
 import { type TestCore, testCore } from '../support/core.js';

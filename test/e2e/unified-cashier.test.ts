@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endUnpaidCharge } from '../../src/core/payments/cancel-charge.js';
 import { sandboxPayerOpenid } from '../../src/sandbox/wechatpay/oauth.js';
-import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import type { Dto, UnifiedClient } from '../dialects/unified-client.js';
 import { attemptsOf, documentOrder, domainClient, newDomainApp } from '../dialects/unified-domain.js';
 import { launchBrowser } from '../support/browser.js';

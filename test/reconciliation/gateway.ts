@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { connectorRegistry } from '../../src/channels/registry.js';
 import { wechatpayConnector } from '../../src/channels/wechatpay/connector.js';
 import { createApp, createMerchant } from '../../src/core/apps/create-app.js';
-import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import { type TestCore, testCore } from '../support/core.js';
 import type { Engine } from '../support/db.js';
 import { type TestServer, testServer } from '../support/server.js';

@@ -14,7 +14,7 @@ import { reconcileDay } from '../../src/core/reconciliation/reconcile-day.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
 import type { Charge } from '../../src/domain/charge.js';
 import { findCharge } from '../../src/db/charges.js';
-import type { WechatpaySimulator } from '../../src/sandbox/wechatpay/simulator.js';
+import type { WechatpaySimulator } from '../../src/sandbox/wechatpay/index.js';
 import { useReconGateway } from './gateway.js';
 import type { TestCore } from '../support/core.js';
 import { engines } from '../support/db.js';

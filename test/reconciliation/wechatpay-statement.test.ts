@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { StatementRow } from '../../src/channels/_kit/statement.js';
 import { wechatpayConnector } from '../../src/channels/wechatpay/connector.js';
 import { createRefund } from '../../src/core/refunds/create-refund.js';
-import type { WechatpaySimulator } from '../../src/sandbox/wechatpay/simulator.js';
+import type { WechatpaySimulator } from '../../src/sandbox/wechatpay/index.js';
 import type { JuheError } from '../../src/domain/errors.js';
 import { useReconGateway } from './gateway.js';
 import type { TestCore } from '../support/core.js';

@@ -8,6 +8,7 @@ import { deliveryRoutes } from './deliveries.js';
 import { registerIdempotency } from './idempotency.js';
 import {
   guardBeforeValidation,
+  requirePermission,
   identify,
   refuseCrossSiteChange,
   refuseUnknownQueryParameters,
@@ -67,7 +68,7 @@ export async function adminApi(app: FastifyInstance, opts: { core: Core }): Prom
   await app.register(storeCredentialRoutes, { core });
   await app.register(userRoutes, { core });
   await app.register(alipaySandboxAdminRoutes, { core });
-  await app.register(wechatpaySandboxAdminRoutes, { ctx: core });
+  await app.register(wechatpaySandboxAdminRoutes, { ctx: core, guard: requirePermission('test_helpers') });
   await app.register(lakalaSandboxAdminRoutes, { ctx: core });
   await app.register(unionpaySandboxAdminRoutes, { ctx: core });
   await app.register(paypalSandboxAdminRoutes, { ctx: core });

@@ -1,18 +1,21 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { SandboxContext } from '../_kit/context.js';
-import { requirePermission } from '../../http/admin/kit.js';
 import { JuheError } from '../../domain/errors.js';
 import { faultRoutes, runRoute, runningSimulator } from '../_kit/admin-routes.js';
 import { FAULT_KINDS, isFaultKind } from './faults.js';
-import { BASE_PATH, simulatorOf } from './simulator.js';
+import { BASE_PATH, simulatorOf } from './index.js';
 
 /**
- * Admin API for the WeChat Pay simulator (test helpers permission): its public identity
- * (merchant number, appid, serials: never a key), fault injection, and a manual run of
- * due work (settling refunds, delivering callbacks whose time has come).
+ * Admin API for the WeChat Pay simulator: its public identity (merchant number, appid,
+ * serials: never a key), fault injection, and a manual run of due work (settling refunds,
+ * delivering callbacks whose time has come). Whoever mounts it passes the `guard` that
+ * admits a caller (the gateway: the test helpers permission).
  */
-export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { ctx }: { ctx: SandboxContext }) {
+export async function wechatpaySandboxAdminRoutes(
+  app: FastifyInstance,
+  { ctx, guard }: { ctx: SandboxContext; guard: preHandlerAsyncHookHandler },
+) {
   const simulator = runningSimulator(() => simulatorOf(ctx), 'WeChat Pay');
   const tags = ['test helpers'];
   const shared = {
@@ -21,25 +24,21 @@ export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { ctx }:
     isKind: isFaultKind,
     simulator,
     tags,
-    preHandler: requirePermission('test_helpers'),
+    preHandler: guard,
   };
 
-  app.get(
-    '/sandbox/wechatpay',
-    { schema: { tags }, preHandler: requirePermission('test_helpers') },
-    async () => {
-      const sim = simulator();
-      return {
-        mch_id: sim.keys.merchant.mchid,
-        appid: sim.keys.merchant.appid,
-        serial_no: sim.keys.merchant.serialNo,
-        platform_serial: sim.keys.platform.serial,
-        platform_certificate: sim.keys.platform.certificatePem,
-        base_url: `${ctx.publicUrl.replace(/\/+$/, '')}${BASE_PATH}/`,
-        faults: sim.faults.active(),
-      };
-    },
-  );
+  app.get('/sandbox/wechatpay', { schema: { tags }, preHandler: guard }, async () => {
+    const sim = simulator();
+    return {
+      mch_id: sim.keys.merchant.mchid,
+      appid: sim.keys.merchant.appid,
+      serial_no: sim.keys.merchant.serialNo,
+      platform_serial: sim.keys.platform.serial,
+      platform_certificate: sim.keys.platform.certificatePem,
+      base_url: `${ctx.publicUrl.replace(/\/+$/, '')}${BASE_PATH}/`,
+      faults: sim.faults.active(),
+    };
+  });
 
   faultRoutes(app, shared);
 
@@ -48,7 +47,7 @@ export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { ctx }:
     '/sandbox/wechatpay/orders/:outTradeNo',
     {
       schema: { tags, params: Type.Object({ outTradeNo: Type.String({ minLength: 1, maxLength: 64 }) }) },
-      preHandler: requirePermission('test_helpers'),
+      preHandler: guard,
     },
     async (request) => {
       const { outTradeNo } = request.params as { outTradeNo: string };
@@ -86,7 +85,7 @@ export async function wechatpaySandboxAdminRoutes(app: FastifyInstance, { ctx }:
           { additionalProperties: false },
         ),
       },
-      preHandler: requirePermission('test_helpers'),
+      preHandler: guard,
     },
     async (request) => {
       const body = request.body as { sub_mchid: string; sub_appids?: string[] };

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SandboxContext } from '../_kit/context.js';
 import {
   decimalOf,
@@ -11,6 +11,8 @@ import {
   StatementFaults,
   takeSpoilers,
 } from '../_kit/statement-faults.js';
+import { ordersPaidBetween, refundsSettledBetween } from './repository.js';
+import type { V3 } from './routes.js';
 
 /** The v3 tradebill (ALL) columns, in WeChat's order. */
 export const TRADEBILL_COLUMNS = [
@@ -76,10 +78,6 @@ export function* tradeBillLines(rows: Iterable<TradeBillRow>, ppm: number): Gene
     .join(',');
 }
 
-type V3 = (
-  handler: (c: { query: any }) => Promise<{ status: number; body?: unknown }>,
-) => (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
-
 export interface WechatBillsOptions {
   ctx: SandboxContext;
   basePath: string;
@@ -119,22 +117,12 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
 
   const dayRows = async (date: string): Promise<TradeBillRow[]> => {
     const { start, end } = shanghaiDay(date);
-    const orders = await o.ctx.db.query<Record<string, any>>(
-      `SELECT * FROM wxsim_orders WHERE mchid = $1 AND trade_state = 'SUCCESS'
-         AND success_time >= $2 AND success_time < $3 ORDER BY success_time, out_trade_no`,
-      [o.mchid, start, end],
-    );
-    const refunds = await o.ctx.db.query<Record<string, any>>(
-      `SELECT r.*, o.appid, o.payer_openid, o.trade_type, o.description, o.attach, o.total AS order_total
-         FROM wxsim_refunds r JOIN wxsim_orders o ON o.mchid = r.mchid AND o.out_trade_no = r.out_trade_no
-        WHERE r.mchid = $1 AND r.status = 'SUCCESS' AND r.success_time >= $2 AND r.success_time < $3
-        ORDER BY r.success_time, r.refund_id`,
-      [o.mchid, start, end],
-    );
-    const common = (r: Record<string, any>) => ({
+    const orders = await ordersPaidBetween(o.ctx.db, o.mchid, start, end);
+    const refunds = await refundsSettledBetween(o.ctx.db, o.mchid, start, end);
+    const common = (r: (typeof orders)[number] | (typeof refunds)[number]) => ({
       appid: r.appid,
       mchid: r.mchid,
-      transactionId: r.transaction_id,
+      transactionId: r.transaction_id ?? '',
       outTradeNo: r.out_trade_no,
       openid: r.payer_openid ?? '',
       tradeType: r.trade_type,
@@ -144,14 +132,14 @@ export function wechatpayBills(app: FastifyInstance, o: WechatBillsOptions): Wec
     return [
       ...orders.map((r) => ({
         ...common(r),
-        time: new Date(r.success_time),
+        time: new Date(r.success_time!),
         state: 'SUCCESS' as const,
         total: Number(r.total),
         fee: feeAt(Number(r.total), ppm),
       })),
       ...refunds.map((r) => ({
         ...common(r),
-        time: new Date(r.success_time),
+        time: new Date(r.success_time!),
         state: 'REFUND' as const,
         total: Number(r.order_total),
         refundId: r.refund_id,

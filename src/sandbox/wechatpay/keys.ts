@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import type { SandboxContext } from '../_kit/context.js';
-import { nonce } from '../../channels/wechatpay/protocol.js';
+import { nonce } from './sign.js';
 import { loadOrCreateSealedKeys } from '../_kit/sealed-keys.js';
 import { validAround } from '../_kit/validity.js';
 import { randomSerial, selfSignedCertificate } from './x509.js';

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Queryable } from '../../db/db.js';
 import type { SandboxContext } from '../_kit/context.js';
+import { WxError } from './context.js';
 import { bindSubMerchant, findSubMerchant } from './repository-partner.js';
 
 /**
@@ -40,17 +41,6 @@ export interface PartnerDeps {
   closeOrder(mchid: string, outTradeNo: string): Promise<void>;
 }
 
-/** A WeChat Pay error answer, thrown inside a v3 handler. */
-export class PartnerError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const present = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 /**
@@ -62,13 +52,13 @@ export async function boundSubMerchant(
   spMchid: string,
   given: { sp_mchid?: unknown; sub_mchid?: unknown },
 ) {
-  if (!present(given.sp_mchid)) throw new PartnerError(400, 'PARAM_ERROR', '缺少参数sp_mchid');
-  if (!present(given.sub_mchid)) throw new PartnerError(400, 'PARAM_ERROR', '缺少参数sub_mchid');
+  if (!present(given.sp_mchid)) throw new WxError(400, 'PARAM_ERROR', '缺少参数sp_mchid');
+  if (!present(given.sub_mchid)) throw new WxError(400, 'PARAM_ERROR', '缺少参数sub_mchid');
   if (given.sp_mchid !== spMchid) {
-    throw new PartnerError(400, 'PARAM_ERROR', 'sp_mchid与请求签名的商户号不一致');
+    throw new WxError(400, 'PARAM_ERROR', 'sp_mchid与请求签名的商户号不一致');
   }
   const sub = await findSubMerchant(q, given.sub_mchid);
-  if (!sub || sub.spMchid !== spMchid) throw new PartnerError(400, 'INVALID_REQUEST', '受理关系不存在');
+  if (!sub || sub.spMchid !== spMchid) throw new WxError(400, 'INVALID_REQUEST', '受理关系不存在');
   return sub;
 }
 
@@ -121,16 +111,16 @@ export async function wechatpayPartnerRoutes(app: FastifyInstance, deps: Partner
   app.post(
     `${path}/:kind`,
     v3(async ({ body: b, params }) => {
-      if (!KINDS.has(params.kind)) throw new PartnerError(404, 'NOT_FOUND', '无效的请求地址');
-      if (!present(b.sp_appid)) throw new PartnerError(400, 'PARAM_ERROR', '缺少参数sp_appid');
+      if (!KINDS.has(params.kind)) throw new WxError(404, 'NOT_FOUND', '无效的请求地址');
+      if (!present(b.sp_appid)) throw new WxError(400, 'PARAM_ERROR', '缺少参数sp_appid');
       const sub = await boundSubMerchant(ctx.db, spMchid, b);
       if (b.sp_appid !== spAppid) {
-        throw new PartnerError(400, 'APPID_MCHID_NOT_MATCH', 'sp_appid和sp_mchid不匹配');
+        throw new WxError(400, 'APPID_MCHID_NOT_MATCH', 'sp_appid和sp_mchid不匹配');
       }
       if (b.sub_appid !== undefined) {
-        if (!present(b.sub_appid)) throw new PartnerError(400, 'PARAM_ERROR', '参数sub_appid不合法');
+        if (!present(b.sub_appid)) throw new WxError(400, 'PARAM_ERROR', '参数sub_appid不合法');
         if (!sub.subAppids.includes(b.sub_appid)) {
-          throw new PartnerError(400, 'INVALID_REQUEST', 'sub_mch_id与sub_appid不匹配');
+          throw new WxError(400, 'INVALID_REQUEST', 'sub_mch_id与sub_appid不匹配');
         }
       }
       let openid: string | null = null;
@@ -138,10 +128,10 @@ export async function wechatpayPartnerRoutes(app: FastifyInstance, deps: Partner
       if (params.kind === 'jsapi') {
         const payer = (b.payer ?? {}) as { sp_openid?: unknown; sub_openid?: unknown };
         if (present(payer.sub_openid) === present(payer.sp_openid)) {
-          throw new PartnerError(400, 'PARAM_ERROR', 'payer.sp_openid和payer.sub_openid必须且只能填一个');
+          throw new WxError(400, 'PARAM_ERROR', 'payer.sp_openid和payer.sub_openid必须且只能填一个');
         }
         if (present(payer.sub_openid) && !b.sub_appid) {
-          throw new PartnerError(400, 'PARAM_ERROR', '传了sub_openid时sub_appid必填');
+          throw new WxError(400, 'PARAM_ERROR', '传了sub_openid时sub_appid必填');
         }
         openidKind = present(payer.sub_openid) ? 'sub_openid' : 'sp_openid';
         openid = String(payer.sub_openid ?? payer.sp_openid);
@@ -159,7 +149,7 @@ export async function wechatpayPartnerRoutes(app: FastifyInstance, deps: Partner
     v3(async ({ params, query }) => {
       const sub = await boundSubMerchant(ctx.db, spMchid, query ?? {});
       const json = await deps.orderJson(sub.subMchid, params.no);
-      if (!json || json.sp_mchid !== spMchid) throw new PartnerError(404, 'ORDER_NOT_EXIST', '订单不存在');
+      if (!json || json.sp_mchid !== spMchid) throw new WxError(404, 'ORDER_NOT_EXIST', '订单不存在');
       return { status: 200, body: json };
     }),
   );
