@@ -46,6 +46,7 @@ export function toCharge(row: ChargeRow | Record<string, any>): Charge {
     credential: r.credential as JsonObject | null,
     status: r.status as ChargeStatus,
     transactionNo: r.transaction_no,
+    payerAccount: r.payer_account ?? null,
     failureCode: r.failure_code,
     failureMsg: r.failure_msg,
     returnUrl: r.return_url,

@@ -124,6 +124,7 @@ export interface Charges {
   order_scope: string;
   order_sn: string;
   paid_at: Timestamp | null;
+  payer_account: string | null;
   poll_attempts: Generated<number>;
   return_url: string | null;
   statement_id: string | null;

@@ -33,6 +33,12 @@ export interface ConfigField {
   choices?: readonly string[];
   /** Set from an uploaded PKCS#12: its private key or its certificate. */
   fromPkcs12?: 'key' | 'certificate';
+  /**
+   * Only meaningful (shown, and `required`) when another setting has this value; that
+   * setting's absence is its first choice. WeChat Pay's `mch_id` belongs to the direct
+   * mode, `sp_mchid` to the service-provider mode: `{setting: 'merchant_mode', equals: 'direct'}`.
+   */
+  when?: { setting: string; equals: string };
 }
 
 const setting = (name: string, kind: FieldKind, required = false, extra: Partial<ConfigField> = {}) => ({
@@ -49,6 +55,8 @@ const secret = (name: string, kind: FieldKind, required = false, extra: Partial<
   required,
   ...extra,
 });
+const DIRECT = { setting: 'merchant_mode', equals: 'direct' };
+const SERVICE_PROVIDER = { setting: 'merchant_mode', equals: 'service_provider' };
 const transport = (urlName: string) => [setting(urlName, 'url'), setting('timeout_ms', 'integer')];
 
 const unionpayFields: ConfigField[] = [
@@ -71,9 +79,19 @@ export const CHANNEL_CONFIG_FIELDS: Record<Provider, readonly ConfigField[]> = {
     secret('alipay_public_key', 'public_key', true),
   ],
   wechatpay: [
-    setting('mch_id', 'digits', true),
-    setting('appid', 'text', true),
+    // 直连 (direct: the merchant's own mch_id) or 服务商 (a service provider's sp_mchid
+    // acting for its sub-merchant sub_mchid, as bank store APIs do).
+    setting('merchant_mode', 'choice', false, { choices: ['direct', 'service_provider'] }),
+    setting('mch_id', 'digits', true, { when: DIRECT }),
+    setting('appid', 'text', true, { when: DIRECT }),
+    setting('sp_mchid', 'digits', true, { when: SERVICE_PROVIDER }),
+    setting('sp_appid', 'text', true, { when: SERVICE_PROVIDER }),
+    setting('sub_mchid', 'digits', true, { when: SERVICE_PROVIDER }),
+    // The sub-merchant's own official account or mini program: JSAPI payers' openids are under it.
+    setting('sub_appid', 'text', false, { when: SERVICE_PROVIDER }),
     setting('mini_appid', 'text'),
+    // The Open Platform (开放平台) mobile app's appid, which App payments are made under.
+    setting('app_appid', 'text'),
     setting('serial_no', 'text', true),
     setting('platform_serial', 'text'),
     setting('v2_sign_type', 'choice', false, { choices: ['HMAC-SHA256', 'MD5'] }),
@@ -149,7 +167,7 @@ export function channelConfigErrors(config: ConfigUnderCheck): FieldError[] {
     const value = field.group === 'settings' ? config.settings[field.name] : config.secrets[field.name];
     if (value === undefined || value === '') {
       const stored = field.group === 'secrets' && config.storedSecrets.includes(field.name);
-      if (field.required && config.enabled && !stored)
+      if (field.required && config.enabled && !stored && fieldApplies(fields, field, config.settings))
         errors.push({ param, message: `${param} is required` });
       continue;
     }
@@ -167,6 +185,21 @@ export function channelConfigErrors(config: ConfigUnderCheck): FieldError[] {
     }
   }
   return errors;
+}
+
+/** Whether a field's `when` condition holds for these settings (an absent setting is its first choice). */
+export function fieldApplies(
+  fields: readonly ConfigField[],
+  field: ConfigField,
+  settings: Record<string, unknown>,
+): boolean {
+  if (!field.when) return true;
+  const given = settings[field.when.setting];
+  const current =
+    given === undefined || given === ''
+      ? fields.find((f) => f.name === field.when!.setting)?.choices?.[0]
+      : String(given as string);
+  return current === field.when.equals;
 }
 
 const text = (v: unknown): string | undefined =>

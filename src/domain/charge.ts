@@ -33,6 +33,8 @@ export interface Charge {
   credential: Record<string, unknown> | null;
   status: ChargeStatus;
   transactionNo: string | null;
+  /** Who paid, as the upstream reported it (store `trade_account`); absent until known. */
+  payerAccount?: string | null;
   failureCode: string | null;
   failureMsg: string | null;
   returnUrl: string | null;

@@ -363,6 +363,8 @@ describe.each(engines())('wechatpay connector against the simulator (%s)', (engi
         status: 'succeeded',
         transactionNo: (await order(c)).transaction_id,
         paidAt: new Date(Math.floor(paidAt.getTime() / 1000) * 1000),
+        // The payer's openid: the store API's trade_account.
+        payerAccount: (await order(c)).payer_openid,
       });
       expect(await syncChargeFromChannel(core, c.id)).toMatchObject({ status: 'succeeded' });
       expect(await events(c.id)).toEqual(['charge.created', 'charge.succeeded']);

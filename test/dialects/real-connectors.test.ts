@@ -9,6 +9,7 @@ import { createSign, createVerify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/core/apps/stores.js';
 import { findCharge } from '../../src/db/charges.js';
+import { simulatorOf as wechatSimulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import { Mct1Client } from './store-client.js';
 import { UnifiedClient } from './unified-client.js';
 import { type TestCore, testCore } from '../support/core.js';
@@ -37,7 +38,8 @@ describe.each(engines())('dialects over the real connectors (%s)', (engine) => {
     store = new Mct1Client(server.url, made.openId, made.openKey, () =>
       Math.floor(core.clock.now().getTime() / 1000),
     );
-  }, 60_000);
+    // Generous: eight suites share two cores, and the simulators generate their keys here.
+  }, 240_000);
 
   afterAll(async () => {
     await server?.close();
@@ -219,6 +221,35 @@ describe.each(engines())('dialects over the real connectors (%s)', (engine) => {
       expect(res.body.errcode, JSON.stringify(res.body)).toBe(0);
       expect(res.data.status).toBe('1');
       expect((await chargeOf(res.data.ord_no)).transactionNo).toBe(res.data.trade_no);
+    });
+
+    it("trade_account is the upstream's payer: Alipay buyer_logon_id, WeChat payer openid", async () => {
+      const ali = await store.call(
+        'payorder',
+        order({ pmt_tag: 'AlipayCS', auth_code: '281234567890123457' }),
+      );
+      expect(ali.body.errcode, JSON.stringify(ali.body)).toBe(0);
+      const [trade] = await core.db.query<{ buyer_logon_id: string }>(
+        'SELECT buyer_logon_id FROM alipay_sandbox_trades WHERE trade_no = $1',
+        [ali.data.trade_no],
+      );
+      expect(trade!.buyer_logon_id).toBeTruthy();
+      expect(ali.data.trade_account).toBe(trade!.buyer_logon_id);
+      expect((await chargeOf(ali.data.ord_no)).payerAccount).toBe(trade!.buyer_logon_id);
+
+      // A WeChat QR order has no payer until it is paid; then order/view and paystatus name them.
+      const wx = await store.call('payorder', order({ pmt_tag: 'WeixinBERL' }));
+      expect(wx.data.trade_account).toBeNull();
+      const sim = wechatSimulatorOf(core)!;
+      await sim.payerAct(sim.keys.merchant.mchid, wx.data.ord_no, 'pay');
+      const [paid] = await core.db.query<{ payer_openid: string }>(
+        'SELECT payer_openid FROM wxsim_orders WHERE out_trade_no = $1',
+        [wx.data.ord_no],
+      );
+      const view = await store.call('order/view', { ord_no: wx.data.ord_no });
+      expect(view.data).toMatchObject({ status: '1', trade_account: paid!.payer_openid });
+      const status = await store.call('paystatus', { out_no: wx.data.out_no ?? view.data.out_no });
+      expect(status.data.trade_account).toBe(paid!.payer_openid);
     });
   });
 

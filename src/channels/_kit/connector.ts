@@ -17,6 +17,12 @@ export interface ChannelResult {
   failureMessage?: string;
   /** The provider expects us to poll (barcode payments, lost notifications). */
   needsPolling?: boolean;
+  /**
+   * Who paid, as the upstream reports it on a payment (the store API's `trade_account`):
+   * Alipay's `buyer_logon_id` (masked), WeChat's `payer.openid` (or `sub_openid`), UnionPay's
+   * masked `accNo`. Kept on the charge the first time it is known.
+   */
+  payerAccount?: string;
 }
 
 export interface PayResult extends ChannelResult {

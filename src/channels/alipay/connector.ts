@@ -217,6 +217,7 @@ async function barcodePay(app: ResolvedAlipayApp, charge: Charge): Promise<PayRe
       status: 'succeeded',
       transactionNo: String(answer.data.trade_no),
       paidAt: parseBeijing(answer.data.gmt_payment),
+      ...(answer.data.buyer_logon_id ? { payerAccount: String(answer.data.buyer_logon_id) } : {}),
     };
   }
   if (answer.outcome === 'waiting') {
@@ -266,6 +267,8 @@ export function tradeResult(data: Record<string, unknown>, charge: Charge): Chan
         status: 'succeeded',
         transactionNo: tradeNo,
         paidAt: parseBeijing(data.send_pay_date ?? data.gmt_payment),
+        // The payer's masked logon id (store API trade_account), e.g. "lin***@vip.qq.com".
+        ...(data.buyer_logon_id ? { payerAccount: String(data.buyer_logon_id) } : {}),
       };
     case 'WAIT_BUYER_PAY':
       return charge.method === 'barcode'

@@ -210,7 +210,7 @@ function queried(a: AcpFields, amount: number): ChannelResult {
     if (a.txnAmt !== String(amount)) {
       return { status: 'unknown', needsPolling: true, failureMessage: 'txnAmt does not match' };
     }
-    return { status: 'succeeded', transactionNo: a.queryId };
+    return { status: 'succeeded', transactionNo: a.queryId, ...maskedAccount(a.accNo) };
   }
   if (outcome === 'unknown') return { status: 'unknown', needsPolling: true, failureMessage: a.origRespMsg };
   return { status: 'failed', failureCode: a.origRespCode || 'FAILED', failureMessage: a.origRespMsg ?? '' };
@@ -279,4 +279,9 @@ async function queryRefund(ctx: RefundContext, m: UnionpayMerchant): Promise<Ref
     return unknown('orderId of the answer does not match');
   }
   return queried(answer.fields, r.amount);
+}
+
+/** UnionPay's `accNo` when it is the masked card number (6216***********0018), not a ciphertext. */
+export function maskedAccount(accNo: unknown): { payerAccount?: string } {
+  return typeof accNo === 'string' && /^\d{4,8}\*+\d{4}$/.test(accNo) ? { payerAccount: accNo } : {};
 }

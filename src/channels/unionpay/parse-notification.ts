@@ -6,7 +6,7 @@ import type {
 } from '../_kit/connector.js';
 import { notificationParser, refusedNotification, notifiedMerchant } from '../_kit/parse-notification-kit.js';
 import { merchantFor } from './client.js';
-import { refundIdOf } from './connector.js';
+import { maskedAccount, refundIdOf } from './connector.js';
 import { formDecode, outcomeOf, verifyFromUnionpay } from './protocol.js';
 
 /** UnionPay stops retrying on HTTP 200; any other status makes it send the notice again. */
@@ -82,7 +82,10 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
           ...amount,
           currency: fields.currencyCode === '156' ? 'CNY' : `ISO-4217:${fields.currencyCode}`,
         },
-        result: outcome === 'succeeded' ? { status: 'succeeded', transactionNo: fields.queryId } : failure,
+        result:
+          outcome === 'succeeded'
+            ? { status: 'succeeded', transactionNo: fields.queryId, ...maskedAccount(fields.accNo) }
+            : failure,
       },
     };
   }

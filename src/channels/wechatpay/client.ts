@@ -12,11 +12,29 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** The notify path's config segment for the simulator's default merchant (test mode, no config). */
 export { SANDBOX_CONFIG_ID };
 
+/**
+ * A service provider (服务商) acting for one sub-merchant: the calls are signed with the
+ * provider's key and go to the partner endpoints, naming both merchants.
+ */
+export interface Partner {
+  spMchid: string;
+  spAppid: string;
+  subMchid: string;
+  /** The sub-merchant's own official account or mini program, when its payers' openids are under it. */
+  subAppid: string;
+}
+
 /** Everything a WeChat Pay call needs, from a channel config. */
 export interface Merchant {
   configId: string;
+  /** The merchant that signs the calls: the direct merchant, or the service provider (sp_mchid). */
   mchid: string;
+  /** The official-account appid (in service-provider mode, sp_appid). */
   appid: string;
+  /** The Open Platform appid App payments are made under (app_appid; else appid). */
+  appAppid: string;
+  /** Set in service-provider mode. */
+  partner?: Partner;
   /** Mini-program appid when it differs from the official-account appid. */
   miniAppid: string;
   serialNo: string;
@@ -83,18 +101,35 @@ export function merchantFor(config: ChannelConfig | null): Merchant {
   const s = given.settings;
   const secrets = given.secrets;
   const missing = ['private_key', 'api_v3_key', 'platform_certificate'].filter((k) => !secrets[k]);
-  if (!str(s.mch_id) || !str(s.appid) || !str(s.serial_no) || missing.length) {
+  const partnerMode = s.merchant_mode === 'service_provider';
+  const ids = partnerMode ? [s.sp_mchid, s.sp_appid, s.sub_mchid] : [s.mch_id, s.appid];
+  if (!ids.every((v) => str(v)) || !str(s.serial_no) || missing.length) {
     throw new JuheError(
       'channel_not_available',
-      'The WeChat Pay channel config needs settings mch_id, appid, serial_no and secrets private_key, api_v3_key, platform_certificate',
+      partnerMode
+        ? 'The WeChat Pay service-provider config needs settings sp_mchid, sp_appid, sub_mchid, serial_no and secrets private_key, api_v3_key, platform_certificate'
+        : 'The WeChat Pay channel config needs settings mch_id, appid, serial_no and secrets private_key, api_v3_key, platform_certificate',
       'channel',
     );
   }
+  const mchid = partnerMode ? str(s.sp_mchid) : str(s.mch_id);
+  const appid = partnerMode ? str(s.sp_appid) : str(s.appid);
   return {
     configId: given.id,
-    mchid: str(s.mch_id),
-    appid: str(s.appid),
-    miniAppid: str(s.mini_appid) || str(s.appid),
+    mchid,
+    appid,
+    appAppid: str(s.app_appid) || appid,
+    ...(partnerMode
+      ? {
+          partner: {
+            spMchid: mchid,
+            spAppid: appid,
+            subMchid: str(s.sub_mchid),
+            subAppid: str(s.sub_appid),
+          },
+        }
+      : {}),
+    miniAppid: str(s.mini_appid) || appid,
     serialNo: str(s.serial_no),
     privateKeyPem: readablePrivateKey(secrets.private_key, 'private_key'),
     apiV3Key: secrets.api_v3_key,

@@ -1,4 +1,5 @@
 import { parseWechatpayNotification } from './parse-notification.js';
+import { payerAccountOf } from './payer-account.js';
 import { wechatPayerAuthorization } from './oauth.js';
 import { wechatpayStatement } from './statement.js';
 import type {
@@ -28,6 +29,8 @@ export interface WechatpayConnector extends Connector {
 }
 
 const V3_PAY = 'v3/pay/transactions';
+/** Service-provider (服务商) orders: the same operations, naming sp_mchid and sub_mchid. */
+const V3_PARTNER_PAY = 'v3/pay/partner/transactions';
 const V3_REFUNDS = 'v3/refund/domestic/refunds';
 
 /**
@@ -147,10 +150,9 @@ async function v3Pay(ctx: ConnectorContext): Promise<PayResult> {
   const kind = { qr: 'native', jsapi: 'jsapi', mini: 'jsapi', app: 'app', h5: 'h5' }[charge.method as string];
   if (!kind)
     throw new JuheError('channel_not_supported', `wechatpay does not support ${charge.method}`, 'method');
-  const appid = charge.method === 'mini' ? m.miniAppid : m.appid;
+  const { appid, parties, payer } = orderParties(m, charge, kind);
   const body: Record<string, unknown> = {
-    appid,
-    mchid: m.mchid,
+    ...parties,
     description: (charge.subject || charge.body || 'order').slice(0, 127),
     out_trade_no: outTradeNoOf(charge),
     time_expire: rfc3339Cst(charge.expiresAt),
@@ -158,7 +160,7 @@ async function v3Pay(ctx: ConnectorContext): Promise<PayResult> {
     notify_url: notifyUrlOf(publicUrl, m),
     amount: { total: charge.amount, currency: 'CNY' },
   };
-  if (kind === 'jsapi') body.payer = { openid: payerOpenid(charge) };
+  if (payer) body.payer = payer;
   if (kind === 'h5') {
     body.scene_info = { payer_client_ip: charge.clientIp || '127.0.0.1', h5_info: { type: 'Wap' } };
   } else if (charge.clientIp) {
@@ -166,7 +168,7 @@ async function v3Pay(ctx: ConnectorContext): Promise<PayResult> {
   }
   let data: Record<string, unknown>;
   try {
-    ({ data } = await wx.chain(`${V3_PAY}/${kind}`).post(body));
+    ({ data } = await wx.chain(`${m.partner ? V3_PARTNER_PAY : V3_PAY}/${kind}`).post(body));
   } catch (error) {
     const rejected = rejectionOf(error);
     if (rejected) {
@@ -178,6 +180,45 @@ async function v3Pay(ctx: ConnectorContext): Promise<PayResult> {
   }
   // Pending until the payment callback arrives; polled too, so a lost callback is found by query.
   return { status: 'pending', needsPolling: true, credential: credentialOf(m, charge, kind, appid, data) };
+}
+
+/**
+ * Who an order is made by and for. Direct: `appid` + `mchid`, JSAPI payer `openid`. Service
+ * provider: `sp_appid` + `sp_mchid` for `sub_mchid`, with `sub_appid` when the payer's app
+ * is the sub-merchant's own (the store's per-store `sub_appid` in `extra.sub_appid`, else
+ * the config's); the JSAPI payer is `sub_openid` under a sub_appid, else `sp_openid`.
+ * App payments are made under the Open Platform appid (`app_appid`). `appid` is the one
+ * the payer's client is invoked with (JSAPI `appId`, App `appid`).
+ */
+function orderParties(
+  m: Merchant,
+  charge: Charge,
+  kind: string,
+): { appid: string; parties: Record<string, string>; payer?: Record<string, string> } {
+  const partner = m.partner;
+  if (!partner) {
+    const appid = charge.method === 'mini' ? m.miniAppid : kind === 'app' ? m.appAppid : m.appid;
+    const payer = kind === 'jsapi' ? { openid: payerOpenid(charge) } : undefined;
+    return { appid, parties: { appid, mchid: m.mchid }, payer };
+  }
+  const requested = charge.extra?.sub_appid;
+  const subAppid =
+    typeof requested === 'string' && requested
+      ? requested
+      : kind === 'app' && m.appAppid !== m.appid
+        ? m.appAppid
+        : charge.method === 'mini' && m.miniAppid !== m.appid
+          ? m.miniAppid
+          : partner.subAppid;
+  const parties = {
+    sp_appid: partner.spAppid,
+    sp_mchid: partner.spMchid,
+    ...(subAppid ? { sub_appid: subAppid } : {}),
+    sub_mchid: partner.subMchid,
+  };
+  const openid = kind === 'jsapi' ? payerOpenid(charge) : undefined;
+  const payer = openid === undefined ? undefined : { [subAppid ? 'sub_openid' : 'sp_openid']: openid };
+  return { appid: subAppid || partner.spAppid, parties, payer };
 }
 
 function credentialOf(
@@ -200,7 +241,8 @@ function credentialOf(
         prepay_id: prepayid,
         app_params: {
           appid,
-          partnerid: m.mchid,
+          // A service provider's App order is paid to the sub-merchant.
+          partnerid: m.partner ? m.partner.subMchid : m.mchid,
           prepayid,
           package: 'Sign=WXPay',
           noncestr: nonceStr,
@@ -249,6 +291,7 @@ export function transactionResult(charge: Charge, t: Record<string, any>): Chann
       status: 'succeeded',
       transactionNo: String(t.transaction_id),
       paidAt: parseRfc3339(t.success_time),
+      ...payerAccountOf(t),
     };
   }
   if (state === 'NOTPAY') return { status: 'pending' };
@@ -259,12 +302,21 @@ export function transactionResult(charge: Charge, t: Record<string, any>): Chann
   return { status: 'unknown', needsPolling: true, failureMessage: `unexpected trade_state ${state}` };
 }
 
+/** The query string naming the order's merchant: `mchid`, or `sp_mchid` and `sub_mchid`. */
+const merchantParams = (m: Merchant): Record<string, string> =>
+  m.partner ? { sp_mchid: m.partner.spMchid, sub_mchid: m.partner.subMchid } : { mchid: m.mchid };
+
 async function v3Query(ctx: ConnectorContext): Promise<ChannelResult> {
   const { m, wx } = context(ctx);
   try {
     const { data } = await wx
-      .chain(`${V3_PAY}/out-trade-no/${encodeURIComponent(outTradeNoOf(ctx.charge))}`)
-      .get({ params: { mchid: m.mchid } });
+      .chain(
+        `${m.partner ? V3_PARTNER_PAY : V3_PAY}/out-trade-no/${encodeURIComponent(outTradeNoOf(ctx.charge))}`,
+      )
+      .get({ params: merchantParams(m) });
+    if (m.partner && data?.sub_mchid !== m.partner.subMchid) {
+      return { status: 'unknown', needsPolling: true, failureMessage: 'sub_mchid does not match the config' };
+    }
     return transactionResult(ctx.charge, data);
   } catch (error) {
     const rejected = rejectionOf(error);
@@ -282,8 +334,10 @@ async function v3Close(ctx: ConnectorContext): Promise<ChannelResult> {
   if (current.status === 'succeeded') return current;
   try {
     await wx
-      .chain(`${V3_PAY}/out-trade-no/${encodeURIComponent(outTradeNoOf(ctx.charge))}/close`)
-      .post({ mchid: m.mchid });
+      .chain(
+        `${m.partner ? V3_PARTNER_PAY : V3_PAY}/out-trade-no/${encodeURIComponent(outTradeNoOf(ctx.charge))}/close`,
+      )
+      .post(merchantParams(m));
     return { status: 'pending' };
   } catch (error) {
     const rejected = rejectionOf(error);
@@ -307,6 +361,8 @@ async function v3Refund(ctx: RefundContext): Promise<RefundResult> {
   const { charge, refund, publicUrl } = ctx;
   const { m, wx } = context(ctx);
   const body: Record<string, unknown> = {
+    // A service provider refunds for its sub-merchant (the signer is sp_mchid).
+    ...(m.partner ? { sub_mchid: m.partner.subMchid } : {}),
     out_trade_no: outTradeNoOf(charge),
     out_refund_no: refund.id,
     notify_url: notifyUrlOf(publicUrl, m),
@@ -331,9 +387,11 @@ async function v3Refund(ctx: RefundContext): Promise<RefundResult> {
 }
 
 async function v3RefundQuery(ctx: RefundContext): Promise<RefundResult> {
-  const { m: _m, wx } = context(ctx);
+  const { m, wx } = context(ctx);
   try {
-    const { data } = await wx.chain(`${V3_REFUNDS}/${encodeURIComponent(ctx.refund.id)}`).get();
+    const { data } = await wx
+      .chain(`${V3_REFUNDS}/${encodeURIComponent(ctx.refund.id)}`)
+      .get(m.partner ? { params: { sub_mchid: m.partner.subMchid } } : undefined);
     return refundResultOf(data);
   } catch (error) {
     const rejected = rejectionOf(error);
@@ -379,7 +437,17 @@ function requireV2Key(m: Merchant): void {
 }
 
 function v2Base(m: Merchant, charge: Charge): Record<string, string> {
-  return { appid: m.appid, mch_id: m.mchid, out_trade_no: outTradeNoOf(charge), sign_type: m.v2SignType };
+  // API v2 names a service provider's sub-merchant `sub_mch_id` (and its appid `sub_appid`).
+  const sub = m.partner
+    ? { sub_mch_id: m.partner.subMchid, ...(m.partner.subAppid ? { sub_appid: m.partner.subAppid } : {}) }
+    : {};
+  return {
+    appid: m.appid,
+    mch_id: m.mchid,
+    ...sub,
+    out_trade_no: outTradeNoOf(charge),
+    sign_type: m.v2SignType,
+  };
 }
 
 async function micropay(ctx: ConnectorContext): Promise<PayResult> {
@@ -423,10 +491,12 @@ function paidV2(charge: Charge, fields: Record<string, string>): ChannelResult {
       failureMessage: 'micropay answer does not match the charge',
     };
   }
+  const payerAccount = fields.sub_openid || fields.openid;
   return {
     status: 'succeeded',
     transactionNo: fields.transaction_id,
     paidAt: parseCompactCst(fields.time_end),
+    ...(payerAccount ? { payerAccount } : {}),
   };
 }
 

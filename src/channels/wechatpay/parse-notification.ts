@@ -14,6 +14,7 @@ import {
 import { CallbackRejected, openCallback } from './callback.js';
 import { merchantFor } from './client.js';
 import { parseRfc3339 } from './protocol.js';
+import { payerAccountOf } from './payer-account.js';
 
 /** WeChat Pay stops retrying on a 2xx; a failure carries its {code: 'FAIL', message} shape. */
 export const WECHATPAY_ACKNOWLEDGEMENT: NotificationAcknowledgement = {
@@ -63,9 +64,17 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
     return refuse(error.status, error.message, 'rejected WeChat Pay callback');
   }
   const resource = callback.resource;
-  if (resource.mchid !== merchant.mchid) {
+  // A service provider's callback names both merchants (sp_mchid, sub_mchid), never `mchid`.
+  const partner = merchant.partner;
+  if (
+    partner
+      ? resource.sp_mchid !== partner.spMchid || resource.sub_mchid !== partner.subMchid
+      : resource.mchid !== merchant.mchid
+  ) {
     return refuse(400, 'mchid does not match', 'WeChat Pay callback for another merchant', {
       mchid: resource.mchid,
+      sp_mchid: resource.sp_mchid,
+      sub_mchid: resource.sub_mchid,
     });
   }
   const parsed = {
@@ -94,6 +103,7 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
           status: 'succeeded',
           transactionNo: String(resource.transaction_id),
           paidAt: parseRfc3339(resource.success_time),
+          ...payerAccountOf(resource),
         },
       },
     };

@@ -73,6 +73,11 @@ export async function applyChargeResult(
         now,
       ]);
     }
+    // Who paid is known only with the payment (or a later query); kept the first time.
+    if (result.payerAccount && !charge.payerAccount) {
+      charge.payerAccount = result.payerAccount.slice(0, 100);
+      await tx.query('UPDATE charges SET payer_account = $2 WHERE id = $1', [charge.id, charge.payerAccount]);
+    }
     if (!to || !canTransitionCharge(charge.status, to)) {
       if (
         to === 'succeeded' &&

@@ -134,7 +134,8 @@ export function orderView(order: StoreOrder, store: StoreWithKey): Record<string
     ignore_amount: String(isRefund ? 0 : charge.amountIgnore),
     trade_amount: String(amount),
     trade_discout_amount: '0',
-    trade_account: row.tradeAccount,
+    // What the client sent (a card number for Cash/Diy), else who paid as the upstream said.
+    trade_account: row.tradeAccount ?? charge.payerAccount ?? null,
     trade_no: isRefund ? refund.transactionNo : (charge.transactionNo ?? row.tradeNo),
     trade_qrcode: qrCode,
     trade_time: formatTime(isRefund ? refund.createdAt : charge.createdAt),

@@ -310,10 +310,13 @@ export interface WxsimOrders {
   fingerprint: string;
   mchid: string;
   notify_url: string | null;
+  openid_kind: string | null;
   out_trade_no: string;
   pay_code: string;
   payer_openid: string | null;
   prepay_id: string | null;
+  sp_mchid: string | null;
+  sub_appid: string | null;
   success_time: Timestamp | null;
   time_expire: Timestamp | null;
   total: Int8;
@@ -342,6 +345,13 @@ export interface WxsimRefunds {
   transaction_id: string;
 }
 
+export interface WxsimSubMerchants {
+  created_at: Timestamp;
+  sp_mchid: string;
+  sub_appids: Generated<string[]>;
+  sub_mchid: string;
+}
+
 export interface DB {
   alipay_sandbox_apps: AlipaySandboxApps;
   alipay_sandbox_faults: AlipaySandboxFaults;
@@ -365,4 +375,5 @@ export interface DB {
   wxsim_keys: WxsimKeys;
   wxsim_orders: WxsimOrders;
   wxsim_refunds: WxsimRefunds;
+  wxsim_sub_merchants: WxsimSubMerchants;
 }

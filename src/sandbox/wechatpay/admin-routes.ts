@@ -70,5 +70,36 @@ export async function wechatpaySandboxAdminRoutes(
     },
   );
 
+  // Service-provider mode: a sub-merchant bound to the sandbox merchant (its sp_mchid).
+  app.post(
+    '/sandbox/wechatpay/sub_merchants',
+    {
+      schema: {
+        tags,
+        body: Type.Object(
+          {
+            sub_mchid: Type.String({ pattern: '^[0-9]{6,32}$' }),
+            sub_appids: Type.Optional(
+              Type.Array(Type.String({ pattern: '^[0-9A-Za-z_]{1,32}$' }), { maxItems: 20 }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      preHandler: guard,
+    },
+    async (request) => {
+      const body = request.body as { sub_mchid: string; sub_appids?: string[] };
+      const bound = await simulator().bindSubMerchant(body.sub_mchid, body.sub_appids ?? []);
+      if (!bound)
+        throw new JuheError(
+          'already_exists',
+          `${body.sub_mchid} is bound to another service provider`,
+          'sub_mchid',
+        );
+      return { sub_mchid: bound.subMchid, sp_mchid: bound.spMchid, sub_appids: bound.subAppids };
+    },
+  );
+
   runRoute(app, shared);
 }

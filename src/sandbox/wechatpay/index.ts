@@ -1,3 +1,4 @@
+import { bindSandboxSubMerchant } from './routes-partner.js';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { dueWork } from '../_kit/due-work.js';
@@ -50,6 +51,14 @@ export interface WechatpaySimulator extends SandboxSimulator<SandboxKeys, Faults
   >;
   /** The daily statements: their faults and fee rate. */
   bills: WechatBills;
+  /**
+   * Binds a sub-merchant (and the appids it may name as sub_appid) to the default merchant
+   * as its service provider; undefined if another provider holds it.
+   */
+  bindSubMerchant(
+    subMchid: string,
+    subAppids?: string[],
+  ): Promise<{ subMchid: string; spMchid: string; subAppids: string[] } | undefined>;
 }
 
 const simulators = simulatorInstances<WechatpaySimulator>();
@@ -121,6 +130,8 @@ export async function wechatpaySimulator(
   const simulator: WechatpaySimulator = {
     ...sandboxSimulatorBase({ ctx, keys, faults: sim.faults, deliveries: sim.deliveries, link, due }),
     payerAct,
+    bindSubMerchant: (subMchid, subAppids = []) =>
+      bindSandboxSubMerchant(ctx, keys.merchant.mchid, subMchid, subAppids),
     bills,
     findOrderByOutTradeNo: async (outTradeNo) => {
       const row = await findOrderAnyMerchant(ctx.db, { outTradeNo });

@@ -8,6 +8,7 @@ import { BASE_PATH, param, WxError, type WxSim } from './context.js';
 import * as repo from './repository.js';
 import { encryptResource, nonce, signatureMessage, signSha256Rsa, V3_SCHEME, wallSeconds } from './sign.js';
 import { closeOrder, createOrder, createRefund, orderView } from './transitions.js';
+import { refundMerchant, wechatpayPartnerRoutes } from './routes-partner.js';
 
 export type V3Answer = { status: number; body?: unknown };
 export type V3Handler = (c: { body: any; params: any; query: any }) => Promise<V3Answer>;
@@ -110,12 +111,30 @@ export function v3Routes(app: FastifyInstance, sim: WxSim, v3: V3): void {
   );
   app.get(
     `${BASE_PATH}/v3/refund/domestic/refunds/:no`,
-    v3(async ({ params }) => {
-      const row = await repo.findRefund(sim.ctx.db, mchid, params.no);
+    v3(async ({ params, query }) => {
+      const owner = await refundMerchant(sim.ctx.db, mchid, query?.sub_mchid);
+      const row = await repo.findRefund(sim.ctx.db, owner, params.no);
       if (!row) throw new WxError(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
       return { status: 200, body: refundJson(row) };
     }),
   );
+  // The service provider's API (routes-partner.ts), over the same orders.
+  void wechatpayPartnerRoutes(app, {
+    ctx: sim.ctx,
+    basePath: BASE_PATH,
+    spMchid: mchid,
+    spAppid: sim.keys.merchant.appid,
+    v3,
+    createOrder: async (kind, body, partner) => ({
+      status: 200,
+      body: await createOrder(sim, kind, body, partner),
+    }),
+    orderJson: async (owner, outTradeNo) => {
+      const order = await repo.findOrder(sim.ctx.db, owner, { outTradeNo });
+      return order ? orderView(sim.ctx.db, order) : undefined;
+    },
+    closeOrder: (owner, outTradeNo) => closeOrder(sim, owner, outTradeNo),
+  });
   // Platform certificates, encrypted with the API v3 key, as GET /v3/certificates answers.
   app.get(
     `${BASE_PATH}/v3/certificates`,

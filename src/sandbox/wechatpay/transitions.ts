@@ -13,6 +13,13 @@ import {
 import { isInt, param, WxError, type WxSim } from './context.js';
 import { queueCallback } from './notify.js';
 import * as repo from './repository.js';
+import { type PartnerOrder, partnerShape, refundMerchant, refundMerchantFields } from './routes-partner.js';
+
+/** A refund callback's resource without its merchant (`mchid`, or `sp_mchid` + `sub_mchid`). */
+function refundResourceBody(r: RefundRow) {
+  const { mchid: _mchid, ...rest } = refundResource(r);
+  return rest;
+}
 import type { OrderRow, RefundRow } from './repository.js';
 
 /**
@@ -28,17 +35,27 @@ const expired = (sim: WxSim, o: OrderRow) =>
 
 /** An order's JSON with what has been refunded of it. */
 export const orderView = async (q: Queryable, o: OrderRow) =>
-  orderJson(o, await repo.refundedSum(q, o.mchid, o.out_trade_no, ['SUCCESS']));
+  // A service provider's order answers (and calls back) in the partner shape.
+  partnerShape(orderJson(o, await repo.refundedSum(q, o.mchid, o.out_trade_no, ['SUCCESS'])), o);
 
 /** POST /v3/pay/transactions/{native,jsapi,app,h5}: answers code_url, h5_url or prepay_id. */
-export async function createOrder(sim: WxSim, kind: string, b: any): Promise<Record<string, string>> {
+export async function createOrder(
+  sim: WxSim,
+  kind: string,
+  b: any,
+  partner?: PartnerOrder,
+): Promise<Record<string, string>> {
   const { merchant } = sim.keys;
   const tradeType = TRADE_TYPES[kind];
   if (!tradeType) throw new WxError(404, 'NOT_FOUND', '无效的请求地址');
-  param(typeof b.appid === 'string' && b.appid.length > 0, '缺少参数appid');
-  param(typeof b.mchid === 'string' && b.mchid.length > 0, '缺少参数mchid');
-  if (b.mchid !== merchant.mchid) throw new WxError(400, 'MCH_NOT_EXISTS', '商户号不存在');
-  if (b.appid !== merchant.appid) throw new WxError(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
+  // A partner order's merchants were checked by routes-partner.ts; it is kept under sub_mchid.
+  if (!partner) {
+    param(typeof b.appid === 'string' && b.appid.length > 0, '缺少参数appid');
+    param(typeof b.mchid === 'string' && b.mchid.length > 0, '缺少参数mchid');
+    if (b.mchid !== merchant.mchid) throw new WxError(400, 'MCH_NOT_EXISTS', '商户号不存在');
+    if (b.appid !== merchant.appid) throw new WxError(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
+  }
+  const mchid: string = partner ? partner.subMchid : b.mchid;
   param(
     typeof b.description === 'string' && b.description.length > 0 && b.description.length <= 127,
     '参数description不合法',
@@ -59,8 +76,8 @@ export async function createOrder(sim: WxSim, kind: string, b: any): Promise<Rec
   }
   if (b.attach !== undefined)
     param(typeof b.attach === 'string' && b.attach.length <= 128, '参数attach不合法');
-  let openid: string | null = null;
-  if (tradeType === 'JSAPI') {
+  let openid: string | null = partner?.openid ?? null;
+  if (tradeType === 'JSAPI' && !partner) {
     param(typeof b.payer?.openid === 'string' && b.payer.openid.length > 0, '缺少参数payer.openid');
     openid = b.payer.openid;
   }
@@ -76,10 +93,11 @@ export async function createOrder(sim: WxSim, kind: string, b: any): Promise<Rec
     openid,
     b.notify_url,
     b.attach ?? null,
+    ...(partner ? [partner.subAppid] : []),
   ]);
   const now = sim.ctx.clock.now();
   const row = await sim.ctx.db.tx(async (q) => {
-    const existing = await repo.findOrder(q, b.mchid, { outTradeNo: b.out_trade_no }, true);
+    const existing = await repo.findOrder(q, mchid, { outTradeNo: b.out_trade_no }, true);
     if (existing) {
       if (existing.trade_state === 'SUCCESS') throw new WxError(400, 'ORDERPAID', '该订单已支付');
       if (existing.trade_state === 'CLOSED' || existing.trade_state === 'REVOKED') {
@@ -93,7 +111,7 @@ export async function createOrder(sim: WxSim, kind: string, b: any): Promise<Rec
         ? null
         : `wx${chinaStamp(now)}${randomBytes(10).toString('hex')}`;
     return repo.insertOrder(q, {
-      mchid: b.mchid,
+      mchid,
       out_trade_no: b.out_trade_no,
       appid: b.appid,
       trade_type: tradeType,
@@ -111,6 +129,9 @@ export async function createOrder(sim: WxSim, kind: string, b: any): Promise<Rec
       time_expire: expire ?? null,
       created_at: now,
       updated_at: now,
+      sp_mchid: partner?.spMchid ?? null,
+      sub_appid: partner?.subAppid ?? null,
+      openid_kind: partner?.openidKind ?? null,
     });
   });
   const base = sim.baseUrl();
@@ -151,7 +172,8 @@ export async function createRefund(sim: WxSim, b: any): Promise<RefundRow> {
   if (b.notify_url !== undefined) {
     param(typeof b.notify_url === 'string' && URL_RE.test(b.notify_url), '参数notify_url不合法');
   }
-  const mchid = sim.keys.merchant.mchid;
+  // A service provider refunds for a bound sub-merchant by naming its sub_mchid.
+  const mchid = await refundMerchant(sim.ctx.db, sim.keys.merchant.mchid, b.sub_mchid);
   const now = sim.ctx.clock.now();
   const abnormal = sim.faults.take('refund_abnormal');
   return sim.ctx.db.tx(async (q) => {
@@ -207,7 +229,7 @@ export async function settleRefunds(sim: WxSim): Promise<void> {
         mchid: settled.mchid,
         eventType: ok ? 'REFUND.SUCCESS' : 'REFUND.ABNORMAL',
         resourceType: 'refund',
-        resource: refundResource(settled),
+        resource: { ...(await refundMerchantFields(q, settled.mchid)), ...refundResourceBody(settled) },
         notifyUrl: settled.notify_url,
       });
     });

@@ -31,6 +31,7 @@ interface Field {
   required: boolean;
   choices?: string[];
   fromPkcs12?: 'key' | 'certificate';
+  when?: { setting: string; equals: string };
 }
 interface Config {
   id: string;
@@ -205,6 +206,14 @@ function ConfigDrawer(props: {
   const [p12, setP12] = useState<string>();
   const [topError, setTopError] = useState<string>();
   const simulator = Form.useWatch('simulator', form) as boolean | undefined;
+  // A field with `when` shows only in its mode (WeChat Pay: direct or service provider).
+  const watched = Form.useWatch((values: Record<string, unknown>) => values, form);
+  const applies = (field: Field) =>
+    !field.when ||
+    String(
+      watched?.[`settings.${field.when.setting}`] ??
+        props.fields.find((f) => f.name === field.when!.setting)?.choices?.[0],
+    ) === field.when.equals;
   const stored = new Set(props.config?.secrets_set ?? []);
   const initial: Record<string, unknown> = {
     enabled: props.config?.enabled ?? true,
@@ -303,7 +312,7 @@ function ConfigDrawer(props: {
           <>
             <Typography.Title level={5}>{t('settings')}</Typography.Title>
             {props.fields
-              .filter((field) => field.group === 'settings')
+              .filter((field) => field.group === 'settings' && applies(field))
               .map((field) => (
                 <Form.Item
                   key={field.name}
