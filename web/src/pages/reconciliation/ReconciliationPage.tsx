@@ -54,7 +54,6 @@ const runKey = (target: Target) => target.replace(/^config:/, '').replace(/^prov
 
 export default function ReconciliationPage() {
   const { t } = useTranslation('reconciliation');
-  const providerName = useTranslation('channels').t;
   const f = useFormat();
   const queryClient = useQueryClient();
   const [params, setParams] = useSearchParams();
@@ -76,12 +75,11 @@ export default function ReconciliationPage() {
     queryFn: () => api<{ data: Config[] }>('/channel_configs').then((r) => r.data),
   });
   const label = (key: string, provider: string) => {
-    if (key.startsWith('sandbox:'))
-      return t('simulatorTarget', { provider: providerName(`provider.${provider}`) });
+    if (key.startsWith('sandbox:')) return t('simulatorTarget', { provider: t(`provider.${provider}`) });
     const c = configs.data?.find((x) => x.id === key);
     return c
-      ? `${providerName(`provider.${c.provider}`)} · ${appName(c.app)} · ${t(`mode.${c.mode}`)}`
-      : `${providerName(`provider.${provider}`)} · ${key}`;
+      ? `${t(`provider.${c.provider}`)} · ${appName(c.app)} · ${t(`mode.${c.mode}`)}`
+      : `${t(`provider.${provider}`)} · ${key}`;
   };
   const targets = [
     ...RECONCILABLE.map((p) => ({ value: `provider:${p}`, label: label(`sandbox:${p}`, p) })),
@@ -135,6 +133,7 @@ export default function ReconciliationPage() {
     {
       title: t('col.target'),
       key: 'target',
+      width: 300,
       render: (_, r) => (
         <Space size={4}>
           <span>{label(r.config, r.provider)}</span>
@@ -305,7 +304,7 @@ export default function ReconciliationPage() {
             style={{ width: 200 }}
             value={filters.provider}
             onChange={(provider?: string) => setFilters({ ...filters, provider, config: undefined })}
-            options={RECONCILABLE.map((p) => ({ value: p, label: providerName(`provider.${p}`) }))}
+            options={RECONCILABLE.map((p) => ({ value: p, label: t(`provider.${p}`) }))}
           />
           <Select
             allowClear

@@ -22,7 +22,7 @@ import { QueryError } from '../../components/QueryError';
 import { dayjs, type Dayjs } from '../../i18n/dates';
 import { useFormat } from '../../i18n/preferences';
 import { Chart } from '../overview/Chart';
-import { currencyOf, groupBy, totals, type Dimension, type ReportLine, type Totals } from './report';
+import { currencyOf, groupBy, totals, zero, type Dimension, type ReportLine, type Totals } from './report';
 
 type Period = 'day' | 'month';
 type Row = Totals & { key: string; currency: string };
@@ -48,13 +48,9 @@ export default function SettlementPage() {
     queryKey: ['stores'],
     queryFn: () => api<{ data: { id: string; name: string }[] }>('/stores'),
   });
-  const query = {
-    period,
-    from: (period === 'month' ? range[0].startOf('month') : range[0]).format('YYYY-MM-DD'),
-    to: (period === 'month' ? range[1].endOf('month') : range[1]).format('YYYY-MM-DD'),
-    mode,
-    app,
-  };
+  const from = (period === 'month' ? range[0].startOf('month') : range[0]).format('YYYY-MM-DD');
+  const to = (period === 'month' ? range[1].endOf('month') : range[1]).format('YYYY-MM-DD');
+  const query = { period, from, to, mode, app };
   const report = useQuery({
     queryKey: ['settlement', query],
     queryFn: () => api<{ data: ReportLine[] }>('/settlement_reports', { query }).then((r) => r.data),
@@ -74,7 +70,18 @@ export default function SettlementPage() {
   };
 
   const chart = useMemo(() => {
-    const rows = groupBy(lines, 'period').filter((r) => r.currency === mainCurrency);
+    // Every day (month) of the range on the axis, the quiet ones at zero: a timeline, not a list.
+    const found = new Map(
+      groupBy(lines, 'period')
+        .filter((r) => r.currency === mainCurrency)
+        .map((r) => [r.key, r]),
+    );
+    const unit = period === 'day' ? 'day' : 'month';
+    const rows: Row[] = [];
+    for (let d = dayjs(from); !d.isAfter(dayjs(to), unit) && rows.length < 800; d = d.add(1, unit)) {
+      const key = d.format(period === 'day' ? 'YYYY-MM-DD' : 'YYYY-MM');
+      rows.push(found.get(key) ?? { key, currency: mainCurrency, ...zero() });
+    }
     const yuan = (v: number) => v / 100;
     return {
       tooltip: { trigger: 'axis' },
@@ -110,7 +117,7 @@ export default function SettlementPage() {
         },
       ],
     };
-  }, [lines, mainCurrency, period, t]);
+  }, [lines, mainCurrency, period, from, to, t]);
 
   const columns = (by: Dimension): TableColumnsType<Row> => {
     const money = (field: keyof Totals) => (_: unknown, r: Row) => f.money(r[field], r.currency);

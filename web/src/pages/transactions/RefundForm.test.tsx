@@ -84,7 +84,7 @@ describe('refund form', () => {
     expect(onSubmit).not.toHaveBeenCalled();
     fireEvent.change(document.querySelector('#supervisor_password')!, { target: { value: 'boss-2468' } });
     await act(async () => fireEvent.submit(document.querySelector('form')!));
-    await waitFor(() => expect(screen.getByText("The store's supervisor password is wrong")).toBeTruthy());
+    await waitFor(() => expect(screen.getByText('门店主管密码错误')).toBeTruthy());
     expect(onSubmit).toHaveBeenCalledWith({
       amount: 1000,
       description: '退菜',

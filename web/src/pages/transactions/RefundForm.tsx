@@ -1,6 +1,7 @@
 import { Button, Form, Input, Space } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ApiError } from '../../api/client';
 import { showServerError } from '../../components/server-errors';
 import { useFormat } from '../../i18n/preferences';
 import { decimalToMinor, minorToDecimal } from '../../i18n/money';
@@ -44,7 +45,11 @@ export function RefundForm(props: {
         ...(props.store ? { supervisor_password: values.supervisor_password } : {}),
       });
     } catch (error) {
-      if (!showServerError(form, error, ['amount', 'description', 'supervisor_password']))
+      // The supervisor's refusals in the console's language; anything else as the server says it.
+      if (error instanceof ApiError && error.param === 'supervisor_password' && error.status !== 400) {
+        const key = error.status === 429 ? 'supervisorPasswordLocked' : 'supervisorPasswordWrong';
+        form.setFields([{ name: 'supervisor_password', errors: [t(key)] }]);
+      } else if (!showServerError(form, error, ['amount', 'description', 'supervisor_password']))
         form.setFields([{ name: 'amount', errors: [(error as Error).message] }]);
     } finally {
       setBusy(false);

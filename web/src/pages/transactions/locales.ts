@@ -93,6 +93,8 @@ export const locales = {
     supervisorPassword: '门店主管密码',
     supervisorPasswordHelp: '此订单属于门店，退款需门店主管输入密码确认',
     supervisorPasswordRequired: '请门店主管输入密码',
+    supervisorPasswordWrong: '门店主管密码错误',
+    supervisorPasswordLocked: '主管密码错误次数过多，请稍后再试',
     largeRefundTitle: '大额退款：{{amount}}',
     largeRefundHint: '退款金额较大且不可撤销。请输入商户订单号 {{order}} 以确认。',
     largeRefundPlaceholder: '输入商户订单号',
@@ -196,6 +198,8 @@ export const locales = {
     supervisorPasswordHelp:
       "This charge belongs to a store: its supervisor confirms the refund with the store's password",
     supervisorPasswordRequired: 'The store supervisor must enter the password',
+    supervisorPasswordWrong: "The store's supervisor password is wrong",
+    supervisorPasswordLocked: 'Too many wrong supervisor passwords; try again later',
     largeRefundTitle: 'Large refund: {{amount}}',
     largeRefundHint:
       'This is a large refund and cannot be undone. Type the order number {{order}} to confirm.',
