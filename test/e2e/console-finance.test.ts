@@ -170,7 +170,7 @@ describe('console finance pages', () => {
     ]
       .map((c) => run.counts[c] ?? 0)
       .reduce((a, b) => a + b, 0);
-    await expect.poll(() => card.innerText()).toContain(`${open_} 笔差异`);
+    await expect.poll(() => card.innerText(), { timeout: 30_000 }).toContain(`${open_} 笔差异`);
     await gw.screenshot(page, 'overview');
     expect(gw.cspViolations).toEqual([]);
     await context.close();
