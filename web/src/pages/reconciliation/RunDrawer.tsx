@@ -78,7 +78,7 @@ export function RunDrawer({
     {
       title: t('item.class'),
       dataIndex: 'class',
-      width: 130,
+      width: 180,
       render: (v: string) => <Tag color={CLASS_COLOR[v]}>{t(`class.${v}`)}</Tag>,
     },
     {
