@@ -214,9 +214,8 @@ describe('console key pages', () => {
       await gw.screenshot(page, 'checkout-links');
       await context.close();
     }
-    // The one known antd violation (a nonce-less <style> of Table, see console-ops-pages)
-    // aside, the new forms, the QR image and the links page load nothing the CSP blocks.
-    const added = gw.cspViolations.slice(before);
-    expect(added.filter((m) => !/^Applying inline style .*'style-src-elem /.test(m))).toEqual([]);
+    // The new forms, the QR image and the links page load nothing the CSP blocks (rc-component's
+    // <style> elements carry the nonce too: web/vite.config.ts).
+    expect(gw.cspViolations.slice(before)).toEqual([]);
   }, 180_000);
 });

@@ -6,6 +6,7 @@ import { createCharge } from '../../core/payments/create-charge.js';
 import { listCharges } from '../../core/payments/list-charges.js';
 import { listChargeRefunds, retrieveChargeWithRefunds } from '../../core/payments/list-refunds.js';
 import { createRefund } from '../../core/refunds/create-refund.js';
+import { checkSupervisorPassword } from './supervisor-password.js';
 import { serializeCharge, serializeRefund } from '../../core/serialize.js';
 import { METHODS, PROVIDERS } from '../../domain/channels.js';
 import { CURRENCIES, type Currency } from '../../domain/money.js';
@@ -137,6 +138,14 @@ export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core 
           refund_no: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
           description: Type.Optional(Type.String({ maxLength: 500 })),
           metadata: Type.Optional(Metadata),
+          supervisor_password: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 64,
+              description:
+                "A store charge's supervisor password (as typed, not its sha1), checked like the store API's shop_pass: 403 when wrong, 429 after too many wrong tries. Refused for a charge of no store.",
+            }),
+          ),
         }),
       },
       preHandler: requirePermission('refunds.write'),
@@ -144,6 +153,10 @@ export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core 
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const b = (request.body ?? {}) as Record<string, any>;
+      const supervisor =
+        b.supervisor_password === undefined
+          ? undefined
+          : await checkSupervisorPassword(core, request, id, b.supervisor_password);
       const refund = await createRefund(core, {
         chargeId: id,
         amount: b.amount,
@@ -160,6 +173,7 @@ export async function chargeRoutes(app: FastifyInstance, { core }: { core: Core 
         {
           charge: id,
           amount: refund.amount,
+          ...(supervisor ? { supervisor_confirmed: supervisor.storeId } : {}),
         },
       );
       return reply.status(201).send(serializeRefund(refund));

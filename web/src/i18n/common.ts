@@ -30,6 +30,12 @@ export const common = {
     mode: { test: '测试模式', live: '正式模式' },
     menuGroup: { payments: '支付', developers: '开发者', settings: '设置' },
     role: { owner: '所有者', admin: '管理员', developer: '开发者', finance: '财务', viewer: '只读' },
+    export: {
+      csv: '导出 CSV',
+      xlsx: '导出 Excel',
+      running: '正在导出，已接收 {{size}}',
+      done: '已导出 {{size}}',
+    },
   },
   'en-US': {
     appName: 'Juhe',
@@ -61,5 +67,11 @@ export const common = {
     mode: { test: 'Test mode', live: 'Live mode' },
     menuGroup: { payments: 'Payments', developers: 'Developers', settings: 'Settings' },
     role: { owner: 'Owner', admin: 'Admin', developer: 'Developer', finance: 'Finance', viewer: 'Viewer' },
+    export: {
+      csv: 'Export CSV',
+      xlsx: 'Export Excel',
+      running: 'Exporting, {{size}} received',
+      done: 'Exported {{size}}',
+    },
   },
 };

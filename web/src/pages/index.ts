@@ -10,6 +10,8 @@ import { sandboxPage } from './sandbox';
 import { storesPage } from './stores';
 import { usersPage } from './users';
 import { webhooksPage } from './webhooks';
+import { reconciliationPage } from './reconciliation';
+import { settlementPage } from './settlement';
 // PAGES-IMPORTS (one line per page folder; keep the two lists in the same order)
 
 /**
@@ -28,6 +30,8 @@ export const pages: ConsolePage[] = [
   usersPage,
   auditPage,
   sandboxPage,
+  reconciliationPage,
+  settlementPage,
   // PAGES-LIST
 ];
 

@@ -23,6 +23,7 @@ import { Can } from '../../auth/Can';
 import { AppSelect } from '../../components/AppSelect';
 import { QueryError } from '../../components/QueryError';
 import { useFormat } from '../../i18n/preferences';
+import { ImportConfigs } from './ImportConfigs';
 
 interface Field {
   name: string;
@@ -62,6 +63,7 @@ export default function ChannelsPage() {
   const [mode, setMode] = useState<'test' | 'live'>('test');
   const [editing, setEditing] = useState<string>();
   const [tested, setTested] = useState<Record<string, ConnectionTest>>({});
+  const [importing, setImporting] = useState(false);
   const fields = useQuery({
     queryKey: ['channel-fields'],
     queryFn: () => api<{ data: Record<string, Field[]> }>('/channel_configs/fields').then((r) => r.data),
@@ -96,7 +98,13 @@ export default function ChannelsPage() {
             { value: 'live', label: t('common:mode.live') },
           ]}
         />
+        <Can permission="channels.write">
+          <Button data-testid="import-configs" onClick={() => setImporting(true)}>
+            {t('importButton')}
+          </Button>
+        </Can>
       </Space>
+      <ImportConfigs open={importing} onClose={() => setImporting(false)} />
       <Table<string>
         rowKey={(p) => p}
         loading={configs.isLoading}

@@ -2,7 +2,9 @@ import { useQuery } from '@tanstack/react-query';
 import { Card, Col, Empty, List, Row, Segmented, Space, Statistic, Tag, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
 import { api } from '../../api/client';
+import { mismatches, type Run } from '../reconciliation/types';
 import { QueryError } from '../../components/QueryError';
 import { useFormat } from '../../i18n/preferences';
 import { Chart } from './Chart';
@@ -55,6 +57,22 @@ export default function OverviewPage() {
     queryFn: () => api<Overview>('/reports/overview', { query: { mode, tz: f.timeZone } }),
     refetchInterval: 30_000,
   });
+  // Reconciliation differences still open: the latest runs that found any, in this mode.
+  const runs = useQuery({
+    queryKey: ['overview-reconciliation'],
+    queryFn: () =>
+      api<{ data: Run[] }>('/reconciliation_runs', { query: { status: 'completed', limit: 50 } }).then(
+        (r) => r.data,
+      ),
+    refetchInterval: 60_000,
+  });
+  const latestRuns = (runs.data ?? []).filter(
+    (r, i, all) =>
+      r.livemode === (mode === 'live') &&
+      all.findIndex((x) => x.config === r.config && x.date === r.date) === i,
+  );
+  const differing = latestRuns.filter((r) => mismatches(r) > 0);
+  const open = differing.reduce((sum, r) => sum + mismatches(r), 0);
   const data = report.data;
   // The main currency: the one with the most charges in 30 days (CNY for a Chinese merchant).
   const currency = data?.last_30_days.slice().sort((a, b) => b.count - a.count)[0]?.currency ?? 'CNY';
@@ -167,6 +185,47 @@ export default function OverviewPage() {
         </Col>
       </Row>
       <Row gutter={[16, 16]}>
+        <Col xs={24}>
+          <Card
+            title={t('reconciliation')}
+            size="small"
+            data-testid="overview-mismatches"
+            loading={runs.isPending}
+            extra={<Link to="/reconciliation">{t('reconciliationOpen')}</Link>}
+          >
+            <Row gutter={16} align="middle">
+              <Col xs={24} md={6}>
+                <Statistic
+                  title={t('mismatches')}
+                  value={open}
+                  styles={{ content: { color: open > 0 ? '#cf1322' : '#389e0d' } }}
+                />
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {t('mismatchRuns', { n: latestRuns.length })}
+                </Typography.Text>
+              </Col>
+              <Col xs={24} md={18}>
+                <List
+                  size="small"
+                  dataSource={differing.slice(0, 5)}
+                  locale={{
+                    emptyText: (
+                      <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('mismatchesEmpty')} />
+                    ),
+                  }}
+                  renderItem={(r) => (
+                    <List.Item>
+                      <Link to={`/reconciliation?run=${r.id}`}>
+                        {r.date} · {t(`provider.${r.provider}`, { defaultValue: r.provider })}
+                      </Link>
+                      <Tag color="red">{t('mismatchCount', { n: mismatches(r) })}</Tag>
+                    </List.Item>
+                  )}
+                />
+              </Col>
+            </Row>
+          </Card>
+        </Col>
         <Col xs={24} xl={12}>
           <Card title={t('failing')} size="small">
             <List

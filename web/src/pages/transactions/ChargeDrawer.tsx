@@ -1,12 +1,12 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { App, Button, Descriptions, Drawer, Modal, Space, Timeline, Typography } from 'antd';
+import { App, Button, Descriptions, Drawer, Input, Modal, Space, Timeline, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client';
 import { Can } from '../../auth/Can';
 import { QueryError } from '../../components/QueryError';
 import { useFormat } from '../../i18n/preferences';
-import { RefundForm, type RefundInput } from './RefundForm';
+import { LARGE_REFUND, RefundForm, type RefundInput } from './RefundForm';
 import { StatusTag } from './StatusTag';
 import { PENDING, type Charge, type TimelineEntry } from './types';
 
@@ -43,10 +43,25 @@ export function ChargeDrawer({ id, onClose }: { id?: string; onClose(): void }) 
     });
 
   function confirmRefund(input: RefundInput) {
+    const amount = f.money(input.amount, charge!.currency);
+    const large = input.amount >= LARGE_REFUND;
     return new Promise<void>((resolve, reject) => {
-      modal.confirm({
-        title: t('refundConfirm', { amount: f.money(input.amount, charge!.currency) }),
-        okButtonProps: { danger: true },
+      // A large refund is confirmed by typing the order number, not by one more click.
+      const typed = (value: string) =>
+        dialog.update({ okButtonProps: { danger: true, disabled: value.trim() !== charge!.order_no } });
+      const dialog = modal.confirm({
+        title: large ? t('largeRefundTitle', { amount }) : t('refundConfirm', { amount }),
+        content: large ? (
+          <Space orientation="vertical" style={{ width: '100%' }}>
+            <Typography.Text>{t('largeRefundHint', { order: charge!.order_no })}</Typography.Text>
+            <Input
+              data-testid="large-refund-confirm"
+              placeholder={t('largeRefundPlaceholder')}
+              onChange={(e) => typed(e.target.value)}
+            />
+          </Space>
+        ) : undefined,
+        okButtonProps: { danger: true, disabled: large },
         onOk: async () => {
           try {
             await api(`/charges/${charge!.id}/refunds`, { method: 'POST', body: input });
@@ -177,6 +192,7 @@ export function ChargeDrawer({ id, onClose }: { id?: string; onClose(): void }) 
             destroyOnHidden
           >
             <RefundForm
+              store={charge.store}
               currency={charge.currency}
               refundable={refundable}
               onSubmit={confirmRefund}

@@ -3,6 +3,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-libra
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import '../../i18n/setup';
 import { PreferencesProvider } from '../../i18n/preferences';
+import { ApiError } from '../../api/client';
 import { RefundForm } from './RefundForm';
 
 beforeAll(() => {
@@ -25,10 +26,10 @@ beforeAll(() => {
   })) as unknown as typeof window.matchMedia;
 });
 
-function renderForm(onSubmit = vi.fn(async () => {})) {
+function renderForm(onSubmit = vi.fn(async (_: unknown) => {}), store?: string) {
   render(
     <PreferencesProvider>
-      <RefundForm currency="CNY" refundable={8800} onSubmit={onSubmit} onCancel={() => {}} />
+      <RefundForm currency="CNY" refundable={8800} store={store} onSubmit={onSubmit} onCancel={() => {}} />
     </PreferencesProvider>,
   );
   return onSubmit;
@@ -62,5 +63,32 @@ describe('refund form', () => {
     fireEvent.change(document.querySelector('#description')!, { target: { value: ' 顾客退回一半 ' } });
     await act(async () => fireEvent.submit(document.querySelector('form')!));
     await waitFor(() => expect(onSubmit).toHaveBeenCalledWith({ amount: 1250, description: '顾客退回一半' }));
+  });
+
+  it("asks a store charge's supervisor for the password and shows the server's refusal next to it", async () => {
+    const onSubmit = renderForm(
+      vi.fn(async () => {
+        throw new ApiError(
+          403,
+          'forbidden',
+          "The store's supervisor password is wrong",
+          'supervisor_password',
+        );
+      }),
+      'sto_1',
+    );
+    fireEvent.change(document.querySelector('#amount')!, { target: { value: '10' } });
+    fireEvent.change(document.querySelector('#description')!, { target: { value: '退菜' } });
+    await act(async () => fireEvent.submit(document.querySelector('form')!));
+    await waitFor(() => expect(screen.getByText('请门店主管输入密码')).toBeTruthy());
+    expect(onSubmit).not.toHaveBeenCalled();
+    fireEvent.change(document.querySelector('#supervisor_password')!, { target: { value: 'boss-2468' } });
+    await act(async () => fireEvent.submit(document.querySelector('form')!));
+    await waitFor(() => expect(screen.getByText('门店主管密码错误')).toBeTruthy());
+    expect(onSubmit).toHaveBeenCalledWith({
+      amount: 1000,
+      description: '退菜',
+      supervisor_password: 'boss-2468',
+    });
   });
 });
