@@ -280,6 +280,7 @@ export interface ReconciliationRuns {
   livemode: boolean;
   provider: string;
   rows_read: Generated<Int8>;
+  settlement: Json | null;
   started_at: Timestamp;
   statement_id: string | null;
   status: string;
