@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/simulator.js';
+import { type WechatpaySimulator, simulatorOf } from '../../src/sandbox/wechatpay/index.js';
 import { ARTIFACTS, type ConsoleGateway, consoleGateway } from '../support/console.js';
 import { call } from '../support/server.js';
 
