@@ -335,3 +335,20 @@ export function jsonOf(res: LightMyRequestResponse): Record<string, unknown> {
 /** An order number unique in this run, of letters and digits (every dialect takes those). */
 let serial = 0;
 export const freshOrderNo = (prefix: string) => `${prefix}${process.pid}x${(serial += 1)}`;
+
+/**
+ * Percent-encodes text for a URL, lone surrogates included (as their WTF-8 bytes, which is
+ * what a careless client sends; encodeURIComponent throws on them).
+ */
+export function urlEncode(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0xd800 && cp <= 0xdfff) {
+      out += [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join('');
+    } else out += encodeURIComponent(ch);
+  }
+  return out;
+}
