@@ -43,7 +43,7 @@ const ROUNDS = 7;
 const SECONDS = 3;
 const WARMUP_SECONDS = 1;
 const INITIAL_WARMUP_SECONDS = 5;
-const TARGET = 0.8;
+const TARGET = 0.9;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 

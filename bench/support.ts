@@ -26,6 +26,8 @@ export interface LoadOptions {
   body?: string;
   connections?: number;
   seconds?: number;
+  /** Offered load: requests per second over all connections (autocannon -R); unlimited when absent. */
+  rate?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export interface LoadOptions {
  */
 export async function load(o: LoadOptions): Promise<Measured> {
   const args = [AUTOCANNON, '--json', '-c', String(o.connections ?? 16), '-d', String(o.seconds ?? 5)];
+  if (o.rate !== undefined) args.push('-R', String(o.rate));
   args.push('-m', o.method ?? 'GET');
   for (const [key, value] of Object.entries(o.headers ?? {})) args.push('-H', `${key}=${value}`);
   if (o.body !== undefined) args.push('-b', o.body, '--idReplacement');
