@@ -111,7 +111,12 @@ export async function insertRun(q: Queryable, run: RunRecord): Promise<RunRecord
         status: run.status,
         started_at: run.startedAt,
       })
-      .onConflict((oc) => oc.columns(['config_id', 'bill_date']).where('trigger', '=', 'daily').doNothing())
+      // The partial index's predicate as a literal: with a parameter, PostgreSQL cannot match
+      // the index once a prepared statement goes to its generic plan (after five runs), and
+      // the insert fails with "no unique or exclusion constraint matching".
+      .onConflict((oc) =>
+        oc.columns(['config_id', 'bill_date']).where('trigger', '=', raw.lit('daily')).doNothing(),
+      )
       .returning([...RUN_COLUMNS, billDateText]),
   );
   return row ? toRun(row) : undefined;
