@@ -65,6 +65,8 @@ const unionpayFields: ConfigField[] = [
   setting('cert_id', 'digits'),
   setting('validate_cn_name', 'boolean'),
   ...transport('base_url'),
+  // The file download address (txnType 76, the daily settlement file) is a host of its own.
+  setting('file_url', 'url'),
   secret('sign_private_key', 'private_key', true, { fromPkcs12: 'key' }),
   secret('sign_cert', 'certificate', false, { fromPkcs12: 'certificate' }),
   secret('middle_cert', 'certificate', true),

@@ -38,7 +38,7 @@ describe.each(engines())('claiming a daily run, many times over (%s)', (engine) 
   });
 
   it('claims each day once, past the generic plan, and never blocks a manual run', async () => {
-    for (let day = 1; day <= 8; day++) {
+    for (let day = 1; day <= 28; day++) {
       expect(await insertRun(core.db, run(day, 'daily'))).toMatchObject({ trigger: 'daily' });
       expect(await insertRun(core.db, run(day, 'daily'))).toBeUndefined();
       expect(await insertRun(core.db, run(day, 'manual'))).toMatchObject({ trigger: 'manual' });

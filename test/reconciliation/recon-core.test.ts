@@ -88,8 +88,12 @@ describe.each(engines())('reconciliation core (%s)', (engine) => {
     // Runs are ordered by when they finished: the clock moves between them.
     gateway.core.clock.advance(60_000);
     gateway.sim.bills.faults.addFor('2026-03-01', 'missing_row');
-    expect((await run('2026-03-01'))!.counts).toEqual({ missing_upstream: 1 });
-    expect(await overview()).toBe(2);
+    const spoiled = (await run('2026-03-01'))!;
+    expect(spoiled.counts).toMatchObject({ missing_upstream: 1 });
+    // The missing line, and the fund-flow bill's totals it no longer agrees with.
+    const items = (await api('GET', `/reconciliation_items?run=${spoiled.id}&limit=100`)).body.data;
+    expect(items.map((i: { class: string }) => i.class)).toContain('missing_upstream');
+    expect(await overview()).toBe(1 + items.length);
     gateway.core.clock.advance(60_000);
     expect((await run('2026-03-01'))!.counts.matched).toBe(1);
     expect(await overview()).toBe(1);
@@ -103,13 +107,17 @@ describe.each(engines())('reconciliation core (%s)', (engine) => {
     try {
       core.clock.set('2026-03-02T01:00:00Z'); // 09:00 on the 2nd in Shanghai: the 1st is due
       const [a, b] = await Promise.all([reconcileDueDays(core), reconcileDueDays(other)]);
+      // Every simulator has a statement: each provider's day is run once, by one of the nodes.
       const runs = [...a, ...b];
-      expect(runs.map((r) => [r.billDate, r.trigger, r.status])).toEqual([
-        ['2026-03-01', 'daily', 'completed'],
-      ]);
+      expect(runs.map((r) => [r.provider, r.billDate, r.trigger]).sort()).toEqual(
+        ['alipay', 'lakala', 'paypal', 'unionpay', 'wechatpay'].map((p) => [p, '2026-03-01', 'daily']),
+      );
+      expect(runs.find((r) => r.provider === 'wechatpay')?.status).toBe('completed');
       expect(await reconcileDueDays(other)).toEqual([]);
-      const daily = await core.db.query(`SELECT id FROM reconciliation_runs WHERE trigger = 'daily'`);
-      expect(daily).toHaveLength(1);
+      const daily = await core.db.query(
+        `SELECT provider FROM reconciliation_runs WHERE trigger = 'daily' ORDER BY provider`,
+      );
+      expect(daily).toHaveLength(5);
     } finally {
       if (db !== core.db) await db.close();
     }

@@ -1,6 +1,7 @@
 const fieldsZh = {
   app_id: '应用 ID (APPID)',
   gateway_url: '网关地址',
+  file_url: '对账文件下载地址',
   timeout_ms: '超时 (毫秒)',
   private_key: '应用私钥',
   alipay_public_key: '支付宝公钥',
@@ -40,6 +41,7 @@ const fieldsZh = {
 const fieldsEn = {
   app_id: 'App ID',
   gateway_url: 'Gateway URL',
+  file_url: 'Statement file URL',
   timeout_ms: 'Timeout (ms)',
   private_key: 'App private key',
   alipay_public_key: 'Alipay public key',
