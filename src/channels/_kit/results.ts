@@ -9,8 +9,8 @@ import type { ChannelResult, PayResult, RefundResult } from './connector.js';
  * kept on a refund) makes a RefundResult; a result carries one or the other, never both.
  */
 
-type Extra = NonNullable<RefundResult['extra']>;
-type Credential = NonNullable<PayResult['credential']>;
+type Extra = RefundResult['extra'];
+type Credential = PayResult['credential'];
 
 /** What `succeeded` carries besides its status. */
 export interface SucceededDetails {
