@@ -56,7 +56,11 @@ const SUBJECTS: Subject[] = [
     ],
     currency: 'CNY',
   },
-  { provider: 'unionpay', methods: [{ method: 'app' }, { method: 'page' }], currency: 'CNY' },
+  {
+    provider: 'unionpay',
+    methods: [{ method: 'app' }, { method: 'page' }, { method: 'wap' }],
+    currency: 'CNY',
+  },
   { provider: 'applepay', methods: [{ method: 'app' }], currency: 'CNY' },
   // One approve-and-capture flow serves every PayPal method.
   {

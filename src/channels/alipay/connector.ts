@@ -54,7 +54,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
     if (answer.outcome === 'ok') return tradeResult(answer.data, ctx.charge);
     if (answer.outcome === 'refused' && answer.subCode === 'ACQ.TRADE_NOT_EXIST') {
       // The payer has not scanned or opened it yet: nothing exists upstream to resolve.
-      return { status: 'pending', needsPolling: ctx.charge.method === 'barcode' };
+      return pending({ polling: ctx.charge.method === 'barcode' });
     }
     return unknown(answer.message, answer.subCode);
   };
@@ -89,7 +89,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
             notifyUrl: app.notifyUrl,
             bizContent: { ...order, product_code: 'QUICK_MSECURITY_PAY' },
           });
-          return { status: 'pending', credential: { order_string: orderString } };
+          return pending({ credential: { order_string: orderString } });
         }
         case 'page':
         case 'wap': {
@@ -103,14 +103,13 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
               ...pageOptions(charge),
             },
           };
-          return {
-            status: 'pending',
+          return pending({
             credential: {
               pay_url: app.sdk.pageExecute(method, 'GET', params),
               // The SDK pads its form with whitespace; the payer's page wants the markup itself.
               form: app.sdk.pageExecute(method, 'POST', params).trim(),
             },
-          };
+          });
         }
         case 'qr': {
           const answer = await call(app, 'alipay.trade.precreate', {
@@ -119,11 +118,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
           });
           if (answer.outcome !== 'ok') return refusedOrUnknown(answer);
           // Alipay's face-to-face guidance: poll the query besides waiting for the notice.
-          return {
-            status: 'pending',
-            needsPolling: true,
-            credential: { qr_code: String(answer.data.qr_code) },
-          };
+          return pending({ polling: true, credential: { qr_code: String(answer.data.qr_code) } });
         }
         case 'barcode':
           return barcodePay(app, charge);
@@ -140,7 +135,7 @@ export function alipayConnector(options: AlipayConnectorOptions = {}): AlipayCon
           });
           if (answer.outcome !== 'ok') return refusedOrUnknown(answer);
           const tradeNo = String(answer.data.trade_no);
-          return { status: 'pending', credential: { trade_no: tradeNo, jsapi: { tradeNO: tradeNo } } };
+          return pending({ credential: { trade_no: tradeNo, jsapi: { tradeNO: tradeNo } } });
         }
         default:
           throw new JuheError('channel_not_supported', `Alipay does not support ${charge.method}`, 'method');
@@ -213,21 +208,19 @@ async function barcodePay(app: ResolvedAlipayApp, charge: Charge): Promise<PayRe
     },
   });
   if (answer.outcome === 'ok') {
-    return {
-      status: 'succeeded',
+    return succeeded({
       transactionNo: String(answer.data.trade_no),
       paidAt: parseBeijing(answer.data.gmt_payment),
       ...(answer.data.buyer_logon_id ? { payerAccount: String(answer.data.buyer_logon_id) } : {}),
-    };
+    });
   }
   if (answer.outcome === 'waiting') {
     // 10003: the payer must confirm on their phone; Alipay expects us to poll, then cancel.
-    return {
-      status: 'pending',
+    return pending({
       payerActing: true,
-      needsPolling: true,
+      polling: true,
       transactionNo: answer.data.trade_no ? String(answer.data.trade_no) : undefined,
-    };
+    });
   }
   if (answer.outcome === 'refused') {
     if (answer.subCode === 'ACQ.TRADE_HAS_SUCCESS') return succeeded();
@@ -263,13 +256,12 @@ export function tradeResult(data: Record<string, unknown>, charge: Charge): Chan
   switch (data.trade_status) {
     case 'TRADE_SUCCESS':
     case 'TRADE_FINISHED':
-      return {
-        status: 'succeeded',
+      return succeeded({
         transactionNo: tradeNo,
         paidAt: parseBeijing(data.send_pay_date ?? data.gmt_payment),
         // The payer's masked logon id (store API trade_account), e.g. "lin***@vip.qq.com".
         ...(data.buyer_logon_id ? { payerAccount: String(data.buyer_logon_id) } : {}),
-      };
+      });
     case 'WAIT_BUYER_PAY':
       return charge.method === 'barcode'
         ? pending({ payerActing: true, polling: true, transactionNo: tradeNo })
@@ -277,11 +269,10 @@ export function tradeResult(data: Record<string, unknown>, charge: Charge): Chan
     case 'TRADE_CLOSED':
       // Closed after a payment means fully refunded: the charge itself was paid.
       if (data.send_pay_date || data.gmt_payment) {
-        return {
-          status: 'succeeded',
+        return succeeded({
           transactionNo: tradeNo,
           paidAt: parseBeijing(data.send_pay_date ?? data.gmt_payment),
-        };
+        });
       }
       return failed('trade_closed', 'The Alipay trade was closed unpaid');
     default:

@@ -8,6 +8,7 @@ import type {
 } from '../_kit/connector.js';
 import { notificationParser, refusedNotification, usableConfig } from '../_kit/parse-notification-kit.js';
 import { ALIPAY_GATEWAY, alipaySdk, tradeResult } from './connector.js';
+import { pending, succeeded } from '../_kit/results.js';
 
 /**
  * Alipay wants the literal `success` once the notice is held; anything else (`fail`, any
@@ -80,8 +81,7 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
     return refuse('bad_signature', { notify_id: form.notify_id, out_trade_no: form.out_trade_no });
   if (form.app_id !== keys.appId) return refuse('app_mismatch', { app_id: form.app_id });
 
-  const result =
-    form.trade_status === 'WAIT_BUYER_PAY' ? { status: 'pending' as const } : tradeResult(form, NO_CHARGE);
+  const result = form.trade_status === 'WAIT_BUYER_PAY' ? pending() : tradeResult(form, NO_CHARGE);
   if (result.status === 'unknown')
     return refuse('unexpected_trade_status', { trade_status: form.trade_status });
   const reportsRefund = Boolean(form.out_biz_no && form.refund_fee);
@@ -98,7 +98,7 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
       // Alipay closes an unpaid trade at time_expire, which is our expiry: closed, not failed.
       failureAtExpiryCloses: true,
       ...(reportsRefund
-        ? { refund: { id: form.out_biz_no, result: { status: 'succeeded', transactionNo: form.trade_no } } }
+        ? { refund: { id: form.out_biz_no, result: succeeded({ transactionNo: form.trade_no }) } }
         : {}),
     },
   };

@@ -10,6 +10,7 @@ import type {
 } from '../_kit/connector.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
+import { failed, pending, succeeded, unknown as unknownResult } from '../_kit/results.js';
 import { type CallOutcome, type Merchant, call, merchantFor } from './client.js';
 import { CCSS_OK, LABS_IN_PROGRESS, LABS_OK, fenOf, lakalaTime, parseLakalaTime, paths } from './protocol.js';
 
@@ -67,11 +68,7 @@ export function notifyUrlOf(publicUrl: string, m: Merchant): string {
 /** Upstream out_order_no: the charge's numeric system order number, unique per attempt. */
 export const outOrderNoOf = (charge: Charge): string => charge.orderSn;
 
-const unknown = (reason: string): ChannelResult => ({
-  status: 'unknown',
-  needsPolling: true,
-  failureMessage: reason.slice(0, 200),
-});
+const unknown = (reason: string): ChannelResult => unknownResult(reason.slice(0, 200));
 
 const extraString = (charge: Charge, key: string): string | undefined => {
   const value = charge.extra?.[key];
@@ -124,12 +121,11 @@ async function createOrder(ctx: ConnectorContext): Promise<PayResult> {
   }
   const counterUrl = d.counter_url;
   // Pending until the notification arrives; polled too, so a lost notification is found by query.
-  return {
-    status: 'pending',
-    needsPolling: true,
+  return pending({
+    polling: true,
     credential:
       charge.method === 'app' ? { order_string: counterUrl, pay_url: counterUrl } : { pay_url: counterUrl },
-  };
+  });
 }
 
 /**
@@ -152,16 +148,12 @@ export function orderResult(charge: Charge, order: Record<string, any>): Channel
     const payment = trades.find((t) => t?.trade_type === 'PAY' && t?.trade_status === 'S');
     if (!payment || typeof payment.trade_no !== 'string')
       return unknown('paid order carries no successful PAY trade');
-    return {
-      status: 'succeeded',
-      transactionNo: payment.trade_no,
-      paidAt: parseLakalaTime(payment.trade_time),
-    };
+    return succeeded({ transactionNo: payment.trade_no, paidAt: parseLakalaTime(payment.trade_time) });
   }
-  if (status === '0') return { status: 'pending' };
-  if (status === '1') return { status: 'pending', needsPolling: true };
+  if (status === '0') return pending();
+  if (status === '1') return pending({ polling: true });
   const failure = ORDER_FAILURES[status];
-  if (failure) return { status: 'failed', failureCode: failure[0], failureMessage: failure[1] };
+  if (failure) return failed(failure[0], failure[1]);
   return unknown(`unexpected order_status ${status}`);
 }
 
@@ -175,7 +167,7 @@ async function queryOrder(ctx: ConnectorContext): Promise<ChannelResult> {
   );
   if (outcome.kind === 'unknown') return unknown(outcome.reason);
   // Never created upstream (the create call died before Lakala had it): nothing to pay.
-  if (NOT_FOUND_CODES.has(outcome.code)) return { status: 'pending' };
+  if (NOT_FOUND_CODES.has(outcome.code)) return pending();
   if (outcome.code !== CCSS_OK) return unknown(`Lakala ${outcome.code}: ${outcome.msg}`);
   return orderResult(ctx.charge, outcome.data);
 }
@@ -193,7 +185,7 @@ async function closeOrder(ctx: ConnectorContext): Promise<ChannelResult> {
   );
   if (outcome.kind === 'unknown') return unknown(outcome.reason);
   if (outcome.code === ALREADY_PAID_CODE) return queryOrder(ctx);
-  if (outcome.code === CCSS_OK || NOT_FOUND_CODES.has(outcome.code)) return { status: 'pending' };
+  if (outcome.code === CCSS_OK || NOT_FOUND_CODES.has(outcome.code)) return pending();
   return unknown(`Lakala ${outcome.code}: ${outcome.msg}`);
 }
 
@@ -211,13 +203,11 @@ function requireTermNo(m: Merchant): void {
 function refundOutcome(outcome: CallOutcome, refundAmount: number, fromQuery: boolean): RefundResult {
   if (outcome.kind === 'unknown') return unknown(outcome.reason);
   if ((LABS_IN_PROGRESS as readonly string[]).includes(outcome.code)) {
-    return { status: 'pending', needsPolling: true };
+    return pending({ polling: true });
   }
-  if (fromQuery && NOT_FOUND_CODES.has(outcome.code)) return { status: 'pending' };
+  if (fromQuery && NOT_FOUND_CODES.has(outcome.code)) return pending();
   if (outcome.code !== LABS_OK) {
-    return fromQuery
-      ? unknown(`Lakala ${outcome.code}: ${outcome.msg}`)
-      : { status: 'failed', failureCode: outcome.code, failureMessage: outcome.msg };
+    return fromQuery ? unknown(`Lakala ${outcome.code}: ${outcome.msg}`) : failed(outcome.code, outcome.msg);
   }
   const d = outcome.data;
   const amount = fenOf(d.refund_amount);
@@ -225,16 +215,11 @@ function refundOutcome(outcome: CallOutcome, refundAmount: number, fromQuery: bo
   const extra = { trade_no: d.trade_no, log_no: d.log_no };
   // The refund answer has no state of its own: BBS00000 is the refund done. The query's trade_state says.
   const state = fromQuery ? String(d.trade_state ?? '') : 'SUCCESS';
-  if (state === 'SUCCESS') return { status: 'succeeded', transactionNo: String(d.trade_no ?? ''), extra };
+  if (state === 'SUCCESS') return succeeded({ transactionNo: String(d.trade_no ?? ''), extra });
   if (state === 'FAIL') {
-    return {
-      status: 'failed',
-      failureCode: 'FAIL',
-      failureMessage: String(d.trade_state_desc ?? '退款失败'),
-      extra,
-    };
+    return failed('FAIL', String(d.trade_state_desc ?? '退款失败'), { extra });
   }
-  return { status: 'pending', needsPolling: true, extra };
+  return pending({ polling: true, extra });
 }
 
 async function refund(ctx: RefundContext): Promise<RefundResult> {

@@ -1,4 +1,5 @@
 import type { Connector } from '../_kit/connector.js';
+import { succeeded } from '../_kit/results.js';
 
 /**
  * Cash and custom ("diy") tenders: the money changed hands at the counter, so the
@@ -9,7 +10,7 @@ export function offlineConnector(name: 'cash' | 'diy'): Connector {
     name,
     inProcess: true,
     capabilities: { methods: ['offline'] },
-    pay: async ({ clock }) => ({ status: 'succeeded', paidAt: clock.now() }),
-    refund: async () => ({ status: 'succeeded' }),
+    pay: async ({ clock }) => succeeded({ paidAt: clock.now() }),
+    refund: async () => succeeded(),
   };
 }

@@ -20,6 +20,7 @@ import {
   paypalMerchantFor,
 } from './client.js';
 import { formatPaypalAmount, isPaypalCurrency, parsePaypalAmount } from './protocol.js';
+import { failed, pending, succeeded, unknown as unknownResult } from '../_kit/results.js';
 
 /** The connector's surface beyond Connector: refund query, for the polling worker and refund sync. */
 export interface PaypalConnector extends Connector {
@@ -80,11 +81,8 @@ function merchant(ctx: ConnectorContext): PaypalMerchant {
   return paypalMerchantFor(ctx.config);
 }
 
-const unknown = (why: unknown): ChannelResult => ({
-  status: 'unknown',
-  needsPolling: true,
-  failureMessage: String((why as Error)?.message ?? why).slice(0, 200),
-});
+const unknown = (why: unknown): ChannelResult =>
+  unknownResult(String((why as Error)?.message ?? why).slice(0, 200));
 
 /** The first issue of a PayPal error body: DUPLICATE_INVOICE_ID, ORDER_NOT_APPROVED... */
 export function issueOf(answer: PaypalResponse): string {
@@ -178,7 +176,7 @@ async function postOrder(ctx: ConnectorContext, m: PaypalMerchant): Promise<PayR
   if (!credential)
     return unknown(new Error(`create order answered HTTP ${answer.status} without an approve link`));
   // Pending until approved and captured; polled too, so a payer who never returns is found.
-  return { status: 'pending', needsPolling: true, credential };
+  return pending({ polling: true, credential });
 }
 
 async function createOrder(ctx: ConnectorContext): Promise<PayResult> {
@@ -204,20 +202,18 @@ export function orderResult(charge: Charge, order: any): ChannelResult {
   const unit = Array.isArray(order?.purchase_units) ? order.purchase_units[0] : undefined;
   const status = String(order?.status ?? '');
   if (unit?.invoice_id !== undefined && unit.invoice_id !== charge.orderSn) {
-    return { status: 'unknown', needsPolling: true, failureMessage: 'invoice_id does not match the charge' };
+    return unknownResult('invoice_id does not match the charge');
   }
   if (status === 'COMPLETED') {
     const capture = Array.isArray(unit?.payments?.captures) ? unit.payments.captures[0] : undefined;
-    if (!capture)
-      return { status: 'unknown', needsPolling: true, failureMessage: 'completed order without a capture' };
+    if (!capture) return unknownResult('completed order without a capture');
     return captureResult(charge, capture);
   }
-  if (status === 'VOIDED')
-    return { status: 'failed', failureCode: 'VOIDED', failureMessage: 'PayPal voided the order' };
+  if (status === 'VOIDED') return failed('VOIDED', 'PayPal voided the order');
   if (['CREATED', 'SAVED', 'APPROVED', 'PAYER_ACTION_REQUIRED', 'PENDING_APPROVAL'].includes(status)) {
-    return { status: 'pending', needsPolling: true };
+    return pending({ polling: true });
   }
-  return { status: 'unknown', needsPolling: true, failureMessage: `unexpected order status ${status}` };
+  return unknownResult(`unexpected order status ${status}`);
 }
 
 /** A capture (order answer's purchase unit, or a PAYMENT.CAPTURE.* webhook resource) about the charge. */
@@ -225,30 +221,21 @@ export function captureResult(charge: Charge, capture: any): ChannelResult {
   const currency = capture?.amount?.currency_code;
   const amount = parsePaypalAmount(capture?.amount?.value, String(currency));
   if (currency !== charge.currency || !amount.ok || amount.minor !== charge.amount) {
-    return {
-      status: 'unknown',
-      needsPolling: true,
-      failureMessage: 'captured amount does not match the charge',
-    };
+    return unknownResult('captured amount does not match the charge');
   }
   const status = String(capture?.status ?? '');
   if (status === 'COMPLETED' || status === 'PARTIALLY_REFUNDED' || status === 'REFUNDED') {
     const at = new Date(String(capture.create_time ?? ''));
-    return {
-      status: 'succeeded',
+    return succeeded({
       transactionNo: String(capture.id),
       ...(Number.isNaN(at.getTime()) ? {} : { paidAt: at }),
-    };
+    });
   }
-  if (status === 'PENDING') return { status: 'pending', needsPolling: true };
+  if (status === 'PENDING') return pending({ polling: true });
   if (status === 'DECLINED' || status === 'FAILED') {
-    return {
-      status: 'failed',
-      failureCode: `CAPTURE_${status}`,
-      failureMessage: String(capture.status_details?.reason ?? `PayPal capture ${status}`),
-    };
+    return failed(`CAPTURE_${status}`, String(capture.status_details?.reason ?? `PayPal capture ${status}`));
   }
-  return { status: 'unknown', needsPolling: true, failureMessage: `unexpected capture status ${status}` };
+  return unknownResult(`unexpected capture status ${status}`);
 }
 
 async function getOrder(m: PaypalMerchant, orderId: string) {
@@ -265,14 +252,14 @@ async function queryOrder(ctx: ConnectorContext, capture: boolean): Promise<Chan
   const m = merchant(ctx);
   const orderId = paypalOrderIdOf(ctx.charge);
   if (!orderId) {
-    if (!capture) return { status: 'pending' };
+    if (!capture) return pending();
     const created = await postOrder(ctx, m);
     return created.status === 'pending' ? { ...created, needsPolling: true } : created;
   }
   const answer = await getOrder(m, orderId);
   if (failedTransport(answer)) return unknown(answer.transport);
   // An order PayPal no longer knows (unapproved past its lifetime): nothing was paid.
-  if (answer.status === 404) return { status: 'pending' };
+  if (answer.status === 404) return pending();
   if (answer.status !== 200) return unknown(new Error(`order query answered HTTP ${answer.status}`));
   if (answer.json?.id !== orderId) return unknown(new Error('order query answered another order'));
   const result = orderResult(ctx.charge, answer.json);
@@ -314,10 +301,10 @@ export async function captureOrder(
     issue === 'ORDER_NOT_APPROVED' ||
     issue === 'PAYER_ACTION_REQUIRED'
   ) {
-    return { status: 'pending', needsPolling: true, failureMessage: issue };
+    return pending({ polling: true, failureMessage: issue });
   }
   if (issue === 'DUPLICATE_INVOICE_ID' || issue === 'ORDER_EXPIRED') {
-    return { status: 'failed', failureCode: issue, failureMessage: String(answer.json?.message ?? issue) };
+    return failed(issue, String(answer.json?.message ?? issue));
   }
   return unknown(new Error(`capture answered HTTP ${answer.status} ${issue}`));
 }
@@ -330,7 +317,7 @@ export async function captureOrder(
  */
 async function closeOrder(ctx: ConnectorContext): Promise<ChannelResult> {
   const result = await queryOrder(ctx, false);
-  return result.status === 'succeeded' ? result : { status: 'pending' };
+  return result.status === 'succeeded' ? result : pending();
 }
 
 // ---- refunds ---------------------------------------------------------------------------------
@@ -342,26 +329,18 @@ export function refundResult(refund: Refund, body: any): RefundResult {
   if (body?.amount !== undefined) {
     const amount = parsePaypalAmount(body.amount?.value, String(body.amount?.currency_code));
     if (body.amount?.currency_code !== refund.currency || !amount.ok || amount.minor !== refund.amount) {
-      return { status: 'unknown', needsPolling: true, failureMessage: 'refund amount does not match', extra };
+      return unknownResult('refund amount does not match', undefined, { extra });
     }
   }
   const status = String(body?.status ?? '');
-  if (status === 'COMPLETED') return { status: 'succeeded', transactionNo: id, extra };
-  if (status === 'PENDING') return { status: 'pending', needsPolling: true, extra };
+  if (status === 'COMPLETED') return succeeded({ transactionNo: id, extra });
+  if (status === 'PENDING') return pending({ polling: true, extra });
   if (status === 'FAILED' || status === 'CANCELLED') {
-    return {
-      status: 'failed',
-      failureCode: `REFUND_${status}`,
-      failureMessage: String(body?.status_details?.reason ?? `PayPal refund ${status}`),
+    return failed(`REFUND_${status}`, String(body?.status_details?.reason ?? `PayPal refund ${status}`), {
       extra,
-    };
+    });
   }
-  return {
-    status: 'unknown',
-    needsPolling: true,
-    failureMessage: `unexpected refund status ${status}`,
-    extra,
-  };
+  return unknownResult(`unexpected refund status ${status}`, undefined, { extra });
 }
 
 /** POST /v2/payments/captures/{capture}/refund: without an amount for a full refund, with one for a partial. */
@@ -393,11 +372,7 @@ async function postRefund(ctx: RefundContext): Promise<RefundResult> {
   if (failedTransport(answer)) return unknown(answer.transport);
   if (answer.status === 200 || answer.status === 201) return refundResult(refund, answer.json);
   if (definite(answer) && answer.status !== 401) {
-    return {
-      status: 'failed',
-      failureCode: issueOf(answer),
-      failureMessage: String(answer.json?.message ?? ''),
-    };
+    return failed(issueOf(answer), String(answer.json?.message ?? ''));
   }
   return unknown(new Error(`refund answered HTTP ${answer.status}`));
 }

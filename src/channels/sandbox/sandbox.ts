@@ -1,6 +1,7 @@
 import type { Connector, PayResult } from '../_kit/connector.js';
 import type { Charge } from '../../domain/charge.js';
 import { METHODS } from '../../domain/channels.js';
+import { pending, succeeded } from '../_kit/results.js';
 
 /**
  * The minimal test-mode stand-in for providers that have no simulator-backed connector
@@ -15,19 +16,19 @@ export function sandboxConnector(): Connector {
     capabilities: {
       methods: METHODS.filter((m) => m !== 'offline'),
     },
-    pay: async ({ charge, publicUrl }) => ({
-      status: 'pending',
-      payerActing: charge.method === 'barcode',
-      needsPolling: charge.method === 'barcode',
-      credential: sandboxCredential(charge, publicUrl),
-    }),
+    pay: async ({ charge, publicUrl }) =>
+      pending({
+        payerActing: charge.method === 'barcode',
+        polling: charge.method === 'barcode',
+        credential: sandboxCredential(charge, publicUrl),
+      }),
     // The charge row is the sandbox's own state: whatever the test helper applied is the truth.
     query: async ({ charge }) =>
       charge.status === 'succeeded'
-        ? { status: 'succeeded', transactionNo: charge.transactionNo ?? undefined }
-        : { status: 'pending' },
-    refund: async ({ refund }) => ({ status: 'succeeded', transactionNo: `sbr_${refund.id.slice(3)}` }),
-    close: async () => ({ status: 'pending' }),
+        ? succeeded({ transactionNo: charge.transactionNo ?? undefined })
+        : pending(),
+    refund: async ({ refund }) => succeeded({ transactionNo: `sbr_${refund.id.slice(3)}` }),
+    close: async () => pending(),
   };
 }
 

@@ -21,6 +21,7 @@ import {
   signRequest,
   verifyFromUnionpay,
 } from './protocol.js';
+import { failed, pending, succeeded, unknown as unknownResult } from '../_kit/results.js';
 
 /** The connector's surface beyond Connector: refund query, for the polling worker. */
 export interface UnionpayConnector extends Connector {
@@ -66,7 +67,7 @@ export function unionpayConnector(
     query: (ctx) => query(ctx, merchant(ctx)),
     close: async (ctx) => {
       const current = await query(ctx, merchant(ctx));
-      return current.status === 'succeeded' ? current : { status: 'pending' };
+      return current.status === 'succeeded' ? current : pending();
     },
     refund: (ctx) => refund(ctx, merchant(ctx)),
     queryRefund: (ctx) => queryRefund(ctx, merchant(ctx)),
@@ -88,11 +89,8 @@ export const refundOrderIdOf = (refund: Refund): string => refund.id.replace('_'
 export const refundIdOf = (orderId: string): string | undefined =>
   /^re[0-9a-f]{24}$/.test(orderId) ? `re_${orderId.slice(2)}` : undefined;
 
-const unknown = (why: unknown): ChannelResult => ({
-  status: 'unknown',
-  needsPolling: true,
-  failureMessage: String((why as Error)?.message ?? why).slice(0, 200),
-});
+const unknown = (why: unknown): ChannelResult =>
+  unknownResult(String((why as Error)?.message ?? why).slice(0, 200));
 
 function requireCny(charge: Charge): void {
   if (charge.currency !== 'CNY') {
@@ -175,7 +173,7 @@ async function pay(ctx: ConnectorContext, m: UnionpayMerchant, provider: Provide
     );
     const action = m.baseUrl + 'frontTransReq.do';
     const html = frontForm(action, fields);
-    return { status: 'pending', needsPolling: true, credential: { html, form: html, action, fields } };
+    return pending({ polling: true, credential: { html, form: html, action, fields } });
   }
   if (charge.method !== 'app') {
     throw new JuheError('channel_not_supported', `${provider} does not support ${charge.method}`, 'method');
@@ -185,35 +183,31 @@ async function pay(ctx: ConnectorContext, m: UnionpayMerchant, provider: Provide
   const a = answer.fields;
   if (a.orderId !== orderIdOf(charge)) return unknown('orderId of the answer does not match');
   const outcome = outcomeOf(a.respCode);
-  if (outcome === 'unknown') return { status: 'unknown', needsPolling: true, failureMessage: a.respMsg };
+  if (outcome === 'unknown') return unknownResult(a.respMsg);
   if (outcome === 'failed' || !a.tn) {
     throw new JuheError('channel_error', `UnionPay ${a.respCode}: ${a.respMsg ?? ''}`, undefined, {
       upstream_code: a.respCode,
     });
   }
-  return { status: 'pending', needsPolling: true, credential: { tn: a.tn, order_string: a.tn } };
+  return pending({ polling: true, credential: { tn: a.tn, order_string: a.tn } });
 }
 
 /** A queried consume or refund, as a result: respCode of the query, origRespCode of the transaction. */
 function queried(a: AcpFields, amount: number): ChannelResult {
   // 34: no such transaction (the payer never submitted it, or the create never arrived).
-  if (a.respCode === '34') return { status: 'pending', needsPolling: true };
+  if (a.respCode === '34') return pending({ polling: true });
   if (a.respCode !== '00') {
-    return {
-      status: 'unknown',
-      needsPolling: true,
-      failureMessage: `query respCode ${a.respCode}: ${a.respMsg ?? ''}`,
-    };
+    return unknownResult(`query respCode ${a.respCode}: ${a.respMsg ?? ''}`);
   }
   const outcome = outcomeOf(a.origRespCode);
   if (outcome === 'succeeded') {
     if (a.txnAmt !== String(amount)) {
-      return { status: 'unknown', needsPolling: true, failureMessage: 'txnAmt does not match' };
+      return unknownResult('txnAmt does not match');
     }
-    return { status: 'succeeded', transactionNo: a.queryId, ...maskedAccount(a.accNo) };
+    return succeeded({ transactionNo: a.queryId, ...maskedAccount(a.accNo) });
   }
-  if (outcome === 'unknown') return { status: 'unknown', needsPolling: true, failureMessage: a.origRespMsg };
-  return { status: 'failed', failureCode: a.origRespCode || 'FAILED', failureMessage: a.origRespMsg ?? '' };
+  if (outcome === 'unknown') return unknownResult(a.origRespMsg);
+  return failed(a.origRespCode || 'FAILED', a.origRespMsg ?? '');
 }
 
 const queryFields = (m: UnionpayMerchant, orderId: string, txnTime: string) => ({
@@ -260,10 +254,9 @@ async function refund(ctx: RefundContext, m: UnionpayMerchant): Promise<RefundRe
   if (a.orderId !== refundOrderIdOf(r)) return unknown('orderId of the answer does not match');
   const outcome = outcomeOf(a.respCode);
   // 00 here means accepted: the refund's outcome comes in the notice or by query.
-  if (outcome === 'succeeded')
-    return { status: 'pending', needsPolling: true, extra: { query_id: a.queryId } };
-  if (outcome === 'unknown') return { status: 'unknown', needsPolling: true, failureMessage: a.respMsg };
-  return { status: 'failed', failureCode: a.respCode, failureMessage: a.respMsg ?? '' };
+  if (outcome === 'succeeded') return pending({ polling: true, extra: { query_id: a.queryId } });
+  if (outcome === 'unknown') return unknownResult(a.respMsg);
+  return failed(a.respCode, a.respMsg ?? '');
 }
 
 async function queryRefund(ctx: RefundContext, m: UnionpayMerchant): Promise<RefundResult> {

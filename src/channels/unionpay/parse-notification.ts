@@ -8,6 +8,7 @@ import { notificationParser, refusedNotification, notifiedMerchant } from '../_k
 import { merchantFor } from './client.js';
 import { maskedAccount, refundIdOf } from './connector.js';
 import { formDecode, outcomeOf, verifyFromUnionpay } from './protocol.js';
+import { failed, succeeded } from '../_kit/results.js';
 
 /** UnionPay stops retrying on HTTP 200; any other status makes it send the notice again. */
 export const UNIONPAY_ACKNOWLEDGEMENT: NotificationAcknowledgement = {
@@ -62,11 +63,7 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
     outcome: 'notice',
     channels: PROVIDERS,
   } as const;
-  const failure = {
-    status: 'failed' as const,
-    failureCode: fields.respCode,
-    failureMessage: fields.respMsg ?? '',
-  };
+  const failure = failed(fields.respCode, fields.respMsg ?? '');
   const amount = { amount: fenOf(fields.txnAmt) };
 
   if (fields.txnType === '01') {
@@ -84,7 +81,7 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
         },
         result:
           outcome === 'succeeded'
-            ? { status: 'succeeded', transactionNo: fields.queryId, ...maskedAccount(fields.accNo) }
+            ? succeeded({ transactionNo: fields.queryId, ...maskedAccount(fields.accNo) })
             : failure,
       },
     };
@@ -100,7 +97,7 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
         ...(fields.origQryId ? { chargeTransactionNo: fields.origQryId } : {}),
         result:
           outcome === 'succeeded'
-            ? { status: 'succeeded', transactionNo: fields.queryId, extra: { query_id: fields.queryId } }
+            ? succeeded({ transactionNo: fields.queryId, extra: { query_id: fields.queryId } })
             : failure,
       },
     };

@@ -12,6 +12,7 @@ import type {
 } from '../_kit/connector.js';
 import type { Charge } from '../../domain/charge.js';
 import { JuheError } from '../../domain/errors.js';
+import { failed, pending, succeeded, unknown as unknownResult } from '../_kit/results.js';
 import { type Merchant, type WxClient, clientFor, merchantFor } from './client.js';
 import {
   nonce,
@@ -133,11 +134,7 @@ function rejectionOf(error: unknown): Rejection | undefined {
   };
 }
 
-const unknown = (why: unknown): ChannelResult => ({
-  status: 'unknown',
-  needsPolling: true,
-  failureMessage: (why as Error)?.message?.slice(0, 200),
-});
+const unknown = (why: unknown): ChannelResult => unknownResult((why as Error)?.message?.slice(0, 200));
 
 function signLines(m: Merchant, ...pieces: string[]): string {
   return rsaSign(pieces.join('\n') + '\n', m.privateKeyPem);
@@ -179,7 +176,7 @@ async function v3Pay(ctx: ConnectorContext): Promise<PayResult> {
     return unknown(error);
   }
   // Pending until the payment callback arrives; polled too, so a lost callback is found by query.
-  return { status: 'pending', needsPolling: true, credential: credentialOf(m, charge, kind, appid, data) };
+  return pending({ polling: true, credential: credentialOf(m, charge, kind, appid, data) });
 }
 
 /**
@@ -272,34 +269,25 @@ function credentialOf(
 /** v3 transaction (query answer or callback resource) to a ChannelResult, checked against the charge. */
 export function transactionResult(charge: Charge, t: Record<string, any>): ChannelResult {
   if (t.out_trade_no !== outTradeNoOf(charge)) {
-    return {
-      status: 'unknown',
-      needsPolling: true,
-      failureMessage: 'out_trade_no does not match the charge',
-    };
+    return unknownResult('out_trade_no does not match the charge');
   }
   const state = String(t.trade_state ?? '');
   if (state === 'SUCCESS' || state === 'REFUND') {
     if (Number(t.amount?.total) !== charge.amount) {
-      return {
-        status: 'unknown',
-        needsPolling: true,
-        failureMessage: 'paid amount does not match the charge',
-      };
+      return unknownResult('paid amount does not match the charge');
     }
-    return {
-      status: 'succeeded',
+    return succeeded({
       transactionNo: String(t.transaction_id),
       paidAt: parseRfc3339(t.success_time),
       ...payerAccountOf(t),
-    };
+    });
   }
-  if (state === 'NOTPAY') return { status: 'pending' };
-  if (state === 'USERPAYING') return { status: 'pending', payerActing: true, needsPolling: true };
+  if (state === 'NOTPAY') return pending();
+  if (state === 'USERPAYING') return pending({ payerActing: true, polling: true });
   if (state === 'CLOSED' || state === 'PAYERROR' || state === 'REVOKED') {
-    return { status: 'failed', failureCode: state, failureMessage: String(t.trade_state_desc ?? state) };
+    return failed(state, String(t.trade_state_desc ?? state));
   }
-  return { status: 'unknown', needsPolling: true, failureMessage: `unexpected trade_state ${state}` };
+  return unknownResult(`unexpected trade_state ${state}`);
 }
 
 /** The query string naming the order's merchant: `mchid`, or `sp_mchid` and `sub_mchid`. */
@@ -315,14 +303,13 @@ async function v3Query(ctx: ConnectorContext): Promise<ChannelResult> {
       )
       .get({ params: merchantParams(m) });
     if (m.partner && data?.sub_mchid !== m.partner.subMchid) {
-      return { status: 'unknown', needsPolling: true, failureMessage: 'sub_mchid does not match the config' };
+      return unknownResult('sub_mchid does not match the config');
     }
     return transactionResult(ctx.charge, data);
   } catch (error) {
     const rejected = rejectionOf(error);
     // Never created upstream (the create call died before WeChat had it): nothing to pay.
-    if (rejected?.code === 'ORDER_NOT_EXIST' || rejected?.code === 'ORDERNOTEXIST')
-      return { status: 'pending' };
+    if (rejected?.code === 'ORDER_NOT_EXIST' || rejected?.code === 'ORDERNOTEXIST') return pending();
     return unknown(error);
   }
 }
@@ -338,7 +325,7 @@ async function v3Close(ctx: ConnectorContext): Promise<ChannelResult> {
         `${m.partner ? V3_PARTNER_PAY : V3_PAY}/out-trade-no/${encodeURIComponent(outTradeNoOf(ctx.charge))}/close`,
       )
       .post(merchantParams(m));
-    return { status: 'pending' };
+    return pending();
   } catch (error) {
     const rejected = rejectionOf(error);
     if (rejected?.code === 'ORDERPAID' || rejected?.code === 'ORDER_PAID') return v3Query(ctx);
@@ -349,12 +336,12 @@ async function v3Close(ctx: ConnectorContext): Promise<ChannelResult> {
 function refundResultOf(r: Record<string, any>): RefundResult {
   const status = String(r.status ?? r.refund_status ?? '');
   const extra = { refund_id: r.refund_id, user_received_account: r.user_received_account };
-  if (status === 'SUCCESS') return { status: 'succeeded', transactionNo: String(r.refund_id), extra };
-  if (status === 'PROCESSING') return { status: 'pending', needsPolling: true, extra };
+  if (status === 'SUCCESS') return succeeded({ transactionNo: String(r.refund_id), extra });
+  if (status === 'PROCESSING') return pending({ polling: true, extra });
   if (status === 'CLOSED' || status === 'ABNORMAL') {
-    return { status: 'failed', failureCode: status, failureMessage: `WeChat Pay refund ${status}`, extra };
+    return failed(status, `WeChat Pay refund ${status}`, { extra });
   }
-  return { status: 'unknown', needsPolling: true, extra };
+  return unknownResult(undefined, undefined, { extra });
 }
 
 async function v3Refund(ctx: RefundContext): Promise<RefundResult> {
@@ -372,16 +359,12 @@ async function v3Refund(ctx: RefundContext): Promise<RefundResult> {
   try {
     const { data } = await wx.chain(V3_REFUNDS).post(body);
     if (data.out_refund_no !== refund.id || Number(data.amount?.refund) !== refund.amount) {
-      return {
-        status: 'unknown',
-        needsPolling: true,
-        failureMessage: 'refund answer does not match the request',
-      };
+      return unknownResult('refund answer does not match the request');
     }
     return refundResultOf(data);
   } catch (error) {
     const rejected = rejectionOf(error);
-    if (rejected) return { status: 'failed', failureCode: rejected.code, failureMessage: rejected.message };
+    if (rejected) return failed(rejected.code, rejected.message);
     return unknown(error);
   }
 }
@@ -395,7 +378,7 @@ async function v3RefundQuery(ctx: RefundContext): Promise<RefundResult> {
     return refundResultOf(data);
   } catch (error) {
     const rejected = rejectionOf(error);
-    if (rejected?.code === 'RESOURCE_NOT_EXISTS') return { status: 'pending' };
+    if (rejected?.code === 'RESOURCE_NOT_EXISTS') return pending();
     return unknown(error);
   }
 }
@@ -472,32 +455,23 @@ async function micropay(ctx: ConnectorContext): Promise<PayResult> {
     const answer = v2Answer(m, error);
     if (!answer || !answer.verified) return unknown(error);
     const code = answer.fields.err_code;
-    if (code === 'USERPAYING') return { status: 'pending', payerActing: true, needsPolling: true };
-    if (code === 'SYSTEMERROR' || code === 'BANKERROR') return { status: 'unknown', needsPolling: true };
+    if (code === 'USERPAYING') return pending({ payerActing: true, polling: true });
+    if (code === 'SYSTEMERROR' || code === 'BANKERROR') return unknownResult();
     if (code === 'ORDERPAID') return v2Query(ctx);
-    return {
-      status: 'failed',
-      failureCode: code || 'FAIL',
-      failureMessage: answer.fields.err_code_des ?? '',
-    };
+    return failed(code || 'FAIL', answer.fields.err_code_des ?? '');
   }
 }
 
 function paidV2(charge: Charge, fields: Record<string, string>): ChannelResult {
   if (Number(fields.total_fee) !== charge.amount || fields.out_trade_no !== outTradeNoOf(charge)) {
-    return {
-      status: 'unknown',
-      needsPolling: true,
-      failureMessage: 'micropay answer does not match the charge',
-    };
+    return unknownResult('micropay answer does not match the charge');
   }
   const payerAccount = fields.sub_openid || fields.openid;
-  return {
-    status: 'succeeded',
+  return succeeded({
     transactionNo: fields.transaction_id,
     paidAt: parseCompactCst(fields.time_end),
     ...(payerAccount ? { payerAccount } : {}),
-  };
+  });
 }
 
 async function v2Query(ctx: ConnectorContext): Promise<ChannelResult> {
@@ -509,17 +483,17 @@ async function v2Query(ctx: ConnectorContext): Promise<ChannelResult> {
     ({ data: fields } = await wx.chain('v2/pay/orderquery').post(v2Base(m, charge)));
   } catch (error) {
     const answer = v2Answer(m, error);
-    if (answer?.verified && answer.fields.err_code === 'ORDERNOTEXIST') return { status: 'pending' };
+    if (answer?.verified && answer.fields.err_code === 'ORDERNOTEXIST') return pending();
     return unknown(error);
   }
   const state = fields.trade_state;
   if (state === 'SUCCESS' || state === 'REFUND') return paidV2(charge, fields);
-  if (state === 'USERPAYING') return { status: 'pending', payerActing: true, needsPolling: true };
-  if (state === 'NOTPAY') return { status: 'pending', needsPolling: true };
+  if (state === 'USERPAYING') return pending({ payerActing: true, polling: true });
+  if (state === 'NOTPAY') return pending({ polling: true });
   if (state === 'CLOSED' || state === 'REVOKED' || state === 'PAYERROR') {
-    return { status: 'failed', failureCode: state, failureMessage: fields.trade_state_desc ?? state };
+    return failed(state, fields.trade_state_desc ?? state);
   }
-  return { status: 'unknown', needsPolling: true, failureMessage: `unexpected trade_state ${state}` };
+  return unknownResult(`unexpected trade_state ${state}`);
 }
 
 /** Reverse (撤销) a barcode payment that is not paid; a paid one is reported as succeeded instead. */
@@ -530,7 +504,7 @@ async function v2Reverse(ctx: ConnectorContext): Promise<ChannelResult> {
   const { m, wx } = context(ctx);
   try {
     await wx.chain('v2/secapi/pay/reverse').post(v2Base(m, charge));
-    return { status: 'pending' };
+    return pending();
   } catch (error) {
     return unknown(error);
   }

@@ -15,6 +15,7 @@ import { CallbackRejected, openCallback } from './callback.js';
 import { merchantFor } from './client.js';
 import { parseRfc3339 } from './protocol.js';
 import { payerAccountOf } from './payer-account.js';
+import { failed, succeeded } from '../_kit/results.js';
 
 /** WeChat Pay stops retrying on a 2xx; a failure carries its {code: 'FAIL', message} shape. */
 export const WECHATPAY_ACKNOWLEDGEMENT: NotificationAcknowledgement = {
@@ -99,12 +100,11 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
         kind: 'payment',
         charge: { orderSn: String(resource.out_trade_no ?? '') },
         amount: { amount: Number(resource.amount?.total) },
-        result: {
-          status: 'succeeded',
+        result: succeeded({
           transactionNo: String(resource.transaction_id),
           paidAt: parseRfc3339(resource.success_time),
           ...payerAccountOf(resource),
-        },
+        }),
       },
     };
   }
@@ -114,9 +114,9 @@ async function parse(input: NotificationInput): Promise<ParsedNotification> {
     const extra = { refund_id: resource.refund_id, user_received_account: resource.user_received_account };
     const result: RefundResult | undefined =
       status === 'SUCCESS'
-        ? { status: 'succeeded', transactionNo: String(resource.refund_id), extra }
+        ? succeeded({ transactionNo: String(resource.refund_id), extra })
         : status === 'ABNORMAL' || status === 'CLOSED'
-          ? { status: 'failed', failureCode: status, failureMessage: `WeChat Pay refund ${status}`, extra }
+          ? failed(status, `WeChat Pay refund ${status}`, { extra })
           : undefined;
     if (!result) return refuse(400, `unexpected refund_status ${status}`);
     return {
