@@ -1,7 +1,7 @@
+import { chinaDate } from '../../domain/china-time.js';
 import { JuheError } from '../../domain/errors.js';
 
 const DAY_MS = 86_400_000;
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 
 /** A business day: YYYY-MM-DD that exists on the calendar; anything else is the caller's mistake. */
 export function requireDay(value: unknown, param = 'date'): string {
@@ -20,9 +20,7 @@ export function shanghaiDayRange(date: string): { start: Date; end: Date } {
 }
 
 /** The Asia/Shanghai day of an instant. */
-export function shanghaiDayOf(at: Date): string {
-  return new Date(at.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
-}
+export const shanghaiDayOf = chinaDate;
 
 /** T+1: the day before `now`'s day in Asia/Shanghai, the one whose statements are due. */
 export function previousShanghaiDay(now: Date): string {

@@ -1,3 +1,4 @@
+import { CHINA_OFFSET_MS, chinaDateTime, chinaDayStart } from '../../domain/china-time.js';
 import type { StoreWithKey } from '../../core/apps/stores.js';
 import type { Charge, Refund } from '../../domain/charge.js';
 import type { ChargeStatus, RefundStatus } from '../../domain/status.js';
@@ -10,20 +11,13 @@ import type { StoreOrder } from '../../core/stores/store-order.js';
  * "YYYY-MM-DD HH:mm:ss"; absent values are null.
  */
 
-/** China Standard Time, the platform's clock: UTC+8, no daylight saving. */
-const CST_OFFSET_MS = 8 * 3600 * 1000;
-
-/** "YYYY-MM-DD HH:mm:ss" in China time. */
+/** "YYYY-MM-DD HH:mm:ss" in China time, the platform's clock. */
 export function formatTime(date: Date | null | undefined): string | null {
-  if (!date) return null;
-  return new Date(date.getTime() + CST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+  return date ? chinaDateTime(date) : null;
 }
 
 /** Start of the China-time day `date` falls in. */
-export function cstDayStart(date: Date): Date {
-  const shifted = date.getTime() + CST_OFFSET_MS;
-  return new Date(shifted - (shifted % (24 * 3600 * 1000)) - CST_OFFSET_MS);
-}
+export const cstDayStart = chinaDayStart;
 
 /**
  * `sdate` / `edate` of the order list: "2017-06-20 17:05:50", "2017-06-20 17:05",
@@ -51,7 +45,7 @@ export function parseTime(text: string, bound: 'start' | 'end'): Date | null {
   ) {
     return null;
   }
-  const start = utc - CST_OFFSET_MS;
+  const start = utc - CHINA_OFFSET_MS;
   if (dateOnly && bound === 'end') return new Date(start + 24 * 3600 * 1000 - 1);
   if (!dateOnly && s === undefined && bound === 'end') return new Date(start + 59_999);
   return new Date(start);
